@@ -1,0 +1,30 @@
+"""Dataset loaders: one small module per dataset, each returning a track table.
+
+Every module exposes the same functions:
+
+- ``download(root=None, progress=True)``: fetch (or, for ``synthetic``, generate) the data
+  into ``root`` and return the dataset folder; nothing is fetched when it is already there.
+- ``load_tracks(root=None)``: the track table (see :mod:`genre_utils.datasets.table`).
+- ``validate(root=None)``: decode every file and return the table with unreadable files
+  marked in ``status``.
+
+``root`` defaults to ``<data root>/<dataset name>`` (see :mod:`genre_utils.paths`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+DATASET_NAMES = ("synthetic", "gtzan", "fma_small")
+
+
+def get_dataset(name: str) -> ModuleType:
+    """Return the loader module of a dataset by name.
+
+    Raises:
+        ValueError: If ``name`` is not one of :data:`DATASET_NAMES`.
+    """
+    if name not in DATASET_NAMES:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_NAMES)}")
+    return importlib.import_module(f"genre_utils.datasets.{name}")

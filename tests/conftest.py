@@ -1,0 +1,42 @@
+"""Shared pytest fixtures.
+
+``../shared`` (beside the project root) holds real GTZAN excerpts and reference tables for
+development; a user's clone does not have it, so the fixtures that need it skip cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = Path(os.environ.get("GENRE_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``, or skip when this checkout has no shared folder beside it."""
+    path = SHARED_DIR / "data"
+    if not path.is_dir():
+        pytest.skip(f"no shared data folder at {path} (only developers and CI have it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gtzan_excerpts(shared_data: Path) -> Path:
+    """Root of the 100 real GTZAN clips in the original archive layout (``genres/<genre>/``)."""
+    path = shared_data / "gtzan_excerpts"
+    if not (path / "genres").is_dir():
+        pytest.skip(f"no GTZAN excerpts at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gtzan_split_lists(shared_data: Path) -> Path:
+    """Folder with the fault-filtered ``{train,valid,test}_filtered.txt`` lists."""
+    path = shared_data / "gtzan_splits"
+    if not (path / "train_filtered.txt").is_file():
+        pytest.skip(f"no GTZAN split lists at {path}")
+    return path
