@@ -175,5 +175,7 @@ def is_silent(samples: np.ndarray, threshold: float = SILENCE_RMS) -> bool:
 
 
 def _short(error: BaseException) -> str:
+    if type(error).__name__ == "NoBackendError":
+        return "no fallback decoder installed (ffmpeg or GStreamer)"
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text[:200]

@@ -78,6 +78,8 @@ def probe_headers(table: pd.DataFrame) -> pd.DataFrame:
         table.at[index, "duration"] = info.duration
         table.at[index, "sample_rate"] = info.sample_rate
         table.at[index, "channels"] = info.channels
+        if info.duration == 0:
+            table.at[index, "status"] = "no audio samples (header claims 0 frames)"
     return table
 
 
@@ -90,3 +92,44 @@ def skipped_files(table: pd.DataFrame) -> pd.DataFrame:
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """Rows whose status is ``"ok"``."""
     return table[table["status"] == STATUS_OK].reset_index(drop=True)
+
+
+MIN_SECONDS = 2.0  # clips shorter than this hold too little music to classify
+
+
+def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress: bool = True) -> pd.DataFrame:
+    """Decode every ``ok`` file and mark the unusable ones in ``status``.
+
+    A file is unusable when it cannot be decoded, is shorter than ``min_seconds`` or is
+    digitally silent. The decoded duration replaces the header's (headers of truncated
+    files can claim more than they hold).
+    """
+    from tqdm.auto import tqdm
+
+    from genre_utils.audio import SAMPLE_RATE, load_audio
+
+    table = table.copy()
+    ok_rows = table.index[table["status"] == STATUS_OK]
+    for index in tqdm(ok_rows, desc="decoding", unit="clip", disable=not progress):
+        path = table.at[index, "path"]
+        try:
+            samples = load_audio(path, sample_rate=SAMPLE_RATE)
+        except AudioError as error:
+            table.at[index, "status"] = error.reason
+            continue
+        seconds = samples.shape[-1] / SAMPLE_RATE
+        table.at[index, "duration"] = seconds
+        table.at[index, "status"] = audio_status(samples, min_seconds)
+    return table
+
+
+def audio_status(samples, min_seconds: float = MIN_SECONDS) -> str:
+    """``"ok"`` or why decoded 22050 Hz samples cannot be used (too short, silent)."""
+    from genre_utils.audio import SAMPLE_RATE, is_silent
+
+    seconds = samples.shape[-1] / SAMPLE_RATE
+    if seconds < min_seconds:
+        return f"too short ({seconds:.2f} s < {min_seconds:g} s)"
+    if is_silent(samples):
+        return "silent (RMS below -100 dBFS)"
+    return STATUS_OK

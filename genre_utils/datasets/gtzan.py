@@ -1,0 +1,173 @@
+"""GTZAN genre collection loader (Tzanetakis & Cook 2002).
+
+1000 clips of about 30 s, 10 genres x 100, 22050 Hz mono 16-bit. Layouts read:
+
+- the original archive: ``<root>/genres/<genre>/<genre>.000NN.au`` (or ``.wav`` after the
+  common conversion),
+- the Kaggle copy: ``<root>/Data/genres_original/<genre>/<genre>.000NN.wav``,
+- a folder that holds the genre folders directly.
+
+macOS ``._*`` files are ignored. Unreadable files stay in the table with their reason in
+``status`` (the Kaggle copy of ``jazz.00054.wav`` is not a RIFF file). Clips that are not
+exactly 30 s are padded or cropped by the feature extractor (:data:`CLIP_SECONDS`).
+
+The original URL (opihi.cs.uvic.ca) is dead, so :data:`REMOTES` lists mirrors, all verified
+against the SHA-256 of the original ``genres.tar.gz``. A user who already has a copy sets
+``GENRE_DATA_DIR`` (or passes ``root``) and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from genre_utils import paths
+from genre_utils.datasets import table as track_table
+
+NAME = "gtzan"
+GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+CLIP_SECONDS = 30.0
+SAMPLE_RATE = 22050
+AUDIO_EXTENSIONS = (".wav", ".au")
+LAYOUTS = ("genres", "Data/genres_original", "genres_original", ".")
+SPLITS_FOLDER = "splits"
+ARCHIVE_SHA256 = "24347e0223d2ba798e0a558c4c172d9d4a19c00bb7963fe055d183dadb4ef2c6"
+ARCHIVE_BYTES = 1_225_571_541
+ARCHIVE_URLS = (
+    # Internet Archive snapshot of the original file ("id_" asks for the raw bytes).
+    "https://web.archive.org/web/2020id_/http://opihi.cs.uvic.ca/sound/genres.tar.gz",
+    # Hugging Face copy of the same archive.
+    "https://huggingface.co/datasets/marsyas/gtzan/resolve/main/data/genres.tar.gz",
+)
+SPLIT_LIST_BASE_URL = "https://raw.githubusercontent.com/coreyker/dnn-mgr/master/gtzan/"
+SPLIT_LIST_SHA256 = {
+    "train_filtered.txt": "2b04966cef1486f1a7767b74271533fa23e220388db804a1937835e1fc4fa3fa",
+    "valid_filtered.txt": "f8fbee7c52397a0e0f3a91dc54fedecb2e27f5bdc9a9daeab8cb10d077e26956",
+    "test_filtered.txt": "09cafa6a89ce0a27f30ed250d56ecb4d03c22fffb5a693f96c7ae655ee02ac72",
+}
+BIBTEX = """@article{tzanetakis2002musical,
+  title={Musical genre classification of audio signals},
+  author={Tzanetakis, George and Cook, Perry},
+  journal={IEEE Transactions on Speech and Audio Processing},
+  volume={10}, number={5}, pages={293--302}, year={2002}
+}"""
+
+_CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})$")
+
+
+def default_root() -> Path:
+    """``<data root>/gtzan``."""
+    return paths.dataset_dir(NAME)
+
+
+def remotes():
+    """The archive and the three fault-filtered split lists, as download remotes."""
+    from genre_utils.download import Remote
+
+    archive = Remote(
+        filename="genres.tar.gz",
+        urls=ARCHIVE_URLS,
+        known_hash=f"sha256:{ARCHIVE_SHA256}",
+        size=ARCHIVE_BYTES,
+        description="GTZAN genre collection (1.2 GB)",
+    )
+    lists = [
+        Remote(
+            filename=name,
+            urls=(SPLIT_LIST_BASE_URL + name,),
+            known_hash=f"sha256:{digest}",
+            description=f"GTZAN fault-filtered split list {name}",
+        )
+        for name, digest in SPLIT_LIST_SHA256.items()
+    ]
+    return archive, lists
+
+
+def download(root: str | os.PathLike | None = None, progress: bool = True) -> Path:
+    """Fetch and extract the archive and the split lists into ``root`` unless present.
+
+    Returns:
+        The dataset folder.
+    """
+    from genre_utils.download import extract, fetch
+
+    root = Path(root) if root is not None else default_root()
+    root.mkdir(parents=True, exist_ok=True)
+    archive, lists = remotes()
+    for remote in lists:
+        fetch(remote, root / SPLITS_FOLDER, progress=progress)
+    try:
+        find_audio_folder(root)
+        print(f"GTZAN audio already present in {root}; nothing downloaded.")
+    except FileNotFoundError:
+        archive_path = fetch(archive, root, progress=progress)
+        extract(archive_path, root, progress=progress)
+    return root
+
+
+def find_audio_folder(root: str | os.PathLike) -> Path:
+    """Return the folder whose sub-folders are the genre folders.
+
+    Raises:
+        FileNotFoundError: If no known layout is found under ``root``; the message names
+            the folders looked at and how to get the data.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"GTZAN folder {root} does not exist: run `python -m genre_utils.data download "
+            f"--dataset gtzan` or point {paths.DATA_DIR_ENV} (or root=) at a copy"
+        )
+    for layout in LAYOUTS:
+        candidate = (root / layout).resolve()
+        if candidate.is_dir() and any((candidate / genre).is_dir() for genre in GENRES):
+            return candidate
+    tried = ", ".join(str(root / layout) for layout in LAYOUTS)
+    raise FileNotFoundError(
+        f"no GTZAN genre folders (blues/, classical/, ...) under {root}; looked in {tried}. "
+        f"Run `python -m genre_utils.data download --dataset gtzan` or point "
+        f"{paths.DATA_DIR_ENV} at the folder that holds genres/"
+    )
+
+
+def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """List the clips by file name only (no header reads): id, path and genre."""
+    root = Path(root) if root is not None else default_root()
+    audio_folder = find_audio_folder(root)
+    rows: dict[str, dict] = {}
+    for genre_folder in sorted(p for p in audio_folder.iterdir() if p.is_dir()):
+        for path in sorted(genre_folder.iterdir()):
+            if path.name.startswith("._") or path.suffix.lower() not in AUDIO_EXTENSIONS:
+                continue
+            match = _CLIP_NAME.match(path.stem)
+            if match is None or match["genre"] != genre_folder.name:
+                continue
+            track_id = path.stem
+            # An archive converted in place may hold both .au and .wav: prefer the .wav.
+            if track_id in rows and path.suffix.lower() != ".wav":
+                continue
+            rows[track_id] = {"track_id": track_id, "path": str(path), "genre": match["genre"]}
+    return track_table.make_track_table(list(rows.values()))
+
+
+def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The track table: one row per clip, header facts filled, unreadable files flagged.
+
+    Adds ``split_fault_filtered`` when the split lists are in ``<root>/splits``.
+    """
+    root = Path(root) if root is not None else default_root()
+    tracks = track_table.probe_headers(scan_tracks(root))
+    lists_dir = root / SPLITS_FOLDER
+    if all((lists_dir / name).is_file() for name in SPLIT_LIST_SHA256):
+        from genre_utils.splits import fault_filtered_split
+
+        tracks["split_fault_filtered"] = fault_filtered_split(tracks, lists_dir).to_numpy()
+    return tracks
+
+
+def validate(root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
+    """Decode every clip and return the track table with failures marked in ``status``."""
+    return track_table.decode_check(load_tracks(root), progress=progress)

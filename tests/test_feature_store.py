@@ -1,0 +1,183 @@
+"""The feature store: cache keys, skipped files, parallel = serial, resume after a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audio_fixtures import tone, write_broken_files, write_gtzan_like, write_wav
+from genre_utils import feature_store
+from genre_utils.datasets import gtzan
+from genre_utils.datasets.table import make_track_table
+from genre_utils.feature_store import build_feature_store, open_feature_store, store_directory
+from genre_utils.features import FeatureConfig, features_from_samples, mfcc_from_file
+
+SMALL = FeatureConfig(clip_seconds=4.0)
+
+
+@pytest.fixture()
+def small_tracks(tmp_path) -> pd.DataFrame:
+    return gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", clips=4, seconds=4.0))
+
+
+def test_store_holds_the_features_of_each_clip(small_tracks, tmp_path):
+    store = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert store.features.shape == (8, 20, SMALL.n_frames)
+    assert store.skipped.empty
+    for row in store.tracks.itertuples():
+        expected = mfcc_from_file(row.path)[:, : SMALL.n_frames]
+        np.testing.assert_allclose(store.features[row.row][:, : expected.shape[1] - 1], expected[:, :-1], atol=1e-3)
+    clips = store.clips(["rock.00001", "blues.00000"])
+    np.testing.assert_array_equal(clips[0], store.features[store.tracks.set_index("track_id").loc["rock.00001", "row"]])
+
+
+def test_warm_cache_does_not_extract_again(small_tracks, tmp_path, monkeypatch):
+    first = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("extraction ran on a warm cache")
+
+    monkeypatch.setattr(feature_store, "extract_chunk", fail)
+    second = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert second.directory == first.directory
+    np.testing.assert_array_equal(np.asarray(second.features), np.asarray(first.features))
+
+
+def test_any_change_gives_a_new_store(small_tracks, tmp_path):
+    cache = tmp_path / "cache"
+    base = store_directory(small_tracks, "tiny", SMALL, cache)
+    assert store_directory(small_tracks, "tiny", FeatureConfig(clip_seconds=4.0, n_mfcc=13), cache) != base
+    assert store_directory(small_tracks, "tiny", FeatureConfig(clip_seconds=4.0, kind="logmel"), cache) != base
+    assert store_directory(small_tracks, "other", SMALL, cache) != base
+    assert store_directory(small_tracks, "tiny", SMALL, cache, min_seconds=1.0) != base
+    assert store_directory(small_tracks.iloc[1:], "tiny", SMALL, cache) != base
+    assert store_directory(small_tracks.iloc[::-1], "tiny", SMALL, cache) == base  # order does not matter
+    path = Path(small_tracks.path.iloc[0])
+    write_wav(path, tone(4.0, frequency=300.0))  # the audio itself changed
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10_000_000))
+    assert store_directory(small_tracks, "tiny", SMALL, cache) != base
+
+
+def test_bad_files_land_in_the_skipped_table_and_the_rest_is_extracted(tmp_path):
+    expected = write_broken_files(tmp_path / "broken")
+    write_wav(tmp_path / "broken" / "good.00000.wav", tone(3.0))
+    write_wav(tmp_path / "broken" / "stereo44k.00000.wav", np.stack([tone(3.0, sample_rate=44100)] * 2, axis=1), 44100)
+    rows = [{"track_id": p.stem, "path": str(p), "genre": "x"} for p in sorted((tmp_path / "broken").iterdir())]
+    rows.append({"track_id": "missing.00000", "path": str(tmp_path / "nowhere.wav"), "genre": "x"})
+    tracks = make_track_table(rows)
+    store = build_feature_store(tracks, "broken", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    reasons = store.skipped.set_index("track_id")["reason"]
+    for name, words in expected.items():
+        assert Path(name).stem in reasons.index, name
+        assert words in reasons[Path(name).stem], (name, reasons[Path(name).stem])
+    assert "not found" in reasons["missing.00000"]
+    assert set(store.usable.track_id) == {"good.00000", "stereo44k.00000"}
+    assert np.abs(np.asarray(store.features[store.usable.row])).sum() > 0
+    with pytest.raises(ValueError, match="skipped"):
+        store.clips(["silent.00000"])
+
+
+def test_parallel_equals_serial(tmp_path):
+    tracks = gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz", "pop"), clips=4))
+    serial = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
+    parallel = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False)
+    np.testing.assert_array_equal(np.asarray(serial.features), np.asarray(parallel.features))
+    pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
+
+
+def test_segments_come_from_real_audio_and_keep_their_track(tmp_path):
+    tracks = make_track_table([
+        {"track_id": "long", "path": str(write_wav(tmp_path / "long.wav", tone(4.0))), "genre": "a"},
+        {"track_id": "short", "path": str(write_wav(tmp_path / "short.wav", tone(2.1))), "genre": "a"},
+    ])
+    store = build_feature_store(tracks, "seg", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    segments, owners = store.segments(["long", "short"], segment_seconds=1.0)
+    assert segments.shape[1:] == (20, SMALL.frames_for_seconds(1.0))
+    assert list(owners).count("long") == 4
+    assert list(owners).count("short") == 2  # the padded tail is not a segment
+
+
+def test_killed_run_resumes_without_redoing_finished_chunks(tmp_path):
+    audio = write_gtzan_like(tmp_path / "audio", genres=("blues", "rock", "pop"), clips=4, seconds=4.0)
+    cache = tmp_path / "cache"
+    script = textwrap.dedent(f"""
+        import time
+        from genre_utils import feature_store
+        from genre_utils.datasets import gtzan
+        from genre_utils.features import FeatureConfig
+        real = feature_store.extract_chunk
+        def slow(*args, **kwargs):
+            time.sleep(0.3)
+            return real(*args, **kwargs)
+        feature_store.extract_chunk = slow
+        tracks = gtzan.load_tracks({str(audio)!r})
+        feature_store.build_feature_store(tracks, "resume", FeatureConfig(clip_seconds=4.0),
+                                          cache_dir={str(cache)!r}, workers=1, chunk_size=1, progress=False)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script])
+    tracks = gtzan.load_tracks(audio)
+    directory = store_directory(tracks, "resume", SMALL, cache)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((directory / "chunks").glob("*.json"))) < 3:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = len(list((directory / "chunks").glob("*.json")))
+    assert 3 <= finished < 12, finished
+    assert not (directory / "index.csv").exists()
+
+    calls = []
+    real = feature_store.extract_chunk
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    feature_store.extract_chunk = counting
+    try:
+        resumed = build_feature_store(tracks, "resume", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False)
+    finally:
+        feature_store.extract_chunk = real
+    assert len(calls) == 12 - finished
+    fresh = build_feature_store(tracks, "resume", SMALL, cache_dir=tmp_path / "fresh", workers=1, progress=False)
+    np.testing.assert_array_equal(np.asarray(resumed.features), np.asarray(fresh.features))
+    assert open_feature_store(resumed.directory).tracks.status.eq("ok").all()
+
+
+def test_bad_arguments_are_named(small_tracks, tmp_path):
+    with pytest.raises(ValueError, match="workers"):
+        build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=0)
+    with pytest.raises(ValueError, match="dataset"):
+        build_feature_store(small_tracks, "", SMALL, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="empty"):
+        build_feature_store(small_tracks.iloc[:0], "tiny", SMALL, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="'path'"):
+        build_feature_store(small_tracks.drop(columns="path"), "tiny", SMALL, cache_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_real_gtzan_excerpts_match_the_reference_table(gtzan_excerpts, shared_data, tmp_path):
+    """Real clips, most 15-20 s: padded to 30 s, and the complete ones agree with the published means."""
+    tracks = gtzan.load_tracks(gtzan_excerpts)
+    assert len(tracks) == 100 and tracks.status.eq("ok").all()
+    store = build_feature_store(tracks, "gtzan_excerpts", FeatureConfig(), cache_dir=tmp_path, workers=2, progress=False)
+    assert store.features.shape == (100, 20, 1292)
+    short = store.tracks[store.tracks.duration < 25]
+    assert len(short) >= 80 and (short.valid_frames < 1292).all()
+    reference = pd.read_csv(shared_data / "gtzan_reference" / "features_30_sec_rows.csv").set_index("filename")
+    by_id = store.tracks.set_index("track_id")
+    for clip in ("blues.00000", "classical.00000", "country.00000", "disco.00000"):
+        values = np.asarray(store.features[by_id.loc[clip, "row"]])
+        expected = reference.loc[f"{clip}.wav", [f"mfcc{k}_mean" for k in range(1, 21)]].to_numpy(float)
+        assert np.abs(values.mean(axis=1) - expected).max() < 1.0, clip
+    values, _ = features_from_samples(np.zeros(22050 * 3, np.float32) + 1e-3, FeatureConfig(clip_seconds=3.0))
+    assert np.isfinite(values).all()
