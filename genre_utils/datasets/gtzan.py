@@ -171,3 +171,8 @@ def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
 def validate(root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
     """Decode every clip and return the track table with failures marked in ``status``."""
     return track_table.decode_check(load_tracks(root), progress=progress)
+
+
+def clip_seconds(root: str | os.PathLike | None = None) -> float:
+    """Length every clip is padded or cropped to before feature extraction (30 s)."""
+    return CLIP_SECONDS
