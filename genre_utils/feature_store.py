@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -232,7 +233,7 @@ def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, 
                     store(index, extract_chunk(jobs[index], config, min_seconds))
             return
         limit = 2 * workers  # results in flight: memory stays flat however large the dataset
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
                                  initializer=_limit_threads) as pool:
             queue, running = list(pending), {}
             while queue or running:
@@ -268,6 +269,17 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
         valid_frames.append(int(frames))
         statuses.append(status)
     return values, valid_frames, statuses
+
+
+def _process_context():
+    """``fork`` (fast, works from plain scripts) unless TensorFlow is loaded, then ``spawn``.
+
+    Forking a process whose TensorFlow runtime holds threads and locks can deadlock the child;
+    a spawned worker starts clean (in a script that needs the usual ``if __name__ == "__main__":``).
+    """
+    if os.name == "posix" and "tensorflow" not in sys.modules:
+        return get_context("fork")
+    return get_context("spawn")
 
 
 def _limit_threads():

@@ -1,0 +1,158 @@
+"""Data preparation in one call, and its command line.
+
+Notebooks call :func:`prepare_features`; people who work outside notebooks use::
+
+    python -m genre_utils.data download --dataset gtzan [--root DIR]
+    python -m genre_utils.data validate --dataset gtzan [--root DIR]
+    python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--features mfcc]
+
+Each prints what it found, skipped and wrote. ``--root`` defaults to ``$GENRE_DATA_DIR/<dataset>``
+or ``data/<dataset>`` in the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from genre_utils import paths
+from genre_utils.datasets import DATASET_NAMES, get_dataset
+from genre_utils.datasets.table import skipped_files
+from genre_utils.feature_store import FeatureSet, build_feature_store
+from genre_utils.features import FEATURE_KINDS, FeatureConfig
+
+TRACKS_FILE = "tracks.csv"
+SKIPPED_FILE = "skipped.csv"
+
+
+def dataset_root(dataset: str, root: str | os.PathLike | None = None) -> Path:
+    """The folder of ``dataset``: ``root`` if given, else its default under the data root."""
+    get_dataset(dataset)  # validates the name
+    return Path(root).expanduser().resolve() if root is not None else paths.dataset_dir(dataset)
+
+
+def prepare_features(
+    dataset: str,
+    root: str | os.PathLike | None = None,
+    kind: str = "mfcc",
+    cache_dir: str | os.PathLike | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    **config_overrides,
+) -> FeatureSet:
+    """Load a dataset's track table and return its (cached) features.
+
+    Args:
+        dataset: One of ``synthetic``, ``gtzan``, ``fma_small``.
+        root: Dataset folder; defaults as in :func:`dataset_root`.
+        kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
+        cache_dir: Feature cache root; defaults to ``<data root>/features``.
+        workers: Extraction processes (default: all cores).
+        progress: Show progress bars.
+        **config_overrides: Other :class:`~genre_utils.features.FeatureConfig` fields.
+
+    Returns:
+        The complete feature store; unreadable clips are in its ``skipped`` table.
+    """
+    module = get_dataset(dataset)
+    folder = dataset_root(dataset, root)
+    tracks = module.load_tracks(folder)
+    config_overrides.setdefault("clip_seconds", module.clip_seconds(folder))
+    config = FeatureConfig(kind=kind, **config_overrides)
+    return build_feature_store(tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress)
+
+
+def _summary(tracks: pd.DataFrame) -> str:
+    counts = tracks.groupby("genre")["status"].agg(total="size", usable=lambda s: int((s == "ok").sum()))
+    return counts.to_string()
+
+
+def _write_table(table: pd.DataFrame, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    table.to_csv(temporary, index=False)
+    os.replace(temporary, path)
+
+
+def _command_download(args) -> int:
+    module = get_dataset(args.dataset)
+    folder = dataset_root(args.dataset, args.root)
+    extra = _synthetic_options(args)
+    module.download(folder, progress=not args.quiet, **extra)
+    print(f"{args.dataset}: data ready in {folder}")
+    return 0
+
+
+def _command_validate(args) -> int:
+    module = get_dataset(args.dataset)
+    folder = dataset_root(args.dataset, args.root)
+    tracks = module.validate(folder, progress=not args.quiet)
+    skipped = skipped_files(tracks)
+    print(f"{args.dataset}: found {len(tracks)} clips in {folder}")
+    print(_summary(tracks))
+    print(f"skipped {len(skipped)} unusable clip(s)")
+    if not skipped.empty:
+        print(skipped.to_string(index=False))
+    _write_table(tracks, folder / TRACKS_FILE)
+    _write_table(skipped, folder / SKIPPED_FILE)
+    print(f"wrote {folder / TRACKS_FILE} and {folder / SKIPPED_FILE}")
+    return 0
+
+
+def _command_extract(args) -> int:
+    store = prepare_features(args.dataset, args.root, kind=args.features, cache_dir=args.cache,
+                             workers=args.workers, progress=not args.quiet)
+    print(f"{args.dataset}: {len(store.tracks)} clips, {len(store.usable)} extracted, {len(store.skipped)} skipped")
+    if not store.skipped.empty:
+        print(store.skipped.to_string(index=False))
+    print(f"features {tuple(store.features.shape)} ({store.config.kind}) in {store.directory}")
+    return 0
+
+
+def _synthetic_options(args) -> dict:
+    given = {name: getattr(args, name) for name in ("clips_per_genre", "seconds", "seed") if getattr(args, name) is not None}
+    if given and args.dataset != "synthetic":
+        raise ValueError(f"--{'/--'.join(given).replace('_', '-')} only apply to --dataset synthetic, not {args.dataset!r}")
+    return given
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m genre_utils.data`` argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m genre_utils.data", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, text in (
+        ("download", _command_download, "fetch (or generate) a dataset, verified by checksum"),
+        ("validate", _command_validate, "decode every clip and report the unusable ones"),
+        ("extract", _command_extract, "extract features into the on-disk cache"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("--dataset", required=True, choices=DATASET_NAMES)
+        sub.add_argument("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        if name == "download":
+            sub.add_argument("--clips-per-genre", type=int, help="synthetic only: clips per genre")
+            sub.add_argument("--seconds", type=float, help="synthetic only: seconds per clip")
+            sub.add_argument("--seed", type=int, help="synthetic only: generator seed")
+        if name == "extract":
+            sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
+            sub.add_argument("--workers", type=int, help="processes (default: all cores)")
+            sub.add_argument("--cache", help="feature cache folder (default: <data root>/features)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; errors print one clear line and exit with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

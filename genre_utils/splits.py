@@ -1,0 +1,180 @@
+"""Train/validation/test splits by track, and the checks that keep them leak-free.
+
+A split is a pandas Series aligned with a track table, holding ``"train"``, ``"valid"``,
+``"test"`` or ``""`` (not used). Splitting is always by track, before any segmenting: every
+segment of a track inherits its track's side (:func:`segment_split`).
+
+- ``thesis``: stratified random by track, seeded (GTZAN 800/200 with 20 per genre held out;
+  FMA-small 7200/800 with 100 per genre), as the thesis describes.
+- ``fault_filtered`` (GTZAN): the Kereliuk/Sturm artist-filtered lists, 443/197/290.
+- ``official`` (FMA-small): the dataset's own ``('set', 'split')``, 6400/800/800, artist-aware.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from genre_utils.datasets.table import STATUS_OK
+
+SPLIT_NAMES = ("thesis", "fault_filtered", "official")
+SIDES = ("train", "valid", "test")
+THESIS_TEST_PER_GENRE = {"gtzan": 20, "fma_small": 100}
+THESIS_TEST_FRACTION = 0.2  # other datasets (synthetic): GTZAN's proportion
+SPLIT_DATASETS = {"fault_filtered": ("gtzan",), "official": ("fma_small",)}
+FAULT_FILTERED_FILES = {"train": "train_filtered.txt", "valid": "valid_filtered.txt", "test": "test_filtered.txt"}
+VALID_FRACTION = 0.1  # share of training tracks carved out for early stopping
+
+
+def _empty(tracks: pd.DataFrame) -> pd.Series:
+    return pd.Series("", index=tracks.index, dtype=object, name="split")
+
+
+def thesis_split(tracks: pd.DataFrame, test_per_genre: int, seed: int = 0) -> pd.Series:
+    """Hold out ``test_per_genre`` random tracks of each genre; the rest is training.
+
+    Only usable tracks (status ``"ok"``) take part. The draw depends on the seed and the set of
+    track ids, not on row order.
+
+    Raises:
+        ValueError: If a genre has no more than ``test_per_genre`` usable tracks.
+    """
+    if int(test_per_genre) < 1:
+        raise ValueError(f"test_per_genre must be >= 1, got {test_per_genre!r}")
+    split = _empty(tracks)
+    usable = tracks[tracks["status"] == STATUS_OK].sort_values("track_id", kind="stable")
+    rng = np.random.default_rng(seed)
+    for genre, group in usable.groupby("genre", sort=True):
+        if len(group) <= test_per_genre:
+            raise ValueError(f"genre {genre!r} has {len(group)} usable tracks; the thesis split needs more than "
+                             f"test_per_genre={test_per_genre}")
+        chosen = rng.choice(len(group), size=int(test_per_genre), replace=False)
+        split[group.index] = "train"
+        split[group.index[chosen]] = "test"
+    return split
+
+
+def read_split_list(path: str | os.PathLike) -> list[str]:
+    """Track ids (``blues.00029``) of a fault-filtered list file (``blues/blues.00029.wav`` lines)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"split list {path} not found: run `python -m genre_utils.data download --dataset gtzan`")
+    ids = [Path(line.strip()).stem for line in path.read_text().splitlines() if line.strip()]
+    if not ids:
+        raise ValueError(f"split list {path} is empty")
+    return ids
+
+
+def fault_filtered_split(tracks: pd.DataFrame, lists_dir: str | os.PathLike) -> pd.Series:
+    """Sides from the Kereliuk/Sturm lists; tracks in no list (or unusable) get ``""``.
+
+    Listed tracks missing from the table are simply absent from the result; use
+    :func:`split_summary` to see the counts.
+
+    Raises:
+        ValueError: If a list file is missing or a track appears in two lists.
+    """
+    side_of: dict[str, str] = {}
+    for side, name in FAULT_FILTERED_FILES.items():
+        for track_id in read_split_list(Path(lists_dir) / name):
+            if track_id in side_of and side_of[track_id] != side:
+                raise ValueError(f"track {track_id} is listed in both {side_of[track_id]} and {side} lists")
+            side_of[track_id] = side
+    split = tracks["track_id"].map(side_of).fillna("").astype(object).rename("split")
+    split[tracks["status"] != STATUS_OK] = ""
+    return split
+
+
+def official_split(tracks: pd.DataFrame) -> pd.Series:
+    """FMA's own split, from the ``split_official`` column."""
+    if "split_official" not in tracks.columns:
+        raise ValueError("the track table has no 'split_official' column (only FMA-small has an official split)")
+    split = tracks["split_official"].fillna("").astype(object).rename("split")
+    split[tracks["status"] != STATUS_OK] = ""
+    return split
+
+
+def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
+               lists_dir: str | os.PathLike | None = None, test_per_genre: int | None = None) -> pd.Series:
+    """Dispatch to a named split, checking that it applies to ``dataset``."""
+    if name not in SPLIT_NAMES:
+        raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLIT_NAMES)}")
+    allowed = SPLIT_DATASETS.get(name)
+    if allowed is not None and dataset not in allowed:
+        raise ValueError(f"split {name!r} applies to {', '.join(allowed)} only, not {dataset!r}")
+    if name == "thesis":
+        if test_per_genre is None:
+            smallest = int(tracks[tracks["status"] == STATUS_OK].groupby("genre").size().min())
+            test_per_genre = THESIS_TEST_PER_GENRE.get(dataset, max(1, round(THESIS_TEST_FRACTION * smallest)))
+        return thesis_split(tracks, test_per_genre, seed)
+    if name == "fault_filtered":
+        if lists_dir is None:
+            if "split_fault_filtered" in tracks.columns:
+                split = tracks["split_fault_filtered"].fillna("").astype(object).rename("split")
+                split[tracks["status"] != STATUS_OK] = ""
+                return split
+            raise ValueError("the fault-filtered split needs lists_dir (the folder with train_filtered.txt ...)")
+        return fault_filtered_split(tracks, lists_dir)
+    return official_split(tracks)
+
+
+def carve_validation(split: pd.Series, tracks: pd.DataFrame, fraction: float = VALID_FRACTION,
+                     seed: int = 0) -> pd.Series:
+    """Move a stratified share of *training* tracks to ``"valid"``; test tracks are never touched.
+
+    For splits with only train/test (the thesis split): early stopping needs validation data
+    that is not the test data.
+    """
+    if (split == "valid").any():
+        raise ValueError("this split already has validation tracks; carve_validation is for train/test splits")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be between 0 and 1, got {fraction!r}")
+    carved = split.copy()
+    train = tracks.loc[split == "train"].sort_values("track_id", kind="stable")
+    rng = np.random.default_rng(seed)
+    for _, group in train.groupby("genre", sort=True):
+        count = max(1, int(round(fraction * len(group)))) if len(group) > 1 else 0
+        carved[group.index[rng.choice(len(group), size=count, replace=False)]] = "valid"
+    return carved
+
+
+def check_disjoint(tracks: pd.DataFrame, split: pd.Series, group_column: str = "track_id") -> None:
+    """Raise if any track (or artist, with ``group_column="artist"``) is on more than one side."""
+    if group_column not in tracks.columns:
+        raise ValueError(f"the track table has no {group_column!r} column")
+    used = pd.DataFrame({"group": tracks[group_column], "side": split}).query("side != ''")
+    sides = used.groupby("group")["side"].nunique()
+    shared = sides[sides > 1].index.tolist()
+    if shared:
+        raise ValueError(f"{len(shared)} {group_column} value(s) on more than one side of the split: {shared[:10]}")
+
+
+def split_summary(tracks: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
+    """Track counts per genre (rows) and side (columns), with totals."""
+    frame = pd.DataFrame({"genre": tracks["genre"], "side": split.replace("", "unused")})
+    table = pd.crosstab(frame["genre"], frame["side"], margins=True, margins_name="total")
+    return table[[c for c in (*SIDES, "unused", "total") if c in table.columns]]
+
+
+def segment_split(track_split: pd.Series, track_ids: pd.Series, segment_track_ids) -> np.ndarray:
+    """The side of each segment: its track's side (leak-free, split before segmenting)."""
+    side_of = dict(zip(track_ids, track_split))
+    missing = {t for t in segment_track_ids if t not in side_of}
+    if missing:
+        raise ValueError(f"segments of tracks not in the split: {sorted(missing)[:5]}")
+    return np.array([side_of[t] for t in segment_track_ids], dtype=object)
+
+
+def random_segment_split(n_segments: int, test_fraction: float = 0.2, seed: int = 0) -> np.ndarray:
+    """The common tutorial mistake, kept only to measure it: segments split at random.
+
+    Segments of one track land on both sides, so the test set shares recordings with the
+    training set and accuracy is inflated.
+    """
+    rng = np.random.default_rng(seed)
+    sides = np.full(n_segments, "train", dtype=object)
+    sides[rng.choice(n_segments, size=int(round(test_fraction * n_segments)), replace=False)] = "test"
+    return sides

@@ -1,0 +1,117 @@
+"""Splits by track: exact thesis counts, the published lists, carve-outs and leak checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genre_utils.datasets.table import make_track_table
+from genre_utils.splits import (
+    carve_validation, check_disjoint, fault_filtered_split, make_split, random_segment_split,
+    segment_split, split_summary, thesis_split,
+)
+
+GTZAN_GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+
+
+def table(genres=GTZAN_GENRES, per_genre=100, artists=False):
+    rows = [{"track_id": f"{g}.{i:05d}", "path": f"/x/{g}.{i:05d}.wav", "genre": g} for g in genres for i in range(per_genre)]
+    if artists:
+        for row in rows:
+            row["artist"] = row["track_id"][:-1]  # ten consecutive tracks per artist
+    return make_track_table(rows)
+
+
+def test_thesis_split_gtzan_is_800_200_with_20_per_genre():
+    tracks = table()
+    split = thesis_split(tracks, 20, seed=1)
+    assert (split == "train").sum() == 800 and (split == "test").sum() == 200
+    assert tracks[split == "test"].groupby("genre").size().eq(20).all()
+    summary = split_summary(tracks, split)
+    assert summary.loc["total", "test"] == 200
+
+
+def test_thesis_split_fma_holds_out_100_per_genre():
+    tracks = table(genres=[f"g{k}" for k in range(8)], per_genre=1000)
+    split = make_split(tracks, "thesis", dataset="fma_small", seed=0)
+    assert (split == "test").sum() == 800 and (split == "train").sum() == 7200
+
+
+def test_thesis_split_is_seeded_and_order_independent():
+    tracks = table()
+    first = thesis_split(tracks, 20, seed=5)
+    shuffled = tracks.sample(frac=1.0, random_state=3)
+    again = thesis_split(shuffled, 20, seed=5).reindex(tracks.index)
+    pd.testing.assert_series_equal(first, again)
+    assert not thesis_split(tracks, 20, seed=6).equals(first)
+
+
+def test_unusable_tracks_take_no_part():
+    tracks = table(per_genre=30)
+    tracks.loc[0, "status"] = "empty file (0 bytes)"
+    split = thesis_split(tracks, 5)
+    assert split[0] == ""
+    with pytest.raises(ValueError, match="genre 'blues' has 29 usable tracks"):
+        thesis_split(tracks, 29)
+
+
+def test_fault_filtered_lists_give_443_197_290(gtzan_split_lists):
+    tracks = table()
+    split = fault_filtered_split(tracks, gtzan_split_lists)
+    assert [(split == side).sum() for side in ("train", "valid", "test")] == [443, 197, 290]
+    assert (split == "").sum() == 70
+    check_disjoint(tracks, split)
+    assert (make_split(tracks, "fault_filtered", dataset="gtzan", lists_dir=gtzan_split_lists) == split).all()
+
+
+def test_a_track_in_two_lists_is_refused(tmp_path):
+    for name, lines in (("train_filtered.txt", "blues/blues.00000.wav\n"), ("valid_filtered.txt", "blues/blues.00000.wav\n"),
+                        ("test_filtered.txt", "blues/blues.00001.wav\n")):
+        (tmp_path / name).write_text(lines)
+    with pytest.raises(ValueError, match="blues.00000 is listed in both train and valid"):
+        fault_filtered_split(table(per_genre=2), tmp_path)
+    with pytest.raises(ValueError, match="not found"):
+        fault_filtered_split(table(per_genre=2), tmp_path / "nowhere")
+
+
+def test_check_disjoint_catches_shared_tracks_and_artists():
+    tracks = table(per_genre=20, artists=True)
+    split = pd.Series(np.where(np.arange(len(tracks)) % 2, "train", "test"), index=tracks.index)
+    check_disjoint(tracks, split)  # every track on one side
+    with pytest.raises(ValueError, match="artist value"):
+        check_disjoint(tracks, split, group_column="artist")
+    doubled = pd.concat([tracks, tracks.iloc[:1]], ignore_index=True)
+    with pytest.raises(ValueError, match="blues.00000"):
+        check_disjoint(doubled, pd.Series(["train"] * len(tracks) + ["test"]))
+
+
+def test_carve_validation_is_stratified_and_never_touches_test():
+    tracks = table()
+    split = thesis_split(tracks, 20, seed=0)
+    carved = carve_validation(split, tracks, fraction=0.1, seed=0)
+    assert (carved[split == "test"] == "test").all()
+    assert tracks[carved == "valid"].groupby("genre").size().eq(8).all()
+    with pytest.raises(ValueError, match="already has validation"):
+        carve_validation(carved, tracks)
+
+
+def test_segments_follow_their_track_but_random_segments_leak():
+    tracks = table(per_genre=10)
+    split = thesis_split(tracks, 2, seed=0)
+    owners = np.repeat(tracks.track_id.to_numpy(), 10)
+    sides = segment_split(split, tracks.track_id, owners)
+    per_track = pd.DataFrame({"track": owners, "side": sides}).groupby("track")["side"].nunique()
+    assert per_track.eq(1).all()
+    leaky = pd.DataFrame({"track": owners, "side": random_segment_split(len(owners), 0.2, seed=0)})
+    assert (leaky.groupby("track")["side"].nunique() > 1).mean() > 0.5  # most tracks straddle the split
+
+
+@pytest.mark.parametrize("name, dataset, words", [
+    ("random", "gtzan", "unknown split 'random'"),
+    ("official", "gtzan", "applies to fma_small only"),
+    ("fault_filtered", "fma_small", "applies to gtzan only"),
+])
+def test_bad_split_requests_are_named(name, dataset, words):
+    with pytest.raises(ValueError, match=words):
+        make_split(table(per_genre=5), name, dataset=dataset)
