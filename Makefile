@@ -20,8 +20,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
-## Main job: prepare $(DATASET) (download or generate, validate, extract features).
-report: data
+## Main job: every numbered notebook on $(DATASET) with papermill, HTML reports in build/$(DATASET)/html/.
+report: venv
+	$(BIN)/python -m genre_utils.report --dataset $(DATASET)
 
 data: venv
 	$(BIN)/python -m genre_utils.data download --dataset $(DATASET)

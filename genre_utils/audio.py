@@ -112,7 +112,7 @@ def load_audio(
     if not np.all(np.isfinite(samples)):
         raise AudioError(path, "decoded to NaN or infinite sample values")
     if mono:
-        samples = samples.mean(axis=0)
+        samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
     if native_rate != sample_rate:
         import librosa
 
@@ -171,7 +171,8 @@ def is_silent(samples: np.ndarray, threshold: float = SILENCE_RMS) -> bool:
     """True when the root-mean-square level is below ``threshold`` (digital silence)."""
     if samples.size == 0:
         return True
-    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) < threshold
+    flat = np.ascontiguousarray(samples, dtype=np.float32).ravel()
+    return float(np.sqrt(np.dot(flat, flat) / flat.size)) < threshold
 
 
 def _short(error: BaseException) -> str:

@@ -186,6 +186,7 @@ def build_feature_store(
     chunks = [range(start, min(start + chunk_size, len(tracks))) for start in range(0, len(tracks), chunk_size)]
     pending = [i for i in range(len(chunks)) if not _chunk_path(directory, i).is_file()]
     _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, workers, progress)
+    array.flush()
     del array
     _write_index(directory, tracks, len(chunks))
     return open_feature_store(directory)
@@ -220,10 +221,11 @@ def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, 
     def store(index, result):
         values, valid_frames, statuses = result
         rows = chunks[index]
+        # Writes to the shared memory map reach the file's page cache at once, so they survive
+        # a killed process; the chunk record is renamed into place only after them.
         array[rows.start : rows.stop] = values
-        array.flush()
         record = {"tracks": tracks["track_id"].iloc[list(rows)].tolist(), "status": statuses, "valid_frames": valid_frames}
-        _atomic_write_text(_chunk_path(directory, index), json.dumps(record))
+        _atomic_write_text(_chunk_path(directory, index), json.dumps(record), durable=False)
         bar.update(len(rows))
 
     try:
@@ -365,10 +367,12 @@ def _write_index(directory: Path, tracks: pd.DataFrame, n_chunks: int) -> None:
     (directory / CHUNKS_FOLDER).rmdir()
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def _atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+    """Write to a temporary name, then rename; ``durable`` also survives a power cut (fsync)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(handle, "w") as stream:
         stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
+        if durable:
+            stream.flush()
+            os.fsync(stream.fileno())
     os.replace(temporary, path)

@@ -10,6 +10,7 @@ from audio_fixtures import SAMPLE_RATE, tone, write_wav
 from genre_utils.audio import AudioError
 from genre_utils.features import (
     FeatureConfig,
+    compute_features,
     features_from_samples,
     mfcc_from_file,
     segment_features,
@@ -110,3 +111,15 @@ def test_mfcc_means_match_the_published_gtzan_table(shared_data):
         values = mfcc_from_file(shared_data / "gtzan_excerpts" / "genres" / genre / f"{clip}.wav")
         expected = reference.loc[f"{clip}.wav", columns].to_numpy(float)
         assert np.abs(values.mean(axis=1) - expected).max() < 1.0, clip
+
+
+@pytest.mark.parametrize("kind", ["mfcc", "logmel"])
+def test_fast_path_equals_librosa(kind):
+    import librosa
+
+    samples = tone(5.0, noise=0.05)
+    config = FeatureConfig(kind=kind, clip_seconds=5.0)
+    mel = librosa.feature.melspectrogram(y=samples, sr=22050, n_fft=2048, hop_length=512, n_mels=128)
+    expected = (librosa.power_to_db(mel) if kind == "logmel"
+                else librosa.feature.mfcc(y=samples, sr=22050, n_mfcc=20, n_fft=2048, hop_length=512))
+    np.testing.assert_allclose(compute_features(samples, config), expected, atol=1e-3)
