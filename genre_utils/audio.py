@@ -178,5 +178,8 @@ def is_silent(samples: np.ndarray, threshold: float = SILENCE_RMS) -> bool:
 def _short(error: BaseException) -> str:
     if type(error).__name__ == "NoBackendError":
         return "no fallback decoder installed (ffmpeg or GStreamer)"
+    if "File does not exist or is not a regular file" in str(error):
+        # libsndfile's words for a file it cannot parse at all (e.g. a tiny or junk MP3).
+        return "libsndfile cannot parse this file (not audio, or cut too short)"
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text[:200]
