@@ -74,3 +74,36 @@ def test_real_excerpts_pad_and_fault_filtered_column(gtzan_excerpts, gtzan_split
     # Clips 00000-00009 of blues/classical/... sit in the published valid or test lists.
     assert set(tracks["split_fault_filtered"]) <= {"train", "valid", "test", ""}
     assert tracks.set_index("track_id").loc["blues.00000", "split_fault_filtered"] == "valid"
+
+
+def test_download_from_a_mirror_then_load(tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import tarfile
+
+    from audio_fixtures import write_gtzan_like
+    from http_server import Behaviour, LocalServer
+
+    source = write_gtzan_like(tmp_path / "source", genres=("blues", "rock"), clips=2, seconds=2.0)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(source / "genres", arcname="genres")
+    archive_bytes = buffer.getvalue()
+    lists = {"train_filtered.txt": b"blues/blues.00000.wav\nrock/rock.00000.wav\n",
+             "valid_filtered.txt": b"blues/blues.00001.wav\n", "test_filtered.txt": b"rock/rock.00001.wav\n"}
+    with LocalServer() as server:
+        server.files["/genres.tar.gz"] = Behaviour(archive_bytes)
+        for name, body in lists.items():
+            server.files[f"/lists/{name}"] = Behaviour(body)
+        monkeypatch.setattr(gtzan, "ARCHIVE_URLS", (server.url("/dead/genres.tar.gz"), server.url("/genres.tar.gz")))
+        monkeypatch.setattr(gtzan, "ARCHIVE_SHA256", hashlib.sha256(archive_bytes).hexdigest())
+        monkeypatch.setattr(gtzan, "SPLIT_LIST_BASE_URL", server.url("/lists/"))
+        monkeypatch.setattr(gtzan, "SPLIT_LIST_SHA256", {n: hashlib.sha256(b).hexdigest() for n, b in lists.items()})
+        root = gtzan.download(tmp_path / "gtzan", progress=False)
+        requests_made = len(server.requests)
+        gtzan.download(root, progress=False)  # everything present: no request
+        assert len(server.requests) == requests_made
+    tracks = gtzan.load_tracks(root)
+    assert len(tracks) == 4 and tracks.status.eq("ok").all()
+    assert tracks.set_index("track_id")["split_fault_filtered"].to_dict() == {
+        "blues.00000": "train", "blues.00001": "valid", "rock.00000": "train", "rock.00001": "test"}
