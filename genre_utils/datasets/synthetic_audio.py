@@ -1,272 +1,450 @@
-"""A deterministic generator of genre-like music, the project's embedded default data.
+"""A deterministic generator of genre-like music, the project's embedded default data set.
 
-Each of the 10 GTZAN genre names gets musical traits: a tempo range, a drum pattern (or none),
-swing, a harmonic timbre built from additive partials, distortion, a bass line style, a chord
-progression and how chords are played. Every clip draws its own key, tempo, levels, noise
-floor and detuning from a generator seeded by ``(seed, genre, clip index)``, and with some
-probability borrows one trait from a related genre (rock/metal, pop/disco, blues/jazz/country,
-hiphop/reggae), so the classes overlap and a classifier has to learn rather than look up.
+Each of the 10 GTZAN genre names gets musical traits (:data:`STYLES`): a tempo range, a drum
+pattern or none, swing, timing looseness, instruments built from additive partials (roll-off,
+hollowness, inharmonicity, attack, decay, vibrato), distortion, a bass line, a way of playing
+chords, a chord progression, a melody scale, mix and mastering habits, and the bandwidth and
+noise of the "recording". Every clip draws its own key, tempo, instrument, levels, noise
+floor, detuning and start in the progression from its seed, and with some probability borrows
+traits from a related genre (:data:`RELATED`: rock/metal, pop/disco, blues/jazz/country,
+hiphop/reggae, ...), so the classes overlap and a classifier has to learn, not look up.
 
-This is not music and says nothing about real recordings; it exists so the notebooks run
-anywhere in minutes. Reports built on it say so.
+This is not music and says nothing about real recordings; it exists so that every notebook
+runs anywhere in minutes. :func:`generate` writes the GTZAN layout and ``synthetic.json``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import uuid
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+
+from genre_utils.datasets.synthetic_styles import (
+    STEPS, MAX_PARTIAL_HZ, NOISE_REFERENCE_RMS, BASS_LOW, GUITAR_LOW, COMP_LOW, LEAD_LOW, HIT_LEVELS,
+    CHORDS, DRUM_PATTERNS, Timbre, BASS_TIMBRES, Style, STYLES, RELATED,
+)
 
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 SAMPLE_RATE = 22050
 DEFAULT_CLIPS_PER_GENRE = 20
 DEFAULT_SECONDS = 10.0
 DEFAULT_SEED = 0
-GENERATOR_VERSION = 2
+MIN_SECONDS = 1.0  # range that generate() accepts
+MAX_SECONDS = 60.0
+GENERATOR = "genre_utils.datasets.synthetic_audio"
+GENERATOR_VERSION = 3  # bump whenever the audio for a given seed changes
 MANIFEST_NAME = "synthetic.json"
-BORROW_PROBABILITY = 0.4  # chance, per draw, that a clip takes a trait from a related genre
-BORROWED_TRAITS = 2  # draws per clip
-LOWPASS_HZ = (2500.0, 11000.0)  # range of the per-clip "recording" low-pass cutoff
-
-MAJOR = (0, 2, 4, 5, 7, 9, 11)
-MINOR = (0, 2, 3, 5, 7, 8, 10)
-# Drum patterns over one bar of 16 steps: kick, snare, hi-hat (x = hit).
-DRUMS = {
-    "none": ("", "", ""),
-    "rock": ("x.......x.x.....", "....x.......x...", "x.x.x.x.x.x.x.x."),
-    "metal": ("x.x.x.x.x.x.x.x.", "....x.......x...", "x...x...x...x..."),
-    "disco": ("x...x...x...x...", "....x.......x...", "..x...x...x...x."),
-    "hiphop": ("x......x..x.....", "....x.......x...", "x.x.x.x.x.x.x.xx"),
-    "reggae": ("........x.......", "........x.......", "..x...x...x...x."),
-    "shuffle": ("x.......x.......", "....x.......x...", "x..x..x.x..x..x."),
-    "ride": ("x...........x...", "......x.......x.", "x...x.x.x...x.x."),
-    "train": ("x.......x.......", "....x.......x...", "xxxxxxxxxxxxxxxx"),
-}
-# Traits: tempo range (BPM), drums, swing, partial roll-off exponent, inharmonicity,
-# distortion drive, bass style, comping style, mode, progression (scale degrees), noise level.
-TRAITS = {
-    "blues": dict(tempo=(70, 110), drums="shuffle", swing=0.30, rolloff=1.4, inharm=0.0, drive=1.5, bass="walking",
-                  comp="stabs", mode=MAJOR, prog=(0, 3, 0, 4), noise=0.004),
-    "classical": dict(tempo=(60, 100), drums="none", swing=0.0, rolloff=2.2, inharm=0.0, drive=0.0, bass="sustain",
-                      comp="arpeggio", mode=MAJOR, prog=(0, 3, 4, 0), noise=0.002),
-    "country": dict(tempo=(90, 130), drums="train", swing=0.05, rolloff=1.2, inharm=0.002, drive=0.0, bass="root_fifth",
-                    comp="strum", mode=MAJOR, prog=(0, 3, 4, 0), noise=0.004),
-    "disco": dict(tempo=(110, 130), drums="disco", swing=0.0, rolloff=0.9, inharm=0.0, drive=0.3, bass="octave",
-                  comp="offbeat", mode=MINOR, prog=(0, 5, 3, 4), noise=0.003),
-    "hiphop": dict(tempo=(80, 100), drums="hiphop", swing=0.15, rolloff=1.8, inharm=0.0, drive=0.5, bass="sub",
-                   comp="sparse", mode=MINOR, prog=(0, 0, 5, 4), noise=0.006),
-    "jazz": dict(tempo=(100, 180), drums="ride", swing=0.33, rolloff=1.9, inharm=0.001, drive=0.0, bass="walking",
-                 comp="sparse", mode=MAJOR, prog=(1, 4, 0, 5), noise=0.003),
-    "metal": dict(tempo=(120, 180), drums="metal", swing=0.0, rolloff=0.7, inharm=0.0, drive=8.0, bass="eighths",
-                  comp="power", mode=MINOR, prog=(0, 5, 6, 0), noise=0.008),
-    "pop": dict(tempo=(95, 125), drums="disco", swing=0.0, rolloff=1.1, inharm=0.0, drive=0.2, bass="eighths",
-                comp="pad", mode=MAJOR, prog=(0, 4, 5, 3), noise=0.003),
-    "reggae": dict(tempo=(65, 90), drums="reggae", swing=0.1, rolloff=1.5, inharm=0.0, drive=0.0, bass="offbeat",
-                   comp="skank", mode=MAJOR, prog=(0, 3, 0, 4), noise=0.004),
-    "rock": dict(tempo=(100, 150), drums="rock", swing=0.0, rolloff=0.9, inharm=0.0, drive=3.0, bass="eighths",
-                 comp="power", mode=MAJOR, prog=(0, 4, 5, 3), noise=0.006),
-}
-RELATED = {"blues": ("jazz", "country", "rock"), "classical": ("jazz",), "country": ("blues", "rock", "pop"),
-           "disco": ("pop", "hiphop"), "hiphop": ("reggae", "disco", "pop"), "jazz": ("blues", "classical"),
-           "metal": ("rock",), "pop": ("disco", "rock", "country"), "reggae": ("hiphop", "pop"),
-           "rock": ("metal", "pop", "blues")}
+NOTE = ("Synthetic genre-like clips generated by genre_utils.datasets.synthetic_audio; not music "
+        "recordings. Results on them say nothing about real music.")
+BORROW_PROBABILITY = 0.35  # chance, per draw, that a clip takes a trait from a related genre
+BORROW_DRAWS = 3  # draws per clip
+BORROWABLE = ("tempo", "drums", "swing", "timbres", "drive", "bass", "comp", "progression", "bandwidth")
+_CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.\d{5}\.wav$")
 
 
-def clip_seed(seed: int, genre: str, index: int) -> np.random.SeedSequence:
-    """The seed of one clip: independent of order, parallelism and the other clips."""
-    return np.random.SeedSequence([int(seed), GENRES.index(genre), int(index), GENERATOR_VERSION])
+def clip_seed(seed: int, genre: str, index: int) -> int:
+    """The seed of clip ``index`` of ``genre`` in the set that :func:`generate` makes from ``seed``.
+
+    Derived with :class:`numpy.random.SeedSequence` from ``(seed, genre index, index)``, so a
+    clip depends neither on the order or parallelism of generation nor on the other clips:
+    ``synthesize_clip(genre, clip_seed(seed, genre, index), seconds)`` is that clip alone.
+
+    Raises:
+        ValueError: If ``seed`` or ``index`` is not an integer >= 0, or ``genre`` is unknown.
+    """
+    _check_genre(genre)
+    _check_natural(seed, "seed")
+    _check_natural(index, "index")
+    words = np.random.SeedSequence([int(seed), GENRES.index(genre), int(index)]).generate_state(2)
+    return (int(words[0]) << 31) ^ int(words[1])
 
 
-def synthesize_clip(genre: str, seed: int, seconds: float = DEFAULT_SECONDS, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """One clip of ``genre`` as float32 mono samples in [-1, 1], deterministic in its arguments."""
-    if genre not in TRAITS:
-        raise ValueError(f"unknown genre {genre!r}; expected one of {', '.join(GENRES)}")
-    rng = np.random.default_rng(seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed)))
-    traits = dict(TRAITS[genre])
-    for _ in range(BORROWED_TRAITS):  # traits taken from a related genre make the classes overlap
-        if rng.random() < BORROW_PROBABILITY:
-            donor = TRAITS[RELATED[genre][rng.integers(len(RELATED[genre]))]]
-            name = ("tempo", "drums", "swing", "rolloff", "drive", "bass", "comp", "prog")[rng.integers(8)]
-            traits[name] = donor[name]
-    n = int(round(seconds * sample_rate))
-    tempo = rng.uniform(*traits["tempo"])
-    step = 60.0 / tempo / 4  # seconds per 16th note
-    key = 40 + int(rng.integers(12))  # MIDI note of the tonic's bass
-    t_step = np.arange(int(seconds / step) + 1) * step
-    swing = traits["swing"] * rng.uniform(0.7, 1.3)
-    onsets = t_step + np.where(np.arange(t_step.size) % 2 == 1, swing * step, 0.0)
-    rolloff = traits["rolloff"] * rng.uniform(0.6, 1.5)
-    detune = rng.normal(0, 0.003)
-    out = np.zeros(n, dtype=np.float64)
-    harmonic = np.zeros(n, dtype=np.float64)
+def synthesize_clip(
+    genre: str, seed: int, seconds: float = DEFAULT_SECONDS, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """One clip of ``genre``, deterministic given the arguments (on one platform).
 
-    def note(buffer, start, length, midi, level, partials=8, decay=3.0, roll=rolloff):
-        first = int(start * sample_rate)
-        count = min(int(length * sample_rate), n - first)
-        if count <= 0 or first < 0:
-            return
-        t = np.arange(count) / sample_rate
-        f0 = 440.0 * 2 ** ((midi - 69) / 12) * (1 + detune)
-        k = np.arange(1, partials + 1)[:, None]
-        freqs = f0 * k * np.sqrt(1 + traits["inharm"] * k**2)
-        amps = (k ** -roll) * (freqs < sample_rate / 2)
-        tone = (amps * np.sin(2 * np.pi * freqs * t + rng.uniform(0, 2 * np.pi, (partials, 1)))).sum(axis=0)
-        envelope = np.minimum(t / 0.005, 1.0) * np.exp(-decay * t)
-        buffer[first : first + count] += level * tone * envelope
-
-    scale = np.array(traits["mode"])
-    degrees = traits["prog"]
-    bar = 16 * step
-    levels = {"drums": rng.uniform(0.5, 1.0), "bass": rng.uniform(0.4, 0.8), "comp": rng.uniform(0.2, 0.45),
-              "lead": rng.uniform(0.1, 0.3)}
-    for b in range(int(seconds / bar) + 1):
-        degree = degrees[b % len(degrees)]
-        root = key + scale[degree % 7]
-        chord = [key + 12 + scale[(degree + i) % 7] + 12 * ((degree + i) // 7) for i in (0, 2, 4)]
-        t0 = b * bar
-        _bass(note, out, traits["bass"], t0, step, root, scale, key, levels["bass"], rng)
-        _comp(note, harmonic, traits["comp"], t0, step, chord, levels["comp"], rng, onsets, b)
-        for s in range(0, 16, int(rng.choice([2, 4, 4, 8]))):  # a sparse melody from the scale
-            if rng.random() < 0.6 and b * 16 + s < onsets.size:
-                note(harmonic, onsets[b * 16 + s], step * 2, key + 24 + scale[rng.integers(7)], levels["lead"], decay=4)
-    drive = traits["drive"] * rng.uniform(0.3, 1.7)
-    if drive > 0.05:
-        harmonic = np.tanh(drive * harmonic) / np.tanh(drive)
-    out += harmonic
-    _drums(out, DRUMS[traits["drums"]], onsets, levels["drums"], sample_rate, rng)
-    out += traits["noise"] * rng.uniform(0.5, 4.0) * rng.standard_normal(n)
-    out = _recording_colour(out, rng.uniform(*LOWPASS_HZ), sample_rate)
-    peak = np.max(np.abs(out)) or 1.0
-    return (out / peak * rng.uniform(0.5, 0.9)).astype(np.float32)
-
-
-def _recording_colour(samples: np.ndarray, cutoff_hz: float, sample_rate: int) -> np.ndarray:
-    """A one-pole low-pass: each clip sounds as if recorded through a different chain."""
-    from scipy.signal import lfilter
-
-    alpha = 1.0 - np.exp(-2.0 * np.pi * cutoff_hz / sample_rate)
-    return lfilter([alpha], [1.0, alpha - 1.0], samples)
-
-
-def _bass(note, out, style, t0, step, root, scale, key, level, rng):
-    if style == "sustain":
-        note(out, t0, 16 * step, root, level * 0.7, partials=4, decay=0.5)
-    elif style == "walking":
-        for beat in range(4):
-            note(out, t0 + 4 * beat * step, 4 * step, key + scale[(beat * 2 + rng.integers(3)) % 7], level, 5, 4.0)
-    elif style == "root_fifth":
-        for beat in range(4):
-            note(out, t0 + 4 * beat * step, 3 * step, root + (7 if beat % 2 else 0), level, 5, 5.0)
-    elif style == "octave":
-        for eighth in range(8):
-            note(out, t0 + 2 * eighth * step, 2 * step, root + (12 if eighth % 2 else 0), level, 6, 8.0)
-    elif style == "sub":
-        note(out, t0, 10 * step, root - 12, level * 1.3, partials=2, decay=0.8)
-    elif style == "offbeat":
-        for beat in range(4):
-            note(out, t0 + (4 * beat + 2) * step, 2 * step, root, level, 4, 3.0)
-    else:  # eighths
-        for eighth in range(8):
-            note(out, t0 + 2 * eighth * step, 2 * step, root, level, 6, 6.0)
-
-
-def _comp(note, out, style, t0, step, chord, level, rng, onsets, bar_index):
-    if style == "pad":
-        for pitch in chord:
-            note(out, t0, 16 * step, pitch, level * 0.6, decay=0.3)
-    elif style == "arpeggio":
-        for s in range(0, 16, 2):
-            note(out, t0 + s * step, 3 * step, chord[(s // 2) % 3] + 12 * ((s // 6) % 2), level, decay=1.5)
-    elif style == "power":
-        for s in range(0, 16, 2):
-            for pitch in (chord[0] - 12, chord[0] - 5):
-                note(out, t0 + s * step, 2 * step, pitch, level, partials=10, decay=2.0)
-    else:  # rhythmic comping: which 16th steps get the chord
-        steps = {"skank": (4, 12), "offbeat": (2, 6, 10, 14), "strum": (0, 4, 6, 8, 12, 14),
-                 "stabs": (0, 6, 10), "sparse": tuple(sorted(rng.choice(16, 3, replace=False)))}[style]
-        for s in steps:
-            index = bar_index * 16 + s
-            if index < onsets.size:
-                for pitch in chord:
-                    note(out, onsets[index], 1.5 * step, pitch, level, decay=6.0)
-
-
-def _drums(out, pattern, onsets, level, sample_rate, rng):
-    kick, snare, hat = pattern
-    length = int(0.25 * sample_rate)
-    t = np.arange(length) / sample_rate
-    sounds = {
-        0: np.sin(2 * np.pi * (50 * t + 100 * (1 - np.exp(-t * 30)) / 30)) * np.exp(-t * 18),  # kick
-        1: (0.6 * rng.standard_normal(length) + 0.5 * np.sin(2 * np.pi * 190 * t)) * np.exp(-t * 25),  # snare
-        2: 0.3 * np.diff(rng.standard_normal(length + 1)) * np.exp(-t * 90),  # hi-hat (high-passed noise)
-    }
-    for voice, line in enumerate((kick, snare, hat)):
-        if not line:
-            continue
-        for index, start in enumerate(onsets):
-            if line[index % 16] == "x":
-                first = int(start * sample_rate)
-                count = min(length, out.size - first)
-                if count > 0:
-                    out[first : first + count] += level * rng.uniform(0.7, 1.0) * sounds[voice][:count]
-
-
-def generate(root, clips_per_genre: int = DEFAULT_CLIPS_PER_GENRE, seconds: float = DEFAULT_SECONDS,
-             seed: int = DEFAULT_SEED, progress: bool = True) -> Path:
-    """Write ``<root>/genres/<genre>/<genre>.000NN.wav`` (22050 Hz mono 16-bit) and ``synthetic.json``.
-
-    Only missing clips are written; with other parameters than the recorded ones, every clip
-    is regenerated and clips beyond the new count are removed. Each file is written atomically.
+    Args:
+        genre: One of :data:`GENRES`.
+        seed: Any integer >= 0; :func:`clip_seed` gives the seeds :func:`generate` uses.
+        seconds: Duration, above 0 and at most :data:`MAX_SECONDS`.
+        sample_rate: Hz, at least 8000.
 
     Returns:
-        ``root``.
+        ``round(seconds * sample_rate)`` float32 mono samples in [-1, 1].
+
+    Raises:
+        ValueError: If an argument is out of range; the message names it.
+    """
+    from scipy.signal import butter, sosfilt
+
+    _check_genre(genre)
+    _check_natural(seed, "seed")
+    if not _is_number(seconds) or not 0 < seconds <= MAX_SECONDS:
+        raise ValueError(f"seconds must be a number above 0 and at most {MAX_SECONDS:g}, got {seconds!r}")
+    if not _is_integer(sample_rate) or sample_rate < 8000:
+        raise ValueError(f"sample_rate must be an integer number of Hz >= 8000, got {sample_rate!r}")
+    rng = np.random.default_rng(int(seed))
+    style = _blend(genre, rng)
+    n = int(round(seconds * sample_rate))
+    step = 15.0 / rng.uniform(*style.tempo)  # seconds per sixteenth note
+    bars = int(np.ceil(seconds / (STEPS * step))) + 1
+    times = _grid(bars, step, style.swing * rng.uniform(0.7, 1.2), style.timing * rng.uniform(0.5, 1.5), rng)
+    key = int(rng.integers(12))
+    first = int(rng.integers(len(style.progression)))  # a clip is an excerpt: any bar of the song
+    chords = [style.progression[(first + bar) % len(style.progression)] for bar in range(bars + 1)]
+    timbre = _vary(style.timbres[int(rng.integers(len(style.timbres)))], rng)
+    detune = rng.normal(0.0, 0.003)  # the clip's tuning, a few cents off A440
+
+    def render(events: list, instrument: Timbre) -> np.ndarray:
+        return _unit(_render(events, times, step, instrument, n, sample_rate, detune, rng))
+
+    bass = render(_bass_notes(style.bass, chords, key, DRUM_PATTERNS[style.drums][0], rng),
+                  _vary(BASS_TIMBRES[style.bass], rng))
+    harmonic = (render(_comp_notes(style.comp, chords, key, rng), timbre) * rng.uniform(0.5, 0.9)
+                + render(_lead_notes(style, bars, key, rng), timbre) * rng.uniform(0.25, 0.6))
+    drive = style.drive * rng.uniform(0.5, 1.5)
+    if drive > 0.05:
+        harmonic = _unit(np.tanh(drive * harmonic / (np.abs(harmonic).max() or 1.0))) * rng.uniform(0.7, 1.0)
+    drums = _unit(_drums(style.drums, times, n, sample_rate, rng))
+    mix = (harmonic + bass * style.bass_level * rng.uniform(0.5, 0.9)
+           + drums * style.drum_level * rng.uniform(0.6, 1.2)).astype(np.float64)
+    if style.swell > 0:  # slow dynamics
+        depth = min(style.swell * rng.uniform(0.5, 1.5), 0.9)
+        phase = 2 * np.pi * np.arange(n) / sample_rate / rng.uniform(4.0, 12.0) + rng.uniform(0, 2 * np.pi)
+        mix *= 1.0 + depth * np.sin(phase)
+    mix /= np.abs(mix).max() or 1.0
+    loudness = style.loudness * rng.uniform(0.5, 1.5)
+    if loudness > 0.05:  # mastering: soft-clip the peaks, as a limiter would
+        mix = np.tanh(loudness * mix) / np.tanh(loudness)
+    band = (rng.uniform(30.0, 100.0), min(rng.uniform(*style.bandwidth), 0.45 * sample_rate))
+    mix = sosfilt(butter(2, band, btype="bandpass", fs=sample_rate, output="sos"), mix)
+    hiss = style.noise * rng.uniform(0.5, 3.0) * np.sqrt(np.mean(np.square(mix))) / NOISE_REFERENCE_RMS
+    mix += hiss * rng.standard_normal(n)
+    clicks = rng.integers(0, n, rng.poisson(style.crackle * seconds))
+    mix[clicks] += 0.05 * rng.uniform(-1.0, 1.0, clicks.size) * np.abs(mix).max()
+    peak = rng.uniform(0.3, 0.8) if style.loudness == 0 else rng.uniform(0.6, 0.95)
+    return np.clip(mix * (peak / (np.abs(mix).max() or 1.0)), -1.0, 1.0).astype(np.float32)
+
+
+def _blend(genre: str, rng: np.random.Generator) -> Style:
+    """The genre's style with, by chance, some traits taken from related genres."""
+    style = STYLES[genre]
+    for _ in range(BORROW_DRAWS):
+        if rng.random() < BORROW_PROBABILITY:
+            donor = STYLES[RELATED[genre][int(rng.integers(len(RELATED[genre])))]]
+            trait = BORROWABLE[int(rng.integers(len(BORROWABLE)))]
+            style = replace(style, **{trait: getattr(donor, trait)})
+    return style
+
+
+def _vary(timbre: Timbre, rng: np.random.Generator) -> Timbre:
+    """An instrument of the same family: brighter or darker, faster or slower."""
+    return replace(timbre, rolloff=timbre.rolloff * rng.uniform(0.8, 1.25), decay=timbre.decay * rng.uniform(0.7, 1.4),
+                   attack=timbre.attack * rng.uniform(0.7, 1.5),
+                   hollow=float(np.clip(timbre.hollow + rng.uniform(-0.1, 0.1), 0.0, 1.0)))
+
+
+def _grid(bars: int, step: float, swing: float, timing: float, rng: np.random.Generator) -> np.ndarray:
+    """Onset time in seconds of every sixteenth note: swung off-beats plus human jitter."""
+    index = np.arange(bars * STEPS)
+    delay = np.where(index % 4 == 2, swing * 2 / 3, np.where(index % 2 == 1, swing / 3, 0.0))
+    return np.maximum((index + delay) * step + rng.normal(0.0, timing, index.size), 0.0)
+
+
+def _register(pitch: int, low: int) -> int:
+    """``pitch`` moved by octaves into ``[low, low + 12)``."""
+    return low + (pitch - low) % 12
+
+
+def _bass_notes(style: str, chords: list, key: int, kick: str, rng: np.random.Generator) -> list:
+    """Bass events ``(step, length in steps, MIDI pitch, velocity)``, one bar per chord."""
+    events = []
+    riff = sorted(rng.choice([2, 3, 6, 8, 10, 11, 14], size=4, replace=False))  # reggae, one per clip
+    hits = [i for i, c in enumerate(kick) if c != "."] or [0, 8]  # 808 notes follow the kick
+    for bar, (root, quality) in enumerate(chords[:-1]):
+        low, start, tones = _register(key + root, BASS_LOW), bar * STEPS, CHORDS[quality]
+        if style == "sustain":
+            events += [(start, 8, low, 0.8), (start + 8, 8, low + 7 * int(rng.integers(2)), 0.7)]
+        elif style == "walking":  # chord tones, then a chromatic approach to the next root
+            target = _register(key + chords[bar + 1][0], BASS_LOW) + int(rng.choice([-1, 1]))
+            middle = [low + tones[int(rng.integers(1, len(tones)))] for _ in range(2)]
+            events += [(start + 4 * beat, 4, pitch, 0.9) for beat, pitch in enumerate([low, *middle, target])]
+        elif style == "boogie":
+            events += [(start + 2 * e, 2, low + i, 0.85) for e, i in enumerate((0, 4, 7, 9, 10, 9, 7, 4))]
+        elif style == "root_fifth":
+            events += [(start + 4 * beat, 3, low - 5 * (beat % 2), 0.9) for beat in range(4)]
+        elif style == "octave":
+            events += [(start + 2 * e, 1.5, low + 12 * (e % 2), 0.9) for e in range(8)]
+        elif style == "sub":
+            events += [(start + h, end - h, low - 12, 1.0) for h, end in zip(hits, hits[1:] + [STEPS])]
+        elif style == "reggae":
+            events += [(start + s, 2, low + (0, 7, 12, tones[1])[i], 0.9) for i, s in enumerate(riff)]
+        else:  # eighths
+            events += [(start + 2 * e, 1.8, low, 0.9) for e in range(8)]
+    return events
+
+
+def _comp_notes(style: str, chords: list, key: int, rng: np.random.Generator) -> list:
+    """Chord events ``(step, length in steps, MIDI pitch, velocity[, delay in seconds])``."""
+    events = []
+    loop = sorted(rng.choice(STEPS, size=int(rng.integers(3, 6)), replace=False))  # hiphop, one per clip
+    skank = (4, 12) if rng.random() < 0.5 else (2, 6, 10, 14)
+    for bar, (root, quality) in enumerate(chords[:-1]):
+        start = bar * STEPS
+        tones = sorted({_register(key + root + i, COMP_LOW) for i in CHORDS[quality]})
+        low = _register(key + root, GUITAR_LOW)
+        if style == "pad":
+            events += [(start, 16, pitch, 0.5) for pitch in tones]
+        elif style == "arpeggio":  # Alberti figure: low, high, middle, high
+            order = (tones[0], tones[-1], tones[len(tones) // 2], tones[-1])
+            octave = 12 * int(rng.integers(2))
+            events += [(start + 2 * e, 3, order[e % 4] + octave * (e // 4), 0.6) for e in range(8)]
+        elif style == "power":
+            events += [(start + 2 * e, 1.6, low + i, 0.8) for e in range(8) for i in (0, 7, 12)]
+        elif style == "chug":  # palm-muted gallop
+            events += [(start + s, 0.9, low + i, 0.9 if s % 4 == 0 else 0.7)
+                       for s, c in enumerate("x.xxx.xxx.xxx.xx") if c == "x" for i in (0, 7)]
+        elif style == "boogie":  # root with fifth, then with sixth
+            events += [(start + 2 * e, 1.8, low + i, 0.7) for e in range(8) for i in (0, (7, 9)[e % 2])]
+        elif style == "strum":  # down and up strokes, strings a few ms apart
+            for s in (0, 4, 6, 8, 12, 14):
+                voicing = [low, *tones] if s % 4 == 0 else tones[::-1]
+                events += [(start + s, 2, pitch, 0.6, 0.008 * i) for i, pitch in enumerate(voicing)]
+        else:  # stabs on chosen sixteenths
+            if style == "sparse":  # jazz comping: rootless voicing with a ninth, syncopated
+                tones = tones[1:] + [_register(key + root + 14, COMP_LOW)]
+                steps = rng.choice([0, 3, 6, 7, 10, 14], size=int(rng.integers(2, 4)), replace=False)
+            else:
+                steps = {"skank": skank, "offbeat": (2, 6, 10, 14), "loop": loop}[style]
+            length = {"skank": 1.0, "offbeat": 1.5, "loop": 2.0, "sparse": 2.5}[style]
+            events += [(start + s, length, pitch, 0.7) for s in steps for pitch in tones]
+    return events
+
+
+def _lead_notes(style: Style, bars: int, key: int, rng: np.random.Generator) -> list:
+    """A legato melody on eighth notes: a random walk over the style's scale."""
+    eighths = np.flatnonzero(rng.random(bars * 8) < style.lead)
+    if eighths.size == 0:
+        return []
+    scale = np.array(style.melody)
+    top = len(scale) + 3
+    degrees = np.cumsum(rng.integers(-2, 3, eighths.size)) + int(rng.integers(top))
+    degrees = top - np.abs(degrees % (2 * top) - top)  # reflected into [0, top]
+    pitches = _register(key, LEAD_LOW) + 12 * (degrees // len(scale)) + scale[degrees % len(scale)]
+    lengths = np.minimum(np.diff(eighths, append=eighths[-1] + 2) * 2, 8)
+    return list(zip(2 * eighths, lengths, pitches, rng.uniform(0.6, 1.0, eighths.size)))
+
+
+def _render(events: list, times: np.ndarray, step: float, timbre: Timbre, n: int, sample_rate: int,
+            detune: float, rng: np.random.Generator) -> np.ndarray:
+    """Note events as audio; notes of equal length are synthesized together."""
+    if not events:
+        return np.zeros(n, dtype=np.float32)
+    table = np.array([tuple(e) + (0.0,) * (5 - len(e)) for e in events], dtype=np.float64)
+    index = table[:, 0].astype(int)
+    first = np.round((times[np.minimum(index, times.size - 1)] + table[:, 4]) * sample_rate).astype(int)
+    counts = np.maximum(np.round(table[:, 1] * step * sample_rate).astype(int), 64)
+    inside = (index < times.size) & (first < n)
+    out = np.zeros(n + int(counts.max()), dtype=np.float32)
+    for count in np.unique(counts[inside]):
+        rows = np.flatnonzero(inside & (counts == count))
+        waves = _tones(int(count), table[rows, 2], timbre, sample_rate, detune, rng)
+        for begin, wave in zip(first[rows], waves * table[rows, 3, None].astype(np.float32)):
+            out[begin : begin + count] += wave
+    return out[:n]
+
+
+def _tones(count: int, pitches: np.ndarray, timbre: Timbre, sample_rate: int, detune: float,
+           rng: np.random.Generator) -> np.ndarray:
+    """``(len(pitches), count)`` notes: partials summed, shaped by attack, decay and release."""
+    t = np.arange(count, dtype=np.float32) / np.float32(sample_rate)
+    f0 = 440.0 * 2.0 ** ((pitches - 69) / 12) * (1 + detune + rng.normal(0, 0.0015, pitches.size))
+    k = np.arange(1, timbre.partials + 1)
+    ratios = k * np.sqrt(1 + timbre.inharmonicity * k**2)
+    amplitudes = k**-timbre.rolloff * np.where(k % 2 == 0, 1 - timbre.hollow, 1.0)
+    amplitudes /= amplitudes.sum()
+    phase = (2 * np.pi * f0[:, None]).astype(np.float32) * t
+    if timbre.vibrato > 0:  # phase modulation that bends the pitch by +-vibrato
+        wobble = np.sin(np.float32(2 * np.pi * 5.5) * t + np.float32(rng.uniform(0, 2 * np.pi)))
+        phase += (f0 * timbre.vibrato / 5.5).astype(np.float32)[:, None] * wobble
+    offsets = rng.uniform(0, 2 * np.pi, (pitches.size, k.size)).astype(np.float32)
+    limit = min(MAX_PARTIAL_HZ, 0.45 * sample_rate)
+    waves = np.zeros((pitches.size, count), dtype=np.float32)
+    for j in range(k.size):
+        audible = f0 * ratios[j] < limit
+        if not audible.any():
+            break
+        gains = (amplitudes[j] * audible).astype(np.float32)[:, None]
+        waves += gains * np.sin(np.float32(ratios[j]) * phase + offsets[:, j, None])
+    release = np.minimum((count - np.arange(count)) / (0.01 * sample_rate), 1.0)  # 10 ms fade-out
+    envelope = np.minimum(t / timbre.attack, 1.0) * np.exp(-timbre.decay * t) * release
+    return waves * envelope.astype(np.float32)
+
+
+def _drums(name: str, times: np.ndarray, n: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Kick (a sine with a pitch drop), snare (noise and a tone), hi-hat or cymbal (bright noise)."""
+    kick, snare, hat, hat_decay = DRUM_PATTERNS[name]
+    out = np.zeros(n)
+    t = np.arange(int(0.6 * sample_rate)) / sample_rate
+    low, high, drop = rng.uniform(45, 62), rng.uniform(110, 170), rng.uniform(25, 45)
+    kick_sound = np.sin(2 * np.pi * (low * t + (high - low) * (1 - np.exp(-drop * t)) / drop))
+    kick_sound *= np.exp(-rng.uniform(10, 20) * t)
+    noise = rng.standard_normal((2, t.size))
+    snare_sound = 0.56 * np.diff(noise[0], prepend=0.0) + 0.8 * np.sin(2 * np.pi * rng.uniform(170, 230) * t)
+    snare_sound *= np.exp(-rng.uniform(18, 30) * t)
+    hat_sound = 0.15 * np.diff(noise[1], n=2, prepend=(0.0, 0.0))  # high-passed noise
+    if hat_decay < 20:  # ride, crash or open hat: add a metallic ring
+        ring = rng.uniform(3000, min(8000, 0.45 * sample_rate), 6)
+        hat_sound += 0.3 * np.sin(2 * np.pi * ring[:, None] * t).mean(axis=0)
+    hat_sound *= np.exp(-hat_decay * rng.uniform(0.8, 1.25) * t)
+    positions = np.round(times * sample_rate).astype(int)
+    for line, sound in ((kick, kick_sound), (snare, snare_sound), (hat, hat_sound)):
+        if not line:
+            continue
+        levels = np.array([HIT_LEVELS.get(c, 0.0) for c in line])[np.arange(times.size) % STEPS]
+        levels *= rng.uniform(0.75, 1.0, times.size)
+        hit = (levels > 0) & (positions < n)
+        for begin, level in zip(positions[hit], levels[hit]):
+            out[begin : begin + sound.size] += level * sound[: n - begin]
+    return out
+
+
+def _unit(samples: np.ndarray) -> np.ndarray:
+    """``samples`` scaled to RMS 1 (silence stays silent)."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    return samples / rms if rms > 0 else samples
+
+
+def generate(
+    root: str | os.PathLike,
+    clips_per_genre: int = DEFAULT_CLIPS_PER_GENRE,
+    seconds: float = DEFAULT_SECONDS,
+    seed: int = DEFAULT_SEED,
+    progress: bool = True,
+) -> Path:
+    """Write the set as ``<root>/genres/<genre>/<genre>.000NN.wav`` plus ``<root>/synthetic.json``.
+
+    Clips are 22050 Hz mono 16-bit PCM; clip ``i`` of a genre is
+    ``synthesize_clip(genre, clip_seed(seed, genre, i), seconds)``. Each file is written under
+    a temporary name and renamed, so a killed run leaves no half-written clip. With the
+    parameters that ``synthetic.json`` records, only missing clips are written (a second call
+    writes nothing); with other parameters, the old clips are removed first and all are
+    regenerated. ``synthetic.json`` is marked ``"complete": true`` last.
+
+    Args:
+        root: Dataset folder; created when missing.
+        clips_per_genre: Clips per genre, an integer >= 1.
+        seconds: Clip duration, from :data:`MIN_SECONDS` to :data:`MAX_SECONDS`.
+        seed: Seed of the whole set, an integer >= 0.
+        progress: Show a tqdm progress bar.
+
+    Returns:
+        ``root`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        ValueError: If a parameter is out of range; the message names it.
+        FileExistsError: If ``root`` holds GTZAN-named wav files but no readable
+            ``synthetic.json`` (real data, say), which this function refuses to overwrite.
     """
     import soundfile
     from tqdm.auto import tqdm
 
-    if isinstance(clips_per_genre, bool) or not isinstance(clips_per_genre, (int, np.integer)) or clips_per_genre < 1:
+    if not _is_integer(clips_per_genre) or clips_per_genre < 1:
         raise ValueError(f"clips_per_genre must be an integer >= 1, got {clips_per_genre!r}")
-    if not 1.0 <= float(seconds) <= 60.0:
-        raise ValueError(f"seconds must be between 1 and 60, got {seconds!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    if not _is_number(seconds) or not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise ValueError(f"seconds must be a number from {MIN_SECONDS:g} to {MAX_SECONDS:g}, got {seconds!r}")
+    _check_natural(seed, "seed")
     root = Path(root)
-    settings = {"clips_per_genre": int(clips_per_genre), "seconds": float(seconds), "seed": int(seed),
-                "generator_version": GENERATOR_VERSION, "sample_rate": SAMPLE_RATE}
+    settings = {"generator": GENERATOR, "generator_version": GENERATOR_VERSION, "genres": list(GENRES),
+                "clips_per_genre": int(clips_per_genre), "seconds": float(seconds), "seed": int(seed),
+                "sample_rate": SAMPLE_RATE, "format": "WAV PCM_16 mono"}
     manifest = root / MANIFEST_NAME
-    previous = json.loads(manifest.read_text()) if manifest.is_file() else None
-    same = previous is not None and all(previous.get(k) == v for k, v in settings.items())
-    if same and previous.get("complete") and all(
-        (root / "genres" / g / f"{g}.{i:05d}.wav").is_file() for g in GENRES for i in range(clips_per_genre)
-    ):
+    recorded = _read_manifest(manifest)
+    existing = _existing_clips(root)
+    if recorded is None and existing:
+        raise FileExistsError(
+            f"{root} holds {len(existing)} GTZAN-named wav files but no readable {MANIFEST_NAME}, so this "
+            f"generator did not write them; refusing to overwrite them (pick another root)"
+        )
+    wanted = {root / "genres" / genre / f"{genre}.{index:05d}.wav": (genre, index)
+              for genre in GENRES for index in range(clips_per_genre)}
+    same = recorded is not None and all(recorded.get(name) == value for name, value in settings.items())
+    stale = [path for path in existing if not same or path not in wanted]
+    missing = [path for path in wanted if not (same and path.is_file())]
+    for leftover in root.glob("genres/*/.*.part"):  # temporary files of a killed run
+        leftover.unlink()
+    if same and recorded.get("complete") is True and not stale and not missing:
         return root
-    root.mkdir(parents=True, exist_ok=True)
-    _write_manifest(manifest, {**settings, "complete": False})  # a killed run resumes from here
-    wanted = [(genre, i) for genre in GENRES for i in range(clips_per_genre)]
-    paths = {(g, i): root / "genres" / g / f"{g}.{i:05d}.wav" for g, i in wanted}
-    for genre in GENRES:  # clips of an older, larger configuration
-        for stale in sorted((root / "genres" / genre).glob(f"{genre}.*.wav")):
-            if stale not in paths.values():
-                stale.unlink()
-    todo = [key for key in wanted if not (same and paths[key].is_file())]
-    for genre, index in tqdm(todo, desc="generating synthetic clips", unit="clip", disable=not progress):
-        path = paths[(genre, index)]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        samples = synthesize_clip(genre, clip_seed(seed, genre, index), seconds)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".wav")
-        os.close(handle)
-        soundfile.write(temporary, samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        os.replace(temporary, path)
-    _write_manifest(manifest, {**settings, "complete": True})
+    for path in stale:  # before the manifest names the new parameters, so no clip outlives its own
+        path.unlink()
+    _write_manifest(manifest, {**settings, "complete": False, "note": NOTE})
+    for path in tqdm(missing, desc="generating synthetic clips", unit="clip", disable=not progress):
+        genre, index = wanted[path]
+        samples = synthesize_clip(genre, clip_seed(seed, genre, index), float(seconds))
+        write = partial(soundfile.write, data=samples, samplerate=SAMPLE_RATE, subtype="PCM_16", format="WAV")
+        _atomic_write(path, write)
+    _write_manifest(manifest, {**settings, "complete": True, "note": NOTE})
     return root
 
 
-def _write_manifest(path: Path, settings: dict) -> None:
-    note = "Synthetic genre-like clips generated by genre_utils.datasets.synthetic_audio; not music recordings."
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".synthetic.", suffix=".json")
-    with os.fdopen(handle, "w") as stream:
-        json.dump({**settings, "note": note}, stream, indent=2)
-    os.replace(temporary, path)
+def _write_manifest(path: Path, content: dict) -> None:
+    _atomic_write(path, lambda stream: stream.write((json.dumps(content, indent=2) + "\n").encode()))
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(binary stream)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.part"
+    try:
+        with open(temporary, "xb") as stream:  # unlike mkstemp, keeps the umask's permissions
+            write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _read_manifest(path: Path) -> dict | None:
+    """The recorded parameters, or None when the file is missing or unreadable."""
+    try:
+        content = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return content if isinstance(content, dict) else None
+
+
+def _existing_clips(root: Path) -> list[Path]:
+    """Wav files in ``<root>/genres/<genre>/`` named like clips of that genre."""
+    found = []
+    for genre in GENRES:
+        folder = root / "genres" / genre
+        if folder.is_dir():
+            found += [path for path in sorted(folder.iterdir())
+                      if _CLIP_NAME.match(path.name) and path.name.startswith(f"{genre}.")]
+    return found
+
+
+def _check_genre(genre: str) -> None:
+    if not isinstance(genre, str) or genre not in STYLES:
+        raise ValueError(f"unknown genre {genre!r}; expected one of {', '.join(GENRES)}")
+
+
+def _check_natural(value, name: str) -> None:
+    if not _is_integer(value) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    return real and bool(np.isfinite(value))
