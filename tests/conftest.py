@@ -40,3 +40,21 @@ def gtzan_split_lists(shared_data: Path) -> Path:
     if not (path / "train_filtered.txt").is_file():
         pytest.skip(f"no GTZAN split lists at {path}")
     return path
+
+
+SYNTHETIC_CLIPS_PER_GENRE = 16  # enough test tracks (4 per genre) for a learning check
+SYNTHETIC_SECONDS = 4.0
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory):
+    """MFCC feature store of a small generated synthetic set (160 clips of 4 s), built once."""
+    from genre_utils.datasets import synthetic
+    from genre_utils.feature_store import build_feature_store
+    from genre_utils.features import FeatureConfig
+
+    root = tmp_path_factory.mktemp("synthetic")
+    synthetic.download(root, clips_per_genre=SYNTHETIC_CLIPS_PER_GENRE, seconds=SYNTHETIC_SECONDS, progress=False)
+    tracks = synthetic.load_tracks(root)
+    config = FeatureConfig(kind="mfcc", clip_seconds=SYNTHETIC_SECONDS)
+    return build_feature_store(tracks, "synthetic", config, cache_dir=root / "features", workers=1, progress=False)
