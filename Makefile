@@ -6,9 +6,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATASET ?= synthetic
 FEATURES ?= mfcc
+# Optional study settings, passed to every notebook that declares them (empty: the notebooks' defaults):
+# SPLIT=thesis|fault_filtered|official  SEEDS=0,1,2,3,4  SEGMENT_SECONDS=0|3  EPOCHS=40
+REPORT_PARAMS := $(if $(SPLIT),--param split=$(SPLIT)) $(if $(SEEDS),--param 'seeds=[$(SEEDS)]') \
+	$(if $(SEGMENT_SECONDS),--param segment_seconds=$(SEGMENT_SECONDS)) $(if $(EPOCHS),--param epochs=$(EPOCHS))
 KERNEL := genre-study
 
-.PHONY: report test venv data benchmark lab clean-build
+.PHONY: report test venv data benchmark lab clean-build strip
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +26,7 @@ venv: $(VENV)/.installed
 
 ## Main job: every numbered notebook on $(DATASET) with papermill, HTML reports in build/$(DATASET)/html/.
 report: venv
-	$(BIN)/python -m genre_utils.report --dataset $(DATASET)
+	$(BIN)/python -m genre_utils.report --dataset $(DATASET) $(REPORT_PARAMS)
 
 data: venv
 	$(BIN)/python -m genre_utils.data download --dataset $(DATASET)
@@ -41,3 +45,9 @@ lab: venv
 
 clean-build:
 	rm -rf build
+
+## Remove outputs from the committed notebooks (run before committing a notebook edited in JupyterLab),
+## then bring each py:percent twin up to date.
+strip: venv
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/[0-9][0-9]_*.ipynb
+	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.ipynb

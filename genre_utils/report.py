@@ -21,6 +21,12 @@ from genre_utils.paths import PROJECT_ROOT
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
 KERNEL_NAME = "python3"
+COMPARISON_FILE = "comparison.csv"  # written by notebook 05
+SUMMARY_FILE = "summary.md"  # written by notebook 05
+COMPARISON_HEADER = ("dataset", "split", "features", "unit", "model", "thesis", "ours (mean ± sd)", "95% interval",
+                     "seeds", "macro F1", "train s", "parameters")
+INDEX_STYLE = ("body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
+               "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}")
 
 
 def notebook_paths(folder: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -60,7 +66,8 @@ def run_notebooks(parameters: dict, build_dir: Path = DEFAULT_BUILD_DIR, noteboo
                                    cwd=str(notebook.parent), progress_bar=False)
         reports.append(export_html(executed, html_dir))
     index = html_dir / "index.html"
-    index.write_text(_index_page(reports, parameters))
+    results = _results_dir(parameters)
+    index.write_text(_index_page(reports, parameters, results), encoding="utf-8")
     print(f"reports: {index}")
     return index
 
@@ -76,12 +83,50 @@ def export_html(executed: Path, html_dir: Path) -> Path:
     return target
 
 
-def _index_page(reports: list[Path], parameters: dict) -> str:
+def _results_dir(parameters: dict) -> Path | None:
+    """``<output_dir>/<dataset>`` as the notebooks resolve it (relative to ``notebooks/``)."""
+    if "output_dir" not in parameters:
+        return None
+    return (NOTEBOOK_DIR / str(parameters["output_dir"])).resolve() / str(parameters.get("dataset", ""))
+
+
+def comparison_html(results: Path | None) -> str:
+    """The comparison table (``comparison.csv``) and generated summary (``summary.md``) as HTML."""
+    import pandas as pd
+
+    if results is None or not (results / COMPARISON_FILE).is_file():
+        return "<p><em>No comparison yet: notebook 05 writes it after notebooks 03 and 04.</em></p>"
+    table = pd.read_csv(results / COMPARISON_FILE)
+    rows = []
+    for r in table.itertuples():
+        unit = f"{r.segment_seconds:g} s segments" if r.segment_seconds else "whole clips"
+        interval = f"{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f}" if r.n > 1 else "–"
+        spread = f" ± {100 * r.sd:.1f}" if r.n > 1 else ""
+        thesis = f"{100 * r.thesis:.1f}" if pd.notna(r.thesis) else "–"
+        cells = [r.dataset, r.split, r.features, unit, r.model.upper(), thesis, f"{100 * r.mean:.1f}{spread}",
+                 interval, f"{int(r.n)}", f"{100 * r.macro_f1:.1f}", f"{r.train_seconds:.0f}", f"{int(r.parameters):,}"]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{h}</th>" for h in COMPARISON_HEADER)
+    summary = ""
+    if (results / SUMMARY_FILE).is_file():
+        import mistune
+
+        summary = mistune.html((results / SUMMARY_FILE).read_text())
+    return (f"<table class='comparison'><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<h2>Summary</h2>{summary}")
+
+
+def _index_page(reports: list[Path], parameters: dict, results: Path | None = None) -> str:
     items = "\n".join(f'<li><a href="{html.escape(p.name)}">{html.escape(p.stem)}</a></li>' for p in reports)
     settings = html.escape(json.dumps(parameters))
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title></head>"
-            f"<body><h1>Genre study reports</h1><p>Parameters: <code>{settings}</code></p>"
-            f"<ul>\n{items}\n</ul></body></html>\n")
+    synthetic = ("<p><strong>Synthetic data</strong>: generated clips, not music recordings; the numbers show "
+                 "that the pipeline works, not how the models fare on real music.</p>"
+                 if parameters.get("dataset") == "synthetic" else "")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
+            f"<style>{INDEX_STYLE}</style></head>"
+            f"<body><h1>Genre study reports</h1>{synthetic}<p>Parameters: <code>{settings}</code></p>"
+            f"<ul>\n{items}\n</ul><h2>CNN vs LSTM, beside the thesis (per-track test accuracy, %)</h2>"
+            f"{comparison_html(results)}</body></html>\n")
 
 
 def _parse_value(text: str):
@@ -99,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="extra notebook parameter (VALUE parsed as JSON when it can be)")
     args = parser.parse_args(argv)
-    parameters = {"dataset": args.dataset}
+    parameters = {"dataset": args.dataset, "output_dir": str((args.build / "results").resolve())}
     for item in args.param:
         name, separator, value = item.partition("=")
         if not separator or not name:

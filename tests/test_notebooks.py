@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from genre_utils import report
 
-TINY = {"dataset": "synthetic", "synthetic_clips_per_genre": 3, "synthetic_seconds": 3.0,
-        "summary_clips_per_genre": 1, "listen_seconds": 1.0, "workers": 1}
+CI_PARAMETERS = Path(__file__).with_name("ci_parameters.yml")
+
+
+def ci_parameters() -> dict:
+    """The tiny-data parameters CI runs the notebooks with."""
+    return yaml.safe_load(CI_PARAMETERS.read_text())
 
 
 @pytest.mark.slow
 def test_all_notebooks_run_and_export_html(tmp_path, monkeypatch):
     monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path / "data"))
-    parameters = dict(TINY, output_dir=str(tmp_path / "results"))
+    parameters = dict(ci_parameters(), output_dir=str(tmp_path / "results"))
     index = report.run_notebooks(parameters, build_dir=tmp_path / "build")
     notebooks = report.notebook_paths()
     assert len(notebooks) >= 2
@@ -29,6 +35,14 @@ def test_all_notebooks_run_and_export_html(tmp_path, monkeypatch):
         assert "Synthetic data" in html  # reports on generated data say so
         assert notebook.stem in index.read_text()
     assert (tmp_path / "results" / "synthetic" / "tracks.csv").is_file()
+    comparison = (tmp_path / "results" / "synthetic" / "comparison.csv").read_text()
+    assert "cnn" in comparison and "lstm" in comparison
+    page = index.read_text()
+    table = page.split("<table class='comparison'>")[1].split("</table>")[0]
+    assert "<td>CNN</td>" in table and "<td>LSTM</td>" in table
+    assert "nan" not in table.lower()
+    for notebook in notebooks:  # the parameters CI sets are all used by some notebook
+        assert set(report.declared_parameters(notebook)) & set(ci_parameters())
 
 
 def test_notebooks_are_committed_without_outputs_and_have_one_parameters_cell():
@@ -57,3 +71,42 @@ def test_report_command_rejects_malformed_parameters(capsys):
     assert report.main(["--param", "no_equals_sign"]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
     assert json.loads('"x"') == report._parse_value('"x"') and report._parse_value("3") == 3
+
+
+@pytest.mark.parametrize("name, value, message", [("split", "kfold", "unknown split 'kfold'"),
+                                                  ("seeds", [0, 0], "seeds must be distinct"),
+                                                  ("segment_seconds", -1, "segment_seconds")])
+def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, value, message):
+    import papermill
+
+    notebook = [p for p in report.notebook_paths() if p.name.startswith("03_")]
+    with pytest.raises(papermill.PapermillExecutionError, match=message):
+        report.run_notebooks({"dataset": "synthetic", name: value, "output_dir": str(tmp_path)}, build_dir=tmp_path,
+                             notebooks=notebook)
+    assert not (tmp_path / "synthetic" / "runs").exists()  # nothing was trained
+
+
+def test_each_notebook_has_a_py_percent_twin_with_the_same_cells():
+    import jupytext
+
+    for notebook in report.notebook_paths():
+        twin = notebook.with_suffix(".py")
+        assert twin.is_file(), f"{notebook.name} has no jupytext py:percent twin (jupytext --set-formats ipynb,py:percent)"
+        cells = [(c.cell_type, c.source.strip()) for c in nbformat.read(notebook, as_version=4).cells]
+        twin_cells = [(c.cell_type, c.source.strip()) for c in jupytext.read(twin).cells]
+        assert cells == twin_cells, f"{notebook.name} and {twin.name} differ: run `jupytext --sync notebooks/*.ipynb`"
+
+
+def test_papermill_lists_every_parameter_with_its_comment():
+    import subprocess
+    import sys
+
+    for notebook in report.notebook_paths():
+        listing = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(notebook)],
+                                 capture_output=True, text=True, check=True).stdout
+        lines = listing.splitlines()
+        for name in report.declared_parameters(notebook):
+            where = [i for i, line in enumerate(lines) if line.strip().startswith(f"{name}: ")]
+            assert where, f"{notebook.name}: papermill does not list {name}"
+            help_text = " ".join(lines[where[0]:where[0] + 2]).split(")", 1)[-1].strip()
+            assert len(help_text) > 5, f"{notebook.name}: no comment for {name}"
