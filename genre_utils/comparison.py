@@ -31,11 +31,13 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Per setting and model: thesis accuracy, ours (mean, sd, 95% interval over seeds), cost.
 
     Columns: the setting, ``model``, ``thesis`` (NaN where the thesis has no figure, e.g. the
-    synthetic set), ``n`` seeds, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``balanced_accuracy``
+    synthetic set), ``n`` seeds, ``mean``, ``sd``, ``ci_low``, ``ci_high`` (the Student t
+    interval, clipped to the possible range 0-1), ``balanced_accuracy``
     and ``macro_f1`` (means), ``train_seconds`` (mean), ``parameters``.
     """
     _require(runs, [*SETTING, "model", "accuracy"])
     table = summarize_runs(runs, value="accuracy", by=(*SETTING, "model"))
+    table["ci_low"], table["ci_high"] = table["ci_low"].clip(lower=0.0), table["ci_high"].clip(upper=1.0)
     extra = runs.groupby([*SETTING, "model"], sort=True).agg(
         balanced_accuracy=("balanced_accuracy", "mean"), macro_f1=("macro_f1", "mean"),
         train_seconds=("train_seconds", "mean"), parameters=("parameters", "first")).reset_index()

@@ -61,7 +61,7 @@ class ResumableDownloader:
 
     def __call__(self, url: str, output_file, pooch_instance=None, check_only: bool = False):
         import requests
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         have = self.part_path.stat().st_size if self.part_path.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
@@ -142,7 +142,7 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike, progress: b
         ValueError: On an unsupported or corrupt archive, or a member whose path would leave
             ``dest_dir`` (absolute or ``..``); the message names the file or member.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     archive, dest_dir = Path(archive), Path(dest_dir)
     marker = dest_dir / f".{archive.name}.extracted"

@@ -212,7 +212,7 @@ def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
 
 
 def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, workers, progress):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     jobs = {i: [(p, s) for p, s in zip(tracks["path"].iloc[list(chunks[i])], tracks["status"].iloc[list(chunks[i])])] for i in pending}
     bar = tqdm(total=len(tracks), initial=len(tracks) - sum(len(chunks[i]) for i in pending),

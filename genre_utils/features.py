@@ -43,7 +43,8 @@ class FeatureConfig:
         hop_length: Samples between frames.
         n_mfcc: MFCC coefficients (``kind="mfcc"``).
         n_mels: Mel bands (MFCC and log-mel).
-        clip_seconds: Every clip is zero-padded or cropped to this length before extraction.
+        clip_seconds: Clip length the store pads or crops to before extraction
+            (:func:`features_from_samples`); :func:`compute_features` itself takes any length.
     """
 
     kind: str = "mfcc"

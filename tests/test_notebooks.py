@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -19,23 +20,32 @@ def ci_parameters() -> dict:
     return yaml.safe_load(CI_PARAMETERS.read_text())
 
 
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    """Every notebook executed once with the CI parameters: (index.html, results folder, build folder)."""
+    root = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GENRE_DATA_DIR", str(root / "data"))
+        parameters = dict(ci_parameters(), output_dir=str(root / "results"))
+        index = report.run_notebooks(parameters, build_dir=root / "build")
+    return index, root / "results" / "synthetic", root / "build" / "synthetic"
+
+
 @pytest.mark.slow
-def test_all_notebooks_run_and_export_html(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path / "data"))
-    parameters = dict(ci_parameters(), output_dir=str(tmp_path / "results"))
-    index = report.run_notebooks(parameters, build_dir=tmp_path / "build")
+def test_all_notebooks_run_and_export_html(report_run):
+    index, results, build = report_run
     notebooks = report.notebook_paths()
-    assert len(notebooks) >= 2
+    assert len(notebooks) >= 6
     for notebook in notebooks:
-        executed = nbformat.read(tmp_path / "build" / "synthetic" / "notebooks" / notebook.name, as_version=4)
+        executed = nbformat.read(build / "notebooks" / notebook.name, as_version=4)
         images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
         assert images, f"{notebook.name} produced no figure"
         html = (index.parent / f"{notebook.stem}.html").read_text()
         assert "data:image/png;base64" in html
         assert "Synthetic data" in html  # reports on generated data say so
         assert notebook.stem in index.read_text()
-    assert (tmp_path / "results" / "synthetic" / "tracks.csv").is_file()
-    comparison = (tmp_path / "results" / "synthetic" / "comparison.csv").read_text()
+    assert (results / "tracks.csv").is_file()
+    comparison = (results / "comparison.csv").read_text()
     assert "cnn" in comparison and "lstm" in comparison
     page = index.read_text()
     table = page.split("<table class='comparison'>")[1].split("</table>")[0]
@@ -43,6 +53,24 @@ def test_all_notebooks_run_and_export_html(tmp_path, monkeypatch):
     assert "nan" not in table.lower()
     for notebook in notebooks:  # the parameters CI sets are all used by some notebook
         assert set(report.declared_parameters(notebook)) & set(ci_parameters())
+
+
+@pytest.mark.slow
+def test_reports_show_every_figure_and_a_numeric_comparison_in_a_real_browser(report_run, tmp_path):
+    from browser import find_chromium, inspect_page
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium (Debian package 'chromium'; .ci/run installs it)")
+    index, _, _ = report_run
+    for page in sorted(index.parent.glob("*.html")):
+        seen = inspect_page(page, tmp_path, chromium)
+        if page.name == "index.html":
+            numbers = [c for c in seen["cells"] if re.fullmatch(r"[0-9.,±– ]+", c) and any(ch.isdigit() for ch in c)]
+            assert len(numbers) >= 2 * 6, seen["cells"]  # two models, six numeric columns each
+            assert not [c for c in seen["cells"] if c.lower() in ("nan", "none", "")], seen["cells"]
+        else:
+            assert seen["images"] and all(seen["images"]), f"{page.name}: images not rendered: {seen['images']}"
 
 
 def test_notebooks_are_committed_without_outputs_and_have_one_parameters_cell():

@@ -354,7 +354,7 @@ def generate(
             ``synthetic.json`` (real data, say), which this function refuses to overwrite.
     """
     import soundfile
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if not _is_integer(clips_per_genre) or clips_per_genre < 1:
         raise ValueError(f"clips_per_genre must be an integer >= 1, got {clips_per_genre!r}")

@@ -104,7 +104,7 @@ def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress
     digitally silent. The decoded duration replaces the header's (headers of truncated
     files can claim more than they hold).
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from genre_utils.audio import SAMPLE_RATE, load_audio
 

@@ -1,0 +1,239 @@
+"""Classify any audio file with a trained run, window by window.
+
+    python -m genre_utils.predict song.mp3 other.flac --run build/results/gtzan/runs/cnn-mfcc-thesis-seg3s-seed0
+
+The file is decoded to 22050 Hz mono; features are computed over the actual audio with the run's
+:class:`~genre_utils.features.FeatureConfig`, cut into windows of the model's input length (a
+whole-clip model's window is its training clip, e.g. 30 s), standardized with the run's training
+statistics and classified; the file's probabilities are the mean over the windows. As in training,
+a short file or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of it
+is real audio; the first window is always kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from genre_utils.audio import AudioError, is_silent, load_audio
+from genre_utils.evaluation import PROBABILITY_PREFIX
+from genre_utils.experiment import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
+from genre_utils.features import MIN_SEGMENT_FILL, FeatureConfig, compute_features
+from genre_utils.paths import PROJECT_ROOT
+from genre_utils.standardize import Standardizer
+from genre_utils.training import CONFIG_FILE, MODEL_FILE
+
+DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
+DEFAULT_TOP = 3
+RUN_FILES = (MODEL_FILE, CONFIG_FILE, STANDARDIZER_FILE)
+CONFIG_KEYS = ("spec", "class_names", "feature_config")
+TRAIN_HINT = "train one with `python -m genre_utils.run` or notebooks 03/04"
+TIMELINE_CMAP = "viridis"
+
+
+@dataclass
+class TrainedRun:
+    """A finished run, ready to classify (see :func:`load_run`)."""
+
+    model: object  # keras.Model
+    class_names: list[str]
+    feature_config: FeatureConfig
+    standardizer: Standardizer
+    segment_seconds: float  # 0 for a whole-clip model
+    spec: dict
+    folder: Path
+
+    @property
+    def window_frames(self) -> int:
+        """Feature frames of one model input."""
+        return int(self.model.input_shape[-1])
+
+
+@dataclass
+class Prediction:
+    """The classification of one file.
+
+    Attributes:
+        path: The file.
+        duration: Seconds of decoded audio.
+        segments: One row per window: ``start_s``, ``end_s``, ``genre``, ``confidence`` and one
+            ``p_<genre>`` column per class.
+        probabilities: Mean probability over the windows per genre, sorted descending.
+        warnings: Remarks (silent file, file shorter than one window ...).
+    """
+
+    path: Path
+    duration: float
+    segments: pd.DataFrame
+    probabilities: pd.Series
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def genre(self) -> str:
+        """The most probable genre of the file."""
+        return str(self.probabilities.index[0])
+
+    def top(self, k: int = DEFAULT_TOP) -> list[tuple[str, float]]:
+        """The ``k`` most probable genres as ``(genre, probability)``, most probable first."""
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k!r}")
+        return [(str(genre), float(p)) for genre, p in self.probabilities.head(k).items()]
+
+
+def load_run(folder: str | os.PathLike) -> TrainedRun:
+    """Load a finished run folder (``model.keras``, ``config.json``, ``standardizer.json``).
+
+    Raises:
+        FileNotFoundError: If the folder or one of those files is missing.
+        ValueError: If ``config.json`` lacks a key or the files do not fit together.
+    """
+    folder = Path(folder)
+    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    if not folder.is_dir() or missing:
+        what = "does not exist" if not folder.is_dir() else f"lacks {', '.join(missing)}"
+        raise FileNotFoundError(f"{folder} is not a finished run folder ({what}); {TRAIN_HINT}")
+    config = json.loads((folder / CONFIG_FILE).read_text())
+    absent = [key for key in CONFIG_KEYS if key not in config]
+    if absent:
+        raise ValueError(f"{folder / CONFIG_FILE} lacks {', '.join(absent)}; was it written by run_one?")
+    import keras
+
+    model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
+    run = TrainedRun(model, list(config["class_names"]), FeatureConfig(**config["feature_config"]),
+                     Standardizer.load(folder / STANDARDIZER_FILE), float(config["spec"].get("segment_seconds", 0)),
+                     config["spec"], folder)
+    expected = (run.feature_config.n_features, len(run.class_names), run.feature_config.n_features)
+    found = (int(model.input_shape[-2]), int(model.output_shape[-1]), run.standardizer.mean.size)
+    if expected != found:
+        raise ValueError(f"{folder}: model, config and standardizer disagree (features, classes, statistics "
+                         f"expected {expected}, found {found})")
+    return run
+
+
+def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | None = None) -> Prediction:
+    """Classify an audio file of any format, rate, channel count and length by windows.
+
+    Args:
+        run: From :func:`load_run`.
+        path: Audio file (wav, mp3, flac, ogg ...).
+        hop_seconds: Seconds between window starts; None (default) for non-overlapping windows.
+
+    Raises:
+        ValueError: If ``hop_seconds`` is not positive.
+        AudioError: If the file cannot be decoded (the message names it).
+    """
+    if hop_seconds is not None and not hop_seconds > 0:
+        raise ValueError(f"hop_seconds must be positive seconds (or None), got {hop_seconds!r}")
+    config, window = run.feature_config, run.window_frames
+    hop = window if hop_seconds is None else config.frames_for_seconds(hop_seconds)
+    samples = load_audio(path, sample_rate=config.sample_rate)
+    duration = samples.size / config.sample_rate
+    notes = ["the file is digitally silent; its prediction means nothing"] if is_silent(samples) else []
+    real_frames = 1 + samples.size // config.hop_length
+    starts = [s for s in range(0, real_frames, hop) if s == 0 or (real_frames - s) / window >= MIN_SEGMENT_FILL]
+    if real_frames < MIN_SEGMENT_FILL * window:
+        notes.append(f"the file ({duration:.2f} s) is shorter than half a window "
+                     f"({window * config.hop_length / config.sample_rate:.2f} s): its window is mostly padding")
+    needed = (starts[-1] + window) * config.hop_length  # samples giving at least starts[-1] + window frames
+    values = compute_features(np.pad(samples, (0, max(0, needed - samples.size))), config)
+    windows = run.standardizer.transform(np.stack([values[:, s : s + window] for s in starts]))
+    probabilities = np.asarray(run.model.predict(windows, verbose=0), dtype=np.float64)
+    seconds_per_frame = config.hop_length / config.sample_rate
+    segments = pd.DataFrame({
+        "start_s": np.array(starts) * seconds_per_frame,
+        "end_s": np.minimum((np.array(starts) + window) * seconds_per_frame, duration),
+        "genre": np.array(run.class_names, dtype=object)[probabilities.argmax(axis=1)],
+        "confidence": probabilities.max(axis=1),
+        **{f"{PROBABILITY_PREFIX}{genre}": probabilities[:, i] for i, genre in enumerate(run.class_names)}})
+    mean = pd.Series(probabilities.mean(axis=0), index=run.class_names, name="probability")
+    return Prediction(Path(path), duration, segments, mean.sort_values(ascending=False, kind="stable"), notes)
+
+
+def plot_timeline(prediction: Prediction, ax=None):
+    """Heat map of each window's genre probabilities over time (circles: predicted genre); the figure.
+
+    Args:
+        prediction: From :func:`predict_file`.
+        ax: Axes to draw on; a new figure when None.
+    """
+    import matplotlib.pyplot as plt
+
+    columns = [c for c in prediction.segments.columns if c.startswith(PROBABILITY_PREFIX)]
+    genres = [c[len(PROBABILITY_PREFIX):] for c in columns]
+    frame = prediction.segments
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.35 * len(genres) + 1.8))
+    edges = np.append(frame["start_s"].to_numpy(), frame["end_s"].iloc[-1])  # overlapping windows: up to the next
+    mesh = ax.pcolormesh(edges, np.arange(len(genres) + 1) - 0.5, frame[columns].to_numpy().T, cmap=TIMELINE_CMAP,
+                         vmin=0, vmax=1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    ax.scatter(centres, [genres.index(g) for g in frame["genre"]], marker="o", facecolors="none",
+               edgecolors="white", linewidths=1.5)
+    ax.set_yticks(range(len(genres)), genres)
+    ax.invert_yaxis()  # first genre on top, as in the segment table
+    ax.set(xlabel="time (s)", ylabel="genre", title=f"{prediction.path.name}: {prediction.genre} "
+           f"({prediction.probabilities.iloc[0]:.0%} mean); circles = predicted genre per window")
+    ax.figure.colorbar(mesh, ax=ax, label="probability")
+    return ax.figure
+
+
+def latest_run(results: str | os.PathLike, dataset: str | None = None, model: str | None = None) -> Path | None:
+    """The most recently finished run folder under ``<results>/<dataset>/runs/<model>-*``, or None.
+
+    ``dataset`` and ``model`` of None match any. Runs of the deliberately leaky random-segment
+    split are never chosen: their test clips were partly heard in training.
+    """
+    pattern = f"{dataset or '*'}/runs/{model + '-' if model else ''}*/{RESULT_FILE}"
+    finished = [p for p in Path(results).glob(pattern) if f"-{LEAKY_SPLIT}-" not in p.parent.name]
+    return max(finished, key=lambda p: p.stat().st_mtime_ns).parent if finished else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line; returns 0, 1 (some file failed) or 2 (no usable run)."""
+    parser = argparse.ArgumentParser(prog="python -m genre_utils.predict", description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="+", help="audio files (wav, mp3, flac, ogg ...)")
+    parser.add_argument("--run", default=None, help="run folder (default: the latest finished run under --results)")
+    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="where to look for runs (default build/results)")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="genres to list per file (default 3)")
+    parser.add_argument("--hop", type=float, default=None, help="seconds between windows (default: window length)")
+    args = parser.parse_args(argv)
+    if args.top < 1 or (args.hop is not None and not args.hop > 0):
+        parser.error(f"--top must be >= 1 and --hop positive, got --top {args.top} --hop {args.hop}")
+    folder = args.run or latest_run(args.results)
+    if folder is None:
+        print(f"error: no finished run under {args.results}; {TRAIN_HINT}, or pass --run", file=sys.stderr)
+        return 2
+    try:
+        run = load_run(folder)
+        if args.run is None:
+            print(f"using the latest run {folder}")
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    status = 0
+    for path in args.files:
+        try:
+            prediction = predict_file(run, path, hop_seconds=args.hop)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"error: {error if isinstance(error, AudioError) else f'{path}: {error}'}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path} ({prediction.duration:.1f} s, {len(prediction.segments)} segments)")
+        for rank, (genre, probability) in enumerate(prediction.top(args.top), start=1):
+            print(f"  {rank}. {genre:<12} {probability:.3f}")
+        for note in prediction.warnings:
+            print(f"  note: {note}")
+        for row in prediction.segments.itertuples():
+            print(f"    {row.start_s:7.1f}-{row.end_s:7.1f} s  {row.genre:<12} {row.confidence:.3f}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
