@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from genre_utils.paths import PROJECT_ROOT
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
 KERNEL_NAME = "python3"
+NOISE = re.compile(r"^([IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]|WARNING: All log messages before absl"
+                   r"|To enable the following instructions|WARNING:tensorflow:.*retracing)")
 COMPARISON_FILE = "comparison.csv"  # written by notebook 05
 SUMMARY_FILE = "summary.md"  # written by notebook 05
 COMPARISON_HEADER = ("dataset", "split", "features", "unit", "model", "thesis", "ours (mean ± sd)", "95% interval",
@@ -77,10 +80,31 @@ def export_html(executed: Path, html_dir: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(embed_images=True).from_notebook_node(nbformat.read(executed, as_version=4))
+    notebook = drop_library_noise(nbformat.read(executed, as_version=4))
+    body, _ = HTMLExporter(embed_images=True).from_notebook_node(notebook)
     target = html_dir / f"{executed.stem}.html"
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def drop_library_noise(notebook):
+    """Remove TensorFlow's start-up log lines (CUDA probing, oneDNN notices) from stderr outputs.
+
+    They are printed by TensorFlow's C++ runtime before any setting can silence them and say
+    nothing about the study; the executed notebook keeps them, the HTML report does not.
+    """
+    for cell in notebook.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = [line for line in output["text"].splitlines(keepends=True) if not NOISE.match(line)]
+                if not "".join(lines).strip():
+                    continue
+                output["text"] = "".join(lines)
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return notebook
 
 
 def _results_dir(parameters: dict) -> Path | None:

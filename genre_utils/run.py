@@ -51,10 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         specs = sweep(args.dataset, models=args.models, splits=args.splits, features=args.features, seeds=args.seeds,
                       segment_seconds=args.segment_seconds, epochs=args.epochs, batch_size=args.batch_size,
                       patience=args.patience, aggregation=args.aggregation)
-        if args.dataset == "synthetic":
+        if args.dataset == "synthetic":  # generate the default set unless one is there already
             from genre_utils.datasets import synthetic
 
-            synthetic.download(data.dataset_root("synthetic", args.root), progress=False)
+            root = data.dataset_root("synthetic", args.root)
+            try:
+                synthetic.parameters(root)
+            except FileNotFoundError:
+                synthetic.download(root, progress=False)
         stores = {kind: data.prepare_features(args.dataset, args.root, kind=kind, workers=args.workers)
                   for kind in args.features}
         runs = run_experiment(specs, stores, args.results, verbose=2 if args.verbose else 0)

@@ -138,3 +138,20 @@ def test_papermill_lists_every_parameter_with_its_comment():
             assert where, f"{notebook.name}: papermill does not list {name}"
             help_text = " ".join(lines[where[0]:where[0] + 2]).split(")", 1)[-1].strip()
             assert len(help_text) > 5, f"{notebook.name}: no comment for {name}"
+
+
+def test_html_reports_drop_tensorflow_startup_noise_but_keep_real_messages():
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("import keras")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+            "I0000 00:00:1795824183.938324   28349 port.cc:153] oneDNN custom operations are on.\n"
+            "UserWarning: something the reader should see\n")),
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "E0000 00:00:1795824173.303749   27985 cuda_platform.cc:52] failed call to cuInit\n")),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n"),
+    ]
+    notebook.cells.append(cell)
+    kept = [output["text"] for output in report.drop_library_noise(notebook).cells[0].outputs]
+    assert kept == ["UserWarning: something the reader should see\n", "I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n"]
