@@ -39,6 +39,7 @@ test: venv
 
 benchmark: venv
 	$(BIN)/python benchmarks/features.py
+	$(BIN)/python benchmarks/training.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

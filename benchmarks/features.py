@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     print(header)
     for size in args.sizes:
         cache = workdir / f"cache-{size}"
+        shutil.rmtree(cache, ignore_errors=True)  # cold means no cache, even in a reused --workdir
         plain = measure("plain", root, cache, args.seconds, size)
         cold = measure("store", root, cache, args.seconds, size)
         warm = measure("store", root, cache, args.seconds, size)

@@ -209,6 +209,7 @@ def collect_runs(results_dir: str | os.PathLike, dataset: str) -> pd.DataFrame:
     for path in sorted(runs_dir.glob(f"*/{RESULT_FILE}")):
         result = json.loads(path.read_text())
         row = {**result["spec"], **{k: v for k, v in result.items() if k not in ("spec", "notes")}}
+        row["notes"] = " ".join(f"{note[0].upper()}{note[1:]}." for note in result.get("notes", []))
         row["folder"] = str(path.parent)
         rows.append(row)
     table = pd.DataFrame(rows)

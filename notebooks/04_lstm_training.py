@@ -91,6 +91,8 @@ print(f"trainable parameters: {parameter_count(model):,}")
 runs = study.train_runs(MODEL, store, dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience,
                         output_dir, leakage_demo=leakage_demo)
 honest = runs[runs["split"] == split].sort_values("seed").reset_index(drop=True)
+notes = honest["notes"].iloc[0] or "the split's own training, validation and test tracks were used."
+display(Markdown(f"**How the data were used** (seed {honest['seed'].iloc[0]}): {notes}"))
 honest[["seed", "accuracy", "balanced_accuracy", "macro_f1", "epochs_run", "best_epoch", "train_seconds",
         "test_tracks"]]
 
