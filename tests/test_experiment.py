@@ -120,3 +120,22 @@ def test_bad_run_settings_are_named(field, value):
 def test_a_store_of_other_features_is_refused(synthetic_store, tmp_path):
     with pytest.raises(ValueError, match="logmel"):
         run_one(RunSpec("synthetic", "cnn", features="logmel"), synthetic_store, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind, n_features", [("logmel", 128), ("chroma", 12)])
+def test_the_thesis_open_question_other_features_train_through_the_same_runner(synthetic_store, tmp_path, kind,
+                                                                                n_features):
+    from genre_utils.feature_store import build_feature_store
+    from genre_utils.features import FeatureConfig
+
+    tracks = synthetic_store.tracks.drop(columns=["row", "valid_frames"])
+    tracks["status"] = "ok"
+    store = build_feature_store(tracks, "synthetic", FeatureConfig(kind=kind, clip_seconds=4.0),
+                                cache_dir=tmp_path / "features", workers=1, progress=False)
+    for model in ("cnn", "lstm"):
+        spec = RunSpec("synthetic", model, features=kind, seed=0, segment_seconds=SEGMENT_SECONDS, epochs=1, patience=0)
+        result = run_one(spec, store, tmp_path / "results")
+        config = json.loads((run_folder(tmp_path / "results", spec) / "config.json").read_text())
+        assert config["feature_config"]["kind"] == kind and result["test_tracks"] == 30
+        assert make_inputs(store, spec).input_shape[0] == n_features
