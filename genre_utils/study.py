@@ -95,7 +95,5 @@ def train_runs(model: str, store: FeatureSet, dataset: str, split: str, features
     specs = sweep(dataset, models=[model], splits=splits, features=[features], seeds=seeds,
                   segment_seconds=float(segment_seconds), epochs=epochs, batch_size=batch_size, patience=patience)
     runs = run_experiment(specs, {features: store}, output_dir, log=log)
-    chosen = (runs["model"] == model) & runs["split"].isin(splits) & (runs["features"] == features) \
-        & (runs["segment_seconds"] == float(segment_seconds)) & runs["seed"].isin(seeds)
     wanted = {spec.name for spec in specs}
-    return runs[chosen & runs["folder"].map(lambda f: Path(f).name in wanted)].reset_index(drop=True)
+    return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
