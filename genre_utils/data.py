@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from genre_utils import paths
+from genre_utils.atomic import write_csv
 from genre_utils.datasets import DATASET_NAMES, get_dataset
 from genre_utils.datasets.table import skipped_files
 from genre_utils.feature_store import FeatureSet, build_feature_store
@@ -71,12 +72,6 @@ def _summary(tracks: pd.DataFrame) -> str:
     return counts.to_string()
 
 
-def _write_table(table: pd.DataFrame, path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    table.to_csv(temporary, index=False)
-    os.replace(temporary, path)
-
-
 def _command_download(args) -> int:
     module = get_dataset(args.dataset)
     folder = dataset_root(args.dataset, args.root)
@@ -96,8 +91,8 @@ def _command_validate(args) -> int:
     print(f"skipped {len(skipped)} unusable clip(s)")
     if not skipped.empty:
         print(skipped.to_string(index=False))
-    _write_table(tracks, folder / TRACKS_FILE)
-    _write_table(skipped, folder / SKIPPED_FILE)
+    write_csv(folder / TRACKS_FILE, tracks)
+    write_csv(folder / SKIPPED_FILE, skipped)
     print(f"wrote {folder / TRACKS_FILE} and {folder / SKIPPED_FILE}")
     return 0
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from genre_utils.atomic import write_csv, write_json
 
 AGGREGATION_METHODS = ("mean", "vote")
 VOTE_TIE_NUDGE = 1e-9  # moved onto the tie-break winner; far below one vote's weight (1 / n_segments)
@@ -178,17 +179,6 @@ def classification_report(y_true, y_pred, class_names) -> dict:
             "per_class": per_class, "confusion": confusion}
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def report_to_files(report: dict, folder: str | os.PathLike) -> dict[str, Path]:
     """Write a :func:`classification_report` as ``metrics.json``, ``per_genre.csv``, ``confusion.csv``.
 
@@ -214,9 +204,9 @@ def report_to_files(report: dict, folder: str | os.PathLike) -> dict[str, Path]:
     metrics["n_tracks"] = int(report["n_tracks"])
     paths = {"metrics": folder / METRICS_FILE, "per_genre": folder / PER_GENRE_FILE,
              "confusion": folder / CONFUSION_FILE}
-    _write_atomic(paths["metrics"], json.dumps(metrics, indent=2) + "\n")
-    _write_atomic(paths["per_genre"], report["per_class"].to_csv(index_label="genre"))
-    _write_atomic(paths["confusion"], report["confusion"].to_csv(index_label="true"))
+    write_json(paths["metrics"], metrics)
+    write_csv(paths["per_genre"], report["per_class"], index=True, index_label="genre")
+    write_csv(paths["confusion"], report["confusion"], index=True, index_label="true")
     return paths
 
 

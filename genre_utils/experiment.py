@@ -27,7 +27,8 @@ from genre_utils.feature_store import FeatureSet
 from genre_utils.inputs import ModelInputs, prepare_inputs, random_segment_inputs
 from genre_utils.models import MODEL_NAMES, build_model
 from genre_utils.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split
-from genre_utils.training import TrainingSettings, set_seeds, train, write_json
+from genre_utils.atomic import write_json
+from genre_utils.training import TrainingSettings, set_seeds, train
 
 LEAKY_SPLIT = "random_segments"  # the tutorial mistake, run only to measure it
 RUN_SPLITS = (*SPLIT_NAMES, LEAKY_SPLIT)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils import paths
+from genre_utils.atomic import write_text
 from genre_utils.audio import AudioError, load_audio
 from genre_utils.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
 from genre_utils.features import FeatureConfig, features_from_samples, segment_features
@@ -225,7 +226,7 @@ def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, 
         # a killed process; the chunk record is renamed into place only after them.
         array[rows.start : rows.stop] = values
         record = {"tracks": tracks["track_id"].iloc[list(rows)].tolist(), "status": statuses, "valid_frames": valid_frames}
-        _atomic_write_text(_chunk_path(directory, index), json.dumps(record), durable=False)
+        write_text(_chunk_path(directory, index), json.dumps(record))
         bar.update(len(rows))
 
     try:
@@ -348,7 +349,7 @@ def _write_manifest(directory, dataset, config, shape, min_seconds):
         "librosa_version": librosa.__version__,
         "numpy_version": np.__version__,
     }
-    _atomic_write_text(directory / MANIFEST_NAME, json.dumps(manifest, indent=2))
+    write_text(directory / MANIFEST_NAME, json.dumps(manifest, indent=2), durable=True)
 
 
 def _write_index(directory: Path, tracks: pd.DataFrame, n_chunks: int) -> None:
@@ -361,18 +362,7 @@ def _write_index(directory: Path, tracks: pd.DataFrame, n_chunks: int) -> None:
     index_table["row"] = np.arange(len(tracks))
     index_table["status"] = index_table["track_id"].map(statuses)
     index_table["valid_frames"] = index_table["track_id"].map(frames).astype(int)
-    _atomic_write_text(directory / INDEX_NAME, index_table.to_csv(index=False))
+    write_text(directory / INDEX_NAME, index_table.to_csv(index=False), durable=True)
     for chunk in (directory / CHUNKS_FOLDER).glob("*.json"):
         chunk.unlink()
     (directory / CHUNKS_FOLDER).rmdir()
-
-
-def _atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
-    """Write to a temporary name, then rename; ``durable`` also survives a power cut (fsync)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-        if durable:
-            stream.flush()
-            os.fsync(stream.fileno())
-    os.replace(temporary, path)

@@ -172,13 +172,15 @@ def segment_features(
     segment_frames: int,
     valid_frames: int | None = None,
     min_fill: float = MIN_SEGMENT_FILL,
+    hop_frames: int | None = None,
 ) -> np.ndarray:
-    """Cut a ``(n_features, n_frames)`` array into non-overlapping segments.
+    """Cut a ``(n_features, n_frames)`` array into fixed-length segments.
 
-    Segments are taken from the start; a trailing remainder shorter than a segment is
-    dropped. Segments made mostly of padding (less than ``min_fill`` of their frames before
-    ``valid_frames``) are dropped too, but a clip always keeps at least its first segment,
-    so a clip shorter than one segment still yields one (padded) segment.
+    Segments start every ``hop_frames`` frames (default ``segment_frames``: non-overlapping)
+    from the start; a trailing remainder shorter than a segment is dropped. Segments made
+    mostly of padding (less than ``min_fill`` of their frames before ``valid_frames``) are
+    dropped too, but a clip always keeps at least its first segment, so a clip shorter than
+    one segment still yields one (padded) segment.
 
     Returns:
         ``(n_segments, n_features, segment_frames)``, a copy.
@@ -188,9 +190,11 @@ def segment_features(
     n_frames = values.shape[1]
     if not 0 < segment_frames <= n_frames:
         raise ValueError(f"segment_frames must be in 1..{n_frames} (the clip's frames), got {segment_frames}")
+    hop_frames = segment_frames if hop_frames is None else int(hop_frames)
+    if hop_frames < 1:
+        raise ValueError(f"hop_frames must be >= 1, got {hop_frames}")
     valid_frames = n_frames if valid_frames is None else int(valid_frames)
-    n_segments = n_frames // segment_frames
-    starts = np.arange(n_segments) * segment_frames
+    starts = np.arange(0, n_frames - segment_frames + 1, hop_frames)
     filled = np.clip(valid_frames - starts, 0, segment_frames) / segment_frames
     keep = filled >= min_fill
     keep[0] = True

@@ -25,7 +25,7 @@ import pandas as pd
 from genre_utils.audio import AudioError, is_silent, load_audio
 from genre_utils.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
-from genre_utils.features import MIN_SEGMENT_FILL, FeatureConfig, compute_features
+from genre_utils.features import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.standardize import Standardizer
 from genre_utils.training import CONFIG_FILE, MODEL_FILE
@@ -137,18 +137,22 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
     duration = samples.size / config.sample_rate
     notes = ["the file is digitally silent; its prediction means nothing"] if is_silent(samples) else []
     real_frames = 1 + samples.size // config.hop_length
-    starts = [s for s in range(0, real_frames, hop) if s == 0 or (real_frames - s) / window >= MIN_SEGMENT_FILL]
     if real_frames < MIN_SEGMENT_FILL * window:
         notes.append(f"the file ({duration:.2f} s) is shorter than half a window "
                      f"({window * config.hop_length / config.sample_rate:.2f} s): its window is mostly padding")
-    needed = (starts[-1] + window) * config.hop_length  # samples giving at least starts[-1] + window frames
-    values = compute_features(np.pad(samples, (0, max(0, needed - samples.size))), config)
-    windows = run.standardizer.transform(np.stack([values[:, s : s + window] for s in starts]))
+    # Zero-pad the audio by a window, as training padded short clips, so that every start
+    # before the end of the real audio has a whole window; segment_features drops the starts
+    # whose window is mostly padding.
+    padded = np.pad(samples, (0, window * config.hop_length))
+    values = compute_features(padded, config)
+    cut = segment_features(values, window, valid_frames=real_frames, hop_frames=hop)
+    starts = np.arange(len(cut)) * hop
+    windows = run.standardizer.transform(cut)
     probabilities = np.asarray(run.model.predict(windows, verbose=0), dtype=np.float64)
     seconds_per_frame = config.hop_length / config.sample_rate
     segments = pd.DataFrame({
-        "start_s": np.array(starts) * seconds_per_frame,
-        "end_s": np.minimum((np.array(starts) + window) * seconds_per_frame, duration),
+        "start_s": starts * seconds_per_frame,
+        "end_s": np.minimum((starts + window) * seconds_per_frame, duration),
         "genre": np.array(run.class_names, dtype=object)[probabilities.argmax(axis=1)],
         "confidence": probabilities.max(axis=1),
         **{f"{PROBABILITY_PREFIX}{genre}": probabilities[:, i] for i, genre in enumerate(run.class_names)}})

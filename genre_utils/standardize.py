@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from genre_utils.atomic import write_json
 
 STD_FLOOR = 1e-8  # constant rows are divided by this instead of zero
 DEFAULT_BATCH = 64
@@ -91,13 +92,7 @@ class Standardizer:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the statistics as JSON, atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w") as stream:
-            json.dump(self.to_dict(), stream)
-        os.replace(temporary, path)
-        return path
+        return write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Standardizer":

@@ -17,7 +17,6 @@ cores (``benchmarks/training.py``).
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -29,6 +28,7 @@ import pandas as pd
 
 import keras
 
+from genre_utils.atomic import write_csv, write_json
 from genre_utils.models import one_hot
 
 DEFAULT_EPOCHS = 30  # upper bound; early stopping usually ends sooner
@@ -142,7 +142,7 @@ def train(model: keras.Model, train_data: tuple[np.ndarray, np.ndarray], valid_d
     history = pd.DataFrame(fitted.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     best_epoch = int(history["val_loss"].idxmin()) + 1 if settings.patience else len(history)
-    _write_csv(folder / HISTORY_FILE, history)  # the live log, rewritten with 1-based epochs
+    write_csv(folder / HISTORY_FILE, history)  # the live log, rewritten with 1-based epochs
     model.save(folder / MODEL_FILE)
     config = {
         **(description or {}),
@@ -177,26 +177,3 @@ def load_history(folder: str | os.PathLike) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"no training log {path}; was the run trained?")
     return pd.read_csv(path)
-
-
-def write_json(path: str | os.PathLike, content: dict) -> Path:
-    """Write JSON atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(content, indent=2, default=_json_default) + "\n")
-    os.replace(temporary, path)
-    return path
-
-
-def _write_csv(path: Path, frame: pd.DataFrame) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_csv(temporary, index=False)
-    os.replace(temporary, path)
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (Path,)):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")

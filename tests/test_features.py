@@ -123,3 +123,15 @@ def test_fast_path_equals_librosa(kind):
     expected = (librosa.power_to_db(mel) if kind == "logmel"
                 else librosa.feature.mfcc(y=samples, sr=22050, n_mfcc=20, n_fft=2048, hop_length=512))
     np.testing.assert_allclose(compute_features(samples, config), expected, atol=1e-3)
+
+
+def test_segments_with_a_hop_overlap_and_drop_windows_mostly_of_padding():
+    from genre_utils.features import segment_features
+
+    values = np.arange(2 * 10, dtype=np.float32).reshape(2, 10)
+    cut = segment_features(values, 4, valid_frames=7, hop_frames=2)
+    # starts 0, 2, 4, 6: the window at 6 holds 1 real frame of 4 (< half) and is dropped.
+    assert cut.shape == (3, 2, 4)
+    np.testing.assert_array_equal(cut[1], values[:, 2:6])
+    with pytest.raises(ValueError, match="hop_frames"):
+        segment_features(values, 4, hop_frames=0)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from genre_utils.atomic import write_json, write_with
 from genre_utils.datasets.synthetic_styles import (
     STEPS, MAX_PARTIAL_HZ, NOISE_REFERENCE_RMS, BASS_LOW, GUITAR_LOW, COMP_LOW, LEAD_LOW, HIT_LEVELS,
     CHORDS, DRUM_PATTERNS, Timbre, BASS_TIMBRES, Style, STYLES, RELATED,
@@ -384,31 +384,14 @@ def generate(
         return root
     for path in stale:  # before the manifest names the new parameters, so no clip outlives its own
         path.unlink()
-    _write_manifest(manifest, {**settings, "complete": False, "note": NOTE})
+    write_json(manifest, {**settings, "complete": False, "note": NOTE})
     for path in tqdm(missing, desc="generating synthetic clips", unit="clip", disable=not progress):
         genre, index = wanted[path]
         samples = synthesize_clip(genre, clip_seed(seed, genre, index), float(seconds))
         write = partial(soundfile.write, data=samples, samplerate=SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        _atomic_write(path, write)
-    _write_manifest(manifest, {**settings, "complete": True, "note": NOTE})
+        write_with(path, write)
+    write_json(manifest, {**settings, "complete": True, "note": NOTE})
     return root
-
-
-def _write_manifest(path: Path, content: dict) -> None:
-    _atomic_write(path, lambda stream: stream.write((json.dumps(content, indent=2) + "\n").encode()))
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(binary stream)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.part"
-    try:
-        with open(temporary, "xb") as stream:  # unlike mkstemp, keeps the umask's permissions
-            write(stream)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _read_manifest(path: Path) -> dict | None:
