@@ -1,16 +1,18 @@
-"""Training cost of the thesis CNN and LSTM on this machine, whole clips against 3 s segments.
+"""Training cost of the networks among the contenders on this machine, whole clips against 3 s segments.
 
-For each model (cnn, lstm) and each training unit it prints
+For each Keras contender of the registry (default: all; ``--models`` picks some) and each
+training unit it prints
 
-- clip: N clips (default 800, the GTZAN training-set size) of 20 MFCCs x 1292 frames (30 s at
-  hop 512), N items per epoch;
+- clip: N clips (default 800, the GTZAN training-set size) of the contender's own features x 1292
+  frames (30 s at hop 512; 20 MFCCs for the thesis models, 128 log-mel bands for the CRNN), N
+  items per epoch;
 - segment: the same N clips cut with ``segment_features`` into 3 s segments of
   ``FeatureConfig().frames_for_seconds(3.0)`` = 129 frames, 10 per clip, 10 N items per epoch;
 
 the seconds per epoch in steady state (the mean of the epochs after the first, so graph tracing
 is excluded), the first epoch's extra cost (tracing and warm-up) separately, the peak resident
 memory of the process (MiB, ``ru_maxrss``; also after import and model building, for
-reference), and the trainable parameter count. It then projects a GTZAN study -- both models,
+reference), and the trainable parameter count. It then projects a GTZAN study -- every measured model,
 one seed, E epochs (``--study-epochs``, default ``DEFAULT_EPOCHS``, the early-stopping bound) --
 per unit as the sum over models of first epoch + (E - 1) x seconds per epoch, and compares it
 with the goal of 15 minutes on 2 CPU cores; a second line gives the same projection for the
@@ -23,7 +25,7 @@ arrays, so peaks do not leak between measurements. The model is built after ``se
 ``genre_utils.experiment``, but without validation data: the study's per-epoch validation
 pass (forward only, about an eighth of the items) and model saving add a few percent on top.
 
-    python benchmarks/training.py [--clips 800] [--epochs 2] [--models cnn lstm]
+    python benchmarks/training.py [--clips 800] [--epochs 2] [--models NAME ...]
         [--units clip segment] [--study-epochs 40] [--typical-epochs 20] [--batch-size 32]
         [--nondeterministic]
 """
@@ -50,10 +52,11 @@ CHILD = textwrap.dedent(
     import numpy as np
     import keras
     from genre_utils.features import FeatureConfig, segment_features
-    from genre_utils.models import build_model, one_hot, parameter_count
-    from genre_utils.training import DEFAULT_EPOCHS, set_seeds
+    from genre_utils.models import build_model, get_contender
+    from genre_utils.models.keras_family import parameter_count
+    from genre_utils.training import DEFAULT_EPOCHS, one_hot, set_seeds
     mib = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    config = FeatureConfig()
+    config = FeatureConfig(kind=get_contender(model_name).features)
     n_features, n_frames = config.n_features, config.n_frames
     rng = np.random.default_rng(0)
     labels = np.arange(clips) % N_CLASSES  # balanced
@@ -130,7 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", type=int, default=800, help="clips (GTZAN training set: 800)")
     parser.add_argument("--epochs", type=int, default=2, help="epochs to measure (>= 2 to separate tracing)")
-    parser.add_argument("--models", nargs="+", choices=("cnn", "lstm"), default=["cnn", "lstm"])
+    from genre_utils.models import contenders
+
+    networks = [c.name for c in contenders() if c.family == "keras"]
+    parser.add_argument("--models", nargs="+", choices=networks, default=networks,
+                        help="Keras contenders to measure (default: all of them)")
     parser.add_argument("--units", nargs="+", choices=("clip", "segment"), default=["clip", "segment"])
     parser.add_argument("--study-epochs", type=int,
                         help="epochs of the projected study (default: genre_utils.training.DEFAULT_EPOCHS, "

@@ -1,10 +1,12 @@
-"""CNN vs LSTM across seeds, beside the thesis: tables, significance tests and a written summary.
+"""Contenders across seeds, beside the thesis: the comparison table, per-genre F1, leakage, summary.
 
 Everything here reads the run folders that :mod:`genre_utils.experiment` writes (``runs.csv``
 rows with a ``folder`` column pointing at ``predictions.csv``, ``per_genre.csv`` and
-``confusion.csv``). A *setting* is one (dataset, split, features, segment_seconds) combination;
-models are compared only within a setting, and McNemar only between runs of the same seed,
-which share their test tracks.
+``confusion.csv``). A *setting* (:data:`SETTING`) is one dataset, split protocol and segment
+length; an *entry* (:data:`ENTRY`) is one contender on one feature kind, so the same network on
+MFCC and on log-mel are two entries of one setting. Entries are compared only within a setting;
+the significance tests live in :mod:`genre_utils.significance`. No contender is named here except
+in the thesis's own results (:data:`THESIS_ACCURACY`): readers see the ``labels`` passed in.
 """
 
 from __future__ import annotations
@@ -15,88 +17,153 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.evaluation import read_confusion
-from genre_utils.statistics import mcnemar, paired_seed_test, summarize_runs
+from genre_utils.evaluation import PER_GENRE_FILE, read_confusion
+from genre_utils.statistics import summarize_runs
 
-THESIS_ACCURACY = {  # Gessle & Akesson (2019), one run each, per clip
+THESIS_ACCURACY = {  # Gessle & Akesson (2019), one run each, per clip, MFCC on the thesis split
     ("gtzan", "cnn"): 0.560, ("gtzan", "lstm"): 0.420,
     ("fma_small", "cnn"): 0.505, ("fma_small", "lstm"): 0.335,
 }
-SETTING = ["dataset", "split", "features", "segment_seconds"]
+THESIS_SPLIT, THESIS_FEATURES = "thesis", "mfcc"
+THESIS_FEATURE_STUDY = ("cnn", ("mfcc", "logmel", "chroma"))  # the thesis's future work: its CNN on other features
+SETTING = ["dataset", "split", "folds", "split_file", "segment_seconds"]
+ENTRY = ["model", "features"]
+DEFAULTS = {"folds": 0, "fold": 0, "split_file": ""}  # columns that older runs tables lack
+KFOLD_SPLIT, FILE_SPLIT, LEAKY_SPLIT = "kfold", "file", "random_segments"
 ALPHA = 0.05  # significance level used in the written summary
-LEAKY_SPLIT = "random_segments"
+MISSING = "–"  # what readers see where a number does not exist
+TABLE_COLUMNS = [*SETTING, *ENTRY, "label", "thesis", "n", "seeds", "mean", "sd", "ci_low", "ci_high",
+                 "balanced_accuracy", "macro_f1", "train_seconds", "parameters"]
+MEAN_COLUMNS = ("balanced_accuracy", "macro_f1", "train_seconds", "parameters")
+DISPLAY_COLUMNS = ["setting", "contender", "thesis %", "accuracy % (mean ± sd)", "95 % interval", "runs",
+                   "balanced accuracy %", "macro F1 %", "training s", "parameters"]
 
 
-def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per setting and model: thesis accuracy, ours (mean, sd, 95% interval over seeds), cost.
+def runs_frame(runs: pd.DataFrame, columns=()) -> pd.DataFrame:
+    """A copy of ``runs`` with ``folds``, ``fold`` and ``split_file`` filled in (0, 0, "" where absent).
 
-    Columns: the setting, ``model``, ``thesis`` (NaN where the thesis has no figure, e.g. the
-    synthetic set), ``n`` seeds, ``mean``, ``sd``, ``ci_low``, ``ci_high`` (the Student t
-    interval, clipped to the possible range 0-1), ``balanced_accuracy``
-    and ``macro_f1`` (means), ``train_seconds`` (mean), ``parameters``.
+    Raises:
+        ValueError: ``runs`` is not a DataFrame or lacks one of ``columns``.
     """
-    _require(runs, [*SETTING, "model", "accuracy"])
-    table = summarize_runs(runs, value="accuracy", by=(*SETTING, "model"))
+    if not isinstance(runs, pd.DataFrame):
+        raise ValueError(f"expected a runs table (pandas DataFrame), got {type(runs).__name__}")
+    missing = [c for c in columns if c not in runs.columns and c not in DEFAULTS]
+    if missing:
+        raise ValueError(f"the runs table lacks columns {missing}; read it with genre_utils.experiment.collect_runs")
+    frame = runs.copy()
+    for column, default in DEFAULTS.items():
+        values = frame[column] if column in frame.columns else pd.Series(default, index=frame.index)
+        frame[column] = values.fillna(default).astype(type(default))
+    return frame
+
+
+def entry_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Series:
+    """Each row's display label: ``labels[model]`` (else the model name), plus `` · <features>``
+    where that model appears on several feature kinds within the row's setting.
+
+    Raises:
+        ValueError: Two entries of one setting would get the same label.
+    """
+    frame = runs_frame(frame, [*SETTING, *ENTRY])
+    names = frame["model"].astype(str).map(lambda model: (labels or {}).get(model, model))
+    kinds = frame.groupby([*SETTING, "model"], dropna=False)["features"].transform("nunique")
+    result = names.where(kinds <= 1, names + " · " + frame["features"].astype(str))
+    entries = frame.assign(label=result).drop_duplicates([*SETTING, *ENTRY])
+    clash = entries[entries.duplicated([*SETTING, "label"], keep=False)]
+    if not clash.empty:
+        raise ValueError(f"labels give several entries the same label {sorted(set(clash['label']))}: "
+                         f"{clash[ENTRY].to_dict(orient='records')}")
+    return result
+
+
+def comparison_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per setting and entry: thesis accuracy, ours over runs (seeds x folds), cost.
+
+    Args:
+        runs: Runs table of :func:`genre_utils.experiment.collect_runs`.
+        labels: Display title per model name (``{name: "Thesis network"}``); the name where absent.
+
+    Returns:
+        Columns :data:`TABLE_COLUMNS`: the setting, ``model``, ``features``, ``label``, ``thesis``
+        (the thesis's accuracy where :data:`THESIS_ACCURACY` has the dataset and model, on the
+        thesis split with MFCC; else NaN), ``n`` runs, ``seeds``, per-track accuracy ``mean``,
+        ``sd``, ``ci_low``, ``ci_high`` (Student t 95 % interval over runs, clipped to 0-1; NaN
+        for one run), means of ``balanced_accuracy``, ``macro_f1``, ``train_seconds`` and
+        ``parameters`` (rounded; NaN where the runs table lacks the column). Settings in sorted
+        order, entries by ``mean`` descending within a setting.
+    """
+    frame = runs_frame(runs, [*SETTING, *ENTRY, "accuracy"])
+    if frame.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    keys = [*SETTING, *ENTRY]
+    table = summarize_runs(frame, value="accuracy", by=keys)
     table["ci_low"], table["ci_high"] = table["ci_low"].clip(lower=0.0), table["ci_high"].clip(upper=1.0)
-    extra = runs.groupby([*SETTING, "model"], sort=True).agg(
-        balanced_accuracy=("balanced_accuracy", "mean"), macro_f1=("macro_f1", "mean"),
-        train_seconds=("train_seconds", "mean"), parameters=("parameters", "first")).reset_index()
-    table = table.merge(extra, on=[*SETTING, "model"], how="left")
-    thesis = [THESIS_ACCURACY.get((d, m), math.nan) if s == "thesis" else math.nan
-              for d, s, m in zip(table["dataset"], table["split"], table["model"])]
-    table.insert(table.columns.get_loc("model") + 1, "thesis", thesis)
-    return table
+    for column in ("seed", *MEAN_COLUMNS):
+        if column not in frame.columns:
+            frame[column] = np.nan
+    extra = frame.groupby(keys, sort=True, dropna=False).agg(
+        seeds=("seed", "nunique"), **{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
+    extra["seeds"] = extra["seeds"].where(extra["seeds"] > 0, 1)
+    extra["parameters"] = extra["parameters"].round()
+    table = table.merge(extra, on=keys, how="left")
+    table["thesis"] = [THESIS_ACCURACY.get((d, m), math.nan) if s == THESIS_SPLIT and f == THESIS_FEATURES
+                       else math.nan for d, s, m, f in zip(table["dataset"], table["split"], table["model"],
+                                                           table["features"])]
+    table["label"] = entry_labels(table, labels)
+    order = [True] * len(SETTING) + [False]
+    table = table.sort_values([*SETTING, "mean"], ascending=order, kind="stable").reset_index(drop=True)
+    return table[TABLE_COLUMNS]
 
 
-def mcnemar_by_seed(runs: pd.DataFrame, model_a: str = "cnn", model_b: str = "lstm") -> pd.DataFrame:
-    """McNemar's exact test between two models, for every setting and seed both have run.
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`comparison_table` as strings for readers (:data:`DISPLAY_COLUMNS`).
 
-    Predictions are matched by track id; a seed whose runs do not share the same test tracks
-    is refused (it would not be a paired comparison).
+    Percentages with one decimal, ``mean ± sd``, the interval as ``52.1–60.3``, whole seconds
+    (one decimal under 10 s), parameters with thousands separators, :data:`MISSING` wherever a
+    number does not exist (one run has no spread, most settings no thesis figure).
     """
-    _require(runs, [*SETTING, "model", "seed", "folder"])
+    table = runs_frame(table, [*SETTING, "model", "mean"])
     rows = []
-    for key, group in runs.groupby([*SETTING, "seed"], sort=True):
-        folders = dict(zip(group["model"], group["folder"]))
-        if model_a not in folders or model_b not in folders:
-            continue
-        a, b = (pd.read_csv(Path(folders[m]) / "predictions.csv").set_index("track_id") for m in (model_a, model_b))
-        if set(a.index) != set(b.index):
-            raise ValueError(f"runs {folders[model_a]} and {folders[model_b]} have different test tracks")
-        b = b.loc[a.index]
-        test = mcnemar(a["correct"].to_numpy(bool), b["correct"].to_numpy(bool))
-        rows.append({**dict(zip([*SETTING, "seed"], key)), "tracks": len(a),
-                     f"accuracy_{model_a}": a["correct"].mean(), f"accuracy_{model_b}": b["correct"].mean(),
-                     **{k: test[k] for k in ("both", "only_a", "only_b", "neither", "statistic", "p_value")}})
-    return pd.DataFrame(rows)
+    for row in table.itertuples(index=False):
+        cell = {name: getattr(row, name, math.nan) for name in TABLE_COLUMNS}
+        spread = f" ± {_number(100 * cell['sd'])}" if _finite(cell["sd"]) else ""
+        interval = (f"{_number(100 * cell['ci_low'])}–{_number(100 * cell['ci_high'])}"
+                    if _finite(cell["ci_low"]) and _finite(cell["ci_high"]) else MISSING)
+        seconds = cell["train_seconds"]
+        rows.append([setting_label(row), _label(row), _percent(cell["thesis"]), f"{_number(100 * row.mean)}{spread}",
+                     interval, _count(cell["n"]), _percent(cell["balanced_accuracy"]), _percent(cell["macro_f1"]),
+                     (f"{seconds:.1f}" if seconds < 10 else f"{seconds:,.0f}") if _finite(seconds) else MISSING,
+                     _count(cell["parameters"])])
+    return pd.DataFrame(rows, columns=DISPLAY_COLUMNS)
 
 
-def paired_tests(runs: pd.DataFrame, model_a: str = "cnn", model_b: str = "lstm") -> pd.DataFrame:
-    """Paired t and Wilcoxon tests across seeds on accuracy, per setting (``model_a - model_b``)."""
-    _require(runs, [*SETTING, "model", "seed", "accuracy"])
-    rows = []
-    for key, group in runs.groupby(SETTING, sort=True):
-        wide = group.pivot_table(index="seed", columns="model", values="accuracy")
-        if model_a not in wide.columns or model_b not in wide.columns:
-            continue
-        both = wide[[model_a, model_b]].dropna()
-        test = paired_seed_test(both[model_a].to_numpy(), both[model_b].to_numpy())
-        rows.append({**dict(zip(SETTING, key)), **test})
-    return pd.DataFrame(rows)
+def f1_by_genre(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Mean per-genre F1 over runs of one setting: rows = entry labels, columns = genres.
 
+    Rows run from the best mean accuracy down (by label where the runs table has no accuracy),
+    genres in the order of the runs' ``per_genre.csv``.
 
-def per_genre_f1(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean per-genre F1 over seeds: rows = genre, columns = (setting label, model)."""
-    _require(runs, [*SETTING, "model", "folder"])
-    frames = []
-    for row in runs.itertuples():
-        table = pd.read_csv(Path(row.folder) / "per_genre.csv", index_col=0)
-        frames.append(pd.DataFrame({"genre": table.index, "f1": table["f1"].to_numpy(), "model": row.model,
-                                    "setting": setting_label(row)}))
-    if not frames:
-        return pd.DataFrame()
-    long = pd.concat(frames, ignore_index=True)
-    return long.pivot_table(index="genre", columns=["setting", "model"], values="f1", aggfunc="mean")
+    Raises:
+        ValueError: The runs span several settings, or there are none.
+    """
+    frame = runs_frame(runs, [*SETTING, *ENTRY, "folder"])
+    settings = frame[SETTING].drop_duplicates()
+    if len(settings) != 1:
+        raise ValueError(f"f1_by_genre compares the entries of one setting; got {len(settings)}: "
+                         f"{[setting_label(s) for s in settings.itertuples(index=False)]}")
+    frame["label"] = entry_labels(frame, labels)
+    parts = []
+    for row in frame.itertuples(index=False):
+        scores = pd.read_csv(Path(row.folder) / PER_GENRE_FILE, index_col=0)
+        parts.append(pd.DataFrame({"label": row.label, "genre": scores.index.astype(str),
+                                   "f1": scores["f1"].to_numpy()}))
+    long = pd.concat(parts, ignore_index=True)
+    matrix = long.pivot_table(index="label", columns="genre", values="f1", aggfunc="mean")
+    rank = frame.groupby("label")["accuracy"].mean().sort_values(ascending=False, kind="stable").index \
+        if "accuracy" in frame.columns else matrix.index
+    matrix = matrix.reindex(index=list(rank), columns=list(dict.fromkeys(long["genre"])))
+    matrix.index.name, matrix.columns.name = "contender", "genre"
+    return matrix
 
 
 def summed_confusion(runs: pd.DataFrame) -> pd.DataFrame:
@@ -110,85 +177,84 @@ def summed_confusion(runs: pd.DataFrame) -> pd.DataFrame:
     return total.astype(int)
 
 
-def leakage_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per model and features: track-split accuracy beside random-segment-split accuracy."""
-    _require(runs, [*SETTING, "model", "accuracy"])
-    leaky = runs[runs["split"] == LEAKY_SPLIT]
-    rows = []
-    for (dataset, features, model), group in leaky.groupby(["dataset", "features", "model"], sort=True):
-        honest = runs[(runs["dataset"] == dataset) & (runs["features"] == features) & (runs["model"] == model)
-                      & (runs["split"] == "thesis") & (runs["segment_seconds"] == group["segment_seconds"].iloc[0])]
-        if honest.empty:
-            continue
-        rows.append({"dataset": dataset, "features": features, "model": model,
-                     "segment_seconds": group["segment_seconds"].iloc[0],
-                     "track_split": honest["accuracy"].mean(), "random_segment_split": group["accuracy"].mean(),
-                     "inflation": group["accuracy"].mean() - honest["accuracy"].mean(),
-                     "seeds": min(len(group), len(honest))})
-    return pd.DataFrame(rows)
+def leakage_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per model, features and segment length: thesis (track) split beside random-segment split.
+
+    Returns:
+        Columns ``dataset, model, features, label, segment_seconds, track_split,
+        random_segment_split`` (mean accuracies), ``inflation`` (their difference) and ``seeds``
+        (the fewer runs of the two); only where both splits have runs.
+    """
+    frame = runs_frame(runs, ["dataset", "split", "segment_seconds", *ENTRY, "accuracy"])
+    keys = ["dataset", "model", "features", "segment_seconds"]
+    mean = {split: frame[frame["split"] == split].groupby(keys).agg(value=("accuracy", "mean"),
+                                                                  runs=("accuracy", "size"))
+            for split in (THESIS_SPLIT, LEAKY_SPLIT)}
+    both = mean[LEAKY_SPLIT].merge(mean[THESIS_SPLIT], left_index=True, right_index=True,
+                                   suffixes=("_leaky", "")).reset_index()
+    kinds = both.groupby(["dataset", "model"])["features"].nunique()
+    table = pd.DataFrame({
+        **{k: both[k] for k in keys[:3]},
+        "label": [(labels or {}).get(m, m) + (f" · {f}" if kinds[(d, m)] > 1 else "")
+                  for d, m, f in zip(both["dataset"], both["model"], both["features"])],
+        "segment_seconds": both["segment_seconds"], "track_split": both["value"],
+        "random_segment_split": both["value_leaky"], "inflation": both["value_leaky"] - both["value"],
+        "seeds": np.minimum(both["runs_leaky"], both["runs"])})
+    return table.reset_index(drop=True)
 
 
 def setting_label(row) -> str:
-    """``gtzan · thesis · mfcc · 3 s segments`` (or ``whole clips``)."""
-    unit = f"{row.segment_seconds:g} s segments" if row.segment_seconds else "whole clips"
-    return f"{row.dataset} · {row.split} · {row.features} · {unit}"
+    """``gtzan · thesis · 3 s segments``, ``gtzan · 5-fold cross-validation · whole clips``,
+    ``gtzan · split file lists.csv · 3 s segments`` (a row, named tuple or dict)."""
+    get = row.get if hasattr(row, "get") else lambda name, default=None: getattr(row, name, default)
+    seconds, folds, split_file = get("segment_seconds", 0), get("folds", 0), get("split_file", "")
+    unit = f"{seconds:g} s segments" if _finite(seconds) and seconds else "whole clips"
+    protocol = get("split")
+    if protocol == KFOLD_SPLIT:
+        protocol = f"{int(folds)}-fold cross-validation" if _finite(folds) and folds else "cross-validation"
+    elif protocol == FILE_SPLIT:
+        protocol = f"split file {Path(split_file).name}" if isinstance(split_file, str) and split_file else "split file"
+    return f"{get('dataset')} · {protocol} · {unit}"
 
 
 def written_summary(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.DataFrame,
                     leakage: pd.DataFrame | None = None) -> str:
-    """A short Markdown conclusion built only from the numbers passed in."""
-    lines = []
-    for _, group in table[table["split"] != LEAKY_SPLIT].groupby(SETTING, sort=True):
-        label = setting_label(group.iloc[0])
-        ranked = group.sort_values("mean", ascending=False)
-        parts = [f"{r.model.upper()} {_pct(r.mean)}" + (f" ± {_pct(r.sd)}" if r.n > 1 else "") +
-                 (f" (thesis {_pct(r.thesis)}, {_signed(r.mean - r.thesis)} points)" if not math.isnan(r.thesis) else "")
-                 for r in ranked.itertuples()]
-        seeds = int(group["n"].max())
-        lines.append(f"- **{label}** ({seeds} seed{'s' if seeds != 1 else ''}): " + "; ".join(parts) + ".")
-        key = tuple(group.iloc[0][c] for c in SETTING)
-        lines.extend(_test_sentences(key, mcnemar_table, paired))
-    if leakage is not None and not leakage.empty:
-        for r in leakage.itertuples():
-            lines.append(f"- Splitting {r.model.upper()} segments at random instead of by track reports "
-                         f"{_pct(r.random_segment_split)} instead of {_pct(r.track_split)} "
-                         f"({_signed(r.inflation)} points): accuracy measured on recordings already heard in training.")
+    """A short Markdown conclusion built only from the numbers passed in.
+
+    Args:
+        table: :func:`comparison_table`; its labels name the entries everywhere in the summary.
+        mcnemar_table: :func:`genre_utils.significance.pairwise_mcnemar`.
+        paired: :func:`genre_utils.significance.pairwise_paired_tests`.
+        leakage: :func:`leakage_table`, optional.
+    """
+    from genre_utils.summary import summary_lines  # the wording lives apart from the tables
+
+    lines = summary_lines(table, mcnemar_table, paired, leakage)
     return "\n".join(lines) if lines else "No finished runs to summarize."
 
 
-def _test_sentences(key, mcnemar_table: pd.DataFrame, paired: pd.DataFrame) -> list[str]:
-    sentences = []
-    if not mcnemar_table.empty:
-        rows = mcnemar_table[(mcnemar_table[SETTING] == pd.Series(key, index=SETTING)).all(axis=1)]
-        if len(rows):
-            significant = int((rows["p_value"] < ALPHA).sum())
-            sentences.append(f"  - McNemar (same test tracks, per seed): the models differ significantly "
-                             f"(p < {ALPHA}) in {significant} of {len(rows)} seed(s); "
-                             f"median p = {rows['p_value'].median():.3g}.")
-    if not paired.empty:
-        rows = paired[(paired[SETTING] == pd.Series(key, index=SETTING)).all(axis=1)]
-        for r in rows.itertuples():
-            if r.n >= 2 and not math.isnan(r.p_value_t):
-                verdict = "significant" if r.p_value_t < ALPHA else "not significant"
-                sentences.append(f"  - Paired t-test across {r.n} seeds: CNN − LSTM = {_signed(r.mean_difference)} "
-                                 f"points, p = {r.p_value_t:.3g} ({verdict} at {ALPHA}).")
-            else:
-                sentences.append("  - Too few seeds for a paired test across seeds (run more seeds).")
-    return sentences
+def _label(row) -> str:
+    label = getattr(row, "label", None)
+    return label if isinstance(label, str) and label else str(row.model)
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+def _finite(value) -> bool:
+    try:
+        return value is not None and bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
-def _signed(value: float) -> str:
-    return f"{100 * value:+.1f}"
+def _number(value: float) -> str:
+    return f"{value:.1f}"
 
 
-def _require(frame: pd.DataFrame, columns) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"the runs table lacks columns {missing}; read it with genre_utils.experiment.collect_runs")
+def _percent(value) -> str:
+    return _number(100 * float(value)) if _finite(value) else MISSING
+
+
+def _count(value) -> str:
+    return f"{int(round(float(value))):,}" if _finite(value) else MISSING
 
 
 def finite_or_none(value):

@@ -3,14 +3,26 @@
 Notebooks call :func:`prepare_features`; people who work outside notebooks use::
 
     python -m genre_utils.data download --dataset gtzan [--root DIR]
-    python -m genre_utils.data validate --dataset gtzan [--root DIR]
-    python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--features mfcc]
+    python -m genre_utils.data validate --dataset gtzan [--root DIR] [--cache-dir DIR]
+    python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
 
 Each prints what it found, skipped and wrote. ``--root`` defaults to ``$GENRE_DATA_DIR/<dataset>``
-or ``data/<dataset>`` in the project.
+or ``data/<dataset>`` in the project. ``validate`` also checks every file against the published
+checksums (GTZAN: the original clips' MD5s; FMA-small: ``fma_small/checksums``) and prints
+each clip that differs or is missing and one summary line.
+
+``--cache-dir DIR`` (or ``GENRE_CACHE_DIR=DIR``) writes the feature cache to ``DIR/features`` and
+the tables of ``validate`` to ``DIR/<dataset>``, for a read-only data root. A read-only folder or a
+full disk is one line, exit status 2; Ctrl-C stops at once (exit status 130) and the same command
+resumes.
 """
 
 from __future__ import annotations
+
+if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
+    from genre_utils.quiet import quiet_stderr
+
+    quiet_stderr()
 
 import argparse
 import os
@@ -21,13 +33,15 @@ import pandas as pd
 
 from genre_utils import paths
 from genre_utils.atomic import write_csv
-from genre_utils.datasets import DATASET_NAMES, get_dataset
+from genre_utils.datasets import DATASET_NAMES, checksums, get_dataset
 from genre_utils.datasets.table import skipped_files
 from genre_utils.feature_store import FeatureSet, build_feature_store
 from genre_utils.features import FEATURE_KINDS, FeatureConfig
 
 TRACKS_FILE = "tracks.csv"
 SKIPPED_FILE = "skipped.csv"
+CHECKS_FILE = "file_checks.csv"
+INTERRUPTED_STATUS = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def dataset_root(dataset: str, root: str | os.PathLike | None = None) -> Path:
@@ -51,7 +65,8 @@ def prepare_features(
         dataset: One of ``synthetic``, ``gtzan``, ``fma_small``.
         root: Dataset folder; defaults as in :func:`dataset_root`.
         kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
-        cache_dir: Feature cache root; defaults to ``<data root>/features``.
+        cache_dir: Feature cache folder; defaults to ``$GENRE_CACHE_DIR/features`` when that is
+            set, else ``<data root>/features``.
         workers: Extraction processes (default: all cores).
         progress: Show progress bars.
         **config_overrides: Other :class:`~genre_utils.features.FeatureConfig` fields.
@@ -81,9 +96,20 @@ def _command_download(args) -> int:
     return 0
 
 
+def tables_dir(dataset: str, root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where ``validate`` writes ``tracks.csv`` and ``skipped.csv`` of ``dataset``.
+
+    ``<cache dir>/<dataset>`` when ``cache_dir`` or ``GENRE_CACHE_DIR`` is given, else the
+    dataset folder.
+    """
+    return paths.tables_dir(dataset, dataset_root(dataset, root), cache_dir)
+
+
 def _command_validate(args) -> int:
     module = get_dataset(args.dataset)
     folder = dataset_root(args.dataset, args.root)
+    tables = paths.tables_dir(args.dataset, folder, args.cache_dir)
+    paths.require_writable(tables, "the track tables")  # before the long decode, not after
     tracks = module.validate(folder, progress=not args.quiet)
     skipped = skipped_files(tracks)
     print(f"{args.dataset}: found {len(tracks)} clips in {folder}")
@@ -91,14 +117,24 @@ def _command_validate(args) -> int:
     print(f"skipped {len(skipped)} unusable clip(s)")
     if not skipped.empty:
         print(skipped.to_string(index=False))
-    write_csv(folder / TRACKS_FILE, tracks)
-    write_csv(folder / SKIPPED_FILE, skipped)
-    print(f"wrote {folder / TRACKS_FILE} and {folder / SKIPPED_FILE}")
+    written = [tables / TRACKS_FILE, tables / SKIPPED_FILE]
+    report = module.check_files(tracks, folder) if hasattr(module, "check_files") else None
+    if report is not None:
+        print(f"files checked against {module.REFERENCE_NAME}:")
+        for line in checksums.problem_lines(report, module.REFERENCE_NAME):
+            print(line)
+        print(checksums.summary_line(report))
+        write_csv(tables / CHECKS_FILE, report)
+        written.append(tables / CHECKS_FILE)
+    write_csv(tables / TRACKS_FILE, tracks)
+    write_csv(tables / SKIPPED_FILE, skipped)
+    print(f"wrote {', '.join(str(path) for path in written)}")
     return 0
 
 
 def _command_extract(args) -> int:
-    store = prepare_features(args.dataset, args.root, kind=args.features, cache_dir=args.cache,
+    cache = args.cache if args.cache is not None else paths.features_dir(args.cache_dir)
+    store = prepare_features(args.dataset, args.root, kind=args.features, cache_dir=cache,
                              workers=args.workers, progress=not args.quiet)
     print(f"{args.dataset}: {len(store.tracks)} clips, {len(store.usable)} extracted, {len(store.skipped)} skipped")
     if not store.skipped.empty:
@@ -128,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--dataset", required=True, choices=DATASET_NAMES)
         sub.add_argument("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
         sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        if name in ("validate", "extract"):
+            sub.add_argument("--cache-dir", help=f"write the feature cache (DIR/features) and the track tables "
+                                                 f"(DIR/<dataset>) here, e.g. when the data root is read-only "
+                                                 f"(default: ${paths.CACHE_DIR_ENV}, else the data root)")
         if name == "download":
             sub.add_argument("--clips-per-genre", type=int, help="synthetic only: clips per genre")
             sub.add_argument("--seconds", type=float, help="synthetic only: seconds per clip")
@@ -135,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "extract":
             sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
             sub.add_argument("--workers", type=int, help="processes (default: all cores)")
-            sub.add_argument("--cache", help="feature cache folder (default: <data root>/features)")
+            sub.add_argument("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
     return parser
 
 
@@ -144,9 +184,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
+        return INTERRUPTED_STATUS
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        if paths.is_read_only_error(error) and error.filename:
+            folder = paths.nearest_existing(Path(error.filename).parent)
+            print(f"error: {paths.read_only_message(folder, 'files')}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@
 trying each mirror in turn. Bytes arrive in ``<file>.part``; an interrupted download keeps
 them and the next call asks the server for the rest (HTTP ``Range``). pooch verifies the hash
 and moves the file into place atomically, so a file under its final name is always complete.
+A mirror may serve a repacked copy with another checksum (macOS ``._*`` companions added, say):
+given a ``verify`` function that checks the *content*, :func:`fetch` keeps such a file when the
+content verifies, and records that in ``.<file>.accepted``.
 
 :func:`extract` unpacks ``.tar.gz``/``.tar``/``.zip`` (bzip2 members included) into a temporary
 folder beside the destination, then moves the entries into place and leaves a marker, so a
@@ -21,11 +24,15 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from genre_utils.atomic import write_text
+
 HASH_ALGORITHMS = ("sha256", "sha1", "md5")
 CHUNK_BYTES = 1 << 16  # bytes written per read: an interruption loses less than this
 TIMEOUT_SECONDS = 60
 PART_SUFFIX = ".part"
 JUNK_PREFIXES = ("__MACOSX/", "._")
+UNCHECKED_SUFFIX = ".unchecked"  # a download whose checksum is not the known one, being judged
+ACCEPTED_SUFFIX = ".accepted"  # records a file accepted by its content
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,17 @@ def file_hash(path: str | os.PathLike, algorithm: str = "sha256") -> str:
     return pooch.file_hash(str(path), alg=algorithm)
 
 
-def fetch(remote: Remote, dest_dir: str | os.PathLike, progress: bool = True) -> Path:
+def fetch(remote: Remote, dest_dir: str | os.PathLike, progress: bool = True, verify=None) -> Path:
     """Return ``dest_dir/remote.filename``, downloading and verifying it if needed.
+
+    Args:
+        remote: What to fetch and from where.
+        dest_dir: Folder of the file.
+        progress: Show a progress bar.
+        verify: Optional ``verify(path) -> summary`` that checks a file's *content* and raises
+            ``ValueError`` when it is wrong. With it, a mirror whose bytes have another checksum
+            (a repacked copy) is accepted when ``verify`` passes; the acceptance is recorded in
+            ``.<filename>.accepted`` so a later call does not download it again.
 
     Raises:
         DownloadError: If every mirror failed (connection, HTTP status, checksum); the message
@@ -111,20 +127,27 @@ def fetch(remote: Remote, dest_dir: str | os.PathLike, progress: bool = True) ->
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / remote.filename
+    accepted = dest_dir / f".{remote.filename}{ACCEPTED_SUFFIX}"
     algorithm, _, expected = remote.known_hash.partition(":")
     if target.is_file():
-        if file_hash(target, algorithm) == expected.lower():
+        actual = file_hash(target, algorithm)
+        if actual == expected.lower() or (verify is not None and _accepted_hash(accepted) == f"{algorithm}:{actual}"):
             return target
         print(f"{target} does not match its {algorithm} checksum: downloading it again")
         target.unlink()
+        accepted.unlink(missing_ok=True)
     part = dest_dir / (remote.filename + PART_SUFFIX)
     failures = []
     for url in remote.urls:
         downloader = ResumableDownloader(part, progress, remote.description)
         try:
+            if verify is not None:
+                return _fetch_judged(url, remote, dest_dir, downloader, verify, accepted)
             path = pooch.retrieve(url, known_hash=remote.known_hash, fname=remote.filename, path=dest_dir,
                                   downloader=downloader, progressbar=False)
             return Path(path)
+        except ContentRejected as error:
+            failures.append(f"{url}: {error}")
         except ValueError as error:  # pooch: checksum mismatch; the bad bytes cannot be resumed
             part.unlink(missing_ok=True)
             failures.append(f"{url}: checksum mismatch ({_first_line(error)}); expected {remote.known_hash}")
@@ -133,6 +156,46 @@ def fetch(remote: Remote, dest_dir: str | os.PathLike, progress: bool = True) ->
                             + (f" ({part.stat().st_size} bytes kept in {part.name} to resume)" if part.exists() else ""))
     raise DownloadError(f"could not download {remote.filename}" + (f" ({remote.description})" if remote.description else "")
                         + ":\n  " + "\n  ".join(failures))
+
+
+class ContentRejected(ValueError):
+    """A downloaded file whose checksum is unknown and whose content did not verify."""
+
+
+def _fetch_judged(url: str, remote: Remote, dest_dir: Path, downloader, verify, accepted: Path) -> Path:
+    """Download ``url`` unchecked, then keep it if its hash is known or ``verify`` accepts it."""
+    import pooch
+
+    algorithm, _, expected = remote.known_hash.partition(":")
+    unchecked = dest_dir / (remote.filename + UNCHECKED_SUFFIX)
+    unchecked.unlink(missing_ok=True)
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # pooch would suggest the unknown hash as the known one
+    try:
+        pooch.retrieve(url, known_hash=None, fname=unchecked.name, path=dest_dir, downloader=downloader, progressbar=False)
+    finally:
+        logger.setLevel(level)
+    actual = file_hash(unchecked, algorithm)
+    if actual != expected.lower():
+        try:
+            summary = verify(unchecked)
+        except ValueError as error:
+            unchecked.unlink(missing_ok=True)
+            raise ContentRejected(f"checksum mismatch ({algorithm} {actual}, expected {remote.known_hash}) "
+                                  f"and its content does not verify: {_first_line(error)}") from error
+        write_text(accepted, f"{algorithm}:{actual}\n{url}\n{summary}\n")
+        print(f"{remote.filename} from {url} is not the known file ({algorithm} {actual[:16]}...), "
+              f"but its content verifies: {summary}; accepted")
+    os.replace(unchecked, dest_dir / remote.filename)
+    return dest_dir / remote.filename
+
+
+def _accepted_hash(marker: Path) -> str:
+    try:
+        return marker.read_text().splitlines()[0].strip()
+    except (OSError, IndexError):
+        return ""
 
 
 def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike, progress: bool = True) -> Path:

@@ -1,8 +1,11 @@
-"""Run model x dataset x split x features x seeds, one folder per run, resuming a killed sweep.
+"""Run contender x dataset x split x features x seeds, one folder per run, resuming a killed sweep.
 
-A run folder (``<results>/<dataset>/runs/<model>-<features>-<split>-<unit>-seed<N>/``) holds
-what :func:`genre_utils.training.train` writes (``model.keras``, ``history.csv``,
-``config.json``), the standardization statistics (``standardizer.json``), the per-track test
+Every contender of the registry (:mod:`genre_utils.models`) goes through the same path: the
+same track splits and seeds, the same leak-free inputs, the same per-track evaluation and the
+same run folder. A run folder (``<results>/<dataset>/runs/<model>-<features>-<split>-<unit>-seed<N>/``)
+holds what the contender's fit writes (its model, ``config.json``, and ``history.csv`` for
+networks or ``selection.csv`` for models chosen on the validation tracks), the standardization
+statistics (``standardizer.json``, when the contender standardizes), the per-track test
 predictions (``predictions.csv``), the metrics (``metrics.json``, ``per_genre.csv``,
 ``confusion.csv``) and, written last, ``result.json``: a run counts as finished only when that
 file exists and describes the same settings, so a killed sweep resumes where it stopped and a
@@ -24,17 +27,18 @@ import pandas as pd
 from genre_utils.evaluation import (aggregate_tracks, classification_report, predictions_frame, report_to_files,
                                     track_labels)
 from genre_utils.feature_store import FeatureSet
-from genre_utils.inputs import ModelInputs, prepare_inputs, random_segment_inputs
-from genre_utils.models import MODEL_NAMES, build_model
+from genre_utils.inputs import WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
+from genre_utils.models import contender_names, get_contender
 from genre_utils.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split
-from genre_utils.atomic import write_json
-from genre_utils.training import TrainingSettings, set_seeds, train
+from genre_utils.atomic import write_csv, write_json
+from genre_utils.training import TrainingSettings
 
 LEAKY_SPLIT = "random_segments"  # the tutorial mistake, run only to measure it
 RUN_SPLITS = (*SPLIT_NAMES, LEAKY_SPLIT)
 AGGREGATIONS = ("mean", "vote")
 RESULT_FILE = "result.json"
 RUNS_FILE = "runs.csv"
+SKIPPED_FILE = "skipped.csv"
 PREDICTIONS_FILE = "predictions.csv"
 STANDARDIZER_FILE = "standardizer.json"
 LEAKY_SEGMENT_SECONDS = 3.0  # segment length when a leaky run is asked for whole clips
@@ -45,34 +49,55 @@ class RunSpec:
     """One training run.
 
     Attributes:
-        dataset: ``synthetic``, ``gtzan`` or ``fma_small``.
-        model: ``cnn`` or ``lstm``.
-        split: ``thesis``, ``fault_filtered`` (GTZAN), ``official`` (FMA) or ``random_segments``.
-        features: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
-        seed: Seeds the thesis split's draw, the validation carve-out, weights and dropout.
+        dataset: ``synthetic``, ``gtzan``, ``fma_small`` ...
+        model: A registered contender (:func:`genre_utils.models.contender_names`).
+        split: ``thesis``, ``fault_filtered`` (GTZAN), ``official`` (FMA), ``kfold``, ``file`` or
+            ``random_segments``.
+        features: A feature kind the contender consumes; None (default) takes its own.
+        seed: Seeds the split's draw (thesis, kfold), the validation carve-out, weights and dropout.
         segment_seconds: 0 trains on whole clips (thesis); else segment length in seconds.
+            Clip-level contenders use one item per track whatever it says.
         epochs, batch_size, patience: See :class:`genre_utils.training.TrainingSettings`.
         aggregation: How segment probabilities become a track's prediction (``mean`` or ``vote``).
+        folds, fold: ``kfold`` only: the number of folds and the one tested in this run.
+        split_file: ``file`` only: CSV of ``track_id,side`` (see :func:`genre_utils.splits.file_split`).
     """
 
     dataset: str
     model: str
     split: str = "thesis"
-    features: str = "mfcc"
+    features: str | None = None
     seed: int = 0
     segment_seconds: float = 0.0
     epochs: int = TrainingSettings.epochs
     batch_size: int = TrainingSettings.batch_size
     patience: int = TrainingSettings.patience
     aggregation: str = "mean"
+    folds: int = 0
+    fold: int = 0
+    split_file: str = ""
 
     def __post_init__(self):
-        for name, value, allowed in (("model", self.model, MODEL_NAMES), ("split", self.split, RUN_SPLITS),
-                                     ("aggregation", self.aggregation, AGGREGATIONS)):
+        contender = get_contender(self.model)  # raises, naming the registered contenders
+        if self.features is None:
+            object.__setattr__(self, "features", contender.features)
+        for name, value, allowed in (("split", self.split, RUN_SPLITS), ("aggregation", self.aggregation, AGGREGATIONS),
+                                     (f"features for {self.model}", self.features, contender.feature_kinds)):
             if value not in allowed:
                 raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
         if self.segment_seconds < 0:
             raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {self.segment_seconds!r}")
+        if self.split == "kfold":
+            if self.folds < 2 or not 0 <= self.fold < self.folds:
+                raise ValueError(f"kfold needs folds >= 2 and fold in 0..folds-1, got folds={self.folds}, "
+                                 f"fold={self.fold}")
+        elif self.folds or self.fold:
+            raise ValueError(f"folds and fold apply to the kfold split only, not {self.split!r}")
+        if (self.split == "file") != bool(self.split_file):
+            raise ValueError("split='file' needs split_file (a CSV of track_id,side), and split_file needs "
+                             f"split='file'; got split={self.split!r}, split_file={self.split_file!r}")
+        if self.split == LEAKY_SPLIT and contender.whole_clips:
+            raise ValueError(f"{self.model} classifies whole clips; the random-segment split needs a segment model")
         self.settings()  # validates epochs, batch size, patience and seed
 
     @property
@@ -81,9 +106,19 @@ class RunSpec:
         return f"seg{self.segment_seconds:g}s" if self.segment_seconds else "clip"
 
     @property
+    def split_label(self) -> str:
+        """The split as it appears in folder names: ``thesis``, ``kfold5-fold2``, ``file-final``."""
+        if self.split == "kfold":
+            return f"kfold{self.folds}-fold{self.fold}"
+        if self.split == "file":
+            stem = "".join(c if c.isalnum() or c == "_" else "_" for c in Path(self.split_file).stem)
+            return f"file-{stem}"
+        return self.split
+
+    @property
     def name(self) -> str:
         """The run folder's name."""
-        return f"{self.model}-{self.features}-{self.split}-{self.unit}-seed{self.seed}"
+        return f"{self.model}-{self.features}-{self.split_label}-{self.unit}-seed{self.seed}"
 
     def settings(self) -> TrainingSettings:
         """The training hyper-parameters."""
@@ -97,36 +132,52 @@ def run_folder(results_dir: str | os.PathLike, spec: RunSpec) -> Path:
 
 
 def finished_result(folder: Path, spec: RunSpec) -> dict | None:
-    """The stored result when ``folder`` holds a finished run of exactly ``spec``, else None."""
+    """The stored result when ``folder`` holds a finished run of exactly ``spec``, else None.
+
+    For a ``file`` split the split file's content must be unchanged as well.
+    """
     path = folder / RESULT_FILE
     if not path.is_file():
         return None
     result = json.loads(path.read_text())
-    return result if result.get("spec") == asdict(spec) else None
+    if result.get("spec") != asdict(spec):
+        return None
+    if spec.split_file and result.get("split_file_sha256") != _file_digest(spec.split_file):
+        return None
+    return result
 
 
 def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
     """The leak-free (or, for ``random_segments``, the deliberately leaky) inputs of a run."""
     if spec.split == LEAKY_SPLIT:
         return random_segment_inputs(store, spec.segment_seconds or LEAKY_SEGMENT_SECONDS, seed=spec.seed)
-    split = make_split(store.tracks, spec.split, dataset=spec.dataset, seed=spec.seed)
+    contender = get_contender(spec.model)
+    split = make_split(store.tracks, spec.split, dataset=spec.dataset, seed=spec.seed, folds=spec.folds or 5,
+                       fold=spec.fold, split_file=spec.split_file or None)
     notes = []
     if not (split == "valid").any():
         split = carve_validation(split, store.tracks, seed=spec.seed)
         notes.append(f"the {spec.split} split has no validation tracks: {int((split == 'valid').sum())} training "
-                     "tracks were set aside for early stopping; test tracks were never seen in training")
+                     "tracks were set aside for early stopping and model selection; test tracks were never seen "
+                     "in training")
     check_disjoint(store.tracks, split)
     if "artist" in store.tracks.columns and spec.split != "thesis":
         check_disjoint(store.tracks, split, group_column="artist")
         notes.append("no artist appears on two sides of the split")
-    inputs = prepare_inputs(store, split, spec.segment_seconds)
+    segment_seconds = WHOLE_CLIP if contender.whole_clips else spec.segment_seconds
+    if contender.whole_clips and spec.segment_seconds:
+        notes.append(f"{contender.title} classifies whole clips: one item per track whatever the segment length")
+    inputs = prepare_inputs(store, split, segment_seconds, standardize=contender.standardize,
+                            require_test=spec.split != "file")
+    if not len(inputs.test):
+        notes.append("the split has no test tracks: a final model trained on all listed tracks, not evaluated")
     inputs.notes.extend(notes)
     return inputs
 
 
 def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, verbose: int = 0,
             model_options: dict | None = None) -> dict:
-    """Train and evaluate one run unless it already finished; return its result.
+    """Fit and evaluate one run of any contender unless it already finished; return its result.
 
     Raises:
         ValueError: If the store's dataset or features do not match ``spec``.
@@ -139,28 +190,38 @@ def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, ve
         return done
     if folder.exists():  # a killed or outdated run: start it again from nothing
         shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    contender = get_contender(spec.model)
     inputs = make_inputs(store, spec)
-    set_seeds(spec.seed)
-    model = build_model(spec.model, inputs.input_shape, len(inputs.class_names), **(model_options or {}))
-    description = {"spec": asdict(spec), "class_names": inputs.class_names, "feature_config": store.config.to_dict(),
+    description = {"spec": asdict(spec), "contender": contender.summary(), "class_names": inputs.class_names,
+                   "feature_config": store.config.to_dict(), "segment_frames": int(inputs.input_shape[-1]),
                    "counts": inputs.counts().reset_index().to_dict(orient="records"), "notes": inputs.notes,
                    "model_options": model_options or {}}
-    trained = train(model, (inputs.train.x, inputs.train.y), (inputs.valid.x, inputs.valid.y), folder,
-                    spec.settings(), description=description, verbose=verbose)
-    inputs.standardizer.save(folder / STANDARDIZER_FILE)
-    metrics = evaluate(trained.model, inputs, spec.aggregation, folder)
-    result = {"spec": asdict(spec), **metrics, "parameters": int(trained.model.count_params()),
-              "epochs_run": len(trained.history), "best_epoch": trained.best_epoch,
-              "train_seconds": round(trained.seconds, 2), "notes": inputs.notes,
-              "test_tracks": inputs.test.n_tracks, "train_tracks": inputs.train.n_tracks,
+    fitted = contender.fit(inputs, spec.settings(), folder, description, verbose=verbose, **(model_options or {}))
+    if inputs.standardizer is not None:
+        inputs.standardizer.save(folder / STANDARDIZER_FILE)
+    metrics = (evaluate(fitted.predictor, inputs, spec.aggregation, folder) if len(inputs.test)
+               else dict.fromkeys(("accuracy", "balanced_accuracy", "macro_f1", "item_accuracy")))
+    result = {"spec": asdict(spec), **metrics, "parameters": int(fitted.parameters), "epochs_run": fitted.epochs_run,
+              "best_epoch": fitted.best_epoch, "stopped_by": fitted.stopped_by,
+              "train_seconds": round(fitted.seconds, 2), "notes": inputs.notes,
+              "test_tracks": inputs.test.n_tracks if len(inputs.test) else 0, "train_tracks": inputs.train.n_tracks,
               "valid_tracks": inputs.valid.n_tracks}
+    if spec.split_file:
+        result["split_file_sha256"] = _file_digest(spec.split_file)
     write_json(folder / RESULT_FILE, result)
     return result
 
 
-def evaluate(model, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
+def _file_digest(path: str) -> str | None:
+    import pooch
+
+    return pooch.file_hash(path, alg="sha256") if Path(path).is_file() else None
+
+
+def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
     """Per-track test metrics (files in ``folder``) plus the other aggregation and per-item accuracy."""
-    probabilities = model.predict(inputs.test.x, verbose=0)
+    probabilities = np.asarray(predictor.predict_proba(inputs.test.x, valid_frames=inputs.test.valid_frames))
     y_items = inputs.test.y
     track_ids, track_probabilities = aggregate_tracks(probabilities, inputs.test.track_ids, method=aggregation)
     y_true = track_labels(y_items, inputs.test.track_ids)
@@ -197,10 +258,45 @@ def run_experiment(specs: list[RunSpec], stores: dict[str, FeatureSet], results_
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def sweep(dataset: str, models=MODEL_NAMES, splits=("thesis",), features=("mfcc",), seeds=(0,), **common) -> list[RunSpec]:
-    """Every combination, seeds innermost-last so each seed's models train back to back."""
-    return [RunSpec(dataset=dataset, model=model, split=split, features=kind, seed=int(seed), **common)
-            for kind in features for split in splits for seed in seeds for model in models]
+def sweep(dataset: str, models=None, splits=("thesis",), features=None, seeds=(0,), folds: int = 5,
+          **common) -> list[RunSpec]:
+    """Every combination, seeds innermost-last so each seed's contenders train back to back.
+
+    Args:
+        models: Contender names; None means every registered contender.
+        features: Feature kinds; None gives each contender its own. A kind a contender cannot
+            consume is left out for that contender (a contender left with none is an error).
+        folds: Folds of the ``kfold`` split (one run per fold and seed).
+    """
+    models = list(contender_names() if models is None else models)
+    specs = []
+    for model in models:
+        own = get_contender(model)
+        kinds = [own.features] if features is None else [k for k in features if k in own.feature_kinds]
+        if not kinds:
+            raise ValueError(f"{model} consumes {', '.join(own.feature_kinds)}, none of features={list(features)}")
+    for kind in (features or [None]):
+        for split in splits:
+            fold_range = range(folds) if split == "kfold" else [None]
+            for seed in seeds:
+                for fold in fold_range:
+                    for model in models:
+                        own = get_contender(model)
+                        if kind is not None and kind not in own.feature_kinds:
+                            continue
+                        extra = {"folds": folds, "fold": fold} if fold is not None else {}
+                        specs.append(RunSpec(dataset=dataset, model=model, split=split, features=kind,
+                                             seed=int(seed), **extra, **common))
+    return specs
+
+
+def skipped_note(store: FeatureSet, results_dir: str | os.PathLike, dataset: str) -> str:
+    """Write the store's skipped-clips table to ``<results>/<dataset>/skipped.csv``; one line saying so."""
+    path = Path(results_dir) / dataset / SKIPPED_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(path, store.skipped)
+    return (f"{dataset} ({store.config.kind}): {len(store.usable)} clips used, {len(store.skipped)} skipped; "
+            f"the skipped clips and why: {path}")
 
 
 def collect_runs(results_dir: str | os.PathLike, dataset: str) -> pd.DataFrame:

@@ -15,8 +15,14 @@ track table (ids, paths, file sizes and modification times), so changing any par
 any file gives a new store and can never return stale features. Every file is written to a
 temporary name and renamed into place.
 
-Extraction runs over all cores in worker processes; each result is written into the memory
+Extraction runs over all cores in worker processes (:mod:`genre_utils.feature_workers`: they
+end with their parent, and Ctrl-C stops them at once); each result is written into the memory
 map as it arrives, so memory does not grow with the dataset.
+
+The array's disk space is reserved when it is created (``posix_fallocate``, not a sparse file),
+so a full disk is a clear :class:`~genre_utils.paths.StorageError` naming the folder and the
+space needed before any work starts, never a SIGBUS halfway; a read-only cache folder is one
+too. Either way the finished chunks stay valid and the same call resumes once there is room.
 """
 
 from __future__ import annotations
@@ -24,11 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-import tempfile
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,8 @@ from genre_utils import paths
 from genre_utils.atomic import write_text
 from genre_utils.audio import AudioError, load_audio
 from genre_utils.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
+from genre_utils.feature_array import array_matches, open_array, storage_error
+from genre_utils.feature_workers import available_cores, limit_threads, run_parallel
 from genre_utils.features import FeatureConfig, features_from_samples, segment_features
 
 STORE_VERSION = 1
@@ -46,6 +50,9 @@ MANIFEST_NAME = "manifest.json"
 ARRAY_NAME = "features.npy"
 INDEX_NAME = "index.csv"
 CHUNKS_FOLDER = "chunks"
+SPACE_MARGIN_BYTES = 1 << 20  # beyond the array: manifest, chunk records, index
+SPACE_PER_TRACK_BYTES = 512  # chunk record and index line of one track
+WHAT = "the feature cache"
 
 
 @dataclass
@@ -167,7 +174,7 @@ def build_feature_store(
         raise ValueError(f"dataset must be a plain name like 'gtzan', got {dataset!r}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    workers = _available_cores() if workers is None else int(workers)
+    workers = available_cores() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     for column in ("track_id", "path", "genre"):
@@ -179,18 +186,32 @@ def build_feature_store(
     directory = store_directory(tracks, dataset, config, cache_dir, min_seconds)
     if (directory / INDEX_NAME).is_file():
         return open_feature_store(directory)
+    try:
+        _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, workers, progress)
+    except OSError as error:
+        clear = storage_error(error, directory, WHAT)
+        if clear is None:
+            raise
+        raise clear from error
+    return open_feature_store(directory)
 
+
+def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, workers, progress) -> None:
     shape = (len(tracks), config.n_features, config.n_frames)
-    (directory / CHUNKS_FOLDER).mkdir(parents=True, exist_ok=True)
+    paths.require_writable(directory / CHUNKS_FOLDER, WHAT)
     _write_manifest(directory, dataset, config, shape, min_seconds)
-    array = _open_array(directory / ARRAY_NAME, shape)
+    stale = not array_matches(directory / ARRAY_NAME, shape)
+    extra = SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
+    array = open_array(directory / ARRAY_NAME, shape, WHAT, extra_bytes=extra)
+    if stale:  # chunk records left over belong to an older array: start the chunks afresh
+        for record in (directory / CHUNKS_FOLDER).glob("*.json"):
+            record.unlink()
     chunks = [range(start, min(start + chunk_size, len(tracks))) for start in range(0, len(tracks), chunk_size)]
     pending = [i for i in range(len(chunks)) if not _chunk_path(directory, i).is_file()]
     _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, workers, progress)
     array.flush()
     del array
     _write_index(directory, tracks, len(chunks))
-    return open_feature_store(directory)
 
 
 def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
@@ -231,21 +252,11 @@ def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, 
 
     try:
         if workers == 1 or len(pending) <= 1:
-            with _one_thread():
+            with limit_threads():
                 for index in pending:
                     store(index, extract_chunk(jobs[index], config, min_seconds))
             return
-        limit = 2 * workers  # results in flight: memory stays flat however large the dataset
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
-                                 initializer=_limit_threads) as pool:
-            queue, running = list(pending), {}
-            while queue or running:
-                while queue and len(running) < limit:
-                    index = queue.pop(0)
-                    running[pool.submit(extract_chunk, jobs[index], config, min_seconds)] = index
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    store(running.pop(future), future.result())
+        run_parallel(extract_chunk, {i: (jobs[i], config, min_seconds) for i in pending}, workers, store)
     finally:
         bar.close()
 
@@ -274,41 +285,6 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
     return values, valid_frames, statuses
 
 
-def _process_context():
-    """``fork`` (fast, works from plain scripts) unless TensorFlow is loaded, then ``spawn``.
-
-    Forking a process whose TensorFlow runtime holds threads and locks can deadlock the child;
-    a spawned worker starts clean (in a script that needs the usual ``if __name__ == "__main__":``).
-    """
-    if os.name == "posix" and "tensorflow" not in sys.modules:
-        return get_context("fork")
-    return get_context("spawn")
-
-
-def _limit_threads():
-    """One BLAS/OpenMP thread per worker: the parallelism is across clips.
-
-    Single-threaded BLAS also makes the floating-point sums, hence the features, identical
-    whatever the number of workers.
-    """
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
-def _one_thread():
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1)
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def _sorted(tracks: pd.DataFrame) -> pd.DataFrame:
     tracks = tracks.copy()
     if "status" not in tracks.columns:
@@ -318,23 +294,6 @@ def _sorted(tracks: pd.DataFrame) -> pd.DataFrame:
 
 def _chunk_path(directory: Path, index: int) -> Path:
     return directory / CHUNKS_FOLDER / f"{index:05d}.json"
-
-
-def _open_array(path: Path, shape: tuple) -> np.ndarray:
-    if path.is_file():
-        existing = np.load(path, mmap_mode="r+")
-        if existing.shape == tuple(shape) and existing.dtype == np.float32:
-            return existing
-        del existing
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-    os.close(handle)
-    created = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.float32, shape=shape)
-    del created
-    os.replace(temporary, path)
-    # Any chunk records left over belong to an older array: start the chunks afresh.
-    for stale in (path.parent / CHUNKS_FOLDER).glob("*.json"):
-        stale.unlink()
-    return np.load(path, mmap_mode="r+")
 
 
 def _write_manifest(directory, dataset, config, shape, min_seconds):

@@ -1,9 +1,12 @@
-"""Frame-level features: MFCC exactly as the thesis, plus log-mel and chroma.
+"""Frame-level features: MFCC exactly as the thesis, plus log-mel, chroma and musicnn's front end.
 
 The thesis uses 20 MFCCs per clip from librosa at 22050 Hz with n_fft 2048 and hop 512;
 those are the defaults of :class:`FeatureConfig`. Log-mel spectrograms and chroma, which the
 thesis names as future work, sit behind the same :func:`compute_features` so every model and
-notebook can switch with one parameter.
+notebook can switch with one parameter. ``musicnn_mel`` is the input the pretrained musicnn
+networks were trained on (16 kHz, n_fft 512, hop 256, 96 mel bands, ``log10(10000 x + 1)``;
+:mod:`genre_utils.pretrained.musicnn`); its settings are fixed (:data:`KIND_SETTINGS`), since
+the pretrained weights only fit that front end.
 
 Shapes are ``(n_features, n_frames)``: 20 x 1292 for a 30 s clip (``1 + 661500 // 512``).
 """
@@ -20,7 +23,7 @@ import numpy as np
 
 from genre_utils.audio import SAMPLE_RATE, fix_duration, load_audio
 
-FEATURE_KINDS = ("mfcc", "logmel", "chroma")
+FEATURE_KINDS = ("mfcc", "logmel", "chroma", "musicnn_mel")
 N_MFCC = 20  # thesis
 N_FFT = 2048  # thesis (librosa default)
 HOP_LENGTH = 512  # thesis (librosa default)
@@ -30,6 +33,11 @@ CLIP_SECONDS = 30.0  # GTZAN clip length; FMA clips are 30 s too
 AMIN = 1e-10  # power floor before the logarithm (librosa.power_to_db's default)
 TOP_DB = 80.0  # dynamic range kept below each clip's peak (librosa.power_to_db's default)
 MIN_SEGMENT_FILL = 0.5  # a segment needs at least this fraction of real (unpadded) audio
+GENERIC_SETTINGS = {"sample_rate": SAMPLE_RATE, "n_fft": N_FFT, "hop_length": HOP_LENGTH, "n_mfcc": N_MFCC,
+                    "n_mels": N_MELS}
+KIND_SETTINGS = {  # settings a kind requires (musicnn's front end, Pons & Serra 2019)
+    "musicnn_mel": {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96},
+}
 
 
 @dataclass(frozen=True)
@@ -48,16 +56,23 @@ class FeatureConfig:
     """
 
     kind: str = "mfcc"
-    sample_rate: int = SAMPLE_RATE
-    n_fft: int = N_FFT
-    hop_length: int = HOP_LENGTH
-    n_mfcc: int = N_MFCC
-    n_mels: int = N_MELS
+    sample_rate: int | None = None
+    n_fft: int | None = None
+    hop_length: int | None = None
+    n_mfcc: int | None = None
+    n_mels: int | None = None
     clip_seconds: float = CLIP_SECONDS
 
     def __post_init__(self):
         if self.kind not in FEATURE_KINDS:
             raise ValueError(f"unknown feature kind {self.kind!r}; expected one of {', '.join(FEATURE_KINDS)}")
+        required = KIND_SETTINGS.get(self.kind, {})
+        for name, generic in GENERIC_SETTINGS.items():  # None: the kind's setting, else the thesis's
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, required.get(name, generic))
+            elif name in required and getattr(self, name) != required[name]:
+                raise ValueError(f"feature kind {self.kind!r} requires {name}={required[name]} "
+                                 f"(its pretrained model's front end), got {getattr(self, name)!r}")
         for name in ("sample_rate", "n_fft", "hop_length", "n_mfcc", "n_mels"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
@@ -70,7 +85,7 @@ class FeatureConfig:
     @property
     def n_features(self) -> int:
         """Rows of the feature array."""
-        return {"mfcc": self.n_mfcc, "logmel": self.n_mels, "chroma": N_CHROMA}[self.kind]
+        return {"mfcc": self.n_mfcc, "logmel": self.n_mels, "chroma": N_CHROMA, "musicnn_mel": self.n_mels}[self.kind]
 
     @property
     def n_frames(self) -> int:
@@ -108,6 +123,10 @@ def compute_features(samples: np.ndarray, config: FeatureConfig = FeatureConfig(
         values = librosa.feature.chroma_stft(y=samples, sr=config.sample_rate, n_fft=config.n_fft,
                                              hop_length=config.hop_length)
         return values.astype(np.float32, copy=False)
+    if config.kind == "musicnn_mel":
+        from genre_utils.pretrained.musicnn import log_mel
+
+        return np.ascontiguousarray(log_mel(samples).T, dtype=np.float32)
     # The same steps as librosa.feature.melspectrogram / power_to_db / mfcc (tested equal),
     # with the mel filterbank computed once per process instead of once per clip.
     spectrum = librosa.stft(samples, n_fft=config.n_fft, hop_length=config.hop_length)

@@ -30,11 +30,13 @@ class SideArrays:
         x: ``(n_items, n_features, n_frames)`` standardized float32 (clips or segments).
         y: Integer genre label of each item.
         track_ids: Owning track of each item, to aggregate segment predictions per track.
+        valid_frames: Frames of real (unpadded) audio per item, for whole clips; None for segments.
     """
 
     x: np.ndarray
     y: np.ndarray
     track_ids: np.ndarray
+    valid_frames: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -52,7 +54,7 @@ class ModelInputs:
     Attributes:
         train, valid, test: The three sides.
         class_names: Genre of each label index (sorted genre names).
-        standardizer: Statistics fitted on the training items only.
+        standardizer: Statistics fitted on the training items only (None: inputs left as extracted).
         segment_seconds: Segment length, or 0 for whole clips.
         notes: Human-readable remarks for reports (how validation was obtained ...).
     """
@@ -61,7 +63,7 @@ class ModelInputs:
     valid: SideArrays
     test: SideArrays
     class_names: list[str]
-    standardizer: Standardizer
+    standardizer: Standardizer | None
     segment_seconds: float
     notes: list[str] = field(default_factory=list)
 
@@ -78,7 +80,8 @@ class ModelInputs:
 
 
 def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float = WHOLE_CLIP,
-                   class_names: list[str] | None = None) -> ModelInputs:
+                   class_names: list[str] | None = None, standardize: bool = True,
+                   require_test: bool = True) -> ModelInputs:
     """Arrays for training and evaluation from a store and a by-track split.
 
     Args:
@@ -88,10 +91,15 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
         segment_seconds: 0 for whole clips (thesis) or the length of the fixed segments each
             track is cut into *after* splitting.
         class_names: Label order; default the sorted genres of the store.
+        standardize: Fit per-feature statistics on the training items and apply them to every
+            side; False leaves the features as extracted (a pretrained model's own input).
+        require_test: False allows a split without test tracks (a final model trained on all
+            the data, to classify new files); its ``test`` side is then empty.
 
     Raises:
-        ValueError: If the split is not aligned with the store, a side is empty, a track sits
-            on two sides, or ``segment_seconds`` is negative.
+        ValueError: If the split is not aligned with the store, the training or validation side
+            (or, with ``require_test``, the test side) is empty, a track sits on two sides, or
+            ``segment_seconds`` is negative.
     """
     if segment_seconds < 0:
         raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {segment_seconds!r}")
@@ -101,14 +109,19 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
     sides = {}
     for side in SIDES:
         chosen = store.tracks.loc[split == side]
-        if chosen.empty:
-            raise ValueError(f"the split has no {side!r} tracks; carve validation tracks from training first "
-                             "(genre_utils.splits.carve_validation)")
+        if chosen.empty and (side != "test" or require_test):
+            hint = ("carve validation tracks from training first (genre_utils.splits.carve_validation)"
+                    if side == "valid" else "pass require_test=False to train a final model on all tracks"
+                    if side == "test" else "every model needs training tracks")
+            raise ValueError(f"the split has no {side!r} tracks; {hint}")
         sides[side] = _side_arrays(store, chosen, segment_seconds, class_names)
     _check_tracks_disjoint(sides)
-    standardizer = Standardizer().fit(sides["train"].x, fitted_on=sorted(pd.unique(sides["train"].track_ids)))
-    for arrays in sides.values():
-        arrays.x = standardizer.transform(arrays.x)
+    standardizer = None
+    if standardize:
+        standardizer = Standardizer().fit(sides["train"].x, fitted_on=sorted(pd.unique(sides["train"].track_ids)))
+        for arrays in sides.values():
+            if len(arrays):
+                arrays.x = standardizer.transform(arrays.x)
     return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
                        segment_seconds=float(segment_seconds))
 
@@ -148,13 +161,15 @@ def _side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float
     if unknown:
         raise ValueError(f"genres {unknown} are not in class_names {class_names}")
     track_ids = tracks["track_id"].tolist()
+    valid_frames = None
     if segment_seconds:
         x, owners = store.segments(track_ids, segment_seconds)
     else:
         x, owners = store.clips(track_ids), np.array(track_ids, dtype=object)
+        valid_frames = tracks["valid_frames"].to_numpy(dtype=np.int64) if "valid_frames" in tracks else None
     genre_of = dict(zip(tracks["track_id"], tracks["genre"]))
     y = np.array([label_of[genre_of[t]] for t in owners], dtype=np.int64)
-    return SideArrays(x=x, y=y, track_ids=np.asarray(owners, dtype=object))
+    return SideArrays(x=x, y=y, track_ids=np.asarray(owners, dtype=object), valid_frames=valid_frames)
 
 
 def _class_names(store: FeatureSet, class_names) -> list[str]:

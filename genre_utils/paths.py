@@ -4,11 +4,19 @@ The data root is, in order of precedence: an explicit argument, the ``GENRE_DATA
 environment variable, or ``data/`` inside the project checkout. Each dataset gets its own
 sub-folder (``<root>/gtzan``, ``<root>/fma_small``, ``<root>/synthetic``) and the feature cache
 lives in ``<root>/features``.
+
+A data root can be read-only (a shared copy): then ``--cache-dir DIR`` or the ``GENRE_CACHE_DIR``
+environment variable puts what the project writes elsewhere: the feature cache in
+``DIR/features`` and the track tables of ``validate`` in ``DIR/<dataset>``. The helpers at the
+end turn a read-only folder or a full disk into one clear line (:class:`StorageError`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 DATA_DIR_ENV = "GENRE_DATA_DIR"
@@ -40,5 +48,111 @@ def dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path:
 
 
 def feature_cache_dir(root: str | os.PathLike | None = None) -> Path:
-    """Return the folder that holds the feature store's caches."""
+    """Return the folder that holds the feature store's caches.
+
+    ``<root>/features`` for an explicit data root; otherwise ``$GENRE_CACHE_DIR/features`` when
+    that variable is set, else ``<data root>/features``.
+    """
+    if root is None and os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV]).expanduser().resolve() / FEATURE_CACHE_NAME
     return data_root(root) / FEATURE_CACHE_NAME
+
+
+CACHE_DIR_ENV = "GENRE_CACHE_DIR"
+TABLES_HINT = f"put the cache and tables elsewhere with --cache-dir DIR or {CACHE_DIR_ENV}=DIR"
+_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+class StorageError(RuntimeError):
+    """A folder that cannot take what must be written: read-only, or not enough free space."""
+
+
+def cache_root(cache_dir: str | os.PathLike | None = None) -> Path | None:
+    """The folder chosen for caches and tables: ``cache_dir``, else ``GENRE_CACHE_DIR``, else None.
+
+    None means the defaults: the feature cache in ``<data root>/features`` and the track tables
+    in each dataset's folder.
+    """
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser().resolve()
+    from_env = os.environ.get(CACHE_DIR_ENV)
+    return Path(from_env).expanduser().resolve() if from_env else None
+
+
+def features_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The feature cache: ``<cache root>/features`` when one is chosen, else ``<data root>/features``."""
+    chosen = cache_root(cache_dir)
+    return chosen / FEATURE_CACHE_NAME if chosen is not None else feature_cache_dir()
+
+
+def tables_dir(dataset: str, dataset_folder: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where ``validate`` writes a dataset's tables: ``<cache root>/<dataset>``, else the dataset folder."""
+    chosen = cache_root(cache_dir)
+    return chosen / dataset if chosen is not None else Path(dataset_folder)
+
+
+def is_read_only_error(error: OSError) -> bool:
+    """True for 'read-only file system' and 'permission denied'."""
+    return getattr(error, "errno", None) in _READ_ONLY_ERRNOS
+
+
+def read_only_message(folder: str | os.PathLike, what: str) -> str:
+    """One line: the folder is read-only, and how to write elsewhere."""
+    return f"{folder} is read-only, so {what} cannot be written there: {TABLES_HINT}"
+
+
+def require_writable(folder: str | os.PathLike, what: str) -> Path:
+    """Create ``folder`` if needed and check that a file can be written in it.
+
+    Raises:
+        StorageError: If it (or the parent it would be created in) is read-only; the message
+            names the folder and the ``--cache-dir`` option and ``GENRE_CACHE_DIR`` variable.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        if is_read_only_error(error):
+            blocked = nearest_existing(folder)
+            raise StorageError(read_only_message(blocked, what)) from error
+        raise
+    return folder
+
+
+def require_free_space(folder: str | os.PathLike, needed: int, what: str) -> None:
+    """Check that ``folder`` has ``needed`` bytes free.
+
+    Raises:
+        StorageError: If it has less; the message names the folder, both sizes and what to do.
+    """
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise StorageError(disk_full_message(folder, what, needed, free))
+
+
+def disk_full_message(folder: str | os.PathLike, what: str, needed: int | None = None, free: int | None = None) -> str:
+    """One line: not enough space in ``folder``, how much is needed, and what to do."""
+    sizes = f": it needs {format_bytes(needed)}, {format_bytes(free)} free" if needed is not None else ""
+    return (f"not enough disk space in {folder} for {what}{sizes}. Free some space and run the same command "
+            f"again (finished work is kept), or {TABLES_HINT}")
+
+
+def format_bytes(count: int | None) -> str:
+    """``1.2 GiB``-style size."""
+    if count is None:
+        return "?"
+    value = float(count)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def nearest_existing(folder: Path) -> Path:
+    """``folder`` or its closest ancestor that exists."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder

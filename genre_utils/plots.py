@@ -1,7 +1,8 @@
-"""The study's figures: training curves, confusion matrices, accuracies across seeds.
+"""The study's figures: training curves, confusion matrices, accuracies across seeds, contenders side by side.
 
 Each function draws on a new figure (or the ``ax`` given) with labelled axes and returns the
-figure, so notebooks stay one call per plot.
+figure, so notebooks stay one call per plot. The contender figures read the tables of
+:mod:`genre_utils.comparison` and name entries by their ``label`` column.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from genre_utils.comparison import SETTING, runs_frame, setting_label
+
 CURVES = (("loss", "val_loss", "categorical cross-entropy"), ("accuracy", "val_accuracy", "accuracy"))
 CONFUSION_CMAP = "Blues"
+F1_CMAP = "viridis"
+ACCURACY_AXIS = "per-track test accuracy"
+ACCURACY_LIMITS = (0, 1.03)  # a little room for points at 1
+THESIS_STYLE = {"marker": "x", "color": "red", "s": 60, "zorder": 3}
 
 
 def plot_history(history: pd.DataFrame, title: str = "", best_epoch: int | None = None) -> plt.Figure:
@@ -93,8 +100,100 @@ def plot_per_genre(table: pd.DataFrame, value: str = "f1", title: str = "", ax=N
     return fig
 
 
-def _figure(ax, size):
+def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, title: str = "",
+                            ax=None) -> plt.Figure:
+    """Mean accuracy per entry with its 95 % interval (horizontal bars), best at the top.
+
+    Args:
+        table: :func:`genre_utils.comparison.comparison_table` (one setting, or several: then each
+            entry's label says its setting).
+        chance: Accuracy of guessing (1 / number of genres), drawn as a dotted line when given.
+        title: Axes title.
+
+    The thesis's own figure is marked with a red cross where the table has one; an entry with
+    one run has no interval.
+    """
+    table = _ranked(table, "mean")
+    own = ax is None
+    fig, ax = _figure(ax, (8, 1.6 + 0.45 * len(table)), layout="constrained")
+    y = np.arange(len(table))
+    mean = table["mean"].to_numpy(float)
+    errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - mean]))
+    ax.errorbar(mean, y, xerr=errors, fmt="o", capsize=4, label="mean over runs, 95 % interval")
+    thesis = table["thesis"].to_numpy(float) if "thesis" in table.columns else np.full(len(table), np.nan)
+    if np.isfinite(thesis).any():
+        ax.scatter(thesis[np.isfinite(thesis)], y[np.isfinite(thesis)], label="thesis (one run)", **THESIS_STYLE)
+    if chance is not None:
+        ax.axvline(chance, color="grey", linestyle=":", label=f"chance ({100 * chance:.0f} %)")
+    ax.set_yticks(y, _names(table))
+    ax.set(xlabel=ACCURACY_AXIS, ylabel="contender", xlim=ACCURACY_LIMITS, ylim=(len(table) - 0.5, -0.5), title=title)
+    if own:  # below the axes, where it hides no point
+        fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    else:
+        ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def plot_accuracy_vs_time(table: pd.DataFrame, title: str = "", ax=None) -> plt.Figure:
+    """Mean accuracy (with its 95 % interval) against mean training time per run, log time axis.
+
+    One labelled point per entry of :func:`genre_utils.comparison.comparison_table`; entries
+    without a positive training time cannot sit on a log axis and are left out.
+
+    Raises:
+        ValueError: No entry has a positive training time.
+    """
+    table = _ranked(table, "mean")
+    table = table[np.isfinite(table["train_seconds"].to_numpy(float)) & (table["train_seconds"] > 0)]
+    if table.empty:
+        raise ValueError("no entry has a positive train_seconds to place on the time axis")
+    fig, ax = _figure(ax, (8, 5))
+    x, mean = table["train_seconds"].to_numpy(float), table["mean"].to_numpy(float)
+    errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - mean]))
+    ax.errorbar(x, mean, yerr=errors, fmt="o", capsize=4)
+    for name, point in zip(_names(table), zip(x, mean)):
+        ax.annotate(name, point, xytext=(6, 4), textcoords="offset points", fontsize=8)
+    ax.set_xscale("log")
+    ax.margins(x=0.2)
+    ax.set(xlabel="mean training time per run (s, log scale)", ylabel=ACCURACY_AXIS, ylim=ACCURACY_LIMITS, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_f1_heatmap(matrix: pd.DataFrame, title: str = "", ax=None) -> plt.Figure:
+    """Heat map of F1 per entry (rows) and genre (columns), e.g. :func:`genre_utils.comparison.f1_by_genre`."""
+    if matrix.empty:
+        raise ValueError("the F1 matrix is empty: no runs to draw")
+    fig, ax = _figure(ax, (max(6.0, 3 + 0.8 * matrix.shape[1]), 1.5 + 0.5 * matrix.shape[0]))
+    sns.heatmap(matrix.astype(float), ax=ax, cmap=F1_CMAP, vmin=0, vmax=1, annot=True, fmt=".2f",
+                cbar_kws={"label": "F1 (mean over runs)"}, annot_kws={"fontsize": 7})
+    ax.set(xlabel="genre", ylabel="contender", title=title)
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    return fig
+
+
+def _ranked(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Rows best first, setting columns filled in; a table without the comparison table's columns is refused."""
+    missing = [c for c in ("dataset", "split", "segment_seconds", "model", "mean", "ci_low", "ci_high",
+                           "train_seconds") if c not in table.columns]
+    if missing:
+        raise ValueError(f"expected a comparison table (genre_utils.comparison.comparison_table); it lacks {missing}")
+    if table.empty:
+        raise ValueError("the comparison table is empty: no entries to draw")
+    return runs_frame(table).sort_values(value, ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _names(table: pd.DataFrame) -> list[str]:
+    """Entry labels, with the setting added when the table spans several settings."""
+    names = table["label"].tolist() if "label" in table.columns else table["model"].astype(str).tolist()
+    if len(table[SETTING].drop_duplicates()) > 1:
+        names = [f"{name} · {setting_label(row)}" for name, row in zip(names, table.itertuples(index=False))]
+    return names
+
+
+def _figure(ax, size, layout=None):
     if ax is None:
-        fig, ax = plt.subplots(figsize=size)
+        fig, ax = plt.subplots(figsize=size, layout=layout)
         return fig, ax
     return ax.figure, ax

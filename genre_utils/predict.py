@@ -1,16 +1,27 @@
-"""Classify any audio file with a trained run, window by window.
+"""Classify any audio file with a trained run of any contender, window by window; tag it with musicnn.
 
-    python -m genre_utils.predict song.mp3 other.flac --run build/results/gtzan/runs/cnn-mfcc-thesis-seg3s-seed0
+    python -m genre_utils.predict song.mp3 other.flac [--run build/results/gtzan/runs/<run folder>]
 
-The file is decoded to 22050 Hz mono; features are computed over the actual audio with the run's
-:class:`~genre_utils.features.FeatureConfig`, cut into windows of the model's input length (a
-whole-clip model's window is its training clip, e.g. 30 s), standardized with the run's training
-statistics and classified; the file's probabilities are the mean over the windows. As in training,
-a short file or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of it
-is real audio; the first window is always kept.
+The file is decoded at the run's sample rate, mono; features are computed over the actual audio
+with the run's :class:`~genre_utils.features.FeatureConfig`, cut into windows of the run's item
+length (a segment, or for whole-clip runs and clip-level contenders the training clip, e.g.
+30 s), standardized with the run's training statistics (when the contender standardizes) and
+classified; the file's probabilities are the mean over the windows. As in training, a short file
+or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of it is real audio;
+the first window is always kept.
+
+A run trained on the synthetic set says so first: its genres are those of generated clips. Beside
+the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
+(:mod:`genre_utils.pretrained.musicnn`), the one answer that means something on real music
+without training anything.
 """
 
 from __future__ import annotations
+
+if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
+    from genre_utils.quiet import quiet_stderr
+
+    quiet_stderr()
 
 import argparse
 import json
@@ -26,34 +37,46 @@ from genre_utils.audio import AudioError, is_silent, load_audio
 from genre_utils.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
 from genre_utils.features import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
+from genre_utils.models import get_contender
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.standardize import Standardizer
-from genre_utils.training import CONFIG_FILE, MODEL_FILE
+from genre_utils.training import CONFIG_FILE
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 DEFAULT_TOP = 3
-RUN_FILES = (MODEL_FILE, CONFIG_FILE, STANDARDIZER_FILE)
+DEFAULT_TAGGER = "MSD_musicnn"  # its 50 tags are mostly genres and styles
 CONFIG_KEYS = ("spec", "class_names", "feature_config")
-TRAIN_HINT = "train one with `python -m genre_utils.run` or notebooks 03/04"
+TRAIN_HINT = "train one with `python -m genre_utils.run` or the training notebook (03)"
 TIMELINE_CMAP = "viridis"
+SYNTHETIC_WARNING = ("this run was trained on the synthetic set (generated clips, not music): its genres say "
+                     "which synthetic style the file resembles, not its musical genre; train on GTZAN or FMA "
+                     "(`make data DATASET=gtzan`, then `make report DATASET=gtzan`) for genres of real music")
 
 
 @dataclass
 class TrainedRun:
     """A finished run, ready to classify (see :func:`load_run`)."""
 
-    model: object  # keras.Model
+    predictor: object  # predict_proba(x, valid_frames=None), see genre_utils.models.registry.Fitted
     class_names: list[str]
     feature_config: FeatureConfig
-    standardizer: Standardizer
+    standardizer: Standardizer | None  # None: the contender takes the features as extracted
     segment_seconds: float  # 0 for a whole-clip model
     spec: dict
     folder: Path
+    window_frames: int  # feature frames of one model input
 
     @property
-    def window_frames(self) -> int:
-        """Feature frames of one model input."""
-        return int(self.model.input_shape[-1])
+    def trained_on_synthetic(self) -> bool:
+        """Whether the run learnt generated clips rather than music."""
+        return self.spec.get("dataset") == "synthetic"
+
+    @property
+    def description(self) -> str:
+        """One line: contender, dataset, split, features and seed of the run."""
+        contender = get_contender(self.spec["model"])
+        return (f"{contender.title} trained on {self.spec['dataset']} ({self.spec['split']} split, "
+                f"{self.spec['features']}, seed {self.spec['seed']}), {self.folder}")
 
 
 @dataclass
@@ -88,32 +111,47 @@ class Prediction:
 
 
 def load_run(folder: str | os.PathLike) -> TrainedRun:
-    """Load a finished run folder (``model.keras``, ``config.json``, ``standardizer.json``).
+    """Load a run folder of any contender: its saved model, ``config.json`` and ``standardizer.json``.
+
+    Any folder that a contender's ``fit`` wrote works, evaluated or not (a final model trained
+    on all tracks with a split file has no test metrics but classifies files all the same).
 
     Raises:
         FileNotFoundError: If the folder or one of those files is missing.
         ValueError: If ``config.json`` lacks a key or the files do not fit together.
     """
     folder = Path(folder)
-    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
-    if not folder.is_dir() or missing:
-        what = "does not exist" if not folder.is_dir() else f"lacks {', '.join(missing)}"
+    if not (folder / CONFIG_FILE).is_file():
+        what = "does not exist" if not folder.is_dir() else f"lacks {CONFIG_FILE}"
         raise FileNotFoundError(f"{folder} is not a finished run folder ({what}); {TRAIN_HINT}")
     config = json.loads((folder / CONFIG_FILE).read_text())
     absent = [key for key in CONFIG_KEYS if key not in config]
     if absent:
         raise ValueError(f"{folder / CONFIG_FILE} lacks {', '.join(absent)}; was it written by run_one?")
-    import keras
-
-    model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
-    run = TrainedRun(model, list(config["class_names"]), FeatureConfig(**config["feature_config"]),
-                     Standardizer.load(folder / STANDARDIZER_FILE), float(config["spec"].get("segment_seconds", 0)),
-                     config["spec"], folder)
-    expected = (run.feature_config.n_features, len(run.class_names), run.feature_config.n_features)
-    found = (int(model.input_shape[-2]), int(model.output_shape[-1]), run.standardizer.mean.size)
-    if expected != found:
-        raise ValueError(f"{folder}: model, config and standardizer disagree (features, classes, statistics "
-                         f"expected {expected}, found {found})")
+    contender = get_contender(config["spec"]["model"])
+    feature_config = FeatureConfig(**config["feature_config"])
+    standardizer = None
+    if contender.standardize:
+        if not (folder / STANDARDIZER_FILE).is_file():
+            raise FileNotFoundError(f"{folder} lacks {STANDARDIZER_FILE}; {TRAIN_HINT}")
+        standardizer = Standardizer.load(folder / STANDARDIZER_FILE)
+    try:
+        predictor = contender.load(folder)
+    except (FileNotFoundError, OSError) as error:
+        raise FileNotFoundError(f"{folder}: the saved {contender.title} cannot be read ({error}); {TRAIN_HINT}") from error
+    window = int(config.get("segment_frames") or getattr(predictor, "input_frames", feature_config.n_frames))
+    run = TrainedRun(predictor, list(config["class_names"]), feature_config, standardizer,
+                     float(config["spec"].get("segment_seconds", 0)), config["spec"], folder, window)
+    model = getattr(predictor, "model", None)
+    if model is not None:
+        expected = (feature_config.n_features, len(run.class_names))
+        found = (int(model.input_shape[-2]), int(model.output_shape[-1]))
+        if expected != found:
+            raise ValueError(f"{folder}: model and config disagree (features, classes expected {expected}, "
+                             f"found {found})")
+    if standardizer is not None and standardizer.mean.size != feature_config.n_features:
+        raise ValueError(f"{folder}: standardizer has {standardizer.mean.size} statistics for "
+                         f"{feature_config.n_features} features")
     return run
 
 
@@ -147,8 +185,9 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
     values = compute_features(padded, config)
     cut = segment_features(values, window, valid_frames=real_frames, hop_frames=hop)
     starts = np.arange(len(cut)) * hop
-    windows = run.standardizer.transform(cut)
-    probabilities = np.asarray(run.model.predict(windows, verbose=0), dtype=np.float64)
+    windows = run.standardizer.transform(cut) if run.standardizer is not None else cut
+    valid = np.clip(real_frames - starts, 1, window)
+    probabilities = np.asarray(run.predictor.predict_proba(windows, valid_frames=valid), dtype=np.float64)
     seconds_per_frame = config.hop_length / config.sample_rate
     segments = pd.DataFrame({
         "start_s": starts * seconds_per_frame,
@@ -199,6 +238,13 @@ def latest_run(results: str | os.PathLike, dataset: str | None = None, model: st
     return max(finished, key=lambda p: p.stat().st_mtime_ns).parent if finished else None
 
 
+def file_tags(path: str | os.PathLike, tagger: str = DEFAULT_TAGGER, top: int | None = DEFAULT_TOP) -> pd.Series:
+    """The pretrained musicnn tagger's mean tag scores for a file, best first (``top`` of them)."""
+    from genre_utils.pretrained.musicnn import tag_file
+
+    return tag_file(path, model=tagger, top=top)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line; returns 0, 1 (some file failed) or 2 (no usable run)."""
     parser = argparse.ArgumentParser(prog="python -m genre_utils.predict", description=__doc__.split("\n\n")[0])
@@ -207,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="where to look for runs (default build/results)")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="genres to list per file (default 3)")
     parser.add_argument("--hop", type=float, default=None, help="seconds between windows (default: window length)")
+    parser.add_argument("--tagger", default=DEFAULT_TAGGER, help=f"musicnn model for tags (default {DEFAULT_TAGGER}; "
+                        "MTT_musicnn is the other)")
+    parser.add_argument("--no-tags", dest="tags", action="store_false", help="skip the musicnn tags")
     args = parser.parse_args(argv)
     if args.top < 1 or (args.hop is not None and not args.hop > 0):
         parser.error(f"--top must be >= 1 and --hop positive, got --top {args.top} --hop {args.hop}")
@@ -216,11 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         run = load_run(folder)
-        if args.run is None:
-            print(f"using the latest run {folder}")
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if run.trained_on_synthetic:
+        print(f"note: {SYNTHETIC_WARNING}")
+    print(f"{'using the latest run: ' if args.run is None else 'run: '}{run.description}")
     status = 0
     for path in args.files:
         try:
@@ -232,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path} ({prediction.duration:.1f} s, {len(prediction.segments)} segments)")
         for rank, (genre, probability) in enumerate(prediction.top(args.top), start=1):
             print(f"  {rank}. {genre:<12} {probability:.3f}")
+        if args.tags:
+            tags = file_tags(path, args.tagger, args.top)
+            print(f"  musicnn tags ({args.tagger}): " + ", ".join(f"{tag} {score:.2f}" for tag, score in tags.items()))
         for note in prediction.warnings:
             print(f"  note: {note}")
         for row in prediction.segments.itertuples():

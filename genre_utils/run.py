@@ -1,21 +1,28 @@
 """Command line for training sweeps, for people who work outside notebooks.
 
-    python -m genre_utils.run --dataset gtzan --models cnn lstm --splits thesis fault_filtered \\
+    python -m genre_utils.run --dataset gtzan --splits thesis fault_filtered \\
         --seeds 0 1 2 3 4 --segment-seconds 3 --results build/results
 
-Runs every combination (see :func:`genre_utils.experiment.sweep`), skips runs that already
-finished (so a killed sweep resumes), and prints one line per run and the summary across seeds.
+Runs every combination of contenders (default: all registered), splits, features and seeds
+(see :func:`genre_utils.experiment.sweep`), skips runs that already finished (so a killed sweep
+resumes), and prints one line per run and the summary across seeds.
 """
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
+    from genre_utils.quiet import quiet_stderr
+
+    quiet_stderr()
+
 import argparse
 import sys
+from pathlib import Path
 
 from genre_utils import data
-from genre_utils.experiment import RUN_SPLITS, run_experiment, sweep
+from genre_utils.experiment import RUN_SPLITS, run_experiment, skipped_note, sweep
 from genre_utils.features import FEATURE_KINDS
-from genre_utils.models import MODEL_NAMES
+from genre_utils.models import contender_names, contenders
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 
@@ -23,14 +30,24 @@ DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds"]
 
 
+def _contender_lines() -> str:
+    return "\n".join(f"  {c.name:<9} {c.title}: {c.description}" for c in contenders())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    parser = argparse.ArgumentParser(prog="python -m genre_utils.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m genre_utils.run", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=f"contenders (genre_utils.models):\n{_contender_lines()}")
     parser.add_argument("--dataset", default="synthetic", help="synthetic (default), gtzan or fma_small")
     parser.add_argument("--root", default=None, help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
-    parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
+    parser.add_argument("--models", nargs="+", default=list(contender_names()), choices=contender_names(),
+                        help="contenders to run (default: all)")
     parser.add_argument("--splits", nargs="+", default=["thesis"], choices=RUN_SPLITS)
-    parser.add_argument("--features", nargs="+", default=["mfcc"], choices=FEATURE_KINDS)
+    parser.add_argument("--folds", type=int, default=5, help="folds of the kfold split (default 5)")
+    parser.add_argument("--split-file", default="", help="CSV of track_id,side for --splits file")
+    parser.add_argument("--features", nargs="+", default=None, choices=FEATURE_KINDS,
+                        help="feature kinds (default: each contender's own)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="one run per seed (default 0)")
     parser.add_argument("--segment-seconds", type=float, default=0.0,
                         help="0 trains on whole clips (thesis, default); e.g. 3 for 3 s segments")
@@ -48,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
+        file_option = {"split_file": str(Path(args.split_file).resolve())} if args.split_file else {}
         specs = sweep(args.dataset, models=args.models, splits=args.splits, features=args.features, seeds=args.seeds,
-                      segment_seconds=args.segment_seconds, epochs=args.epochs, batch_size=args.batch_size,
-                      patience=args.patience, aggregation=args.aggregation)
+                      folds=args.folds, segment_seconds=args.segment_seconds, epochs=args.epochs,
+                      batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,
+                      **file_option)
         if args.dataset == "synthetic":  # generate the default set unless one is there already
             from genre_utils.datasets import synthetic
 
@@ -60,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             except FileNotFoundError:
                 synthetic.download(root, progress=False)
         stores = {kind: data.prepare_features(args.dataset, args.root, kind=kind, workers=args.workers)
-                  for kind in args.features}
+                  for kind in sorted({spec.features for spec in specs})}
+        for store in stores.values():
+            print(skipped_note(store, args.results, args.dataset))
         runs = run_experiment(specs, stores, args.results, verbose=2 if args.verbose else 0)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

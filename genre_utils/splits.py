@@ -8,6 +8,11 @@ segment of a track inherits its track's side (:func:`segment_split`).
   FMA-small 7200/800 with 100 per genre), as the thesis describes.
 - ``fault_filtered`` (GTZAN): the Kereliuk/Sturm artist-filtered lists, 443/197/290.
 - ``official`` (FMA-small): the dataset's own ``('set', 'split')``, 6400/800/800, artist-aware.
+- ``kfold`` (any dataset): stratified k-fold cross-validation by track (:func:`kfold_split`):
+  fold *i* of seed *s* is the same for every contender; grouped by artist where the table
+  has an ``artist`` column.
+- ``file`` (any dataset): the sides read from a CSV of ``track_id,side`` (:func:`file_split`);
+  a file without test tracks trains a final model on everything it lists.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import pandas as pd
 
 from genre_utils.datasets.table import STATUS_OK
 
-SPLIT_NAMES = ("thesis", "fault_filtered", "official")
+SPLIT_NAMES = ("thesis", "fault_filtered", "official", "kfold", "file")
+DEFAULT_FOLDS = 5
+SPLIT_FILE_COLUMNS = ("track_id", "side")
 SIDES = ("train", "valid", "test")
 THESIS_TEST_PER_GENRE = {"gtzan": 20, "fma_small": 100}
 THESIS_TEST_FRACTION = 0.2  # other datasets (synthetic): GTZAN's proportion
@@ -97,8 +104,78 @@ def official_split(tracks: pd.DataFrame) -> pd.Series:
     return split
 
 
+def kfold_split(tracks: pd.DataFrame, folds: int = DEFAULT_FOLDS, fold: int = 0, seed: int = 0) -> pd.Series:
+    """Fold ``fold`` of a stratified ``folds``-fold cross-validation by track: its tracks are the test side.
+
+    The other folds are training tracks; validation tracks for early stopping are carved from
+    them by the runner. The assignment depends on the seed and the set of usable track ids,
+    not on row order, so every contender of a seed sees the same folds. Where the table has an
+    ``artist`` column, folds are grouped by artist (scikit-learn's ``StratifiedGroupKFold``), so
+    no artist is on both sides.
+
+    Raises:
+        ValueError: If ``folds`` < 2, ``fold`` is out of range or a genre has fewer tracks than folds.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    if not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+    if not isinstance(fold, (int, np.integer)) or not 0 <= fold < folds:
+        raise ValueError(f"fold must be an integer in 0..{folds - 1}, got {fold!r}")
+    usable = tracks[tracks["status"] == STATUS_OK].sort_values("track_id", kind="stable")
+    smallest = usable.groupby("genre").size().min() if len(usable) else 0
+    if smallest < folds:
+        raise ValueError(f"{folds}-fold cross-validation needs at least {folds} usable tracks per genre; "
+                         f"the smallest genre has {smallest}")
+    grouped = "artist" in usable.columns and usable["artist"].notna().all()
+    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(n_splits=folds, shuffle=True,
+                                                                       random_state=seed)
+    groups = usable["artist"].astype(str).to_numpy() if grouped else None
+    if grouped and len(set(groups)) < folds:
+        raise ValueError(f"{folds}-fold cross-validation by artist needs at least {folds} artists; "
+                         f"the tracks have {len(set(groups))}")
+    _, test_rows = list(splitter.split(np.zeros(len(usable)), usable["genre"].to_numpy(), groups))[fold]
+    split = _empty(tracks)
+    split[usable.index] = "train"
+    split[usable.index[test_rows]] = "test"
+    return split
+
+
+def file_split(tracks: pd.DataFrame, path: str | os.PathLike) -> pd.Series:
+    """Sides read from a CSV with columns ``track_id`` and ``side`` (train, valid or test).
+
+    Tracks the file does not list, and unusable tracks, are not used.
+
+    Raises:
+        ValueError: If the file is missing, lacks the columns, names an unknown side or a
+            track twice, or lists track ids the table does not have.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"split file {path} not found (expected a CSV with columns track_id,side)")
+    table = pd.read_csv(path, dtype=str)
+    missing = [c for c in SPLIT_FILE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"split file {path} lacks column(s) {missing}; expected columns track_id,side")
+    table["side"] = table["side"].str.strip().str.lower()
+    unknown = sorted(set(table["side"]) - set(SIDES))
+    if unknown:
+        raise ValueError(f"split file {path}: unknown side(s) {unknown}; expected train, valid or test")
+    twice = table["track_id"][table["track_id"].duplicated()].tolist()
+    if twice:
+        raise ValueError(f"split file {path} lists track(s) more than once: {twice[:5]}")
+    absent = sorted(set(table["track_id"]) - set(tracks["track_id"]))
+    if absent:
+        raise ValueError(f"split file {path} names {len(absent)} track(s) not in the dataset: {absent[:5]}")
+    split = tracks["track_id"].map(dict(zip(table["track_id"], table["side"]))).fillna("").astype(object)
+    split = split.rename("split")
+    split[tracks["status"] != STATUS_OK] = ""
+    return split
+
+
 def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
-               lists_dir: str | os.PathLike | None = None, test_per_genre: int | None = None) -> pd.Series:
+               lists_dir: str | os.PathLike | None = None, test_per_genre: int | None = None,
+               folds: int = DEFAULT_FOLDS, fold: int = 0, split_file: str | os.PathLike | None = None) -> pd.Series:
     """Dispatch to a named split, checking that it applies to ``dataset``."""
     if name not in SPLIT_NAMES:
         raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLIT_NAMES)}")
@@ -118,6 +195,12 @@ def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
                 return split
             raise ValueError("the fault-filtered split needs lists_dir (the folder with train_filtered.txt ...)")
         return fault_filtered_split(tracks, lists_dir)
+    if name == "kfold":
+        return kfold_split(tracks, folds, fold, seed)
+    if name == "file":
+        if not split_file:
+            raise ValueError("the file split needs split_file (a CSV with columns track_id,side)")
+        return file_split(tracks, split_file)
     return official_split(tracks)
 
 

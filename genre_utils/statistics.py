@@ -7,6 +7,7 @@
 - :func:`paired_seed_test`: two configurations over the same seeds (same seed = same split and
   initialization), paired t test and Wilcoxon signed-rank test.
 - :func:`summarize_runs`: a runs table, one row per seed, summarized per configuration.
+- :func:`holm`: Holm's step-down correction of a family of p values (several pairwise tests).
 
 Undefined results are NaN, never a warning.
 """
@@ -180,3 +181,41 @@ def summarize_runs(frame: pd.DataFrame, value: str = "accuracy", by=RUN_GROUPS,
         summary = seed_summary(group[value].to_numpy(dtype=np.float64), confidence=confidence)
         rows.append({**dict(zip(by, key)), **{column: summary[column] for column in SUMMARY_COLUMNS}})
     return pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of a family of p values (Holm 1979).
+
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
+    Journal of Statistics* 6(2), 65-70. With the ``m`` p values sorted ascending,
+    ``p_(1) <= ... <= p_(m)``, the adjusted value of the ``i``-th is
+    ``max_{j <= i} min(1, (m - j + 1) * p_(j))``: rejecting where the adjusted value is below
+    ``alpha`` controls the family-wise error rate at ``alpha`` under any dependence between the
+    tests. (SciPy's :func:`scipy.stats.false_discovery_control` offers only the Benjamini-Hochberg
+    and -Yekutieli false discovery rate procedures, hence these few lines.)
+
+    NaN entries (tests that could not be computed) stay NaN and are not counted in ``m``.
+
+    Args:
+        p_values: One p value per test of the family, in any order.
+
+    Returns:
+        float64 array of adjusted p values in the input order: never below the raw p value,
+        monotone in it, at most 1.
+
+    Raises:
+        ValueError: Not one-dimensional, or a p value outside 0..1.
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    if p.ndim != 1:
+        raise ValueError(f"p_values must be one-dimensional, got shape {p.shape}")
+    finite = ~np.isnan(p)
+    if np.any((p[finite] < 0) | (p[finite] > 1)):
+        raise ValueError(f"p_values must lie in 0..1, got {p[finite & ((p < 0) | (p > 1))].tolist()}")
+    adjusted = np.full(p.shape, np.nan)
+    index = np.flatnonzero(finite)
+    order = index[np.argsort(p[index], kind="stable")]
+    m = order.size
+    scaled = (m - np.arange(m)) * p[order]
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return adjusted

@@ -1,7 +1,7 @@
 """What the numbered notebooks share: checking their parameters, opening the data, training runs.
 
 The notebooks call these so that a parameter typo fails at once with the allowed values, and so
-that notebooks 03 and 04 (CNN, LSTM) run the same code with only the model name changed.
+that the one training notebook runs any contender of the registry with only ``model`` changed.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import pandas as pd
 
 from genre_utils import data
 from genre_utils.datasets import DATASET_NAMES, get_dataset
-from genre_utils.experiment import RUN_SPLITS, run_experiment, sweep
+from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, run_experiment, skipped_note, sweep
 from genre_utils.feature_store import FeatureSet
 from genre_utils.features import FEATURE_KINDS
+from genre_utils.models import contender_names, get_contender
 
 SYNTHETIC_NOTE = ("> **Synthetic data.** These clips are generated (`genre_utils.datasets.synthetic_audio`), "
                   "not music recordings: the numbers below show that the pipeline works, not how the models "
@@ -39,12 +40,68 @@ def check_seeds(seeds) -> list[int]:
     return list(seeds)
 
 
-def check_training_parameters(dataset: str, split: str, features: str, seeds, segment_seconds: float,
-                              epochs: int, batch_size: int, patience: int) -> None:
+def check_models(models) -> list[str]:
+    """``None`` or ``"all"``: every registered contender; else a non-empty list of registered names."""
+    if models is None or models == "all":
+        return list(contender_names())
+    if isinstance(models, str):
+        models = [models]
+    if not isinstance(models, (list, tuple)) or not models:
+        raise ValueError(f"models must be a list of contender names or \"all\", got {models!r}")
+    for name in models:
+        check_choice("model", name, contender_names())
+    return list(dict.fromkeys(models))
+
+
+def pick_model(model: str | None) -> str:
+    """A training notebook's ``model`` parameter: a registered contender; None means the first registered."""
+    return check_models("all")[0] if model is None else check_models([model])[0]
+
+
+def contender_card(contender) -> str:
+    """Markdown: the contender's declaration and the documentation of its open choices."""
+    from genre_utils.models import FAMILIES, documentation
+
+    text = documentation(contender.name)
+    first, _, rest = text.partition("\n\n")
+    return (f"**{contender.title}** (`{contender.name}`; {FAMILIES[contender.family]}): {contender.description}.  \n"
+            f"*Input:* {contender.input}; feature kind `{contender.features}`.\n\n"
+            + (f"{first}\n\n{rest}" if text else ""))
+
+
+def describe_model(contender, input_shape: tuple[int, int], n_classes: int) -> None:
+    """Print the network's layers and parameter count, or the fitted model's recipe."""
+    if hasattr(contender, "build"):
+        from genre_utils.models.keras_family import parameter_count
+
+        network = contender.build(input_shape, n_classes)
+        network.summary()
+        print(f"trainable parameters: {parameter_count(network):,}")
+        return
+    grid = ", ".join(str(candidate) for candidate in contender.grid)
+    print(f"{contender.title}: fitted with scikit-learn on {contender.input}; candidates chosen on the "
+          f"validation tracks: {grid}")
+
+
+def model_features(model: str, features: str | None) -> str:
+    """The feature kind a run of ``model`` uses: ``features``, or the contender's own when None."""
+    contender = get_contender(model)
+    if features is None:
+        return contender.features
+    check_choice(f"features for {model}", features, contender.feature_kinds)
+    return features
+
+
+def check_training_parameters(dataset: str, split: str, features: str | None, seeds, segment_seconds: float,
+                              epochs: int, batch_size: int, patience: int, model: str | None = None) -> None:
     """Fail before any work when a training notebook's parameter is not usable."""
     check_choice("dataset", dataset, DATASET_NAMES)
-    check_choice("split", split, RUN_SPLITS)
-    check_choice("features", features, FEATURE_KINDS)
+    check_choice("split", split, [s for s in RUN_SPLITS if s != "file"])
+    if features is not None:
+        check_choice("features", features, FEATURE_KINDS)
+    if model is not None:
+        check_choice("model", model, contender_names())
+        model_features(model, features)
     check_seeds(seeds)
     if not isinstance(segment_seconds, (int, float)) or segment_seconds < 0:
         raise ValueError(f"segment_seconds must be 0 (whole clips) or a positive number, got {segment_seconds!r}")
@@ -83,17 +140,45 @@ def results_folder(output_dir: str | os.PathLike, dataset: str) -> Path:
 
 def train_runs(model: str, store: FeatureSet, dataset: str, split: str, features: str, seeds, segment_seconds: float,
                epochs: int, batch_size: int, patience: int, output_dir: str | os.PathLike,
-               leakage_demo: bool = False, log=print) -> pd.DataFrame:
-    """Train (or reuse) one run per seed of ``model``; returns the finished runs of this setting.
+               leakage_demo: bool = False, folds: int = 5, log=print) -> pd.DataFrame:
+    """Train (or reuse) one run per seed (and fold, for ``kfold``) of ``model``; its finished runs.
 
     With ``leakage_demo`` the same seeds also run with segments split at random (the common
-    mistake) so that notebook 05 can show the inflation it causes.
+    mistake) so that the comparison can show the inflation it causes; contenders that classify
+    whole clips have no segments to leak and skip it.
     """
     check_choice("split", split, RUN_SPLITS)
     seeds = check_seeds(seeds)
-    splits = [split, "random_segments"] if leakage_demo and split != "random_segments" else [split]
-    specs = sweep(dataset, models=[model], splits=splits, features=[features], seeds=seeds,
+    leaky = leakage_demo and split != LEAKY_SPLIT and not get_contender(model).whole_clips
+    splits = [split, LEAKY_SPLIT] if leaky else [split]
+    specs = sweep(dataset, models=[model], splits=splits, features=[features], seeds=seeds, folds=folds,
                   segment_seconds=float(segment_seconds), epochs=epochs, batch_size=batch_size, patience=patience)
+    log(skipped_note(store, output_dir, dataset))
     runs = run_experiment(specs, {features: store}, output_dir, log=log)
     wanted = {spec.name for spec in specs}
     return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
+
+
+def plot_training(run) -> object:
+    """How a run was fitted, as a figure: loss/accuracy per epoch (networks), or validation
+    accuracy per candidate hyper-parameter (models chosen on the validation tracks)."""
+    import matplotlib.pyplot as plt
+
+    from genre_utils.models.sklearn_family import SELECTION_FILE, load_selection
+    from genre_utils.plots import plot_history
+    from genre_utils.training import load_history
+
+    folder = Path(run["folder"])
+    title = f"{get_contender(run['model']).title} · {run['dataset']} · seed {run['seed']}"
+    if (folder / SELECTION_FILE).is_file():
+        selection = load_selection(folder)
+        candidate = [c for c in selection.columns if c not in ("valid_accuracy", "chosen")][0]
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        ax.plot(selection[candidate], selection["valid_accuracy"], marker="o")
+        chosen = selection[selection["chosen"]].iloc[0]
+        ax.axvline(chosen[candidate], color="grey", linestyle="--", label=f"chosen {candidate} = {chosen[candidate]:g}")
+        ax.set(xscale="log", xlabel=candidate, ylabel="per-track validation accuracy", ylim=(0, 1), title=title)
+        ax.legend()
+        fig.tight_layout()
+        return fig
+    return plot_history(load_history(folder), title=title, best_epoch=int(run["best_epoch"]))

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,14 +25,15 @@
 # **Writes** `<output_dir>/<dataset>/tracks.csv` (the track table) and `skipped.csv`.
 
 # %% tags=["parameters"]
-dataset = "synthetic"  # synthetic (embedded default), gtzan or fma_small
-data_root = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
-synthetic_clips_per_genre = 20  # synthetic only: clips generated per genre
-synthetic_seconds = 10.0  # synthetic only: seconds per generated clip
-summary_clips_per_genre = 10  # clips per genre decoded for the loudness/tempo summaries
-listen_seconds = 5.0  # seconds of each example clip embedded in the report
-seed = 0  # seed of the clip sample used for summaries
-output_dir = "../build/results"  # tables are written to <output_dir>/<dataset>/
+from typing import Optional  # for the type annotations (papermill --help-notebook shows them)
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+data_root: Optional[str] = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
+synthetic_clips_per_genre: int = 20  # synthetic only: clips generated per genre
+synthetic_seconds: float = 8.0  # synthetic only: seconds per generated clip
+summary_clips_per_genre: int = 10  # clips per genre decoded for the loudness/tempo summaries
+listen_seconds: float = 5.0  # seconds of each example clip embedded in the report
+seed: int = 0  # seed of the clip sample used for summaries
+output_dir: str = "../build/results"  # tables are written to <output_dir>/<dataset>/
 
 # %%
 from pathlib import Path

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,13 +25,14 @@
 # `genre_utils.feature_store`). **Writes** `<output_dir>/<dataset>/mfcc_profiles.csv`.
 
 # %% tags=["parameters"]
-dataset = "synthetic"  # synthetic (embedded default), gtzan or fma_small
-data_root = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
-synthetic_clips_per_genre = 20  # synthetic only: clips generated per genre
-synthetic_seconds = 10.0  # synthetic only: seconds per generated clip
-n_mels = 128  # mel bands of the displayed mel-spectrogram (and of the MFCC filterbank)
-workers = 0  # feature extraction processes; 0 means all cores
-output_dir = "../build/results"  # tables are written to <output_dir>/<dataset>/
+from typing import Optional  # for the type annotations (papermill --help-notebook shows them)
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+data_root: Optional[str] = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
+synthetic_clips_per_genre: int = 20  # synthetic only: clips generated per genre
+synthetic_seconds: float = 8.0  # synthetic only: seconds per generated clip
+n_mels: int = 128  # mel bands of the displayed mel-spectrogram (and of the MFCC filterbank)
+workers: int = 0  # feature extraction processes; 0 means all cores
+output_dir: str = "../build/results"  # tables are written to <output_dir>/<dataset>/
 
 # %%
 from pathlib import Path

@@ -1,103 +1,247 @@
-"""Comparison tables and tests over run folders built by hand (no training needed)."""
+"""Comparison tables, pairwise tests and the written summary over run folders built by hand (no training).
+
+The runs (three made-up contenders, thesis, 2-fold, split-file and leaky settings) are described
+in ``comparison_fixtures``; the expected numbers below are worked out from those wrong-track sets.
+"""
 
 from __future__ import annotations
 
-import json
+import math
+import re
+from collections import namedtuple
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from genre_utils import comparison
-from genre_utils.evaluation import classification_report, predictions_frame, report_to_files
+from comparison_fixtures import LABELS, build_runs
+from genre_utils import comparison, significance
+from genre_utils.statistics import holm
 
-GENRES = ["blues", "rock"]
-TRUTH = np.array([0] * 5 + [1] * 5)
-TRACKS = [f"t{i}" for i in range(10)]
-
-
-def _run(root, dataset, model, seed, predicted, split="thesis", segment_seconds=3.0, train_seconds=10.0):
-    """A run folder with the files the experiment runner writes, from given per-track predictions."""
-    folder = root / f"{model}-{split}-seed{seed}"
-    folder.mkdir(parents=True)
-    predicted = np.asarray(predicted)
-    report_to_files(classification_report(TRUTH, predicted, GENRES), folder)
-    probabilities = np.eye(2)[predicted] * 0.8 + 0.1
-    predictions_frame(TRACKS, TRUTH, probabilities, GENRES).to_csv(folder / "predictions.csv", index=False)
-    report = json.loads((folder / "metrics.json").read_text())
-    return {"dataset": dataset, "model": model, "split": split, "features": "mfcc", "seed": seed,
-            "segment_seconds": segment_seconds, "accuracy": report["accuracy"],
-            "balanced_accuracy": report["balanced_accuracy"], "macro_f1": report["macro_f1"],
-            "train_seconds": train_seconds, "parameters": 100 if model == "cnn" else 50, "folder": str(folder)}
+T_975_DF2 = 4.302652729749464  # Student t quantile, two degrees of freedom, from tables
 
 
 @pytest.fixture
 def runs(tmp_path):
-    all_right = TRUTH
-    rows = [
-        _run(tmp_path, "gtzan", "cnn", 0, all_right),                       # 10/10
-        _run(tmp_path, "gtzan", "lstm", 0, [0, 0, 0, 1, 1, 1, 1, 1, 0, 0]),  # 6/10, wrong on t3 t4 t8 t9
-        _run(tmp_path, "gtzan", "cnn", 1, [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]),   # 9/10, wrong on t4
-        _run(tmp_path, "gtzan", "lstm", 1, [0, 0, 0, 0, 0, 1, 1, 1, 1, 0]),  # 9/10, wrong on t9
-        _run(tmp_path, "gtzan", "cnn", 0, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1], split="random_segments"),
-    ]
-    return pd.DataFrame(rows)
+    return build_runs(tmp_path)
 
 
-def test_comparison_table_sets_the_thesis_beside_the_seed_statistics(runs):
+def _setting(frame: pd.DataFrame, split: str) -> pd.DataFrame:
+    return frame[frame["split"] == split].reset_index(drop=True)
+
+
+def test_comparison_table_per_setting_and_entry(runs):
+    table = comparison.comparison_table(runs, LABELS)
+    assert table.columns.tolist() == comparison.TABLE_COLUMNS
+    thesis = _setting(table, "thesis")
+    assert thesis["label"].tolist() == ["Alpha net", "Gamma probe", "Beta forest"]  # by mean, descending
+    alpha = thesis.iloc[0]
+    sd = np.std([1.0, 0.95, 1.0], ddof=1)
+    assert (alpha["n"], alpha["seeds"]) == (3, 3) and alpha["mean"] == pytest.approx(59 / 60)
+    assert alpha["sd"] == pytest.approx(sd)
+    assert alpha["ci_low"] == pytest.approx(59 / 60 - T_975_DF2 * sd / math.sqrt(3))
+    assert alpha["ci_high"] == 1.0  # clipped
+    assert alpha["train_seconds"] == pytest.approx(121.0) and alpha["parameters"] == 123456
+    assert thesis["mean"].tolist() == pytest.approx([59 / 60, 55 / 60, 31 / 60])
+    assert thesis["thesis"].isna().all()  # the thesis has no figure for this dataset
+    kfold = _setting(table, "kfold")
+    assert kfold["label"].tolist() == ["Alpha net · mfcc", "Alpha net · logmel", "Gamma probe", "Beta forest"]
+    assert kfold["n"].tolist() == [6] * 4 and kfold["seeds"].tolist() == [3] * 4 and (kfold["folds"] == 2).all()
+    assert kfold.loc[0, "mean"] == pytest.approx((0.9 + 1 + 0.8 + 1 + 1 + 1) / 6)  # every fold is a run
+    single = _setting(table, "file")
+    assert single["n"].tolist() == [1, 1] and single["sd"].isna().all() and single["ci_low"].isna().all()
+    assert (single["split_file"] == "lists/custom_split.csv").all()
+
+
+def test_labels_default_to_model_names_and_must_not_collide(runs):
     table = comparison.comparison_table(runs)
-    honest = table[table["split"] == "thesis"].set_index("model")
-    assert honest.loc["cnn", "thesis"] == pytest.approx(0.56) and honest.loc["lstm", "thesis"] == pytest.approx(0.42)
-    assert honest.loc["cnn", "mean"] == pytest.approx(0.95) and honest.loc["cnn", "n"] == 2
-    assert honest.loc["cnn", "sd"] == pytest.approx(np.std([1.0, 0.9], ddof=1))
-    assert honest.loc["lstm", "mean"] == pytest.approx(0.75)
-    assert np.isnan(table[table["split"] == "random_segments"]["thesis"]).all()  # no thesis figure for it
+    assert _setting(table, "thesis")["label"].tolist() == ["alpha", "gamma", "beta"]
+    assert _setting(table, "kfold")["label"].tolist()[:2] == ["alpha · mfcc", "alpha · logmel"]
+    with pytest.raises(ValueError, match="same label"):
+        comparison.comparison_table(runs, {"alpha": "Net", "beta": "Net"})
 
 
-def test_mcnemar_pairs_the_same_tracks_of_the_same_seed(runs):
-    table = comparison.mcnemar_by_seed(runs).set_index("seed")
-    assert table.loc[0, ["both", "only_a", "only_b", "neither"]].tolist() == [6, 4, 0, 0]
-    assert table.loc[0, "p_value"] == pytest.approx(0.125)  # 2 * 0.5**4
-    assert table.loc[1, ["both", "only_a", "only_b", "neither"]].tolist() == [8, 1, 1, 0]
-    assert table.loc[1, "p_value"] == pytest.approx(1.0)
+def test_thesis_figure_only_for_its_dataset_split_and_features(runs, monkeypatch):
+    monkeypatch.setitem(comparison.THESIS_ACCURACY, ("toy", "alpha"), 0.6)
+    chroma = runs[(runs["split"] == "thesis") & (runs["model"] == "alpha")].assign(features="chroma")
+    table = comparison.comparison_table(pd.concat([runs, chroma], ignore_index=True), LABELS)
+    marked = table[table["thesis"].notna()]
+    assert marked[["split", "model", "features"]].values.tolist() == [["thesis", "alpha", "mfcc"]]
+    assert marked["thesis"].iloc[0] == 0.6
+    assert "Alpha net · chroma" in table["label"].tolist()  # not the thesis's configuration: no thesis figure
 
 
-def test_paired_test_across_seeds(runs):
-    row = comparison.paired_tests(runs).iloc[0]
-    assert row["n"] == 2 and row["mean_difference"] == pytest.approx(0.2)
+def test_older_runs_tables_and_csv_round_trips_give_the_same_table(runs, tmp_path):
+    table = comparison.comparison_table(runs, LABELS)
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    pd.testing.assert_frame_equal(comparison.comparison_table(pd.read_csv(tmp_path / "runs.csv"), LABELS), table)
+    old = _setting(runs, "thesis").drop(columns=["folds", "fold", "split_file"])
+    old_table = comparison.comparison_table(old, LABELS)
+    assert old_table["folds"].tolist() == [0, 0, 0] and old_table["split_file"].tolist() == ["", "", ""]
+    assert old_table["mean"].tolist() == _setting(table, "thesis")["mean"].tolist()
 
 
-def test_per_genre_confusion_and_leakage(runs):
-    honest = runs[runs["split"] == "thesis"]
-    f1 = comparison.per_genre_f1(honest)
-    label = "gtzan · thesis · mfcc · 3 s segments"
-    # CNN seed 0 is perfect; seed 1 misses t4: blues P 4/4 R 4/5 -> F1 8/9, rock P 5/6 R 1 -> F1 10/11.
-    assert f1[(label, "cnn")].tolist() == pytest.approx([(1 + 8 / 9) / 2, (1 + 10 / 11) / 2])
-    confusion = comparison.summed_confusion(honest[honest["model"] == "cnn"])
-    assert confusion.to_numpy().tolist() == [[9, 1], [0, 10]]
-    leakage = comparison.leakage_table(runs).iloc[0]
-    assert leakage["track_split"] == pytest.approx(0.95) and leakage["random_segment_split"] == pytest.approx(1.0)
-    assert leakage["inflation"] == pytest.approx(0.05)
+def test_display_table_is_text_without_nan(runs, monkeypatch):
+    monkeypatch.setitem(comparison.THESIS_ACCURACY, ("toy", "alpha"), 0.6)
+    shown = comparison.display_table(comparison.comparison_table(runs, LABELS))
+    assert shown.columns.tolist() == comparison.DISPLAY_COLUMNS
+    assert all(isinstance(cell, str) and "nan" not in cell.lower() for cell in shown.to_numpy().ravel())
+    rows = {(r.setting, r.contender): r for r in shown.itertuples(index=False)}
+    alpha = rows[("toy · thesis · 3 s segments", "Alpha net")]
+    assert (alpha[2], alpha[3], alpha[4], alpha[5]) == ("60.0", "98.3 ± 2.9", "91.2–100.0", "3")
+    assert (alpha[8], alpha[9]) == ("121", "123,456")
+    beta = rows[("toy · thesis · 3 s segments", "Beta forest")]
+    assert (beta[2], beta[8], beta[9]) == ("–", "3.5", "80")
+    lone = rows[("toy · split file custom_split.csv · 3 s segments", "Alpha net")]
+    assert (lone[3], lone[4], lone[5]) == ("90.0", "–", "1")
+    assert ("toy · 2-fold cross-validation · 3 s segments", "Alpha net · logmel") in rows
 
 
-def test_the_written_summary_quotes_the_numbers(runs):
-    table = comparison.comparison_table(runs)
-    text = comparison.written_summary(table, comparison.mcnemar_by_seed(runs), comparison.paired_tests(runs),
-                                      comparison.leakage_table(runs))
-    assert "CNN 95.0% ± 7.1% (thesis 56.0%, +39.0 points)" in text
-    assert "LSTM 75.0%" in text and "0 of 2 seed(s)" in text
-    assert "reports 100.0% instead of 95.0% (+5.0 points)" in text
+def test_setting_label_names_folds_and_split_files():
+    assert comparison.setting_label({"dataset": "gtzan", "split": "kfold", "folds": 5, "split_file": "",
+                                     "segment_seconds": 0.0}) == "gtzan · 5-fold cross-validation · whole clips"
+    old = namedtuple("Row", "dataset split features segment_seconds")("gtzan", "thesis", "mfcc", 3.0)
+    assert comparison.setting_label(old) == "gtzan · thesis · 3 s segments"
+    row = pd.Series({"dataset": "fma_small", "split": "file", "folds": 0, "split_file": "/a/b/mine.csv",
+                     "segment_seconds": 3.0})
+    assert comparison.setting_label(row) == "fma_small · split file mine.csv · 3 s segments"
 
 
-def test_runs_from_different_test_tracks_are_not_paired(runs):
-    folder = runs.loc[1, "folder"]
-    frame = pd.read_csv(f"{folder}/predictions.csv")
+def test_pairwise_mcnemar_every_pair_every_seed_with_holm(runs):
+    table = significance.pairwise_mcnemar(runs, LABELS)
+    assert table.columns.tolist() == significance.MCNEMAR_COLUMNS
+    counts = table.groupby(["split", "seed"]).size()
+    assert counts["thesis"].tolist() == [3] * 3  # 3 entries: 3 pairs per seed
+    assert counts["kfold"].tolist() == [6] * 3  # 4 entries: 6 pairs per seed
+    assert counts["file"].tolist() == [1] and "random_segments" not in counts  # one entry: no pair
+    for _, family in table.groupby(["split", "seed"]):
+        assert family["p_holm"].tolist() == pytest.approx(holm(family["p_value"]).tolist())
+    seed0 = _setting(table, "thesis").query("seed == 0").set_index(["label_a", "label_b"])
+    row = seed0.loc[("Alpha net", "Beta forest")]
+    assert row[["both", "only_a", "only_b", "neither"]].tolist() == [10, 10, 0, 0]
+    assert row["p_value"] == pytest.approx(2 ** -9) and row["p_holm"] == pytest.approx(3 * 2 ** -9)
+    row = seed0.loc[("Gamma probe", "Beta forest")]
+    assert (row["only_a"], row["only_b"]) == (10, 1)
+    assert row["p_value"] == pytest.approx(24 / 2 ** 11) and row["p_holm"] == pytest.approx(2 * 24 / 2 ** 11)
+    assert seed0.loc[("Alpha net", "Gamma probe"), "p_holm"] == 1.0
+    seed1 = _setting(table, "thesis").query("seed == 1").set_index(["label_a", "label_b"])
+    assert seed1.loc[("Alpha net", "Beta forest"), "p_holm"] == pytest.approx(3 * 22 / 2 ** 10)  # not < 0.05
+
+
+def test_pairwise_mcnemar_pools_the_folds_of_a_seed(runs):
+    kfold = _setting(significance.pairwise_mcnemar(runs, LABELS), "kfold")
+    assert (kfold["tracks"] == 20).all()  # both folds' 10 test tracks
+    row = kfold.query("seed == 1").set_index(["label_a", "label_b"]).loc[("Alpha net · mfcc", "Beta forest")]
+    # alpha wrong on t01 t11, beta on t00-t08 over the two folds
+    assert row[["both", "only_a", "only_b", "neither"]].tolist() == [10, 8, 1, 1]
+    assert (row["accuracy_a"], row["accuracy_b"]) == pytest.approx((0.9, 0.55))
+
+
+def test_runs_on_different_test_tracks_are_not_paired(runs):
+    beta = runs[(runs["split"] == "thesis") & (runs["model"] == "beta") & (runs["seed"] == 1)]["folder"].iloc[0]
+    frame = pd.read_csv(f"{beta}/predictions.csv")
     frame.loc[0, "track_id"] = "other"
-    frame.to_csv(f"{folder}/predictions.csv", index=False)
+    frame.to_csv(f"{beta}/predictions.csv", index=False)
+    with pytest.raises(ValueError, match="different test tracks") as error:
+        significance.pairwise_mcnemar(runs)
+    assert beta in str(error.value) and "alpha-mfcc-thesis-seed1" in str(error.value)
+
+
+def test_a_missing_fold_or_a_repeated_run_is_refused(runs):
+    kfold_gamma = (runs["split"] == "kfold") & (runs["model"] == "gamma") & (runs["seed"] == 0) & (runs["fold"] == 1)
     with pytest.raises(ValueError, match="different test tracks"):
-        comparison.mcnemar_by_seed(runs)
+        significance.pairwise_mcnemar(runs[~kfold_gamma])
+    twice = pd.concat([runs, runs.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="more than once"):
+        significance.pairwise_mcnemar(twice)
+    with pytest.raises(ValueError, match="several runs"):
+        significance.pairwise_paired_tests(twice)
+
+
+def test_pairwise_paired_tests_across_seeds_with_holm(runs):
+    table = significance.pairwise_paired_tests(runs, LABELS)
+    assert table.columns.tolist() == significance.PAIRED_COLUMNS
+    assert table.groupby("split").size().to_dict() == {"file": 1, "kfold": 6, "thesis": 3}  # k(k-1)/2
+    thesis = _setting(table, "thesis").set_index(["label_a", "label_b"])
+    row = thesis.loc[("Alpha net", "Beta forest")]  # differences 0.50, 0.40, 0.50
+    assert row["n"] == 3 and row["mean_difference"] == pytest.approx(0.4 + 1 / 15)
+    assert row["t_statistic"] == pytest.approx(14.0)
+    assert row["p_value_t"] == pytest.approx(1 - 14 / math.sqrt(14 ** 2 + 2))  # two-sided, t with 2 df
+    for _, family in table.groupby("split"):
+        assert family["p_holm_t"].tolist() == pytest.approx(holm(family["p_value_t"]).tolist(), nan_ok=True)
+        assert family["p_holm_wilcoxon"].tolist() == pytest.approx(holm(family["p_value_wilcoxon"]).tolist())
+    assert (_setting(table, "kfold")["n"] == 6).all()  # paired by (seed, fold)
+    lone = _setting(table, "file").iloc[0]
+    assert lone["n"] == 1 and math.isnan(lone["p_value_t"]) and math.isnan(lone["p_holm_t"])
+
+
+def test_two_model_views_read_the_pair_the_way_asked(runs):
+    mcnemar = _setting(significance.mcnemar_by_seed(runs, "beta", "alpha"), "thesis").set_index("seed")
+    assert mcnemar.loc[0, ["only_a", "only_b"]].tolist() == [0, 10] and mcnemar.loc[0, "accuracy_a"] == 0.5
+    assert mcnemar["model_a"].unique().tolist() == ["beta"]
+    paired = _setting(significance.paired_tests(runs, "beta", "alpha"), "thesis").iloc[0]
+    assert paired["mean_difference"] == pytest.approx(-0.4 - 1 / 15) and paired["t_statistic"] == pytest.approx(-14)
+    assert significance.mcnemar_by_seed(runs, "alpha", "nobody").empty
+
+
+def test_f1_by_genre_one_setting(runs):
+    matrix = comparison.f1_by_genre(_setting(runs, "thesis"), LABELS)
+    assert matrix.index.tolist() == ["Alpha net", "Gamma probe", "Beta forest"]
+    assert matrix.columns.tolist() == ["blues", "rock"]
+    # Beta: seeds 0 and 2 get 5 of 10 per genre right (F1 0.5); seed 1 misses t01-t04 and t10-t14.
+    assert matrix.loc["Beta forest", "blues"] == pytest.approx((0.5 + 12 / 21 + 0.5) / 3)
+    assert matrix.loc["Beta forest", "rock"] == pytest.approx((0.5 + 10 / 19 + 0.5) / 3)
+    assert comparison.f1_by_genre(_setting(runs, "kfold"), LABELS).shape == (4, 2)
+    with pytest.raises(ValueError, match="one setting"):
+        comparison.f1_by_genre(runs)
+
+
+def test_summed_confusion_and_leakage(runs):
+    alpha = runs[(runs["split"] == "thesis") & (runs["model"] == "alpha")]
+    assert comparison.summed_confusion(alpha).to_numpy().tolist() == [[29, 1], [0, 30]]
+    leakage = comparison.leakage_table(runs, LABELS)
+    assert len(leakage) == 1
+    row = leakage.iloc[0]
+    assert (row["model"], row["features"], row["label"], row["seeds"]) == ("alpha", "mfcc", "Alpha net", 3)
+    assert row["track_split"] == pytest.approx(59 / 60) and row["random_segment_split"] == 1.0
+    assert row["inflation"] == pytest.approx(1 / 60)
+    assert comparison.leakage_table(_setting(runs, "thesis")).empty
+
+
+def test_the_written_summary_quotes_the_numbers_by_label(runs, monkeypatch):
+    monkeypatch.setitem(comparison.THESIS_ACCURACY, ("toy", "alpha"), 0.6)
+    table = comparison.comparison_table(runs, LABELS)
+    # the tests are built without labels: the summary still names entries by the table's labels
+    text = comparison.written_summary(table, significance.pairwise_mcnemar(runs),
+                                      significance.pairwise_paired_tests(runs), comparison.leakage_table(runs, LABELS))
+    assert ("**toy · thesis · 3 s segments** (3 seeds): Alpha net 98.3% ± 2.9% (thesis 60.0%, +38.3 points); "
+            "Gamma probe 91.7% ± 5.8%; Beta forest 51.7% ± 2.9%.") in text
+    assert ("Alpha net beats Beta forest in 2 of 3 seeds (McNemar on the same test tracks, "
+            "Holm-adjusted p < 0.05)") in text
+    assert "Gamma probe beats Beta forest in 2 of 3 seeds" in text
+    assert "no other difference significant at 0.05 in any seed between Alpha net and Gamma probe." in text
+    assert ("Alpha net beats Beta forest by 46.7 points over 3 paired runs (paired t-test across seeds, "
+            "Holm-adjusted p = 0.0152)") in text
+    assert "(3 seeds × 2 folds)" in text and "Alpha net · mfcc beats Beta forest in 1 of 3 seeds" in text
+    assert "(1 seed): Alpha net 90.0%; Beta forest 80.0%." in text and "Too few runs for a paired test" in text
+    assert "Splitting Alpha net segments at random instead of by track reports 100.0% instead of 98.3%" in text
+    assert "random_segments" not in text  # the leaky setting is no ranking
+    assert re.search(r"\b(alpha|beta|gamma)\b", text) is None and "nan" not in text.lower()
 
 
 def test_a_table_that_is_not_a_runs_table_is_refused():
     with pytest.raises(ValueError, match="collect_runs"):
         comparison.comparison_table(pd.DataFrame({"accuracy": [0.5]}))
+    with pytest.raises(ValueError, match="collect_runs"):
+        significance.pairwise_mcnemar(pd.DataFrame({"model": ["a"], "accuracy": [0.5]}))
+    with pytest.raises(ValueError, match="DataFrame"):
+        comparison.comparison_table([{"accuracy": 0.5}])
+
+
+def test_no_runs_give_empty_tables_and_a_plain_summary(runs):
+    none = runs.iloc[0:0]
+    table = comparison.comparison_table(none)
+    assert table.empty and table.columns.tolist() == comparison.TABLE_COLUMNS
+    tests = significance.pairwise_mcnemar(none), significance.pairwise_paired_tests(none)
+    assert all(t.empty for t in tests) and comparison.display_table(table).empty
+    assert comparison.written_summary(table, *tests, comparison.leakage_table(none)) == "No finished runs to summarize."

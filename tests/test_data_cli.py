@@ -41,3 +41,29 @@ def test_errors_are_one_clear_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         data.main(["extract", "--dataset", "gtzann"])
     assert "invalid choice: 'gtzann'" in capsys.readouterr().err
+
+
+def test_cache_dir_option_and_variable_move_tables_and_features(tmp_path, capsys, monkeypatch):
+    root = write_gtzan_like(tmp_path / "data" / "gtzan", genres=("pop",), clips=2, seconds=3.0)
+    monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("GENRE_CACHE_DIR", raising=False)
+    assert data.main(["validate", "--dataset", "gtzan", "--cache-dir", str(tmp_path / "mine"), "--quiet"]) == 0
+    assert f"wrote {tmp_path / 'mine' / 'gtzan' / 'tracks.csv'}" in capsys.readouterr().out
+    assert (tmp_path / "mine" / "gtzan" / "skipped.csv").is_file() and not (root / "tracks.csv").exists()
+    assert data.tables_dir("gtzan", cache_dir=tmp_path / "mine") == tmp_path / "mine" / "gtzan"
+    monkeypatch.setenv("GENRE_CACHE_DIR", str(tmp_path / "env"))
+    assert data.tables_dir("gtzan") == tmp_path / "env" / "gtzan"
+    assert data.main(["extract", "--dataset", "gtzan", "--workers", "1", "--quiet"]) == 0
+    assert f"in {tmp_path / 'env' / 'features' / 'gtzan'}" in capsys.readouterr().out
+    assert not (tmp_path / "data" / "features").exists()
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
+    root = write_gtzan_like(tmp_path / "gtzan", genres=("pop",), clips=1)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "prepare_features", interrupted)  # stands for the user's Ctrl-C
+    assert data.main(["extract", "--dataset", "gtzan", "--root", str(root), "--quiet"]) == 130
+    assert capsys.readouterr().err == "interrupted: finished work is kept; run the same command again to resume\n"

@@ -133,3 +133,30 @@ def test_path_traversal_and_corrupt_archives_are_refused(tmp_path):
     with pytest.raises(ValueError, match="unsupported archive type"):
         extract(corrupt.rename(tmp_path / "x.rar"), tmp_path / "out", progress=False)
     assert not list((tmp_path / "out").glob(".*extracting*"))
+
+
+def test_unknown_checksum_is_kept_when_the_content_verifies(server, tmp_path, capsys):
+    """A mirror's repacked file: accepted by ``verify``, remembered, and not downloaded again."""
+    repacked = BODY + b"one more member"
+    server.files["/mirror.bin"] = Behaviour(repacked)
+    seen = []
+
+    def verify(path):
+        seen.append(path.read_bytes())
+        if not path.read_bytes().startswith(BODY):
+            raise ValueError("the content is not the dataset")
+        return "all members verify"
+
+    remote = Remote("a.bin", (server.url("/missing"), server.url("/mirror.bin")), sha256(BODY))
+    path = fetch(remote, tmp_path, progress=False, verify=verify)
+    assert path.read_bytes() == repacked and seen == [repacked]
+    assert "its content verifies: all members verify; accepted" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.bin.accepted", "a.bin"]
+    requests_made = len(server.requests)
+    assert fetch(remote, tmp_path, progress=False, verify=verify) == path
+    assert len(server.requests) == requests_made and len(seen) == 1  # the acceptance is remembered
+    server.files["/other.bin"] = Behaviour(b"something else entirely")
+    other = Remote("b.bin", (server.url("/other.bin"),), sha256(BODY))
+    with pytest.raises(DownloadError, match=r"other\.bin: checksum mismatch .* content does not verify: the content is not"):
+        fetch(other, tmp_path, progress=False, verify=verify)
+    assert not (tmp_path / "b.bin").exists() and not (tmp_path / "b.bin.unchecked").exists()

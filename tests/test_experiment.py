@@ -11,8 +11,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genre_utils.evaluation import aggregate_tracks, track_labels  # noqa: E402
-from genre_utils.experiment import (RunSpec, collect_runs, make_inputs, run_experiment, run_folder,  # noqa: E402
-                                    run_one, sweep)
+from genre_utils.experiment import (RunSpec, collect_runs, finished_result, make_inputs, run_experiment,  # noqa: E402
+                                    run_folder, run_one, sweep)
 from genre_utils.training import load_history  # noqa: E402
 
 # Measured on the 160-clip fixture (30 test tracks, chance 0.10), 2 s segments, seeds 0-2:
@@ -139,3 +139,44 @@ def test_the_thesis_open_question_other_features_train_through_the_same_runner(s
         config = json.loads((run_folder(tmp_path / "results", spec) / "config.json").read_text())
         assert config["feature_config"]["kind"] == kind and result["test_tracks"] == 30
         assert make_inputs(store, spec).input_shape[0] == n_features
+
+
+@pytest.mark.slow
+def test_kfold_runs_share_their_folds_across_contenders_and_test_every_track_once(synthetic_store, tmp_path):
+    specs = sweep("synthetic", models=["svm", "cnn"], splits=["kfold"], folds=4, seeds=[3],
+                  segment_seconds=SEGMENT_SECONDS, epochs=2, patience=0)
+    assert len(specs) == 8 and {s.fold for s in specs} == {0, 1, 2, 3}
+    runs = run_experiment(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
+    for model, group in runs.groupby("model"):
+        tested = pd.concat(pd.read_csv(f"{folder}/predictions.csv")["track_id"] for folder in group["folder"])
+        assert tested.is_unique and len(tested) == len(synthetic_store.usable), model
+    by_fold = runs.pivot_table(index="fold", columns="model", values="test_tracks")
+    assert (by_fold["svm"] == by_fold["cnn"]).all()
+    assert set(runs["folds"]) == {4}
+
+
+@pytest.mark.slow
+def test_a_split_file_without_test_tracks_trains_a_final_model_that_predicts(synthetic_store, tmp_path):
+    from genre_utils.predict import load_run, predict_file
+
+    usable = synthetic_store.usable.sort_values("track_id")
+    sides = np.where(np.arange(len(usable)) % 8 == 0, "valid", "train")
+    split_file = tmp_path / "everything.csv"
+    pd.DataFrame({"track_id": usable["track_id"], "side": sides}).to_csv(split_file, index=False)
+    spec = RunSpec("synthetic", "cnn", split="file", split_file=str(split_file), seed=0,
+                   segment_seconds=SEGMENT_SECONDS, epochs=2, patience=0)
+    result = run_one(spec, synthetic_store, tmp_path / "results")
+    assert result["test_tracks"] == 0 and result["accuracy"] is None
+    assert result["train_tracks"] + result["valid_tracks"] == len(usable)
+    assert any("final model" in note for note in result["notes"])
+    assert run_one(spec, synthetic_store, tmp_path / "results") == result  # finished: reused
+    split_file.write_text(split_file.read_text().replace(",valid", ",train", 1))
+    assert finished_result(run_folder(tmp_path / "results", spec), spec) is None  # the file changed: retrain
+    prediction = predict_file(load_run(run_folder(tmp_path / "results", spec)), usable["path"].iloc[0])
+    assert prediction.genre in set(usable["genre"])
+
+
+def test_runs_end_by_early_stopping_and_say_so(synthetic_store, tmp_path):
+    spec = RunSpec("synthetic", "cnn", seed=0, segment_seconds=SEGMENT_SECONDS, epochs=3, patience=0)
+    assert run_one(spec, synthetic_store, tmp_path)["stopped_by"] == "epoch cap"
+    assert RunSpec("synthetic", "cnn").epochs == 100 and RunSpec("synthetic", "cnn").patience == 6

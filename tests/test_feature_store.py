@@ -90,7 +90,9 @@ def test_parallel_equals_serial(tmp_path):
     tracks = gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz", "pop"), clips=4))
     serial = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
     parallel = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False)
-    np.testing.assert_array_equal(np.asarray(serial.features), np.asarray(parallel.features))
+    # Equal up to float32 rounding: once TensorFlow is loaded in the main process (as in the full
+    # suite), its serial path and the spawned workers can sum in another order (seen: 3e-5 dB).
+    np.testing.assert_allclose(np.asarray(serial.features), np.asarray(parallel.features), rtol=1e-6, atol=1e-4)
     pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
 
 
@@ -168,9 +170,9 @@ def test_bad_arguments_are_named(small_tracks, tmp_path):
 def test_real_gtzan_excerpts_match_the_reference_table(gtzan_excerpts, shared_data, tmp_path):
     """Real clips, most 15-20 s: padded to 30 s, and the complete ones agree with the published means."""
     tracks = gtzan.load_tracks(gtzan_excerpts)
-    assert len(tracks) == 100 and tracks.status.eq("ok").all()
+    assert len(tracks) == 101 and tracks.status.eq("ok").all()  # 100 WAVs and country.00053.mp3
     store = build_feature_store(tracks, "gtzan_excerpts", FeatureConfig(), cache_dir=tmp_path, workers=2, progress=False)
-    assert store.features.shape == (100, 20, 1292)
+    assert store.features.shape == (101, 20, 1292)
     short = store.tracks[store.tracks.duration < 25]
     assert len(short) >= 80 and (short.valid_frames < 1292).all()
     reference = pd.read_csv(shared_data / "gtzan_reference" / "features_30_sec_rows.csv").set_index("filename")

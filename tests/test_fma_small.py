@@ -21,6 +21,7 @@ import pytest
 import soundfile
 
 from audio_fixtures import tone
+from genre_utils import data
 from genre_utils.datasets import fma_small, get_dataset
 from genre_utils.datasets.table import readable, skipped_files
 
@@ -277,17 +278,26 @@ def build_zip(path: Path, members: dict[str, bytes]) -> dict:
     return {"sha1": hashlib.sha1(data).hexdigest(), "size": len(data)}
 
 
-def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server, monkeypatch):
-    pytest.importorskip("genre_utils.download", reason="genre_utils/download.py is not written yet")
-    base_url, served, requests = local_server
-    source = write_fake_fma(tmp_path / "source", mp3_bytes)
+def sha1sum_listing(members: dict[str, bytes]) -> bytes:
+    """The ``fma_small/checksums`` FMA ships: ``sha1sum`` lines, paths relative to fma_small/."""
+    lines = [f"{hashlib.sha1(body).hexdigest()}  {name.split('/', 1)[1]}"
+             for name, body in sorted(members.items()) if name.endswith(".mp3")]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def serve_fake_fma(source: Path, served: Path, base_url: str, monkeypatch, corrupt: str | None = None) -> None:
+    """Zip the fake dataset as FMA does (with a checksums file) and point REMOTES at the local server."""
     metadata = build_zip(served / "fma_metadata.zip", {
         "fma_metadata/tracks.csv": (source / "fma_metadata" / "tracks.csv").read_bytes(),
         "fma_metadata/genres.csv": b"genre_id,#tracks,parent,title,top_level\n21,8389,0,Hip-Hop,21\n",
     })
-    audio_members = {"fma_small/README.txt": b"FMA-small\n", "fma_small/checksums": b""}
+    audio_members = {"fma_small/README.txt": b"FMA-small\n"}
     for path in sorted((source / "fma_small").rglob("*.mp3")):
         audio_members[path.relative_to(source).as_posix()] = path.read_bytes()
+    audio_members["fma_small/checksums"] = sha1sum_listing(audio_members)
+    if corrupt is not None:  # one MP3 changed after the listing was made: the archive's SHA-1 is still "right"
+        name = f"fma_small/{corrupt[:3]}/{corrupt}.mp3"
+        audio_members[name] = audio_members[name][:-100] + bytes(100)
     audio = build_zip(served / "fma_small.zip", audio_members)
     remotes = {}
     for key, facts in (("metadata", metadata), ("audio", audio)):
@@ -296,8 +306,14 @@ def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server,
         remotes[key] = spec
     monkeypatch.setattr(fma_small, "REMOTES", remotes)
 
+
+def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server, monkeypatch, capsys):
+    base_url, served, requests = local_server
+    serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch)
+
     root = tmp_path / "data" / "fma_small"
     assert fma_small.download(root, progress=False) == root
+    assert "MP3s checked against fma_small/checksums: 17 clips: 17 verified, 0 differs, 0 missing" in capsys.readouterr().out
     assert (root / "fma_metadata" / "tracks.csv").is_file()
     assert (root / "fma_small" / "000" / "000002.mp3").read_bytes() == mp3_bytes(3.0)
     assert any("fma_small.zip" in line for line in requests)
@@ -308,6 +324,29 @@ def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server,
     requests.clear()
     fma_small.download(root, progress=False)  # everything present: no request at all
     assert requests == []
+
+
+def test_download_refuses_mp3s_that_differ_from_the_checksums_file(tmp_path, mp3_bytes, local_server, monkeypatch):
+    base_url, served, _ = local_server
+    serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch, corrupt="000010")
+    with pytest.raises(ValueError, match=r"1 MP3\(s\) extracted from .*fma_small\.zip do not match fma_small/checksums: "
+                                         r"000010 \(differs\) \(17 clips: 16 verified, 1 differs, 0 missing\); delete"):
+        fma_small.download(tmp_path / "data" / "fma_small", progress=False)
+
+
+def test_validate_checks_every_mp3_against_the_checksums_file(tmp_path, mp3_bytes, local_server, monkeypatch, capsys):
+    base_url, served, _ = local_server
+    serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch)
+    root = fma_small.download(tmp_path / "data" / "fma_small", progress=False)
+    (root / "fma_small" / "000" / "000140.mp3").write_bytes(mp3_bytes(1.0))  # replaced after the download
+    (root / "fma_small" / "000" / "000141.mp3").unlink()
+    capsys.readouterr()
+    assert data.main(["validate", "--dataset", "fma_small", "--root", str(root), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "000140: differs from fma_small/checksums: SHA1 is not the listed one" in out
+    assert "000141: missing" in out
+    assert "17 clips: 15 verified, 1 differs, 1 missing" in out
+    assert (root / "file_checks.csv").is_file()
 
 
 def test_remotes_are_the_published_archives():

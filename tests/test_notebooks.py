@@ -34,23 +34,35 @@ def report_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_all_notebooks_run_and_export_html(report_run):
+    import pandas as pd
+
+    from genre_utils.models import contenders
+
     index, results, build = report_run
     notebooks = report.notebook_paths()
-    assert len(notebooks) >= 6
-    for notebook in notebooks:
-        executed = nbformat.read(build / "notebooks" / notebook.name, as_version=4)
-        images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-        assert images, f"{notebook.name} produced no figure"
-        html = (index.parent / f"{notebook.stem}.html").read_text()
-        assert "data:image/png;base64" in html
-        assert "Synthetic data" in html  # reports on generated data say so
-        assert notebook.stem in index.read_text()
-    assert (results / "tracks.csv").is_file()
-    comparison = (results / "comparison.csv").read_text()
-    assert "cnn" in comparison and "lstm" in comparison
+    assert len(notebooks) >= 5
+    executed_all = sorted((build / "notebooks").glob("*.ipynb"))
+    training = [p for p in executed_all if p.stem.startswith("03_training-")]
+    assert {p.stem.split("-")[1] for p in training} == {c.name for c in contenders()}  # one report per contender
+    assert len(training) == len(contenders()) + 1  # and the thesis CNN on chroma (ci_parameters' feature study)
     page = index.read_text()
-    table = page.split("<table class='comparison'>")[1].split("</table>")[0]
-    assert "<td>CNN</td>" in table and "<td>LSTM</td>" in table
+    for executed_path in executed_all:
+        executed = nbformat.read(executed_path, as_version=4)
+        images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert images, f"{executed_path.name} produced no figure"
+        html = (index.parent / f"{executed_path.stem}.html").read_text()
+        assert "data:image/png;base64" in html
+        assert "Synthetic data" in html or "synthetic set" in html  # reports on generated data say so
+        assert executed_path.stem in page
+    assert (results / "tracks.csv").is_file()
+    comparison = pd.read_csv(results / "comparison.csv")
+    assert {c.name for c in contenders()} <= set(comparison["model"])
+    assert {"mfcc", "chroma"} <= set(comparison["features"])  # the thesis CNN's feature study
+    body = page.split("<body>")[1]
+    assert body.index("comparison-figure") < body.index("<table") < body.index("<h2>Summary")  # figure first
+    table = page.split("<table")[1].split("</table>")[0]
+    for contender in contenders():
+        assert f"<td>{contender.title}</td>" in table, contender.title
     assert "nan" not in table.lower()
     for notebook in notebooks:  # the parameters CI sets are all used by some notebook
         assert set(report.declared_parameters(notebook)) & set(ci_parameters())
@@ -102,7 +114,7 @@ def test_report_command_rejects_malformed_parameters(capsys):
     assert json.loads('"x"') == report._parse_value('"x"') and report._parse_value("3") == 3
 
 
-@pytest.mark.parametrize("name, value, message", [("split", "kfold", "unknown split 'kfold'"),
+@pytest.mark.parametrize("name, value, message", [("split", "offical", "unknown split 'offical'"),
                                                   ("seeds", [0, 0], "seeds must be distinct"),
                                                   ("segment_seconds", -1, "segment_seconds")])
 def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, value, message):
@@ -113,6 +125,13 @@ def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, va
         report.run_notebooks({"dataset": "synthetic", name: value, "output_dir": str(tmp_path)}, build_dir=tmp_path,
                              notebooks=notebook)
     assert not (tmp_path / "synthetic" / "runs").exists()  # nothing was trained
+
+
+def test_the_report_refuses_an_unknown_contender_before_running_anything(tmp_path):
+    with pytest.raises(ValueError, match="unknown model 'transformer'; expected one of"):
+        report.run_notebooks({"dataset": "synthetic", "models": ["transformer"], "output_dir": str(tmp_path)},
+                             build_dir=tmp_path, notebooks=[p for p in report.notebook_paths() if p.name.startswith("03_")])
+    assert not (tmp_path / "synthetic" / "notebooks" / "03_training-transformer.ipynb").exists()
 
 
 def test_each_notebook_has_a_py_percent_twin_with_the_same_cells():
@@ -139,6 +158,37 @@ def test_papermill_lists_every_parameter_with_its_comment():
             assert where, f"{notebook.name}: papermill does not list {name}"
             help_text = " ".join(lines[where[0]:where[0] + 2]).split(")", 1)[-1].strip()
             assert len(help_text) > 5, f"{notebook.name}: no comment for {name}"
+
+
+def test_every_parameter_has_a_type_annotation_that_papermill_understands():
+    import subprocess
+    import sys
+
+    import papermill
+
+    for notebook in report.notebook_paths():  # papermill says "Unknown type" where it infers "None"
+        for name, info in papermill.inspect_notebook(str(notebook)).items():
+            assert info["inferred_type_name"] != "None", f"{notebook.name}: {name} has no type annotation"
+    training = [p for p in report.notebook_paths() if p.name.startswith("03_")][0]
+    listing = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(training)],
+                             capture_output=True, text=True, check=True).stdout
+    assert "Unknown type" not in listing and "seeds: list[int] (default [0, 1, 2, 3, 4])" in listing, listing
+
+
+def test_injected_parameters_override_the_annotated_defaults(tmp_path):
+    import papermill
+
+    notebook = [p for p in report.notebook_paths() if p.name.startswith("01_")][0]
+    target = tmp_path / "prepared.ipynb"
+    papermill.execute_notebook(str(notebook), str(target), parameters={"data_root": "/x", "seed": 3},
+                               prepare_only=True, kernel_name=report.KERNEL_NAME)
+    cells = nbformat.read(target, as_version=4).cells
+    parameters = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])][0]
+    injected = cells[parameters + 1]
+    assert "injected-parameters" in injected.metadata.tags
+    namespace = {}
+    exec(cells[parameters].source + "\n" + injected.source, namespace)  # noqa: S102 - our own notebook
+    assert namespace["data_root"] == "/x" and namespace["seed"] == 3 and namespace["dataset"] == "synthetic"
 
 
 def test_html_reports_drop_tensorflow_startup_noise_but_keep_real_messages():

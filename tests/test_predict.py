@@ -41,7 +41,7 @@ def probability_columns(frame):
 
 
 def test_a_folder_without_a_run_is_named_with_the_way_to_train_one(tmp_path):
-    with pytest.raises(FileNotFoundError, match=f"{tmp_path.name}.*model.keras.*genre_utils.run"):
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path.name}.*config.json.*genre_utils.run"):
         load_run(tmp_path)
     with pytest.raises(FileNotFoundError, match="nowhere.*does not exist"):
         load_run(tmp_path / "nowhere")
@@ -79,7 +79,7 @@ def test_a_store_clip_gives_one_row_per_second_and_sorted_probabilities(trained,
 def test_window_probabilities_equal_the_models_on_the_stores_segments(synthetic_store, trained, track):
     run = trained[2]
     x, _ = synthetic_store.segments([track[0]], SPEC.segment_seconds)
-    expected = run.model.predict(run.standardizer.transform(x), verbose=0)
+    expected = run.predictor.model.predict(run.standardizer.transform(x), verbose=0)
     segments = predict_file(run, track[1]).segments
     got = segments[probability_columns(segments)].to_numpy()
     assert got.shape == expected.shape
@@ -151,20 +151,24 @@ def test_cli_prints_top_genres_and_segments(trained, track, capsys):
     assert float(ranked[0][2]) == pytest.approx(top[0][1], abs=1e-3)
     assert len(re.findall(r"^\s+0\.0-\s+1\.0 s\s+\w+\s+0\.\d{3}$", out, flags=re.M)) == 1
     assert out.count(" s  ") == 4  # one line per segment
+    assert out.index("trained on the synthetic set") < out.index(track[1])  # said first
+    assert "Thesis CNN trained on synthetic" in out
+    tags = re.search(r"musicnn tags \(MSD_musicnn\): (.*)$", out, flags=re.M)
+    assert tags and len(tags.group(1).split(", ")) == 2  # --top 2 tags beside the genres
 
 
 @pytest.mark.slow
 def test_cli_goes_on_after_a_bad_file_and_exits_1(trained, track, tmp_path, capsys):
     bad = tmp_path / "broken.wav"
     bad.write_text("this is an HTML error page\n" * 20)
-    assert main([str(bad), track[1], "--run", str(trained[1])]) == 1
+    assert main([str(bad), track[1], "--run", str(trained[1]), "--no-tags"]) == 1
     captured = capsys.readouterr()
     assert "broken.wav" in captured.err and track[1] in captured.out and "1. " in captured.out
 
 
 @pytest.mark.slow
 def test_cli_finds_the_latest_run_under_results(trained, track, capsys):
-    assert main([track[1], "--results", str(trained[0])]) == 0
+    assert main([track[1], "--results", str(trained[0]), "--no-tags"]) == 0
     assert str(trained[1]) in capsys.readouterr().out
 
 
@@ -198,7 +202,7 @@ def test_a_whole_clip_model_pads_a_short_file_as_training_did(synthetic_store, t
     run = load_run(run_folder(tmp_path, spec))
     assert run.segment_seconds == 0 and run.window_frames == synthetic_store.config.n_frames
     whole = predict_file(run, track[1])
-    expected = run.model.predict(run.standardizer.transform(synthetic_store.clips([track[0]])), verbose=0)
+    expected = run.predictor.model.predict(run.standardizer.transform(synthetic_store.clips([track[0]])), verbose=0)
     assert len(whole.segments) == 1
     np.testing.assert_allclose(whole.segments[probability_columns(whole.segments)], expected, atol=EQUAL_ATOL)
 
@@ -207,7 +211,7 @@ def test_a_whole_clip_model_pads_a_short_file_as_training_did(synthetic_store, t
     part = predict_file(run, tmp_path / "part.wav")
     padded, _ = features_from_samples(soundfile.read(tmp_path / "part.wav", dtype="float32")[0],
                                       synthetic_store.config)
-    expected = run.model.predict(run.standardizer.transform(padded[None]), verbose=0)
+    expected = run.predictor.model.predict(run.standardizer.transform(padded[None]), verbose=0)
     assert len(part.segments) == 1 and part.warnings == []
     assert part.segments["end_s"].iloc[0] == pytest.approx(2.5, abs=1e-3)
     np.testing.assert_allclose(part.segments[probability_columns(part.segments)], expected, atol=EQUAL_ATOL)

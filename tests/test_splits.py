@@ -115,3 +115,55 @@ def test_segments_follow_their_track_but_random_segments_leak():
 def test_bad_split_requests_are_named(name, dataset, words):
     with pytest.raises(ValueError, match=words):
         make_split(table(per_genre=5), name, dataset=dataset)
+
+
+def _table(per_genre: int = 6, genres=("a", "b", "c")) -> pd.DataFrame:
+    ids = [f"{g}.{i:05d}" for g in genres for i in range(per_genre)]
+    return pd.DataFrame({"track_id": ids, "genre": [i.split(".")[0] for i in ids], "status": "ok"})
+
+
+def test_kfold_tests_every_track_exactly_once_stratified_and_seeded():
+    from genre_utils.splits import kfold_split
+
+    tracks = _table()
+    sides = [kfold_split(tracks, folds=3, fold=f, seed=4) for f in range(3)]
+    tested = pd.concat([tracks.loc[s == "test", "track_id"] for s in sides])
+    assert sorted(tested) == sorted(tracks["track_id"])  # each track in exactly one test fold
+    for split in sides:
+        assert (tracks.loc[split == "test"].groupby("genre").size() == 2).all()  # stratified
+        assert set(split) == {"train", "test"}
+    assert kfold_split(tracks.iloc[::-1], folds=3, fold=1, seed=4).sort_index().equals(sides[1])  # order-free
+    assert not kfold_split(tracks, folds=3, fold=1, seed=5).equals(sides[1])
+    with pytest.raises(ValueError, match="at least 7 usable tracks per genre"):
+        kfold_split(tracks, folds=7, fold=0)
+    with pytest.raises(ValueError, match="fold must be"):
+        kfold_split(tracks, folds=3, fold=3)
+
+
+def test_kfold_keeps_each_artist_on_one_side():
+    from genre_utils.splits import check_disjoint, kfold_split
+
+    tracks = _table(per_genre=8)
+    tracks["artist"] = tracks["track_id"].str[:-1] + (tracks["track_id"].str[-1].astype(int) // 2).astype(str)
+    for fold in range(4):
+        check_disjoint(tracks, kfold_split(tracks, folds=4, fold=fold), group_column="artist")  # pairs share one
+    with pytest.raises(ValueError, match="needs at least 4 artists"):
+        kfold_split(tracks.assign(artist=tracks["genre"]), folds=4, fold=0)
+
+
+def test_a_split_file_gives_the_sides_and_says_what_is_wrong(tmp_path):
+    from genre_utils.splits import file_split, make_split
+
+    tracks = _table(per_genre=2)
+    path = tmp_path / "final.csv"
+    path.write_text("track_id,side\na.00000,train\na.00001,valid\nb.00000,train\nb.00001,valid\n")
+    split = make_split(tracks, "file", dataset="any", split_file=path)
+    assert list(split) == ["train", "valid", "train", "valid", "", ""]
+    for text, message in [("track,side\n", "lacks column"), ("track_id,side\na.00000,holdout\n", "unknown side"),
+                          ("track_id,side\nz.1,train\n", "not in the dataset"),
+                          ("track_id,side\na.00000,train\na.00000,test\n", "more than once")]:
+        path.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            file_split(tracks, path)
+    with pytest.raises(ValueError, match="not found"):
+        file_split(tracks, tmp_path / "absent.csv")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genre_utils.statistics import mcnemar, paired_seed_test, seed_summary, summarize_runs
+from genre_utils.statistics import holm, mcnemar, paired_seed_test, seed_summary, summarize_runs
 
 
 def _t3_two_sided_p(t: float) -> float:
@@ -148,3 +148,31 @@ def test_summarize_runs_rejects_bad_input():
         summarize_runs(pd.DataFrame({"model": ["cnn"], "accuracy": [np.nan]}), by="model")
     with pytest.raises(ValueError, match="frame"):
         summarize_runs([{"model": "cnn", "accuracy": 0.5}], by="model")
+
+
+def test_holm_by_hand():
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> running maximum 0.02, 0.03, 0.06, 0.06
+    adjusted = holm([0.01, 0.04, 0.03, 0.005])
+    assert adjusted.tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.6]).tolist() == [1.0, 1.0]  # 2 * 0.5 capped; monotone
+    assert holm([0.02]).tolist() == [0.02]  # a family of one needs no correction
+    assert holm([]).size == 0
+
+
+def test_holm_is_monotone_and_never_below_the_raw_p():
+    p = np.random.default_rng(0).uniform(0, 0.2, size=12)
+    adjusted = holm(p)
+    order = np.argsort(p)
+    assert np.all(np.diff(adjusted[order]) >= 0) and np.all(adjusted >= p) and np.all(adjusted <= 1)
+
+
+def test_holm_leaves_untestable_values_out_of_the_family():
+    adjusted = holm([0.2, float("nan"), 0.01])
+    assert adjusted[[0, 2]].tolist() == pytest.approx([0.2, 0.02]) and math.isnan(adjusted[1])
+
+
+def test_holm_rejects_bad_input():
+    with pytest.raises(ValueError, match="0..1"):
+        holm([0.2, 1.5])
+    with pytest.raises(ValueError, match="one-dimensional"):
+        holm([[0.1, 0.2]])

@@ -7,6 +7,9 @@ Every module exposes the same functions:
 - ``load_tracks(root=None)``: the track table (see :mod:`genre_utils.datasets.table`).
 - ``validate(root=None)``: decode every file and return the table with unreadable files
   marked in ``status``.
+- ``check_files(tracks, root=None)`` (GTZAN, FMA-small): each file against the published
+  checksums, as a report (see :mod:`genre_utils.datasets.checksums`); ``REFERENCE_NAME`` names
+  the reference.
 
 ``root`` defaults to ``<data root>/<dataset name>`` (see :mod:`genre_utils.paths`).
 """

@@ -11,6 +11,10 @@ FMA project's ``utils.load`` does. FMA-small is the rows whose ``('set', 'subset
 ``<= 'small'``; its official, artist-aware split (``('set', 'split')``) becomes
 ``split_official`` and the artist id becomes ``artist``.
 
+Each archive is verified by its published SHA-1; ``fma_small.zip`` also carries
+``fma_small/checksums`` (SHA-1 of every MP3), against which :func:`check_files` verifies each
+MP3, after a download and in ``validate``.
+
 Six clips of FMA-small are known to be broken (:data:`KNOWN_BROKEN`); they stay in the table
 with the reason in ``status``, like any other unusable file.
 """
@@ -24,6 +28,7 @@ import pandas as pd
 
 from genre_utils import paths
 from genre_utils.audio import AudioError, load_audio
+from genre_utils.datasets import fma_checksums
 from genre_utils.datasets import table as track_table
 
 NAME = "fma_small"
@@ -67,6 +72,7 @@ KNOWN_BROKEN = {
     "133297": "no audio",
 }
 KNOWN_BROKEN_PREFIX = "known broken in FMA-small"
+REFERENCE_NAME = f"{AUDIO_FOLDER}/{fma_checksums.CHECKSUMS_FILE}"
 BIBTEX = """@inproceedings{defferrard2017fma,
   title={{FMA}: A Dataset for Music Analysis},
   author={Defferrard, Micha{\\"e}l and Benzi, Kirell and Vandergheynst, Pierre and Bresson, Xavier},
@@ -122,7 +128,18 @@ def download(root: str | os.PathLike | None = None, progress: bool = True) -> Pa
         extract(archive, root, progress=progress)
         if not present(root):
             raise ValueError(f"{archive} did not extract to {root / folder}: expected the FMA archive layout")
+        if folder == AUDIO_FOLDER:
+            fma_checksums.require_verified(root / AUDIO_FOLDER, archive)
     return root
+
+
+def check_files(tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None) -> pd.DataFrame | None:
+    """Each MP3 listed in ``fma_small/checksums``: ``verified``, ``differs`` or ``missing`` (SHA-1).
+
+    ``tracks`` is not needed (the list names the files) and is accepted for the common dataset
+    interface. Returns ``None`` when the audio folder carries no (or an empty) checksums file.
+    """
+    return fma_checksums.check_folder(_root(root) / AUDIO_FOLDER)
 
 
 def find_folders(root: str | os.PathLike | None = None) -> tuple[Path, Path]:

@@ -7,13 +7,17 @@
 - the Kaggle copy: ``<root>/Data/genres_original/<genre>/<genre>.000NN.wav``,
 - a folder that holds the genre folders directly.
 
-macOS ``._*`` files are ignored. Unreadable files stay in the table with their reason in
-``status`` (the Kaggle copy of ``jazz.00054.wav`` is not a RIFF file). Clips that are not
+Nothing is dropped silently: every audio-looking file under the dataset folder becomes a clip
+(any decodable format whose name fits, e.g. ``country.00053.mp3``) or a row of the skipped
+table with its reason (misnamed, wrong genre folder, second copy, unreadable; the Kaggle copy
+of ``jazz.00054.wav`` is not a RIFF file). macOS ``._*`` files are not audio. Clips that are not
 exactly 30 s are padded or cropped by the feature extractor (:data:`CLIP_SECONDS`).
 
-The original URL (opihi.cs.uvic.ca) is dead, so :data:`REMOTES` lists mirrors, all verified
-against the SHA-256 of the original ``genres.tar.gz``. A user who already has a copy sets
-``GENRE_DATA_DIR`` (or passes ``root``) and nothing is downloaded.
+Every copy is verified per file: :func:`check_files` compares each clip with the MD5 of the
+original WAV (shipped with the package, see :mod:`genre_utils.datasets.gtzan_reference`).
+The original URL (opihi.cs.uvic.ca) is dead, so :data:`ARCHIVE_URLS` lists mirrors; an archive
+with the original's SHA-256 is accepted, and so is a repacked one whose clips all verify. A user
+who already has a copy sets ``GENRE_DATA_DIR`` (or passes ``root``) and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -25,13 +29,17 @@ from pathlib import Path
 import pandas as pd
 
 from genre_utils import paths
+from genre_utils.datasets import checksums, gtzan_reference
 from genre_utils.datasets import table as track_table
 
 NAME = "gtzan"
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 CLIP_SECONDS = 30.0
 SAMPLE_RATE = 22050
-AUDIO_EXTENSIONS = (".wav", ".au")
+# Extensions that make a file look like audio: each such file becomes a clip or a skipped row.
+AUDIO_LOOKING = (".wav", ".au", ".snd", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus",
+                 ".mp3", ".mp2", ".m4a", ".aac", ".wma", ".w64", ".caf")
+PREFERRED_EXTENSIONS = (".wav", ".au", ".flac")  # which copy is used when a clip exists in several formats
 LAYOUTS = ("genres", "Data/genres_original", "genres_original", ".")
 SPLITS_FOLDER = "splits"
 ARCHIVE_SHA256 = "24347e0223d2ba798e0a558c4c172d9d4a19c00bb7963fe055d183dadb4ef2c6"
@@ -89,6 +97,10 @@ def remotes():
 def download(root: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Fetch and extract the archive and the split lists into ``root`` unless present.
 
+    The archive is accepted when its SHA-256 is the original's, or, from a mirror that repacked
+    it, when the clips inside verify against the original clips' MD5s. After extraction every
+    clip is checked and the summary printed.
+
     Returns:
         The dataset folder.
     """
@@ -103,8 +115,10 @@ def download(root: str | os.PathLike | None = None, progress: bool = True) -> Pa
         find_audio_folder(root)
         print(f"GTZAN audio already present in {root}; nothing downloaded.")
     except FileNotFoundError:
-        archive_path = fetch(archive, root, progress=progress)
+        archive_path = fetch(archive, root, progress=progress, verify=gtzan_reference.accept_archive)
         extract(archive_path, root, progress=progress)
+        report = check_files(scan_tracks(root))
+        print(f"GTZAN clips checked against the originals: {checksums.summary_line(report)}")
     return root
 
 
@@ -134,23 +148,75 @@ def find_audio_folder(root: str | os.PathLike) -> Path:
 
 
 def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """List the clips by file name only (no header reads): id, path and genre."""
+    """List every audio-looking file under ``root`` by name only (no header reads).
+
+    Files named ``<genre>/<genre>.<5 digits>.<ext>`` in a genre folder of the audio folder are
+    clips (``status`` ``"ok"``), whatever their audio format; when one clip exists in several
+    formats the first of :data:`PREFERRED_EXTENSIONS` is used. Every other audio-looking file
+    (misnamed, in the wrong genre folder, outside the genre folders, a second copy) is a row
+    whose ``status`` says why it is not used, with its path relative to ``root`` as its id.
+    Hidden files (macOS ``._*`` companions) are not audio.
+    """
     root = Path(root) if root is not None else default_root()
     audio_folder = find_audio_folder(root)
-    rows: dict[str, dict] = {}
-    for genre_folder in sorted(p for p in audio_folder.iterdir() if p.is_dir()):
-        for path in sorted(genre_folder.iterdir()):
-            if path.name.startswith("._") or path.suffix.lower() not in AUDIO_EXTENSIONS:
-                continue
-            match = _CLIP_NAME.match(path.stem)
-            if match is None or match["genre"] != genre_folder.name:
-                continue
-            track_id = path.stem
-            # An archive converted in place may hold both .au and .wav: prefer the .wav.
-            if track_id in rows and path.suffix.lower() != ".wav":
-                continue
-            rows[track_id] = {"track_id": track_id, "path": str(path), "genre": match["genre"]}
-    return track_table.make_track_table(list(rows.values()))
+    copies: dict[str, list[Path]] = {}
+    skipped: list[dict] = []
+    for path in _audio_files(root):
+        folder = path.parent.resolve()
+        inside = folder.parent == audio_folder
+        genre = folder.name if inside and folder.name in GENRES else ""
+        match = _CLIP_NAME.match(path.name[: -len(path.suffix)])
+        reason = None
+        if not inside:
+            reason = f"not in a genre folder of {audio_folder}"
+        elif not genre:
+            reason = f"folder {folder.name}/ is not a GTZAN genre ({', '.join(GENRES)})"
+        elif match is None:
+            reason = f"name does not fit <genre>.<5 digits>.<ext> (e.g. {genre}.00001.wav)"
+        elif match["genre"] != genre:
+            reason = f"named for genre {match['genre']} but in folder {genre}/"
+        if reason is None:
+            copies.setdefault(match.group(0), []).append(folder / path.name)
+        else:
+            skipped.append(_skipped_row(root, path, folder / path.name, genre, reason))
+    rows = []
+    for track_id, found in copies.items():
+        chosen, *others = sorted(found, key=_preference)
+        rows.append({"track_id": track_id, "path": str(chosen), "genre": track_id.split(".")[0],
+                     "status": track_table.STATUS_OK})
+        for other in others:
+            reason = f"another copy of {track_id} is used ({chosen.name})"
+            skipped.append(_skipped_row(root, other, other, rows[-1]["genre"], reason))
+    return track_table.make_track_table(rows + skipped)
+
+
+def _audio_files(root: Path):
+    """Audio-looking files under ``root`` (symbolic links followed once), hidden ones left out."""
+    seen = set()
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in AUDIO_LOOKING:
+                yield Path(folder) / name
+
+
+def _preference(path: Path) -> tuple:
+    suffix = path.suffix.lower()
+    rank = PREFERRED_EXTENSIONS.index(suffix) if suffix in PREFERRED_EXTENSIONS else len(PREFERRED_EXTENSIONS)
+    return rank, path.name
+
+
+def _skipped_row(root: Path, found: Path, path: Path, genre: str, reason: str) -> dict:
+    try:
+        track_id = found.relative_to(root).as_posix()
+    except ValueError:
+        track_id = str(found)
+    return {"track_id": track_id, "path": str(path), "genre": genre, "status": reason}
 
 
 def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -171,6 +237,18 @@ def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
 def validate(root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
     """Decode every clip and return the track table with failures marked in ``status``."""
     return track_table.decode_check(load_tracks(root), progress=progress)
+
+
+def check_files(tracks: pd.DataFrame, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``.
+
+    See :mod:`genre_utils.datasets.gtzan_reference`; ``root`` is not needed (the reference
+    ships with the package) and is accepted for the common dataset interface.
+    """
+    return gtzan_reference.check_tracks(tracks)
+
+
+REFERENCE_NAME = gtzan_reference.REFERENCE_NAME
 
 
 def clip_seconds(root: str | os.PathLike | None = None) -> float:

@@ -33,7 +33,7 @@ from genre_utils.datasets.synthetic_styles import (
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 SAMPLE_RATE = 22050
 DEFAULT_CLIPS_PER_GENRE = 20
-DEFAULT_SECONDS = 10.0
+DEFAULT_SECONDS = 8.0  # two 3 s segments per clip: the embedded report fits its time budget
 DEFAULT_SEED = 0
 MIN_SECONDS = 1.0  # range that generate() accepts
 MAX_SECONDS = 60.0

@@ -1,0 +1,31 @@
+"""The contenders the study compares, one module each, discovered through :mod:`.registry`.
+
+======================  =====================================================================
+``thesis_cnn``          the thesis CNN (Gessle & Akesson 2019)
+``thesis_lstm``         the thesis LSTM (Gessle & Akesson 2019)
+``mfcc_svm``            the classic baseline: MFCC clip statistics + SVM (Tzanetakis & Cook 2002)
+``crnn``                convolutional recurrent network on log-mel (Choi et al. 2017)
+``musicnn_probe``       logistic regression on pretrained musicnn embeddings (Pons & Serra 2019)
+======================  =====================================================================
+
+Adding a contender is one new module here that defines ``CONTENDER`` (and its test); the
+runner, the notebooks, the comparison and ``predict`` find it through :func:`contender_names`
+and :func:`get_contender`. ``keras_family`` and ``sklearn_family`` hold what contenders of one
+family share.
+"""
+
+from genre_utils.models.registry import (FAMILIES, Contender, Fitted, contender_names, contender_table,  # noqa: F401
+                                         contenders, documentation, get_contender, register,
+                                         unregister)
+
+
+def build_model(name: str, input_shape: tuple[int, int], n_classes: int, **options):
+    """The compiled Keras network of contender ``name`` (Keras-family contenders only).
+
+    Raises:
+        ValueError: Unknown name, or a contender that is not a Keras network.
+    """
+    contender = get_contender(name)
+    if not hasattr(contender, "build"):
+        raise ValueError(f"contender {name!r} is a {FAMILIES[contender.family]}, not a Keras network")
+    return contender.build(input_shape, n_classes, **options)

@@ -1,0 +1,91 @@
+"""Contenders that are Keras networks trained on frame features (the thesis CNN and LSTM, the CRNN).
+
+A :class:`KerasContender` declares a ``builder(input_shape, n_classes, **options)`` that returns
+a compiled model taking ``(batch, n_features, n_frames)`` arrays; fitting is the study's one
+training loop (:func:`genre_utils.training.train`: seeded, early stopping on the validation
+tracks, ``history.csv``, ``model.keras``, ``config.json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from genre_utils.models.registry import Contender, Fitted
+
+LEARNING_RATE = 0.001  # thesis, Adam
+
+
+def compile_classifier(model, learning_rate: float = LEARNING_RATE) -> None:
+    """Adam and categorical cross-entropy with accuracy, as the thesis trains both its models."""
+    import keras
+
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+
+
+def check_shape(input_shape, n_classes) -> tuple[int, int]:
+    """``(n_features, n_frames)`` as two positive ints; ``n_classes`` at least 2."""
+    if len(tuple(input_shape)) != 2 or min(input_shape) < 1:
+        raise ValueError(f"input_shape must be (n_features, n_frames), got {input_shape!r}")
+    if int(n_classes) < 2:
+        raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
+    return int(input_shape[0]), int(input_shape[1])
+
+
+def parameter_count(model) -> int:
+    """Trainable parameters, as ``model.summary()`` reports them."""
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
+@dataclass
+class KerasPredictor:
+    """A trained network behind the contenders' common ``predict_proba``."""
+
+    model: object  # keras.Model
+
+    def predict_proba(self, x: np.ndarray, valid_frames=None) -> np.ndarray:
+        """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs."""
+        return np.asarray(self.model.predict(x, verbose=0), dtype=np.float64)
+
+    @property
+    def input_frames(self) -> int:
+        """Frames of one input item."""
+        return int(self.model.input_shape[-1])
+
+
+@dataclass(frozen=True)
+class KerasContender(Contender):
+    """A Keras network; ``builder`` makes it compiled, for one input shape and class count."""
+
+    builder: Callable | None = None
+
+    def build(self, input_shape: tuple[int, int], n_classes: int, **options):
+        """The compiled model (weights drawn from the current seed)."""
+        if self.builder is None:
+            raise ValueError(f"contender {self.name!r} declares no builder")
+        return self.builder(input_shape, n_classes, **options)
+
+    def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0, **options) -> Fitted:
+        from genre_utils.training import set_seeds, train
+
+        set_seeds(settings.seed)
+        model = self.build(inputs.input_shape, len(inputs.class_names), **options)
+        trained = train(model, (inputs.train.x, inputs.train.y), (inputs.valid.x, inputs.valid.y), folder,
+                        settings, description=description, verbose=verbose)
+        epochs_run = len(trained.history)
+        stopped_by = "epoch cap" if epochs_run >= settings.epochs else "early stopping"
+        return Fitted(KerasPredictor(trained.model), parameter_count(trained.model), epochs_run, trained.best_epoch,
+                      trained.seconds, stopped_by)
+
+    def load(self, folder: Path) -> KerasPredictor:
+        import keras
+
+        from genre_utils.training import MODEL_FILE
+
+        return KerasPredictor(keras.saving.load_model(Path(folder) / MODEL_FILE, compile=False))

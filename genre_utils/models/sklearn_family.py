@@ -1,0 +1,141 @@
+"""Contenders fitted with scikit-learn on one vector per item (clip statistics, pretrained embeddings).
+
+A :class:`SklearnContender` declares how an item's frame features become one vector
+(``summarize``), an estimator factory and a small grid of hyper-parameters. Fitting tries every
+candidate on the training tracks and keeps the one with the best per-track accuracy on the
+*validation* tracks (ties go to the earlier, simpler candidate): the test tracks play no part in
+the choice. The run folder gets ``selection.csv`` (validation accuracy per candidate),
+``model.joblib`` (the fitted estimator) and ``config.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from genre_utils.atomic import write_csv
+from genre_utils.models.registry import Contender, Fitted
+
+ESTIMATOR_FILE = "model.joblib"
+SELECTION_FILE = "selection.csv"
+
+
+@dataclass
+class SklearnPredictor:
+    """A fitted estimator behind the contenders' common ``predict_proba``."""
+
+    summarize: Callable
+    estimator: object
+    n_classes: int
+
+    def predict_proba(self, x: np.ndarray, valid_frames=None) -> np.ndarray:
+        """Class probabilities of ``(n_items, n_features, n_frames)`` items, in label order."""
+        vectors = self.summarize(x, valid_frames)
+        return full_probabilities(self.estimator, vectors, self.n_classes)
+
+
+def full_probabilities(estimator, vectors: np.ndarray, n_classes: int) -> np.ndarray:
+    """``predict_proba`` widened to every label (a class absent from training gets probability 0)."""
+    known = np.asarray(estimator.predict_proba(vectors), dtype=np.float64)
+    full = np.zeros((len(vectors), n_classes))
+    full[:, np.asarray(estimator.classes_, dtype=int)] = known
+    return full
+
+
+def track_accuracy(probabilities: np.ndarray, labels: np.ndarray, track_ids: np.ndarray) -> float:
+    """Accuracy per track of item probabilities averaged over each track's items."""
+    from genre_utils.evaluation import aggregate_tracks, track_labels
+
+    _, per_track = aggregate_tracks(probabilities, track_ids, method="mean")
+    return float(np.mean(per_track.argmax(axis=1) == track_labels(labels, track_ids)))
+
+
+@dataclass(frozen=True)
+class SklearnContender(Contender):
+    """A scikit-learn estimator on one vector per item, its hyper-parameter chosen on validation tracks.
+
+    Attributes:
+        summarize: ``(x, valid_frames) -> (n_items, dim)`` vectors from frame features.
+        make_estimator: ``(seed, **candidate) -> estimator`` with ``predict_proba``.
+        grid: The candidates, each a dict of keyword arguments for ``make_estimator``.
+        count_parameters: Learned numbers of a fitted estimator.
+    """
+
+    summarize: Callable | None = None
+    make_estimator: Callable | None = None
+    grid: tuple = ()
+    count_parameters: Callable | None = None
+
+    def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0, **options) -> Fitted:
+        import joblib
+
+        from genre_utils.training import write_run_config
+
+        if not self.grid:
+            raise ValueError(f"contender {self.name!r} declares no candidate hyper-parameters")
+        grid = [dict(candidate) for candidate in options.pop("grid", self.grid)]
+        started = time.perf_counter()
+        train_vectors = self.summarize(inputs.train.x, inputs.train.valid_frames)
+        valid_vectors = self.summarize(inputs.valid.x, inputs.valid.valid_frames)
+        n_classes = len(inputs.class_names)
+        rows, best, best_accuracy = [], None, -1.0
+        for candidate in grid:
+            estimator = self.make_estimator(settings.seed, **candidate, **options).fit(train_vectors, inputs.train.y)
+            accuracy = track_accuracy(full_probabilities(estimator, valid_vectors, n_classes), inputs.valid.y,
+                                      inputs.valid.track_ids)
+            rows.append({**candidate, "valid_accuracy": accuracy})
+            if verbose:
+                print(f"{self.name} {candidate}: validation accuracy {accuracy:.3f}")
+            if accuracy > best_accuracy:
+                best, best_accuracy = estimator, accuracy
+        seconds = time.perf_counter() - started
+        selection = pd.DataFrame(rows)
+        selection["chosen"] = np.arange(len(rows)) == int(np.argmax(selection["valid_accuracy"].to_numpy()))
+        write_csv(Path(folder) / SELECTION_FILE, selection)
+        joblib.dump(best, Path(folder) / ESTIMATOR_FILE)
+        parameters = int(self.count_parameters(best)) if self.count_parameters else 0
+        chosen = {k: v for k, v in rows[int(selection["chosen"].to_numpy().argmax())].items() if k != "valid_accuracy"}
+        write_run_config(folder, description, model=self.name, parameters=parameters, chosen=chosen,
+                         train_items=len(train_vectors), valid_items=len(valid_vectors), train_seconds=round(seconds, 2),
+                         training={"seed": settings.seed, "grid": grid})
+        return Fitted(SklearnPredictor(self.summarize, best, n_classes), parameters, 1, 1, seconds, "single fit")
+
+    def load(self, folder: Path) -> SklearnPredictor:
+        import joblib
+
+        from genre_utils.training import CONFIG_FILE
+
+        estimator = joblib.load(Path(folder) / ESTIMATOR_FILE)
+        config = pd.read_json(Path(folder) / CONFIG_FILE, typ="series")
+        return SklearnPredictor(self.summarize, estimator, len(config["class_names"]))
+
+
+def load_selection(folder) -> pd.DataFrame:
+    """``selection.csv`` of a run: validation accuracy per candidate, the chosen one flagged."""
+    path = Path(folder) / SELECTION_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no model-selection table {path}; was the run fitted by a scikit-learn contender?")
+    return pd.read_csv(path)
+
+
+def frame_statistics(x: np.ndarray, valid_frames=None) -> np.ndarray:
+    """Mean and standard deviation of each feature row over the real (unpadded) frames of each item.
+
+    Returns:
+        ``(n_items, 2 * n_features)``: the means, then the standard deviations.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3:
+        raise ValueError(f"x must be (n_items, n_features, n_frames), got shape {x.shape}")
+    n_frames = x.shape[2]
+    frames = np.full(len(x), n_frames) if valid_frames is None else np.clip(np.asarray(valid_frames), 1, n_frames)
+    mask = np.arange(n_frames)[None, :] < frames[:, None]  # (n_items, n_frames)
+    weights = mask[:, None, :] / frames[:, None, None]
+    mean = (x * weights).sum(axis=2)
+    spread = np.sqrt((((x - mean[:, :, None]) ** 2) * weights).sum(axis=2))
+    return np.concatenate([mean, spread], axis=1)

@@ -1,0 +1,55 @@
+"""The thesis LSTM (Gessle & Akesson 2019): five LSTM layers of 128, 32, 32, 32, 32 units.
+
+LSTM (thesis): five ``LSTM`` layers of 128, 32, 32, 32, 32 units, dropout 0.5 after the first
+and 0.3 after the others, softmax. Open choices: the input is time-major ``(n_frames,
+n_features)``; every LSTM but the last returns sequences; dropout is a ``Dropout`` layer
+between LSTM layers (not the recurrent-state dropout, which would also rule out the fast
+fused kernels); the same Adam / cross-entropy as the CNN.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from genre_utils.models.keras_family import LEARNING_RATE, KerasContender, check_shape, compile_classifier
+
+ORDER = 2
+LSTM_UNITS = (128, 32, 32, 32, 32)  # thesis
+LSTM_DROPOUT = (0.5, 0.3, 0.3, 0.3, 0.3)  # thesis
+
+
+def build_lstm(
+    input_shape: tuple[int, int],
+    n_classes: int,
+    *,
+    learning_rate: float = LEARNING_RATE,
+) -> keras.Model:
+    """The thesis LSTM, compiled.
+
+    Args:
+        input_shape: ``(n_features, n_frames)``; the model transposes to time-major itself.
+        n_classes: Number of genres (softmax units).
+        learning_rate: Adam step size (the thesis gives 0.001 for the CNN; used for both).
+
+    Returns:
+        A compiled model taking ``(batch, n_features, n_frames)`` arrays, like :func:`build_cnn`.
+    """
+    n_features, n_frames = check_shape(input_shape, n_classes)
+    inputs = keras.Input(shape=(n_features, n_frames), name="features")
+    x = layers.Permute((2, 1), name="time_major")(inputs)
+    last = len(LSTM_UNITS)
+    for index, (units, rate) in enumerate(zip(LSTM_UNITS, LSTM_DROPOUT), start=1):
+        x = layers.LSTM(units, return_sequences=index < last, name=f"lstm{index}")(x)
+        x = layers.Dropout(rate, name=f"dropout{index}")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="genre")(x)
+    model = keras.Model(inputs, outputs, name="thesis_lstm")
+    compile_classifier(model, learning_rate)
+    return model
+
+
+CONTENDER = KerasContender(
+    name="lstm", title="Thesis LSTM",
+    description="Five LSTM layers (128, 32, 32, 32, 32) over MFCC frames, softmax (Gessle & Akesson 2019, KTH thesis)",
+    family="keras", features="mfcc", feature_kinds=("mfcc", "logmel", "chroma"),
+    input="frames x features of a segment or whole clip (the model reads time-major)", builder=build_lstm)

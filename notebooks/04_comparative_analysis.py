@@ -1,0 +1,165 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · The contenders compared, beside the thesis
+#
+# The thesis reports one run per model and dataset: CNN 56.0% and LSTM 42.0% on GTZAN, CNN 50.5%
+# and LSTM 33.5% on FMA-small. This notebook places its two models among their peers, every
+# contender trained by notebook 03 (or `python -m genre_utils.run`) on the same track splits and
+# seeds and scored on the same test tracks: the classic MFCC-statistics SVM below them, the
+# CRNN beside them, the pretrained musicnn probe above them. It shows per-track accuracy as mean
+# ± standard deviation over seeds with a 95% interval, accuracy against training time, pairwise
+# McNemar tests with Holm's correction and paired tests across seeds, per-genre F1 of every
+# contender, confusion matrices, the leakage measurement, and the thesis's own open question --
+# other features -- with the thesis CNN on MFCC, log-mel and chroma side by side. The closing
+# summary is generated from these numbers.
+#
+# **Reads** `<output_dir>/<dataset>/runs/*/` (every finished run). **Writes**
+# `<output_dir>/<dataset>/comparison.csv`, `model_tests.csv`, `paired_tests.csv`,
+# `comparison.png` and `summary.md`, which the report's index page shows.
+
+# %% tags=["parameters"]
+from typing import Union  # for the type annotations (papermill --help-notebook shows them)
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+split: str = "thesis"  # the setting examined in detail below (the first table shows all settings)
+folds: int = 5  # folds, when split is kfold
+segment_seconds: float = 3.0  # 0 for whole-clip runs; as in notebook 03
+models: Union[str, list[str]] = "all"  # contenders to compare: "all" or a list of names (python -m genre_utils.run --help)
+output_dir: str = "../build/results"  # where notebook 03 wrote its runs
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from genre_utils import comparison, comparison_views, significance, study
+from genre_utils.datasets import DATASET_NAMES
+from genre_utils.experiment import collect_runs
+from genre_utils.models import contender_names, get_contender
+from genre_utils.plots import plot_accuracy_vs_time, plot_confusion, plot_contender_accuracy, plot_f1_heatmap
+
+study.check_choice("dataset", dataset, DATASET_NAMES)
+models = study.check_models(models)
+results_dir = study.results_folder(output_dir, dataset)
+labels = {name: get_contender(name).title for name in contender_names()}
+runs = comparison_views.finished_runs(collect_runs(output_dir, dataset), models)
+if dataset == "synthetic":
+    display(Markdown(study.SYNTHETIC_NOTE))
+chosen = comparison_views.select_setting(runs, split, segment_seconds, folds)
+print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); detail: "
+      f"{comparison.setting_label(chosen.iloc[0])}")
+
+# %% [markdown]
+# ## Accuracy per contender
+#
+# Per-track test accuracy, mean over seeds (and folds) with its 95% interval; crosses mark the
+# thesis's single runs where the setting is the thesis's own (its split, MFCC features).
+
+# %%
+table = comparison.comparison_table(runs, labels=labels)
+table.to_csv(results_dir / "comparison.csv", index=False)
+detail = comparison.comparison_table(chosen, labels=labels)
+figure = plot_contender_accuracy(detail, chance=1 / comparison_views.genre_count(chosen),
+                                 title=comparison.setting_label(chosen.iloc[0]))
+figure.savefig(results_dir / "comparison.png", dpi=110, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# ## The table, and the thesis beside it
+#
+# `thesis` is the thesis's single run (GTZAN and FMA-small, thesis split, MFCC); the other
+# columns are over seeds, each seed a full run scored per test track. Every setting with
+# finished runs is listed.
+
+# %%
+comparison.display_table(table)
+
+# %% [markdown]
+# ## What accuracy costs
+#
+# Mean training time per run (log scale) against accuracy: the musicnn probe's time counts only
+# the probe and the embedding of this dataset, not the pretraining its authors did.
+
+# %%
+plot_accuracy_vs_time(detail, title=comparison.setting_label(chosen.iloc[0]))
+plt.show()
+
+# %% [markdown]
+# ## The thesis's open question: other features
+#
+# The thesis names log-mel spectrograms and chroma as future work for its CNN. `make report`
+# trains the thesis CNN on each (notebook 03 with `features` set); here they stand side by side.
+
+# %%
+features_table = comparison_views.feature_study(detail)
+features_table if not features_table.empty else Markdown("*No runs of the thesis CNN on other features yet "
+                                                         "(`make report` trains them).*")
+
+# %% [markdown]
+# ## Are the differences real?
+#
+# McNemar's exact test asks, per seed and pair of contenders, whether the two err on different
+# test tracks more often than chance would have it (`only_a`: tracks only the first gets right);
+# with cross-validation the folds of a seed are pooled, so every track is tested once. With five
+# contenders there are ten pairs per seed: Holm's step-down correction keeps the chance of any
+# false alarm among them at 5% (`p_holm`). The paired t-test and Wilcoxon test compare two
+# contenders' accuracies across seeds (seed *i* of both shares its split and validation tracks).
+
+# %%
+mcnemar_table = significance.pairwise_mcnemar(chosen, labels=labels)
+paired = significance.pairwise_paired_tests(chosen, labels=labels)
+mcnemar_table.to_csv(results_dir / "model_tests.csv", index=False)
+paired.to_csv(results_dir / "paired_tests.csv", index=False)
+comparison_views.pair_summary(mcnemar_table) if not mcnemar_table.empty else Markdown("*Fewer than two contenders.*")
+
+# %%
+comparison_views.paired_summary(paired) if not paired.empty else Markdown("*Fewer than two contenders.*")
+
+# %% [markdown]
+# ## Per genre
+#
+# F1 per genre and contender, averaged over seeds: which genres each contender finds, and which
+# none does.
+
+# %%
+plot_f1_heatmap(comparison.f1_by_genre(chosen, labels=labels), title=comparison.setting_label(chosen.iloc[0]))
+plt.show()
+
+# %% [markdown]
+# ## Confusion matrices (summed over seeds)
+
+# %%
+entries = chosen.groupby(["model", "features"], sort=False)
+fig, axes = plt.subplots((len(entries) + 2) // 3, 3, figsize=(19, 5.6 * ((len(entries) + 2) // 3)), squeeze=False)
+for ax, ((name, kind), own) in zip(axes.flat, entries):
+    plot_confusion(comparison.summed_confusion(own), title=f"{labels[name]} · {kind} · {len(own)} run(s)", ax=ax)
+for ax in list(axes.flat)[len(entries):]:
+    ax.set_visible(False)
+plt.show()
+
+# %% [markdown]
+# ## Leakage: splitting segments at random instead of by track
+
+# %%
+leakage = comparison.leakage_table(runs, labels=labels)
+leakage.round(3) if not leakage.empty else Markdown("*No random-segment runs (notebook 03 with `leakage_demo = True`).*")
+
+# %% [markdown]
+# ## Summary (generated from the numbers above)
+
+# %%
+summary = comparison.written_summary(detail, mcnemar_table, paired, leakage)
+(results_dir / "summary.md").write_text(summary + "\n")
+Markdown(summary)
