@@ -5,8 +5,9 @@ rows with a ``folder`` column pointing at ``predictions.csv``, ``per_genre.csv``
 ``confusion.csv``). A *setting* (:data:`SETTING`) is one dataset, split protocol and segment
 length; an *entry* (:data:`ENTRY`) is one contender on one feature kind, so the same network on
 MFCC and on log-mel are two entries of one setting. Entries are compared only within a setting;
-the significance tests live in :mod:`genre_utils.significance`. No contender is named here except
-in the thesis's own results (:data:`THESIS_ACCURACY`): readers see the ``labels`` passed in.
+the significance tests live in :mod:`genre_utils.significance`. No contender is named here: the
+thesis's own results come from :mod:`genre_utils.models.thesis_results`, and readers see the
+``labels`` passed in.
 """
 
 from __future__ import annotations
@@ -20,12 +21,9 @@ import pandas as pd
 from genre_utils.evaluation import PER_GENRE_FILE, read_confusion
 from genre_utils.statistics import summarize_runs
 
-THESIS_ACCURACY = {  # Gessle & Akesson (2019), one run each, per clip, MFCC on the thesis split
-    ("gtzan", "cnn"): 0.560, ("gtzan", "lstm"): 0.420,
-    ("fma_small", "cnn"): 0.505, ("fma_small", "lstm"): 0.335,
-}
-THESIS_SPLIT, THESIS_FEATURES = "thesis", "mfcc"
-THESIS_FEATURE_STUDY = ("cnn", ("mfcc", "logmel", "chroma"))  # the thesis's future work: its CNN on other features
+from genre_utils.models.thesis_results import (THESIS_ACCURACY, THESIS_FEATURE_STUDY,  # noqa: F401 (re-exported)
+                                               THESIS_FEATURES, THESIS_SPLIT)
+
 SETTING = ["dataset", "split", "folds", "split_file", "segment_seconds"]
 ENTRY = ["model", "features"]
 DEFAULTS = {"folds": 0, "fold": 0, "split_file": ""}  # columns that older runs tables lack

@@ -39,6 +39,7 @@ from genre_utils.experiment import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
 from genre_utils.features import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
 from genre_utils.models import get_contender
 from genre_utils.paths import PROJECT_ROOT
+from genre_utils.pretrained.musicnn import MODEL_NAMES as TAGGERS
 from genre_utils.standardize import Standardizer
 from genre_utils.training import CONFIG_FILE
 
@@ -253,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="where to look for runs (default build/results)")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="genres to list per file (default 3)")
     parser.add_argument("--hop", type=float, default=None, help="seconds between windows (default: window length)")
-    parser.add_argument("--tagger", default=DEFAULT_TAGGER, help=f"musicnn model for tags (default {DEFAULT_TAGGER}; "
-                        "MTT_musicnn is the other)")
+    parser.add_argument("--tagger", default=DEFAULT_TAGGER, choices=TAGGERS,
+                        help=f"musicnn model for tags (default {DEFAULT_TAGGER})")
     parser.add_argument("--no-tags", dest="tags", action="store_false", help="skip the musicnn tags")
     args = parser.parse_args(argv)
     if args.top < 1 or (args.hop is not None and not args.hop > 0):

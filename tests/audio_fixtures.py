@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,21 @@ def write_broken_files(folder: Path) -> dict[str, str]:
         "silent.00000.wav": "silent",
         "tiny.00000.wav": "too short",
     }
+
+
+@contextlib.contextmanager
+def counting_extracted_chunks():
+    """Count the chunks the feature store extracts while the block runs (yields the list of calls)."""
+    from genre_utils import feature_store
+
+    calls, real = [], feature_store.extract_chunk
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    feature_store.extract_chunk = counting
+    try:
+        yield calls
+    finally:
+        feature_store.extract_chunk = real

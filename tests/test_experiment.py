@@ -180,3 +180,13 @@ def test_runs_end_by_early_stopping_and_say_so(synthetic_store, tmp_path):
     spec = RunSpec("synthetic", "cnn", seed=0, segment_seconds=SEGMENT_SECONDS, epochs=3, patience=0)
     assert run_one(spec, synthetic_store, tmp_path)["stopped_by"] == "epoch cap"
     assert RunSpec("synthetic", "cnn").epochs == 100 and RunSpec("synthetic", "cnn").patience == 6
+
+
+def test_the_runner_says_how_many_clips_were_skipped_and_where_the_table_is(synthetic_store, tmp_path):
+    from genre_utils.experiment import skipped_note
+
+    line = skipped_note(synthetic_store, tmp_path, "synthetic")
+    table = tmp_path / "synthetic" / "skipped.csv"
+    assert line == (f"synthetic (mfcc): {len(synthetic_store.usable)} clips used, {len(synthetic_store.skipped)} "
+                    f"skipped; the skipped clips and why: {table}")
+    assert list(pd.read_csv(table).columns) == ["track_id", "path", "genre", "reason"]

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_fixtures import write_gtzan_like
-from genre_utils import feature_store
+from audio_fixtures import counting_extracted_chunks, write_gtzan_like
 from genre_utils.datasets import gtzan
 from genre_utils.feature_store import build_feature_store, store_directory
 from genre_utils.features import FeatureConfig
@@ -124,18 +123,8 @@ def test_ctrl_c_stops_at_once_and_the_next_run_resumes(tmp_path):
         end_leftovers(workers)
     assert len(list((directory / "chunks").glob("*.json"))) == 3 and not (directory / "index.csv").exists()
 
-    calls = []
-    real = feature_store.extract_chunk
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    feature_store.extract_chunk = counting
-    try:
+    with counting_extracted_chunks() as calls:
         resumed = build_feature_store(tracks, "workers", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False)
-    finally:
-        feature_store.extract_chunk = real
     assert len(calls) == 3  # only the rock chunks
     fresh = build_feature_store(tracks, "workers", SMALL, cache_dir=tmp_path / "fresh", workers=1, progress=False)
     np.testing.assert_array_equal(np.asarray(resumed.features), np.asarray(fresh.features))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audio_fixtures import tone, write_broken_files, write_gtzan_like, write_wav
+from audio_fixtures import counting_extracted_chunks, tone, write_broken_files, write_gtzan_like, write_wav
 from genre_utils import feature_store
 from genre_utils.datasets import gtzan
 from genre_utils.datasets.table import make_track_table
@@ -137,18 +137,8 @@ def test_killed_run_resumes_without_redoing_finished_chunks(tmp_path):
     assert 3 <= finished < 12, finished
     assert not (directory / "index.csv").exists()
 
-    calls = []
-    real = feature_store.extract_chunk
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    feature_store.extract_chunk = counting
-    try:
+    with counting_extracted_chunks() as calls:
         resumed = build_feature_store(tracks, "resume", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False)
-    finally:
-        feature_store.extract_chunk = real
     assert len(calls) == 12 - finished
     fresh = build_feature_store(tracks, "resume", SMALL, cache_dir=tmp_path / "fresh", workers=1, progress=False)
     np.testing.assert_array_equal(np.asarray(resumed.features), np.asarray(fresh.features))
