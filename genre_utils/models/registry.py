@@ -21,8 +21,6 @@ import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 FAMILIES = {
     "keras": "trained Keras network on frame features",
     "clip_statistics": "scikit-learn model on clip statistics",
@@ -193,7 +191,3 @@ def _discover() -> None:
             raise ValueError(f"two contender modules declare the name {contender.name!r}")
         _REGISTRY[contender.name] = contender
 
-
-def probabilities_of(predictor, x: np.ndarray, valid_frames=None) -> np.ndarray:
-    """``predictor.predict_proba`` as a float64 ``(n_items, n_classes)`` array."""
-    return np.asarray(predictor.predict_proba(x, valid_frames=valid_frames), dtype=np.float64)
