@@ -12,7 +12,9 @@ training unit it prints
 the seconds per epoch in steady state (the mean of the epochs after the first, so graph tracing
 is excluded), the first epoch's extra cost (tracing and warm-up) separately, the peak resident
 memory of the process (MiB, ``ru_maxrss``; also after import and model building, for
-reference), and the trainable parameter count. It then projects a GTZAN study -- every measured model,
+reference), and the trainable parameter count. The Keras backend is the study's TensorFlow unless
+``KERAS_BACKEND`` says otherwise (the script reports which backend ran on which device: on a
+machine with a GPU but no TensorFlow, ``KERAS_BACKEND=jax`` measures the same Keras models there). It then projects a GTZAN study -- every measured model,
 one seed, E epochs (``--study-epochs``, default ``DEFAULT_EPOCHS``, the early-stopping bound) --
 per unit as the sum over models of first epoch + (E - 1) x seconds per epoch, and compares it
 with the goal of 15 minutes on 2 CPU cores; a second line gives the same projection for the
@@ -82,12 +84,23 @@ CHILD = textwrap.dedent(
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.start)
     model.fit(x, targets, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[Clock()], verbose=0)
-    import os, tensorflow as tf
+    import importlib, os
+    backend = keras.backend.backend()
+    backend_version = importlib.import_module(backend).__version__
+    if backend == "jax":
+        import jax
+        devices = sorted({d.platform for d in jax.devices()})
+    elif backend == "torch":
+        import torch
+        devices = ["cuda"] if torch.cuda.is_available() else ["cpu"]
+    else:
+        import tensorflow as tf
+        devices = ["gpu"] if tf.config.list_physical_devices("GPU") else ["cpu"]
     print(json.dumps({"model": model_name, "unit": unit, "items": len(x), "shape": list(x.shape[1:]),
                       "epoch_seconds": times, "parameters": parameter_count(model),
                       "built_mib": built_mib, "peak_mib": mib(), "determinism": determinism,
-                      "tensorflow": tf.__version__, "cpus": len(os.sched_getaffinity(0)),
-                      "default_epochs": DEFAULT_EPOCHS}))
+                      "backend": f"{backend} {backend_version} on {'+'.join(devices)}",
+                      "cpus": len(os.sched_getaffinity(0)), "default_epochs": DEFAULT_EPOCHS}))
     """
 ).replace("N_CLASSES", str(N_CLASSES)).replace("SEGMENT_SECONDS", repr(SEGMENT_SECONDS))
 
@@ -163,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         for unit in args.units:
             result = measure(model, unit, args.clips, args.epochs, args.batch_size, not args.nondeterministic)
             if not results:
-                print(f"TensorFlow {result['tensorflow']}, op determinism "
+                print(f"Keras backend {result['backend']}, op determinism "
                       f"{'on' if result['determinism'] else 'off'}")
                 print(header)
             results.append(result)

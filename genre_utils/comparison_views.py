@@ -14,11 +14,15 @@ PAIR_COLUMNS = ["label_a", "features_a", "label_b", "features_b"]
 
 
 def finished_runs(runs: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    """The finished runs of ``models``, with the columns older tables lack filled in.
+    """The finished runs of ``models`` on all their training tracks, the columns older tables lack filled in.
+
+    A learning curve's runs on part of the training tracks (notebook 06) are left out.
 
     Raises:
         FileNotFoundError: If none of them has a finished run (saying how to train them).
     """
+    if "train_fraction" in runs.columns:
+        runs = runs[runs["train_fraction"].fillna(1.0) == 1.0]
     if runs.empty or not runs["model"].isin(models).any():
         raise FileNotFoundError(f"no finished runs of {', '.join(models)}: run notebook 03 for each (make report "
                                 "does), or python -m genre_utils.run")

@@ -5,16 +5,20 @@ Notebooks call :func:`prepare_features`; people who work outside notebooks use::
     python -m genre_utils.data download --dataset gtzan [--root DIR]
     python -m genre_utils.data validate --dataset gtzan [--root DIR] [--cache-dir DIR]
     python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
+                                        [--scheduler tcp://host:8786] [--engine dask|processes]
 
 Each prints what it found, skipped and wrote. ``--root`` defaults to ``$GENRE_DATA_DIR/<dataset>``
 or ``data/<dataset>`` in the project. ``validate`` also checks every file against the published
-checksums (GTZAN: the original clips' MD5s; FMA-small: ``fma_small/checksums``) and prints
+checksums (GTZAN: the original clips' MD5s; FMA: ``fma_<subset>/checksums``) and prints
 each clip that differs or is missing and one summary line.
 
 ``--cache-dir DIR`` (or ``GENRE_CACHE_DIR=DIR``) writes the feature cache to ``DIR/features`` and
 the tables of ``validate`` to ``DIR/<dataset>``, for a read-only data root. A read-only folder or a
 full disk is one line, exit status 2; Ctrl-C stops at once (exit status 130) and the same command
 resumes.
+
+``extract`` runs on the Dask scheduler given by ``--scheduler`` (or ``GENRE_DASK_SCHEDULER``), else
+on a Dask LocalCluster of ``--workers`` processes; ``--engine processes`` uses a plain process pool.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from genre_utils import paths
 from genre_utils.atomic import write_csv
 from genre_utils.datasets import DATASET_NAMES, checksums, get_dataset
 from genre_utils.datasets.table import skipped_files
-from genre_utils.feature_store import FeatureSet, build_feature_store
+from genre_utils.feature_cluster import SCHEDULER_ENV
+from genre_utils.feature_store import DEFAULT_ENGINE, ENGINES, FeatureSet, build_feature_store
 from genre_utils.features import FEATURE_KINDS, FeatureConfig
 
 TRACKS_FILE = "tracks.csv"
@@ -57,18 +62,22 @@ def prepare_features(
     cache_dir: str | os.PathLike | None = None,
     workers: int | None = None,
     progress: bool = True,
+    engine: str = DEFAULT_ENGINE,
+    scheduler: str | None = None,
     **config_overrides,
 ) -> FeatureSet:
     """Load a dataset's track table and return its (cached) features.
 
     Args:
-        dataset: One of ``synthetic``, ``gtzan``, ``fma_small``.
+        dataset: One of :data:`genre_utils.datasets.DATASET_NAMES` (``synthetic``, ``gtzan``, ``fma_small`` ...).
         root: Dataset folder; defaults as in :func:`dataset_root`.
         kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
         cache_dir: Feature cache folder; defaults to ``$GENRE_CACHE_DIR/features`` when that is
             set, else ``<data root>/features``.
         workers: Extraction processes (default: all cores).
         progress: Show progress bars.
+        engine: ``dask`` or ``processes`` (see :func:`~genre_utils.feature_store.build_feature_store`).
+        scheduler: Dask scheduler address; defaults to ``$GENRE_DASK_SCHEDULER``, else a LocalCluster.
         **config_overrides: Other :class:`~genre_utils.features.FeatureConfig` fields.
 
     Returns:
@@ -79,7 +88,8 @@ def prepare_features(
     tracks = module.load_tracks(folder)
     config_overrides.setdefault("clip_seconds", module.clip_seconds(folder))
     config = FeatureConfig(kind=kind, **config_overrides)
-    return build_feature_store(tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress)
+    return build_feature_store(tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress,
+                               engine=engine, scheduler=scheduler)
 
 
 def _summary(tracks: pd.DataFrame) -> str:
@@ -134,8 +144,11 @@ def _command_validate(args) -> int:
 
 def _command_extract(args) -> int:
     cache = args.cache if args.cache is not None else paths.features_dir(args.cache_dir)
+    if args.cache is None and args.cache_dir is not None and "://" in args.cache_dir:  # an fsspec URL (s3://...)
+        cache = f"{args.cache_dir.rstrip('/')}/{paths.FEATURE_CACHE_NAME}"
     store = prepare_features(args.dataset, args.root, kind=args.features, cache_dir=cache,
-                             workers=args.workers, progress=not args.quiet)
+                             workers=args.workers, progress=not args.quiet, engine=args.engine,
+                             scheduler=args.scheduler)
     print(f"{args.dataset}: {len(store.tracks)} clips, {len(store.usable)} extracted, {len(store.skipped)} skipped")
     if not store.skipped.empty:
         print(store.skipped.to_string(index=False))
@@ -175,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "extract":
             sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
             sub.add_argument("--workers", type=int, help="processes (default: all cores)")
+            sub.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES,
+                             help="dask (default: a scheduler, else a LocalCluster) or a plain process pool")
+            sub.add_argument("--scheduler", help=f"Dask scheduler address, e.g. tcp://host:8786 "
+                                                 f"(default: ${SCHEDULER_ENV}, else a LocalCluster of --workers)")
             sub.add_argument("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
     return parser
 

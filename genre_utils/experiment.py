@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,8 @@ from genre_utils.evaluation import (aggregate_tracks, classification_report, pre
 from genre_utils.feature_store import FeatureSet
 from genre_utils.inputs import WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
 from genre_utils.models import contender_names, get_contender
-from genre_utils.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split
+from genre_utils.streaming import should_stream
+from genre_utils.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split, training_subset
 from genre_utils.atomic import write_csv, write_json
 from genre_utils.training import TrainingSettings
 
@@ -61,6 +62,8 @@ class RunSpec:
         aggregation: How segment probabilities become a track's prediction (``mean`` or ``vote``).
         folds, fold: ``kfold`` only: the number of folds and the one tested in this run.
         split_file: ``file`` only: CSV of ``track_id,side`` (see :func:`genre_utils.splits.file_split`).
+        train_fraction: Share of each genre's training tracks kept (learning curves,
+            :func:`genre_utils.splits.training_subset`); validation and test tracks are unchanged.
     """
 
     dataset: str
@@ -76,6 +79,7 @@ class RunSpec:
     folds: int = 0
     fold: int = 0
     split_file: str = ""
+    train_fraction: float = 1.0
 
     def __post_init__(self):
         contender = get_contender(self.model)  # raises, naming the registered contenders
@@ -98,6 +102,11 @@ class RunSpec:
                              f"split='file'; got split={self.split!r}, split_file={self.split_file!r}")
         if self.split == LEAKY_SPLIT and contender.whole_clips:
             raise ValueError(f"{self.model} classifies whole clips; the random-segment split needs a segment model")
+        if isinstance(self.train_fraction, bool) or not isinstance(self.train_fraction, (int, float)) \
+                or not 0 < self.train_fraction <= 1:
+            raise ValueError(f"train_fraction must be a number in (0, 1], got {self.train_fraction!r}")
+        if self.split == LEAKY_SPLIT and self.train_fraction != 1:
+            raise ValueError("train_fraction applies to splits by track, not to the random-segment split")
         self.settings()  # validates epochs, batch size, patience and seed
 
     @property
@@ -118,7 +127,8 @@ class RunSpec:
     @property
     def name(self) -> str:
         """The run folder's name."""
-        return f"{self.model}-{self.features}-{self.split_label}-{self.unit}-seed{self.seed}"
+        fraction = f"-train{self.train_fraction:g}" if self.train_fraction < 1 else ""
+        return f"{self.model}-{self.features}-{self.split_label}-{self.unit}-seed{self.seed}{fraction}"
 
     def settings(self) -> TrainingSettings:
         """The training hyper-parameters."""
@@ -140,7 +150,8 @@ def finished_result(folder: Path, spec: RunSpec) -> dict | None:
     if not path.is_file():
         return None
     result = json.loads(path.read_text())
-    if result.get("spec") != asdict(spec):
+    later = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}  # fields older runs lack
+    if {**later, **result.get("spec", {})} != asdict(spec):
         return None
     if spec.split_file and result.get("split_file_sha256") != _file_digest(spec.split_file):
         return None
@@ -160,6 +171,11 @@ def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
         notes.append(f"the {spec.split} split has no validation tracks: {int((split == 'valid').sum())} training "
                      "tracks were set aside for early stopping and model selection; test tracks were never seen "
                      "in training")
+    if spec.train_fraction < 1:
+        before = int((split == "train").sum())
+        split = training_subset(split, store.tracks, spec.train_fraction, seed=spec.seed)
+        notes.append(f"learning curve: {int((split == 'train').sum())} of the {before} training tracks kept "
+                     f"({spec.train_fraction:g} of each genre's); validation and test tracks unchanged")
     check_disjoint(store.tracks, split)
     if "artist" in store.tracks.columns and spec.split != "thesis":
         check_disjoint(store.tracks, split, group_column="artist")
@@ -168,7 +184,8 @@ def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
     if contender.whole_clips and spec.segment_seconds:
         notes.append(f"{contender.title} classifies whole clips: one item per track whatever the segment length")
     inputs = prepare_inputs(store, split, segment_seconds, standardize=contender.standardize,
-                            require_test=spec.split != "file")
+                            require_test=spec.split != "file",
+                            stream=should_stream(store, split, streams=contender.streams))
     if not len(inputs.test):
         notes.append("the split has no test tracks: a final model trained on all listed tracks, not evaluated")
     inputs.notes.extend(notes)
@@ -196,7 +213,7 @@ def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, ve
     description = {"spec": asdict(spec), "contender": contender.summary(), "class_names": inputs.class_names,
                    "feature_config": store.config.to_dict(), "segment_frames": int(inputs.input_shape[-1]),
                    "counts": inputs.counts().reset_index().to_dict(orient="records"), "notes": inputs.notes,
-                   "model_options": model_options or {}}
+                   "model_options": model_options or {}, "streamed": inputs.streamed}
     fitted = contender.fit(inputs, spec.settings(), folder, description, verbose=verbose, **(model_options or {}))
     if inputs.standardizer is not None:
         inputs.standardizer.save(folder / STANDARDIZER_FILE)
@@ -206,7 +223,7 @@ def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, ve
               "best_epoch": fitted.best_epoch, "stopped_by": fitted.stopped_by,
               "train_seconds": round(fitted.seconds, 2), "notes": inputs.notes,
               "test_tracks": inputs.test.n_tracks if len(inputs.test) else 0, "train_tracks": inputs.train.n_tracks,
-              "valid_tracks": inputs.valid.n_tracks}
+              "valid_tracks": inputs.valid.n_tracks, "streamed": inputs.streamed}
     if spec.split_file:
         result["split_file_sha256"] = _file_digest(spec.split_file)
     write_json(folder / RESULT_FILE, result)
@@ -220,7 +237,11 @@ def _file_digest(path: str) -> str | None:
 
 
 def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
-    """Per-track test metrics (files in ``folder``) plus the other aggregation and per-item accuracy."""
+    """Per-track test metrics (files in ``folder``) plus the other aggregation and per-item accuracy.
+
+    A streamed test side is predicted batch by batch by the predictor; only the probabilities
+    (one row per item) are held for the per-track aggregation.
+    """
     probabilities = np.asarray(predictor.predict_proba(inputs.test.x, valid_frames=inputs.test.valid_frames))
     y_items = inputs.test.y
     track_ids, track_probabilities = aggregate_tracks(probabilities, inputs.test.track_ids, method=aggregation)

@@ -1,4 +1,4 @@
-"""Per-clip summaries for the data exploration and feature visualization notebooks."""
+"""Per-clip summaries and class counts for the data exploration and feature visualization notebooks."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.audio import AudioError, SAMPLE_RATE, load_audio
-from genre_utils.datasets.table import STATUS_OK
+from genre_utils.datasets.table import SPLIT_PREFIX, STATUS_OK
 
 SUMMARY_COLUMNS = ("loudness_db", "spectral_centroid_hz", "zero_crossing_rate", "tempo_bpm")
 LOUDNESS_FLOOR_DB = -120.0
+NO_GENRE_LABEL = "(no genre)"  # the class_counts row of tracks without a label (FMA-large)
+TOTAL_LABEL = "total"
+UNBALANCED_RATIO = 1.5  # largest / smallest genre beyond which accuracy alone misleads
 
 
 def clip_summary(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> dict:
@@ -44,6 +47,47 @@ def summarize_tracks(tracks: pd.DataFrame, per_genre: int | None = None, seed: i
             continue
         rows.append({"track_id": row.track_id, "genre": row.genre, **clip_summary(samples)})
     return pd.DataFrame(rows, columns=["track_id", "genre", *SUMMARY_COLUMNS])
+
+
+def class_counts(tracks: pd.DataFrame) -> pd.DataFrame:
+    """Clips per genre, the usable ones, each genre's share, and usable clips per side of each published split.
+
+    For unbalanced datasets (FMA-medium, FMA-large) the share and the per-side counts show how far
+    the classes are from balance (:func:`imbalance_ratio`).
+
+    Returns:
+        One row per genre, largest first (tracks without a genre as :data:`NO_GENRE_LABEL`), then a
+        :data:`TOTAL_LABEL` row; columns ``clips``, ``usable``, ``share`` (% of the usable clips)
+        and, for each ``split_*`` column of the table, ``<column>: <side>`` with the usable clips on
+        each side (``train``, ``valid``, ``test``), from :func:`genre_utils.splits.split_summary`.
+    """
+    from genre_utils.splits import SIDES, split_summary
+
+    genre = tracks["genre"].astype(str).replace("", NO_GENRE_LABEL)
+    usable = tracks["status"] == STATUS_OK
+    counts = pd.DataFrame({"clips": genre.value_counts(), "usable": genre[usable].value_counts()})
+    counts = counts.fillna(0).astype(int).sort_values(["usable", "clips"], ascending=False, kind="stable")
+    counts["share"] = (100 * counts["usable"] / max(1, counts["usable"].sum())).round(1)
+    for column in [c for c in tracks.columns if c.startswith(SPLIT_PREFIX)]:
+        sides = split_summary(tracks[usable].assign(genre=genre[usable]), tracks.loc[usable, column])
+        for side in [s for s in SIDES if s in sides.columns]:
+            counts[f"{column}: {side}"] = sides[side].reindex(counts.index).fillna(0).astype(int)
+    total = counts.sum(numeric_only=True).to_frame(TOTAL_LABEL).T
+    total["share"] = 100.0 if counts["usable"].sum() else 0.0
+    counts = pd.concat([counts, total.astype(counts.dtypes.to_dict())])
+    counts.index.name = "genre"
+    return counts
+
+
+def imbalance_ratio(counts: pd.DataFrame) -> float:
+    """Usable clips of the largest genre over those of the smallest, from :func:`class_counts` (1.0: balanced).
+
+    Tracks without a genre and the total row take no part; infinite when a genre has no usable clip.
+    """
+    usable = counts["usable"].drop([NO_GENRE_LABEL, TOTAL_LABEL], errors="ignore")
+    if usable.empty:
+        return 1.0
+    return float(usable.max() / usable.min()) if usable.min() > 0 else float("inf")
 
 
 def example_per_genre(tracks: pd.DataFrame) -> pd.DataFrame:

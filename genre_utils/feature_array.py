@@ -1,113 +1,111 @@
-"""The feature store's array on disk: a ``.npy`` file whose every block is reserved up front.
+"""The feature store's array: a Zarr v3 array that many writers on many machines fill at once.
 
-A sparse memory map on a full disk fails halfway with SIGBUS ("Bus error"), losing the run.
-:func:`open_array` checks the free space and reserves the whole file (``posix_fallocate``; where
-that is missing a new file is written with zeros), so a full disk is a clear
-:class:`~genre_utils.paths.StorageError` naming the folder and the space needed, before any work.
-:func:`storage_error` turns a full disk or read-only folder met later into the same kind of line.
+The array is float32 ``(n_tracks, n_features, n_frames)``, one row per track, and sharded so
+that one extraction task (a chunk of ``chunk_size`` consecutive tracks) writes exactly one whole
+shard: one file on a (shared) file system, renamed into place when complete, or one object PUT
+on an object store. Distinct tasks never touch the same shard, so writers need no locks, and a
+task re-run after its worker died rewrites its shard whole with the same values. Inside a shard
+each track is one inner chunk (zstd-compressed), so reading a few rows decodes only those rows.
+
+A full disk or a read-only folder met while writing is turned into one clear line by
+:func:`storage_error`, on this machine or re-raised from a Dask worker; the feature store checks
+the free space for the uncompressed rows up front (compression only makes them smaller).
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from genre_utils import paths
+from genre_utils.feature_location import is_local
 
 DTYPE = np.float32
-ZERO_BLOCK_BYTES = 1 << 20  # where the disk space cannot be reserved, zeros are written this many at a time
+ZSTD_LEVEL = 3
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+PARTIAL_SUFFIX = ".partial"  # zarr's local store writes each shard to <key>.<random>.partial first
 
 
-def array_matches(path: Path, shape: tuple) -> bool:
-    """True when ``path`` is a float32 ``.npy`` of exactly ``shape``."""
-    if not path.is_file():
-        return False
+def shard_length(location: Path | str, shape: tuple) -> int | None:
+    """Tracks per shard of the float32 array of exactly ``shape`` at ``location``; None when there is none."""
+    import zarr
+
     try:
-        existing = np.load(path, mmap_mode="r")
-    except (ValueError, OSError):
-        return False
-    matches = existing.shape == tuple(shape) and existing.dtype == DTYPE
-    del existing
-    return matches
+        existing = zarr.open_array(_store(location), mode="r")
+    except (FileNotFoundError, ValueError, KeyError, TypeError, OSError, zarr.errors.BaseZarrError):
+        return None
+    if existing.shape != tuple(shape) or existing.dtype != DTYPE or existing.shards is None:
+        return None
+    if tuple(existing.chunks) != (1, *shape[1:]) or tuple(existing.shards[1:]) != tuple(shape[1:]):
+        return None
+    return int(existing.shards[0])
 
 
-def open_array(path: Path, shape: tuple, what: str, extra_bytes: int = 0) -> np.ndarray:
-    """Open ``path`` read-write as a memory map, created all zeros if it is not of ``shape``.
+def create_array(location: Path | str, shape: tuple, chunk_size: int) -> None:
+    """Create an all-zero array at ``location`` (replacing whatever is there), ``chunk_size`` tracks a shard."""
+    import zarr
+    from zarr.codecs import ZstdCodec
 
-    Args:
-        path: The ``.npy`` file.
-        shape: Its shape (float32).
-        what: How error messages name it ("the feature cache").
-        extra_bytes: Space the caller will also need beside it (checked, not reserved).
-
-    Raises:
-        genre_utils.paths.StorageError: If the folder has not enough free space.
-    """
-    data_bytes = int(np.prod(shape)) * np.dtype(DTYPE).itemsize
-    if array_matches(path, shape):
-        _reserve(path, path.stat().st_size - allocated_bytes(path) + extra_bytes, what)
-        return np.load(path, mmap_mode="r+")
-    paths.require_free_space(path.parent, data_bytes + extra_bytes, what)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-    os.close(handle)
-    try:
-        created = np.lib.format.open_memmap(temporary, mode="w+", dtype=DTYPE, shape=shape)
-        del created
-        size = os.path.getsize(temporary)
-        _reserve(Path(temporary), 0, what, zero_from=size - data_bytes)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return np.load(path, mmap_mode="r+")
+    shard_rows = max(1, min(int(chunk_size), int(shape[0])))
+    zarr.create_array(_store(location), shape=tuple(shape), dtype=DTYPE, chunks=(1, *shape[1:]),
+                      shards=(shard_rows, *shape[1:]), fill_value=0.0, compressors=ZstdCodec(level=ZSTD_LEVEL),
+                      overwrite=True)
 
 
-def allocated_bytes(path: Path) -> int:
-    """Bytes of ``path`` backed by disk blocks (less than its size when it is sparse)."""
-    stat = path.stat()
-    blocks = getattr(stat, "st_blocks", None)
-    return stat.st_size if blocks is None else min(stat.st_size, blocks * 512)
+def write_rows(location: Path | str, start: int, values: np.ndarray) -> None:
+    """Write ``values`` into rows ``start:start + len(values)`` (one whole shard when the caller keeps to them)."""
+    import zarr
+
+    zarr.open_array(_store(location), mode="r+")[start : start + len(values)] = np.asarray(values, dtype=DTYPE)
 
 
-def storage_error(error: OSError, folder: Path, what: str) -> Exception | None:
+def open_read_only(location: Path | str):
+    """The array, opened read-only (a :class:`zarr.Array`)."""
+    import zarr
+
+    return zarr.open_array(_store(location), mode="r")
+
+
+def read_rows(array, rows) -> np.ndarray:
+    """Rows of ``array`` in the order given (repeats allowed) as a float32 array, each row read once."""
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    if rows.size == 0:
+        return np.empty((0, *array.shape[1:]), DTYPE)
+    if rows.min() < 0 or rows.max() >= array.shape[0]:
+        raise IndexError(f"rows must be in 0..{array.shape[0] - 1}, got {rows.min()}..{rows.max()}")
+    unique, positions = np.unique(rows, return_inverse=True)
+    if unique[-1] - unique[0] + 1 == len(unique):  # one contiguous range: a plain slice
+        values = array[int(unique[0]) : int(unique[-1]) + 1]
+    else:
+        values = array.oindex[unique]
+    values = np.asarray(values, dtype=DTYPE)
+    return values if len(unique) == len(rows) and (positions == np.arange(len(rows))).all() else values[positions]
+
+
+def uncompressed_bytes(n_rows: int, shape: tuple) -> int:
+    """Bytes of ``n_rows`` rows of an array of ``shape`` before compression."""
+    return int(n_rows) * int(np.prod(shape[1:])) * np.dtype(DTYPE).itemsize
+
+
+def remove_partial_writes(location: Path | str) -> None:
+    """Delete the temporary shard files a killed local writer left behind (the shard itself is rewritten)."""
+    if is_local(location) and location.is_dir():
+        for leftover in location.rglob(f"*{PARTIAL_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+
+
+def storage_error(error: OSError, folder: Path | str, what: str) -> Exception | None:
     """A full disk or read-only folder as a one-line StorageError; None for other errors."""
     if error.errno in DISK_FULL_ERRNOS:
         return paths.StorageError(paths.disk_full_message(folder, what))
     if paths.is_read_only_error(error):
-        return paths.StorageError(paths.read_only_message(paths.nearest_existing(folder), what))
+        where = paths.nearest_existing(folder) if is_local(folder) else folder
+        return paths.StorageError(paths.read_only_message(where, what))
     return None
 
 
-def _reserve(path: Path, missing: int, what: str, zero_from: int | None = None) -> None:
-    """Allocate every block of ``path`` so that writes through a memory map cannot hit a full disk.
-
-    ``missing`` is how many bytes are still needed (checked against the free space first).
-    Without ``posix_fallocate`` (macOS), a new file is written with zeros from ``zero_from`` on.
-    """
-    if missing > 0:
-        paths.require_free_space(path.parent, missing, what)
-    size = path.stat().st_size
-    with open(path, "r+b") as stream:
-        if hasattr(os, "posix_fallocate"):
-            try:
-                os.posix_fallocate(stream.fileno(), 0, size)
-                return
-            except OSError as error:
-                if error.errno in DISK_FULL_ERRNOS:
-                    free = shutil.disk_usage(path.parent).free
-                    raise paths.StorageError(paths.disk_full_message(path.parent, what, size, free)) from error
-                if error.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
-                    raise
-        if zero_from is None:
-            return
-        stream.seek(zero_from)
-        for offset in range(zero_from, size, ZERO_BLOCK_BYTES):
-            stream.write(bytes(min(ZERO_BLOCK_BYTES, size - offset)))
-        stream.flush()
-        os.fsync(stream.fileno())
+def _store(location: Path | str) -> str:
+    return os.fspath(location)

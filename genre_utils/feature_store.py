@@ -1,55 +1,73 @@
-"""A disk cache of clip features for a whole dataset: parallel, resumable, memory-flat.
+"""A cache of clip features for a whole dataset: parallel (one machine or a Dask cluster), resumable.
 
-Layout of one store, ``<cache>/<dataset>/<kind>-<key>/``:
+Layout of one store, ``<cache>/<dataset>/<kind>-<key>/`` (a local folder or an fsspec URL such
+as ``s3://bucket/prefix``, :mod:`genre_utils.feature_location`):
 
-- ``manifest.json``: dataset, feature configuration, array shape, versions;
-- ``features.npy``: float32 ``(n_tracks, n_features, n_frames)`` array, opened as a
-  memory map, one row per track of the (sorted) track table; rows of skipped tracks stay 0;
-- ``chunks/NNNNN.json``: written when a chunk of rows has been flushed to the array, with
-  each track's status and number of real (unpadded) frames; a killed run resumes from them;
+- ``manifest.json``: dataset, feature configuration, array shape, tracks per chunk, versions;
+- ``features.zarr``: float32 ``(n_tracks, n_features, n_frames)`` Zarr v3 array, one row per
+  track of the (sorted) track table, one shard per chunk of tracks; rows of skipped tracks stay
+  0 (:mod:`genre_utils.feature_array`);
+- ``chunks/NNNNN.json``: written when a chunk's shard has been written, with each track's status
+  and number of real (unpadded) frames; a killed run resumes from them;
 - ``index.csv``: the track table plus ``row``, ``valid_frames`` and the extraction
   ``status``; written last, its presence marks the store complete.
 
 The key hashes the feature configuration, the minimum duration and a fingerprint of the
 track table (ids, paths, file sizes and modification times), so changing any parameter or
-any file gives a new store and can never return stale features. Every file is written to a
-temporary name and renamed into place.
+any file gives a new store and can never return stale features.
 
-Extraction runs over all cores in worker processes (:mod:`genre_utils.feature_workers`: they
-end with their parent, and Ctrl-C stops them at once); each result is written into the memory
-map as it arrives, so memory does not grow with the dataset.
+Extraction engines (``engine=``), all writing the same store, bit for bit:
 
-The array's disk space is reserved when it is created (``posix_fallocate``, not a sparse file),
-so a full disk is a clear :class:`~genre_utils.paths.StorageError` naming the folder and the
-space needed before any work starts, never a SIGBUS halfway; a read-only cache folder is one
-too. Either way the finished chunks stay valid and the same call resumes once there is room.
+- ``"dask"`` (default): on the Dask scheduler at ``scheduler=`` or ``$GENRE_DASK_SCHEDULER``
+  (workers on many machines sharing the cache's file system or object store), else on a
+  ``LocalCluster`` of ``workers`` processes started for the call (:mod:`genre_utils.feature_cluster`);
+- ``"processes"``: a process pool on this machine (:mod:`genre_utils.feature_workers`).
+
+With ``workers=1`` (and no scheduler) extraction runs inline. Each task extracts one chunk of
+tracks single-threaded and writes its shard itself; the calling process alone writes the chunk
+records, each once its shard is written, and the index at the end.
+
+A full disk is a clear :class:`~genre_utils.paths.StorageError` naming the folder and the space
+needed before any work starts; a read-only cache folder is one too, and so is a full disk or a
+read-only folder met later, also on a worker. Either way the finished chunks stay valid and the
+same call resumes once there is room.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from genre_utils import paths
-from genre_utils.atomic import write_text
+from genre_utils import feature_array, paths
+from genre_utils import feature_location as location
 from genre_utils.audio import AudioError, load_audio
 from genre_utils.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
-from genre_utils.feature_array import array_matches, open_array, storage_error
-from genre_utils.feature_workers import available_cores, limit_threads, run_parallel
+from genre_utils.feature_array import storage_error
+from genre_utils.feature_cluster import dask_client, run_on_dask, scheduler_address
+from genre_utils.feature_workers import available_cores, keep_large_buffers, limit_threads, run_parallel
 from genre_utils.features import FeatureConfig, features_from_samples, segment_features
 
-STORE_VERSION = 1
-DEFAULT_CHUNK_SIZE = 16  # tracks per worker task
+if TYPE_CHECKING:
+    import zarr
+
+STORE_VERSION = 2  # 2: a Zarr array (features.zarr) instead of features.npy
+DEFAULT_CHUNK_SIZE = 16  # tracks per worker task, and per shard of the array
+ENGINES = ("dask", "processes")
+DEFAULT_ENGINE = "dask"
 MANIFEST_NAME = "manifest.json"
-ARRAY_NAME = "features.npy"
+ARRAY_NAME = "features.zarr"
 INDEX_NAME = "index.csv"
 CHUNKS_FOLDER = "chunks"
+RECORD_SUFFIX = ".json"
+SEGMENT_BATCH_TRACKS = 256  # tracks read at once when cutting segments
 SPACE_MARGIN_BYTES = 1 << 20  # beyond the array: manifest, chunk records, index
 SPACE_PER_TRACK_BYTES = 512  # chunk record and index line of one track
 WHAT = "the feature cache"
@@ -60,17 +78,18 @@ class FeatureSet:
     """A complete feature store, opened read-only.
 
     Attributes:
-        directory: The store's folder.
+        directory: The store's folder (a :class:`Path`, or an fsspec URL string).
         config: The feature configuration it was built with.
         tracks: The track table with ``row`` (into :attr:`features`), ``valid_frames`` and
             ``status`` (``"ok"`` or why the clip was skipped).
-        features: Memory-mapped ``(n_tracks, n_features, n_frames)`` float32 array.
+        features: The ``(n_tracks, n_features, n_frames)`` float32 Zarr array, opened
+            read-only; read it with :meth:`read_rows`.
     """
 
-    directory: Path
+    directory: Path | str
     config: FeatureConfig
     tracks: pd.DataFrame
-    features: np.ndarray
+    features: zarr.Array
 
     @property
     def skipped(self) -> pd.DataFrame:
@@ -94,10 +113,17 @@ class FeatureSet:
             raise ValueError(f"tracks skipped at extraction cannot be used: {unusable[:5]} (see .skipped)")
         return selected.reset_index()
 
+    def read_rows(self, rows) -> np.ndarray:
+        """Rows of :attr:`features` (any order, repeats allowed) as an in-memory float32 array.
+
+        The one way the rest of the package reads the array: each distinct row is read and
+        decoded once, and only the rows asked for.
+        """
+        return feature_array.read_rows(self.features, rows)
+
     def clips(self, track_ids) -> np.ndarray:
         """Whole-clip features of ``track_ids``, in that order, loaded into memory."""
-        rows = self._rows_for(track_ids)["row"].to_numpy()
-        return np.asarray(self.features[rows]) if len(rows) else np.empty((0, *self.features.shape[1:]), np.float32)
+        return self.read_rows(self._rows_for(track_ids)["row"].to_numpy())
 
     def segments(self, track_ids, segment_seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Fixed-length segments of ``track_ids`` (see :func:`segment_features`).
@@ -107,11 +133,14 @@ class FeatureSet:
             track id of each segment, so predictions can be aggregated per track.
         """
         segment_frames = self.config.frames_for_seconds(segment_seconds)
+        selected = self._rows_for(track_ids)
         pieces, owners = [], []
-        for row in self._rows_for(track_ids).itertuples():
-            cut = segment_features(np.asarray(self.features[row.row]), segment_frames, row.valid_frames)
-            pieces.append(cut)
-            owners.extend([row.track_id] * len(cut))
+        for start in range(0, len(selected), SEGMENT_BATCH_TRACKS):
+            batch = selected.iloc[start : start + SEGMENT_BATCH_TRACKS]
+            for values, row in zip(self.read_rows(batch["row"].to_numpy()), batch.itertuples()):
+                cut = segment_features(values, segment_frames, row.valid_frames)
+                pieces.append(cut)
+                owners.extend([row.track_id] * len(cut))
         if not pieces:
             return np.empty((0, self.config.n_features, segment_frames), np.float32), np.array([], dtype=object)
         return np.concatenate(pieces), np.array(owners, dtype=object)
@@ -130,8 +159,9 @@ def tracks_fingerprint(tracks: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def store_directory(tracks, dataset: str, config: FeatureConfig, cache_dir=None, min_seconds: float = MIN_SECONDS) -> Path:
-    """The folder of the store for exactly these tracks, settings and files."""
+def store_directory(tracks, dataset: str, config: FeatureConfig, cache_dir=None,
+                    min_seconds: float = MIN_SECONDS) -> Path | str:
+    """The folder of the store for exactly these tracks, settings and files (a Path, or a URL)."""
     tracks = _sorted(tracks)
     identity = {
         "store_version": STORE_VERSION,
@@ -141,8 +171,8 @@ def store_directory(tracks, dataset: str, config: FeatureConfig, cache_dir=None,
         "tracks": tracks_fingerprint(tracks),
     }
     key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    root = Path(cache_dir) if cache_dir is not None else paths.feature_cache_dir()
-    return root / dataset / f"{config.kind}-{key}"
+    root = location.resolve(cache_dir) if cache_dir is not None else paths.feature_cache_dir()
+    return location.join(root, dataset, f"{config.kind}-{key}")
 
 
 def build_feature_store(
@@ -154,6 +184,8 @@ def build_feature_store(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     min_seconds: float = MIN_SECONDS,
     progress: bool = True,
+    engine: str = DEFAULT_ENGINE,
+    scheduler: str | None = None,
 ) -> FeatureSet:
     """Extract (or reopen) the features of every track and return the store.
 
@@ -161,22 +193,35 @@ def build_feature_store(
         tracks: A track table (``track_id``, ``path``, ``genre``, ``status`` ...).
         dataset: Dataset name, the cache's first folder level.
         config: Feature settings (thesis MFCC by default).
-        cache_dir: Cache root; defaults to ``<data root>/features``.
-        workers: Worker processes; ``None`` uses every available core, 1 runs inline.
-        chunk_size: Tracks per task (and per resume checkpoint).
+        cache_dir: Cache root, a folder or an fsspec URL (``s3://bucket/prefix``); defaults to
+            ``<data root>/features``.
+        workers: Worker processes on this machine; ``None`` uses every available core, 1 runs
+            inline. Ignored when a Dask scheduler is given.
+        chunk_size: Tracks per task, per shard of the array and per resume checkpoint (a
+            resumed store keeps the size it was started with).
         min_seconds: Clips shorter than this are skipped with a reason.
         progress: Show a progress bar.
+        engine: ``"dask"`` (default: the scheduler below, else a LocalCluster of ``workers``)
+            or ``"processes"`` (a process pool of ``workers``).
+        scheduler: Dask scheduler address (``tcp://host:8786``); defaults to
+            ``$GENRE_DASK_SCHEDULER``. Its workers must see the audio files and the cache at
+            the same paths or URLs.
 
     Returns:
         The complete, read-only :class:`FeatureSet`.
     """
-    if not isinstance(dataset, str) or not dataset or os.sep in dataset:
+    if not isinstance(dataset, str) or not dataset or os.sep in dataset or "/" in dataset:
         raise ValueError(f"dataset must be a plain name like 'gtzan', got {dataset!r}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     workers = available_cores() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    address = scheduler_address(scheduler) if engine == "dask" else None
+    if scheduler is not None and engine != "dask":
+        raise ValueError(f"scheduler applies to engine='dask' only, got engine={engine!r}")
     for column in ("track_id", "path", "genre"):
         if column not in tracks.columns:
             raise ValueError(f"tracks table needs a {column!r} column; got {list(tracks.columns)}")
@@ -184,10 +229,11 @@ def build_feature_store(
         raise ValueError(f"the {dataset} track table is empty: nothing to extract")
     tracks = _sorted(tracks)
     directory = store_directory(tracks, dataset, config, cache_dir, min_seconds)
-    if (directory / INDEX_NAME).is_file():
+    if location.exists(location.join(directory, INDEX_NAME)):
         return open_feature_store(directory)
+    runner = _Runner(engine, address, workers, progress)
     try:
-        _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, workers, progress)
+        _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner)
     except OSError as error:
         clear = storage_error(error, directory, WHAT)
         if clear is None:
@@ -196,69 +242,28 @@ def build_feature_store(
     return open_feature_store(directory)
 
 
-def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, workers, progress) -> None:
-    shape = (len(tracks), config.n_features, config.n_frames)
-    paths.require_writable(directory / CHUNKS_FOLDER, WHAT)
-    _write_manifest(directory, dataset, config, shape, min_seconds)
-    stale = not array_matches(directory / ARRAY_NAME, shape)
-    extra = SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
-    array = open_array(directory / ARRAY_NAME, shape, WHAT, extra_bytes=extra)
-    if stale:  # chunk records left over belong to an older array: start the chunks afresh
-        for record in (directory / CHUNKS_FOLDER).glob("*.json"):
-            record.unlink()
-    chunks = [range(start, min(start + chunk_size, len(tracks))) for start in range(0, len(tracks), chunk_size)]
-    pending = [i for i in range(len(chunks)) if not _chunk_path(directory, i).is_file()]
-    _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, workers, progress)
-    array.flush()
-    del array
-    _write_index(directory, tracks, len(chunks))
-
-
 def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
-    """Open a complete store read-only.
+    """Open a complete store read-only (a folder or an fsspec URL).
 
     Raises:
         FileNotFoundError: If ``directory`` holds no complete store.
     """
-    directory = Path(directory)
-    if not (directory / INDEX_NAME).is_file():
+    directory = location.resolve(directory)
+    index = location.join(directory, INDEX_NAME)
+    if not location.exists(index):
         raise FileNotFoundError(f"no complete feature store in {directory} (no {INDEX_NAME})")
-    manifest = json.loads((directory / MANIFEST_NAME).read_text())
-    tracks = pd.read_csv(directory / INDEX_NAME, dtype={"track_id": str}, keep_default_na=False, na_values=[""])
+    manifest = json.loads(location.read_text(location.join(directory, MANIFEST_NAME)))
+    if manifest.get("store_version") != STORE_VERSION:
+        raise FileNotFoundError(f"the feature store in {directory} has version {manifest.get('store_version')}, "
+                                f"this code reads version {STORE_VERSION}: extract the features again")
+    tracks = pd.read_csv(io.StringIO(location.read_text(index)), dtype={"track_id": str}, keep_default_na=False,
+                         na_values=[""])
     for column in ("status", "genre", "path"):
         tracks[column] = tracks[column].astype(str)
     for column in [c for c in tracks.columns if c.startswith("split_")]:
         tracks[column] = tracks[column].fillna("").astype(str)
-    features = np.load(directory / ARRAY_NAME, mmap_mode="r")
+    features = feature_array.open_read_only(location.join(directory, ARRAY_NAME))
     return FeatureSet(directory, FeatureConfig(**manifest["config"]), tracks, features)
-
-
-def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, workers, progress):
-    from tqdm import tqdm
-
-    jobs = {i: [(p, s) for p, s in zip(tracks["path"].iloc[list(chunks[i])], tracks["status"].iloc[list(chunks[i])])] for i in pending}
-    bar = tqdm(total=len(tracks), initial=len(tracks) - sum(len(chunks[i]) for i in pending),
-               desc=f"{config.kind} features", unit="clip", disable=not progress)
-
-    def store(index, result):
-        values, valid_frames, statuses = result
-        rows = chunks[index]
-        # Writes to the shared memory map reach the file's page cache at once, so they survive
-        # a killed process; the chunk record is renamed into place only after them.
-        array[rows.start : rows.stop] = values
-        record = {"tracks": tracks["track_id"].iloc[list(rows)].tolist(), "status": statuses, "valid_frames": valid_frames}
-        write_text(_chunk_path(directory, index), json.dumps(record))
-        bar.update(len(rows))
-
-    try:
-        if workers == 1 or len(pending) <= 1:
-            with limit_threads():
-                for index in pending:
-                    store(index, extract_chunk(jobs[index], config, min_seconds))
-            return
-        run_parallel(extract_chunk, {i: (jobs[i], config, min_seconds) for i in pending}, workers, store)
-    finally:
-        bar.close()
 
 
 def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
@@ -285,6 +290,96 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
     return values, valid_frames, statuses
 
 
+def extract_shard(array_location: str, start: int, jobs, config: FeatureConfig, min_seconds: float):
+    """One task, on any engine: extract a chunk single-threaded and write it as its shard.
+
+    Writing the whole shard at once makes the task safe to re-run (a worker that died mid-task
+    has its task run again elsewhere, which rewrites the same shard with the same values).
+
+    Returns:
+        ``(valid_frames, statuses)`` of the chunk's tracks; the caller records them.
+    """
+    keep_large_buffers()  # in a worker process (a Dask nanny's settings made extraction 1.75x slower)
+    with limit_threads():
+        values, valid_frames, statuses = extract_chunk(jobs, config, min_seconds)
+    feature_array.write_rows(location.resolve(array_location), start, values)
+    return valid_frames, statuses
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """How the pending chunks run: engine, scheduler address, local workers, progress bar."""
+
+    engine: str
+    address: str | None
+    workers: int
+    progress: bool
+
+    def run(self, tasks: dict, on_result) -> None:
+        if not tasks:
+            return
+        if self.address is not None:
+            with dask_client(self.address, self.workers) as client:
+                run_on_dask(client, extract_shard, tasks, on_result)
+        elif self.workers == 1 or len(tasks) <= 1:
+            for index, arguments in tasks.items():
+                on_result(index, extract_shard(*arguments))
+        elif self.engine == "dask":
+            with dask_client(None, min(self.workers, len(tasks))) as client:
+                run_on_dask(client, extract_shard, tasks, on_result)
+        else:
+            run_parallel(extract_shard, tasks, min(self.workers, len(tasks)), on_result)
+
+
+def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner: _Runner) -> None:
+    shape = (len(tracks), config.n_features, config.n_frames)
+    array = location.join(directory, ARRAY_NAME)
+    if location.is_local(directory):
+        paths.require_writable(directory / CHUNKS_FOLDER, WHAT)
+    existing = feature_array.shard_length(array, shape)
+    chunk_size = existing or chunk_size
+    chunks = [range(start, min(start + chunk_size, len(tracks))) for start in range(0, len(tracks), chunk_size)]
+    done = set(location.file_names(location.join(directory, CHUNKS_FOLDER), RECORD_SUFFIX)) if existing else set()
+    pending = [i for i in range(len(chunks)) if _record_name(i) not in done]
+    if location.is_local(directory):
+        rows = sum(len(chunks[i]) for i in pending)
+        needed = feature_array.uncompressed_bytes(rows, shape) + SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
+        paths.require_free_space(directory, needed, WHAT)
+    _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds)
+    if not existing:  # chunk records left over belong to an older array: start the chunks afresh
+        for name in location.file_names(location.join(directory, CHUNKS_FOLDER), RECORD_SUFFIX):
+            location.remove(location.join(directory, CHUNKS_FOLDER, name))
+        feature_array.create_array(array, shape, chunk_size)
+    _run_chunks(tracks, chunks, pending, os.fspath(array), directory, config, min_seconds, runner)
+    feature_array.remove_partial_writes(array)
+    _write_index(directory, tracks, len(chunks))
+
+
+def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, runner: _Runner):
+    from tqdm import tqdm
+
+    paths_and_statuses = list(zip(tracks["path"], tracks["status"]))
+    tasks = {i: (array, chunks[i].start, paths_and_statuses[chunks[i].start : chunks[i].stop], config, min_seconds)
+             for i in pending}
+    bar = tqdm(total=len(tracks), initial=len(tracks) - sum(len(chunks[i]) for i in pending),
+               desc=f"{config.kind} features", unit="clip", disable=not runner.progress)
+
+    def record(index, result):
+        valid_frames, statuses = result
+        rows = chunks[index]
+        # The task has written its shard (on whichever machine) before its result arrives here,
+        # so a record always stands for rows that are on disk.
+        content = {"tracks": tracks["track_id"].iloc[list(rows)].tolist(), "status": statuses,
+                   "valid_frames": valid_frames}
+        location.write_text(location.join(directory, CHUNKS_FOLDER, _record_name(index)), json.dumps(content))
+        bar.update(len(rows))
+
+    try:
+        runner.run(tasks, record)
+    finally:
+        bar.close()
+
+
 def _sorted(tracks: pd.DataFrame) -> pd.DataFrame:
     tracks = tracks.copy()
     if "status" not in tracks.columns:
@@ -292,36 +387,41 @@ def _sorted(tracks: pd.DataFrame) -> pd.DataFrame:
     return tracks.sort_values("track_id", kind="stable").reset_index(drop=True)
 
 
-def _chunk_path(directory: Path, index: int) -> Path:
-    return directory / CHUNKS_FOLDER / f"{index:05d}.json"
+def _record_name(index: int) -> str:
+    return f"{index:05d}{RECORD_SUFFIX}"
 
 
-def _write_manifest(directory, dataset, config, shape, min_seconds):
+def _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds):
     import librosa
+    import zarr
 
     manifest = {
         "store_version": STORE_VERSION,
         "dataset": dataset,
         "config": config.to_dict(),
         "shape": list(shape),
+        "chunk_size": int(chunk_size),
+        "array": ARRAY_NAME,
         "min_seconds": float(min_seconds),
         "librosa_version": librosa.__version__,
         "numpy_version": np.__version__,
+        "zarr_version": zarr.__version__,
     }
-    write_text(directory / MANIFEST_NAME, json.dumps(manifest, indent=2), durable=True)
+    location.write_text(location.join(directory, MANIFEST_NAME), json.dumps(manifest, indent=2), durable=True)
 
 
-def _write_index(directory: Path, tracks: pd.DataFrame, n_chunks: int) -> None:
+def _write_index(directory, tracks: pd.DataFrame, n_chunks: int) -> None:
     statuses, frames = {}, {}
+    chunks_folder = location.join(directory, CHUNKS_FOLDER)
     for index in range(n_chunks):
-        record = json.loads(_chunk_path(directory, index).read_text())
+        record = json.loads(location.read_text(location.join(chunks_folder, _record_name(index))))
         statuses.update(zip(record["tracks"], record["status"]))
         frames.update(zip(record["tracks"], record["valid_frames"]))
     index_table = tracks.copy()
     index_table["row"] = np.arange(len(tracks))
     index_table["status"] = index_table["track_id"].map(statuses)
     index_table["valid_frames"] = index_table["track_id"].map(frames).astype(int)
-    write_text(directory / INDEX_NAME, index_table.to_csv(index=False), durable=True)
-    for chunk in (directory / CHUNKS_FOLDER).glob("*.json"):
-        chunk.unlink()
-    (directory / CHUNKS_FOLDER).rmdir()
+    location.write_text(location.join(directory, INDEX_NAME), index_table.to_csv(index=False), durable=True)
+    for name in location.file_names(chunks_folder, RECORD_SUFFIX):
+        location.remove(location.join(chunks_folder, name))
+    location.remove_empty_folder(chunks_folder)

@@ -206,15 +206,34 @@ def segment_features(
     """
     if values.ndim != 2:
         raise ValueError(f"values must be (n_features, n_frames), got shape {values.shape}")
-    n_frames = values.shape[1]
+    starts = segment_starts(values.shape[1], segment_frames, valid_frames, min_fill, hop_frames)
+    return np.stack([values[:, s : s + segment_frames] for s in starts])
+
+
+def segment_starts(
+    n_frames: int,
+    segment_frames: int,
+    valid_frames: int | None = None,
+    min_fill: float = MIN_SEGMENT_FILL,
+    hop_frames: int | None = None,
+) -> np.ndarray:
+    """First frame of each segment :func:`segment_features` cuts from a clip of ``n_frames``.
+
+    The one cutting rule, shared with the streaming input (:mod:`genre_utils.streaming`), which
+    cuts the segments of a batch on the fly from these starts.
+
+    Returns:
+        The kept starts, ascending int64 (at least one).
+    """
+    n_frames = int(n_frames)
     if not 0 < segment_frames <= n_frames:
         raise ValueError(f"segment_frames must be in 1..{n_frames} (the clip's frames), got {segment_frames}")
     hop_frames = segment_frames if hop_frames is None else int(hop_frames)
     if hop_frames < 1:
         raise ValueError(f"hop_frames must be >= 1, got {hop_frames}")
     valid_frames = n_frames if valid_frames is None else int(valid_frames)
-    starts = np.arange(0, n_frames - segment_frames + 1, hop_frames)
+    starts = np.arange(0, n_frames - segment_frames + 1, hop_frames, dtype=np.int64)
     filled = np.clip(valid_frames - starts, 0, segment_frames) / segment_frames
     keep = filled >= min_fill
     keep[0] = True
-    return np.stack([values[:, s : s + segment_frames] for s in starts[keep]])
+    return starts[keep]

@@ -5,6 +5,13 @@ the tracks of each side cut into segments (each segment inherits its track's sid
 standardization statistics are fitted on the training items alone and applied to every side.
 :func:`random_segment_inputs` exists only to measure the common mistake of splitting segments
 at random (the leakage demonstration).
+
+With ``stream=True`` (what the Keras contenders ask for, :attr:`Contender.streams
+<genre_utils.models.registry.Contender.streams>`) no side is loaded: each side's ``x`` is a
+:class:`~genre_utils.streaming.StoreItems` view that reads, cuts and standardizes the items a
+batch needs, the standardization statistics are fitted by streaming over the training items,
+and memory does not grow with the dataset. Its items, labels and statistics equal the
+in-memory ones exactly. The leaky setup always loads its segments.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import pandas as pd
 from genre_utils.feature_store import FeatureSet
 from genre_utils.splits import SIDES, random_segment_split
 from genre_utils.standardize import Standardizer
+from genre_utils.streaming import StoreItems, is_streamed, item_index
 
 WHOLE_CLIP = 0.0  # segment_seconds meaning "train on whole clips" (the thesis)
 LEAKY_VALID_FRACTION = 0.1  # share of training segments held out for early stopping in the leaky setup
@@ -27,13 +35,15 @@ class SideArrays:
     """The model inputs of one side of a split.
 
     Attributes:
-        x: ``(n_items, n_features, n_frames)`` standardized float32 (clips or segments).
+        x: ``(n_items, n_features, n_frames)`` standardized float32 (clips or segments): an
+            in-memory array, or a :class:`~genre_utils.streaming.StoreItems` view of the store
+            that reads them batch by batch (streamed inputs).
         y: Integer genre label of each item.
         track_ids: Owning track of each item, to aggregate segment predictions per track.
         valid_frames: Frames of real (unpadded) audio per item, for whole clips; None for segments.
     """
 
-    x: np.ndarray
+    x: np.ndarray | StoreItems
     y: np.ndarray
     track_ids: np.ndarray
     valid_frames: np.ndarray | None = None
@@ -72,6 +82,11 @@ class ModelInputs:
         """``(n_features, n_frames)`` of one item."""
         return tuple(self.train.x.shape[1:])
 
+    @property
+    def streamed(self) -> bool:
+        """Whether the sides are read from the feature store batch by batch (not held in memory)."""
+        return is_streamed(self.train.x)
+
     def counts(self) -> pd.DataFrame:
         """Tracks and items (clips or segments) per side."""
         rows = [{"side": side, "tracks": getattr(self, side).n_tracks, "items": len(getattr(self, side))}
@@ -81,8 +96,8 @@ class ModelInputs:
 
 def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float = WHOLE_CLIP,
                    class_names: list[str] | None = None, standardize: bool = True,
-                   require_test: bool = True) -> ModelInputs:
-    """Arrays for training and evaluation from a store and a by-track split.
+                   require_test: bool = True, stream: bool = False) -> ModelInputs:
+    """Arrays (or streamed views) for training and evaluation from a store and a by-track split.
 
     Args:
         store: The dataset's feature store.
@@ -95,6 +110,9 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
             side; False leaves the features as extracted (a pretrained model's own input).
         require_test: False allows a split without test tracks (a final model trained on all
             the data, to classify new files); its ``test`` side is then empty.
+        stream: Leave the features in the store: every side's ``x`` is a
+            :class:`~genre_utils.streaming.StoreItems` view read batch by batch, and the
+            statistics are fitted by streaming over the training items. False loads every side.
 
     Raises:
         ValueError: If the split is not aligned with the store, the training or validation side
@@ -114,13 +132,15 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
                     if side == "valid" else "pass require_test=False to train a final model on all tracks"
                     if side == "test" else "every model needs training tracks")
             raise ValueError(f"the split has no {side!r} tracks; {hint}")
-        sides[side] = _side_arrays(store, chosen, segment_seconds, class_names)
+        sides[side] = _side_arrays(store, chosen, segment_seconds, class_names, stream)
     _check_tracks_disjoint(sides)
     standardizer = None
     if standardize:
         standardizer = Standardizer().fit(sides["train"].x, fitted_on=sorted(pd.unique(sides["train"].track_ids)))
         for arrays in sides.values():
-            if len(arrays):
+            if is_streamed(arrays.x):
+                arrays.x = arrays.x.standardized(standardizer)
+            elif len(arrays):
                 arrays.x = standardizer.transform(arrays.x)
     return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
                        segment_seconds=float(segment_seconds))
@@ -155,17 +175,22 @@ def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fracti
                        segment_seconds=float(segment_seconds), notes=notes)
 
 
-def _side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names) -> SideArrays:
+def _side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names,
+                 stream: bool = False) -> SideArrays:
     label_of = {genre: index for index, genre in enumerate(class_names)}
     unknown = sorted(set(tracks["genre"]) - set(label_of))
     if unknown:
         raise ValueError(f"genres {unknown} are not in class_names {class_names}")
     track_ids = tracks["track_id"].tolist()
     valid_frames = None
-    if segment_seconds:
+    if stream:
+        index = item_index(store, track_ids, segment_seconds)
+        x, owners = StoreItems(store, index), index.track_ids
+    elif segment_seconds:
         x, owners = store.segments(track_ids, segment_seconds)
     else:
         x, owners = store.clips(track_ids), np.array(track_ids, dtype=object)
+    if not segment_seconds:
         valid_frames = tracks["valid_frames"].to_numpy(dtype=np.int64) if "valid_frames" in tracks else None
     genre_of = dict(zip(tracks["track_id"], tracks["genre"]))
     y = np.array([label_of[genre_of[t]] for t in owners], dtype=np.int64)

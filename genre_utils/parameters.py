@@ -32,6 +32,22 @@ def notebook_parameters(notebooks: list[Path]) -> dict[str, str]:
     return declared
 
 
+def notebook_default(notebooks: list[Path], name: str):
+    """The value the first notebook declaring ``name`` gives it in its ``parameters`` cell; None if none does."""
+    import ast
+
+    import papermill
+
+    for notebook in notebooks:
+        info = papermill.inspect_notebook(str(notebook)).get(name)
+        if info is not None:
+            try:
+                return ast.literal_eval(str(info.get("default")))
+            except (ValueError, SyntaxError):
+                return None
+    return None
+
+
 def known_parameters(notebooks: list[Path]) -> dict[str, str]:
     """The notebooks' parameters and the report's own (:data:`REPORT_PARAMETERS`), with their types."""
     return {**REPORT_PARAMETERS, **notebook_parameters(notebooks)}
@@ -188,6 +204,31 @@ def _check_optional_seeds(value):
         _check_seeds(value)
 
 
+def _named(name: str, check: Callable) -> Callable:
+    """``check`` with its messages prefixed by the parameter's name (for rules shared by several names)."""
+    def named(value):
+        try:
+            check(value)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+    return named
+
+
+def _check_fractions(value):
+    from genre_utils.learning_curve import check_fractions
+
+    check_fractions(value)
+
+
+def _check_curve_models(value):
+    from genre_utils.study import check_models
+
+    if value is not None and (not isinstance(value, (list, tuple)) or not value):
+        raise ValueError(f"expected a non-empty list of contender names or null, got {value!r}")
+    if value is not None:
+        check_models(value)
+
+
 #: name -> function that raises ``ValueError`` when the value is not usable. A parameter without a rule
 #: here is checked against its type annotation only.
 CHECKS: dict[str, Callable] = {
@@ -200,6 +241,9 @@ CHECKS: dict[str, Callable] = {
     "tagger": _choice("tagger", _taggers),
     "seeds": _check_seeds,
     "feature_study_seeds": _check_optional_seeds,
+    "curve_seeds": _named("curve_seeds", _check_optional_seeds),
+    "fractions": _check_fractions,
+    "curve_models": _named("curve_models", _check_curve_models),
     "seed": _integer("seed", 0),
     "epochs": _integer("epochs", 1),
     "batch_size": _integer("batch_size", 1),
@@ -231,7 +275,8 @@ def check_report_parameters(parameters: dict, notebooks: list[Path] | None = Non
 
     Names are those of the notebooks' ``parameters`` cells (default: the numbered notebooks) and
     :data:`REPORT_PARAMETERS`; values must fit each parameter's annotation and :data:`CHECKS`, and
-    the feature kind must suit every contender that will train (:func:`genre_utils.study.model_features`).
+    the feature kind must suit every contender that will train (:func:`genre_utils.study.model_features`)
+    and the split (given, or the notebooks' default) must be one of the dataset's.
     """
     if notebooks is None:
         from genre_utils.report import notebook_paths
@@ -246,6 +291,12 @@ def check_report_parameters(parameters: dict, notebooks: list[Path] | None = Non
             CHECKS[name](value)
         elif not fits_type(value, known[name]):
             raise ValueError(f"{name} must be {describe_type(known[name])}, got {value!r}")
+    if "dataset" in parameters:  # a split the dataset lacks would stop the training notebook, hours in
+        from genre_utils.splits import SPLIT_NAMES, check_split_applies
+
+        split = parameters["split"] if "split" in parameters else notebook_default(notebooks, "split")
+        if split in SPLIT_NAMES:
+            check_split_applies(split, parameters["dataset"])
     if parameters.get("features") is not None:  # the training notebook runs every contender on it
         from genre_utils.study import check_models, model_features
 

@@ -1,4 +1,4 @@
-"""The study's figures: training curves, confusion matrices, accuracies across seeds, contenders side by side.
+"""The study's figures: training and learning curves, confusion matrices, accuracies across seeds, contenders.
 
 Each function draws on a new figure (or the ``ax`` given) with labelled axes and returns the
 figure, so notebooks stay one call per plot. The contender figures read the tables of
@@ -169,6 +169,38 @@ def plot_f1_heatmap(matrix: pd.DataFrame, title: str = "", ax=None) -> plt.Figur
                 cbar_kws={"label": "F1 (mean over runs)"}, annot_kws={"fontsize": 7})
     ax.set(xlabel="genre", ylabel="contender", title=title)
     ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title: str = "", ax=None) -> plt.Figure:
+    """Accuracy against the number of training tracks (log axis), one line per contender with its interval band.
+
+    Args:
+        table: :func:`genre_utils.learning_curve.curve_table` (``label``, ``train_tracks``, ``mean``,
+            ``ci_low``, ``ci_high``); a point of one run has no band.
+        chance: Accuracy of guessing, drawn as a dotted line when given.
+
+    Raises:
+        ValueError: The table is empty or lacks a column.
+    """
+    missing = [c for c in ("label", "train_tracks", "mean", "ci_low", "ci_high") if c not in table.columns]
+    if missing or table.empty:
+        raise ValueError(f"expected a non-empty learning-curve table (genre_utils.learning_curve.curve_table); "
+                         f"it lacks {missing or 'rows'}")
+    fig, ax = _figure(ax, (8, 5))
+    for label, rows in table.groupby("label", sort=False):
+        rows = rows.sort_values("train_tracks")
+        line, = ax.plot(rows["train_tracks"], rows["mean"], marker="o", label=label)
+        ax.fill_between(rows["train_tracks"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=0.15)
+    if chance is not None:
+        ax.axhline(chance, color="grey", linestyle=":", label=f"chance ({100 * chance:.0f} %)")
+    ticks = sorted({int(round(x)) for x in table["train_tracks"]})
+    ax.set_xscale("log")
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.set(xlabel="training tracks (log scale)", ylabel=ACCURACY_AXIS, ylim=ACCURACY_LIMITS, title=title)
+    ax.legend(fontsize=8, title="mean over seeds, 95 % interval", title_fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -232,10 +232,12 @@ def latest_run(results: str | os.PathLike, dataset: str | None = None, model: st
     """The most recently finished run folder under ``<results>/<dataset>/runs/<model>-*``, or None.
 
     ``dataset`` and ``model`` of None match any. Runs of the deliberately leaky random-segment
-    split are never chosen: their test clips were partly heard in training.
+    split are never chosen: their test clips were partly heard in training; nor are a learning
+    curve's runs on part of the training tracks (folder names ending in ``-train<fraction>``).
     """
     pattern = f"{dataset or '*'}/runs/{model + '-' if model else ''}*/{RESULT_FILE}"
-    finished = [p for p in Path(results).glob(pattern) if f"-{LEAKY_SPLIT}-" not in p.parent.name]
+    finished = [p for p in Path(results).glob(pattern) if f"-{LEAKY_SPLIT}-" not in p.parent.name
+                and not p.parent.name.rsplit("-", 1)[-1].startswith("train")]
     return max(finished, key=lambda p: p.stat().st_mtime_ns).parent if finished else None
 
 

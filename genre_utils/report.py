@@ -6,14 +6,16 @@ Each ``notebooks/NN_*.ipynb`` runs in order with the same parameters (a notebook
 the ones its ``parameters`` cell declares); the executed copy goes to
 ``<build>/<dataset>/notebooks/`` and its HTML to ``<build>/<dataset>/html/``, with an
 ``index.html`` that opens with the accuracy of every contender, then the comparison table, the
-generated summary and links to every report. A failing cell stops the run with the notebook's name.
+generated summary, the learning curve with its answer to the thesis's "more data" question, and
+links to every report. A failing cell stops the run with the notebook's name.
 
 A notebook that declares both ``model`` and ``seeds`` trains one contender: it runs once per
 contender of the ``models`` parameter (default: every registered contender) as
 ``NN_name-<contender>``, and once more per feature kind of the thesis's feature study (the thesis
 CNN on log-mel and chroma; ``feature_study=[]`` skips them; ``feature_study_seeds`` gives them
 their own seeds). The thesis CNN's run also measures leakage (``leakage_demo``, default on;
-``leakage_demo=false`` skips it).
+``leakage_demo=false`` skips it). The learning-curve notebook declares ``models`` (not ``model``)
+and runs once, after the training notebook, whose full-data runs are its last points.
 
 Every parameter is checked before any notebook runs (:mod:`genre_utils.parameters`): an unknown
 name or an unusable value stops the command at once with one line and exit status 2. The console
@@ -35,6 +37,7 @@ import sys
 import time
 from pathlib import Path
 
+from genre_utils.models.thesis_results import THESIS_PAIR
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.quiet import NOISE
 
@@ -51,9 +54,13 @@ PER_CONTENDER_PARAMETERS = {"model", "seeds"}  # a notebook declaring both train
 # with three seeds and the whole feature study): two seeds instead of the notebooks' five (which are
 # for real data), the feature study with MFCC and chroma on the first seed (the thesis CNN on
 # 128-band log-mel costs 3 minutes a seed there), and no leakage runs (the synthetic clips share no
-# recordings, so there is nothing to leak). The command line overrides each.
+# recordings, so there is nothing to leak). The learning curve there answers the thesis's question with its
+# two models on 1/8 and all of the training tracks: a run on less data costs nearly as much as a full-data run
+# (early stopping runs more epochs; measured 2.9 min for the notebook and its four new runs on the shared
+# machine, each further share adds 2-3 min), and the full-data runs are notebook 03's. The command line
+# overrides each.
 SYNTHETIC_DEFAULTS = {"seeds": [0, 1], "feature_study": ["mfcc", "chroma"], "feature_study_seeds": [0],
-                      "leakage_demo": False}
+                      "leakage_demo": False, "curve_models": list(THESIS_PAIR), "fractions": [0.125, 1.0]}
 INDEX_STYLE = ("body{font-family:sans-serif;max-width:75em;margin:2em auto}table{border-collapse:collapse}"
                "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}img{max-width:100%}")
 
@@ -282,6 +289,24 @@ def comparison_html(results: Path | None) -> str:
             f"<h2>Summary</h2>{summary}")
 
 
+def learning_curve_html(results: Path | None) -> str:
+    """The learning curve's figure and its answer to the thesis's question, as HTML ("" before notebook 06 ran)."""
+    import base64
+
+    import mistune
+
+    from genre_utils.learning_curve import ANSWER_FILE, CURVE_FIGURE
+
+    if results is None or not (results / ANSWER_FILE).is_file():
+        return ""
+    figure = ""
+    if (results / CURVE_FIGURE).is_file():
+        encoded = base64.b64encode((results / CURVE_FIGURE).read_bytes()).decode("ascii")
+        figure = (f"<img class='learning-curve-figure' alt='per-track test accuracy against the number of training "
+                  f"tracks, one line per contender' src='data:image/png;base64,{encoded}'>")
+    return f"<h2>More data: the learning curve</h2>{figure}{mistune.html((results / ANSWER_FILE).read_text())}"
+
+
 def _report_title(path: Path) -> str:
     """``03_training-cnn`` -> ``03_training: Thesis CNN``; other reports keep their name."""
     stem, _, variant = path.stem.partition("-")
@@ -304,8 +329,44 @@ def _index_page(reports: list[Path], parameters: dict, results: Path | None = No
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
             f"<style>{INDEX_STYLE}</style></head>"
             f"<body><h1>Genre study: the thesis models among their peers</h1>{synthetic}"
-            f"{comparison_html(results)}<h2>Reports</h2><ul>\n{items}\n</ul>"
+            f"{comparison_html(results)}{learning_curve_html(results)}<h2>Reports</h2><ul>\n{items}\n</ul>"
             f"<p>Parameters: <code>{settings}</code></p></body></html>\n")
+
+
+def synthetic_defaults(parameters: dict, known) -> dict:
+    """:data:`SYNTHETIC_DEFAULTS` for the parameters some notebook declares (``known``).
+
+    The learning curve's default contenders are kept only where the chosen ``models`` include them; with
+    none of them chosen, the curve draws the chosen models (``curve_models`` null).
+    """
+    defaults = {k: v for k, v in SYNTHETIC_DEFAULTS.items() if k in known}
+    if "curve_models" in defaults and "models" in parameters:
+        from genre_utils.study import check_models
+
+        try:
+            chosen = check_models(parameters["models"])
+        except ValueError:  # reported by the parameter checks that follow
+            return defaults
+        defaults["curve_models"] = [name for name in defaults["curve_models"] if name in chosen] or None
+    return defaults
+
+
+def dataset_split(parameters: dict, notebooks: list[Path]) -> str | None:
+    """The dataset's own first split when none was asked for and the notebooks' default does not apply.
+
+    FMA-medium and FMA-large, for instance, have no thesis split (unbalanced genres): their report
+    uses the official split. None when ``split`` was given, the default applies or the dataset is unknown.
+    """
+    from genre_utils.datasets import DATASET_NAMES
+    from genre_utils.parameters import notebook_default
+    from genre_utils.splits import dataset_splits
+
+    dataset = parameters.get("dataset")
+    if "split" in parameters or dataset not in DATASET_NAMES:
+        return None
+    default = notebook_default(notebooks, "split")
+    own = dataset_splits(dataset)
+    return None if default is None or default in own else own[0]
 
 
 def _parse_value(text: str):
@@ -342,8 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     from genre_utils.parameters import check_report_parameters, known_parameters
 
     if args.dataset == "synthetic":  # the embedded set's defaults, for the parameters some notebook declares
-        known = known_parameters(notebook_paths())
-        parameters = {**{k: v for k, v in SYNTHETIC_DEFAULTS.items() if k in known}, **parameters}
+        parameters = {**synthetic_defaults(parameters, known_parameters(notebook_paths())), **parameters}
+    chosen_split = dataset_split(parameters, notebook_paths())
+    if chosen_split is not None:
+        print(f"{args.dataset}: split {chosen_split} (the notebooks' default split does not apply to it; "
+              f"SPLIT=... chooses another)")
+        parameters["split"] = chosen_split
 
     try:
         check_report_parameters(parameters, notebook_paths())

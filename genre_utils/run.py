@@ -20,10 +20,12 @@ import sys
 from pathlib import Path
 
 from genre_utils import data
-from genre_utils.experiment import RUN_SPLITS, run_experiment, skipped_note, sweep
+from genre_utils.datasets import DATASET_NAMES
+from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, run_experiment, skipped_note, sweep
 from genre_utils.features import FEATURE_KINDS
 from genre_utils.models import contender_names, contenders
 from genre_utils.paths import PROJECT_ROOT
+from genre_utils.splits import check_split_applies
 from genre_utils.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
@@ -39,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m genre_utils.run", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=f"contenders (genre_utils.models):\n{_contender_lines()}")
-    parser.add_argument("--dataset", default="synthetic", help="synthetic (default), gtzan or fma_small")
+    parser.add_argument("--dataset", default="synthetic",
+                        help=f"{', '.join(DATASET_NAMES)} (default synthetic)")
     parser.add_argument("--root", default=None, help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
     parser.add_argument("--models", nargs="+", default=list(contender_names()), choices=contender_names(),
                         help="contenders to run (default: all)")
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         file_option = {"split_file": str(Path(args.split_file).resolve())} if args.split_file else {}
+        for split in [name for name in args.splits if name != LEAKY_SPLIT]:  # before any feature is extracted
+            check_split_applies(split, args.dataset)
         specs = sweep(args.dataset, models=args.models, splits=args.splits, features=args.features, seeds=args.seeds,
                       folds=args.folds, segment_seconds=args.segment_seconds, epochs=args.epochs,
                       batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,

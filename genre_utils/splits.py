@@ -7,16 +7,22 @@ segment of a track inherits its track's side (:func:`segment_split`).
 - ``thesis``: stratified random by track, seeded (GTZAN 800/200 with 20 per genre held out;
   FMA-small 7200/800 with 100 per genre), as the thesis describes.
 - ``fault_filtered`` (GTZAN): the Kereliuk/Sturm artist-filtered lists, 443/197/290.
-- ``official`` (FMA-small): the dataset's own ``('set', 'split')``, 6400/800/800, artist-aware.
+- ``official`` (FMA-small, -medium, -large): the dataset's own ``('set', 'split')``, artist-aware
+  (FMA-small 6400/800/800).
 - ``kfold`` (any dataset): stratified k-fold cross-validation by track (:func:`kfold_split`):
   fold *i* of seed *s* is the same for every contender; grouped by artist where the table
   has an ``artist`` column.
 - ``file`` (any dataset): the sides read from a CSV of ``track_id,side`` (:func:`file_split`);
   a file without test tracks trains a final model on everything it lists.
+
+Which splits apply to a dataset is its loader module's ``SPLITS``, and the thesis split's test
+tracks per genre its ``THESIS_TEST_PER_GENRE`` when it declares one (:func:`check_split_applies`,
+read through the dataset registry), so a new dataset is one module.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -29,11 +35,11 @@ SPLIT_NAMES = ("thesis", "fault_filtered", "official", "kfold", "file")
 DEFAULT_FOLDS = 5
 SPLIT_FILE_COLUMNS = ("track_id", "side")
 SIDES = ("train", "valid", "test")
-THESIS_TEST_PER_GENRE = {"gtzan": 20, "fma_small": 100}
-THESIS_TEST_FRACTION = 0.2  # other datasets (synthetic): GTZAN's proportion
-SPLIT_DATASETS = {"fault_filtered": ("gtzan",), "official": ("fma_small",)}
+THESIS_TEST_FRACTION = 0.2  # datasets that declare no THESIS_TEST_PER_GENRE (synthetic): GTZAN's proportion
+UNREGISTERED_SPLITS = ("thesis", "kfold", "file")  # for a table whose dataset name the registry does not know
 FAULT_FILTERED_FILES = {"train": "train_filtered.txt", "valid": "valid_filtered.txt", "test": "test_filtered.txt"}
 VALID_FRACTION = 0.1  # share of training tracks carved out for early stopping
+SUBSET_STREAM = 7  # second seed word of the training-subset draw, apart from the carve-out's
 
 
 def _empty(tracks: pd.DataFrame) -> pd.Series:
@@ -98,7 +104,8 @@ def fault_filtered_split(tracks: pd.DataFrame, lists_dir: str | os.PathLike) -> 
 def official_split(tracks: pd.DataFrame) -> pd.Series:
     """FMA's own split, from the ``split_official`` column."""
     if "split_official" not in tracks.columns:
-        raise ValueError("the track table has no 'split_official' column (only FMA-small has an official split)")
+        raise ValueError("the track table has no 'split_official' column (only the FMA datasets have an official "
+                         "split)")
     split = tracks["split_official"].fillna("").astype(object).rename("split")
     split[tracks["status"] != STATUS_OK] = ""
     return split
@@ -173,19 +180,51 @@ def file_split(tracks: pd.DataFrame, path: str | os.PathLike) -> pd.Series:
     return split
 
 
+def dataset_splits(dataset: str) -> tuple[str, ...]:
+    """The splits that apply to ``dataset``: its loader module's ``SPLITS``.
+
+    A name the dataset registry does not know (a table built by hand) gets :data:`UNREGISTERED_SPLITS`.
+    """
+    from genre_utils.datasets import DATASET_NAMES, get_dataset
+
+    return tuple(get_dataset(dataset).SPLITS) if dataset in DATASET_NAMES else UNREGISTERED_SPLITS
+
+
+def check_split_applies(name: str, dataset: str) -> None:
+    """Raise unless ``name`` is a split that applies to ``dataset`` (see :func:`dataset_splits`).
+
+    Raises:
+        ValueError: One line naming the split, the datasets it applies to and the splits ``dataset`` has.
+    """
+    from genre_utils.datasets import DATASET_NAMES
+
+    if name not in SPLIT_NAMES:
+        raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLIT_NAMES)}")
+    own = dataset_splits(dataset)
+    if name not in own:
+        having = [other for other in DATASET_NAMES if name in dataset_splits(other)]
+        raise ValueError(f"split {name!r} applies to {', '.join(having)} only, not {dataset!r} "
+                         f"(whose splits are {', '.join(own)})")
+
+
+def _dataset_fact(dataset: str, name: str):
+    """A constant of ``dataset``'s loader module, or None (also for a name the registry does not know)."""
+    from genre_utils.datasets import DATASET_NAMES, get_dataset
+
+    return getattr(get_dataset(dataset), name, None) if dataset in DATASET_NAMES else None
+
+
 def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
                lists_dir: str | os.PathLike | None = None, test_per_genre: int | None = None,
                folds: int = DEFAULT_FOLDS, fold: int = 0, split_file: str | os.PathLike | None = None) -> pd.Series:
-    """Dispatch to a named split, checking that it applies to ``dataset``."""
-    if name not in SPLIT_NAMES:
-        raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLIT_NAMES)}")
-    allowed = SPLIT_DATASETS.get(name)
-    if allowed is not None and dataset not in allowed:
-        raise ValueError(f"split {name!r} applies to {', '.join(allowed)} only, not {dataset!r}")
+    """Dispatch to a named split, checking that it applies to ``dataset`` (:func:`check_split_applies`)."""
+    check_split_applies(name, dataset)
     if name == "thesis":
         if test_per_genre is None:
+            test_per_genre = _dataset_fact(dataset, "THESIS_TEST_PER_GENRE")
+        if test_per_genre is None:
             smallest = int(tracks[tracks["status"] == STATUS_OK].groupby("genre").size().min())
-            test_per_genre = THESIS_TEST_PER_GENRE.get(dataset, max(1, round(THESIS_TEST_FRACTION * smallest)))
+            test_per_genre = max(1, round(THESIS_TEST_FRACTION * smallest))
         return thesis_split(tracks, test_per_genre, seed)
     if name == "fault_filtered":
         if lists_dir is None:
@@ -222,6 +261,30 @@ def carve_validation(split: pd.Series, tracks: pd.DataFrame, fraction: float = V
         count = max(1, int(round(fraction * len(group)))) if len(group) > 1 else 0
         carved[group.index[rng.choice(len(group), size=count, replace=False)]] = "valid"
     return carved
+
+
+def training_subset(split: pd.Series, tracks: pd.DataFrame, fraction: float, seed: int = 0) -> pd.Series:
+    """Keep ``fraction`` of each genre's *training* tracks; validation and test tracks are untouched.
+
+    For learning curves: per genre, the training tracks (sorted by id) are put in a seeded
+    random order and the first ``ceil(fraction * n)`` (at least one) are kept; the others become
+    ``""`` (not used). The order depends only on the seed and the training tracks, so for one
+    seed the subsets of a smaller and a larger fraction are nested.
+
+    Raises:
+        ValueError: If ``fraction`` is not in (0, 1].
+    """
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+        raise ValueError(f"train_fraction must be a number in (0, 1], got {fraction!r}")
+    subset = split.copy()
+    if fraction == 1:
+        return subset
+    train = tracks.loc[split == "train"].sort_values("track_id", kind="stable")
+    rng = np.random.default_rng([seed, SUBSET_STREAM])
+    for _, group in train.groupby("genre", sort=True):
+        keep = max(1, math.ceil(round(fraction * len(group), 9)))
+        subset[group.index[rng.permutation(len(group))[keep:]]] = ""
+    return subset
 
 
 def check_disjoint(tracks: pd.DataFrame, split: pd.Series, group_column: str = "track_id") -> None:

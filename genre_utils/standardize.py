@@ -1,8 +1,11 @@
 """Per-coefficient standardization, fitted on training tracks only.
 
 Statistics are a mean and a standard deviation per feature row (per MFCC coefficient), over
-all frames of the training clips. They are accumulated in float64 over batches of rows, so a
-memory-mapped feature store is never loaded whole.
+all frames of the training clips. They are accumulated in float64 over batches of rows, so
+features on disk -- a memory map, or the lazy item view of a feature store that the streaming
+input reads (:class:`genre_utils.streaming.StoreItems`) -- are never loaded whole: fitting on
+the lazy view and on the same items in memory runs the same batches and gives the same
+statistics, bit for bit.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ class Standardizer:
         """Fit on ``features[rows]`` (``(n_items, n_features, n_frames)``), batch by batch.
 
         Args:
-            features: Array or memory map of clips or segments.
+            features: Array or memory map of clips or segments, or a lazy view of them: anything
+                with ``shape`` whose indexing by an ascending integer array returns those items
+                (:class:`genre_utils.streaming.StoreItems` reads them from the store).
             rows: Indices of the training items; None uses every item.
             batch_size: Items read at a time.
             fitted_on: Track ids of the training items, stored with the statistics.
         """
-        if features.ndim != 3:
+        if len(features.shape) != 3:
             raise ValueError(f"features must be (n_items, n_features, n_frames), got shape {features.shape}")
         rows = np.arange(features.shape[0]) if rows is None else np.asarray(rows)
         if rows.size == 0:

@@ -17,6 +17,7 @@ from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, run_experiment, skip
 from genre_utils.feature_store import FeatureSet
 from genre_utils.features import FEATURE_KINDS
 from genre_utils.models import contender_names, get_contender
+from genre_utils.splits import check_split_applies
 
 SYNTHETIC_NOTE = ("> **Synthetic data.** These clips are generated (`genre_utils.datasets.synthetic_audio`), "
                   "not music recordings: the numbers below show that the pipeline works, not how the models "
@@ -97,6 +98,8 @@ def check_training_parameters(dataset: str, split: str, features: str | None, se
     """Fail before any work when a training notebook's parameter is not usable."""
     check_choice("dataset", dataset, DATASET_NAMES)
     check_choice("split", split, [s for s in RUN_SPLITS if s != "file"])
+    if split != LEAKY_SPLIT:
+        check_split_applies(split, dataset)
     if features is not None:
         check_choice("features", features, FEATURE_KINDS)
     if model is not None:
@@ -114,6 +117,9 @@ def open_dataset(dataset: str, data_root: str | os.PathLike | None = None, featu
                  workers: int = 0, synthetic_clips_per_genre: int | None = None,
                  synthetic_seconds: float | None = None, **config_overrides) -> FeatureSet:
     """The dataset's feature store, generating the synthetic set first when that is the dataset.
+
+    Missing features are extracted on the Dask scheduler at ``$GENRE_DASK_SCHEDULER`` when that
+    is set (its workers must see the data and the cache), else on every core of this machine.
 
     Raises:
         ValueError: Unknown dataset or features name.

@@ -8,6 +8,11 @@
 - ``config.json``: everything needed to know what was run (the caller's description --
   dataset, split, features --, the hyper-parameters, the seed, library versions, timings).
 
+Batches come from :class:`genre_utils.streaming.Batches` whether the items are an in-memory
+array or a view streamed from the feature store (:class:`genre_utils.streaming.StoreItems`): it
+shuffles the training items with its own generator seeded from ``settings.seed``, a new order
+every epoch, so both kinds of input give the same batches and the same model.
+
 Choices the thesis leaves open, with the defaults argued for: batch size 32 (Keras's default,
 small enough to regularize 800 clips); training ends by **early stopping** on the validation
 loss (patience 6, the best weights restored), not by a fixed epoch count, which would let the
@@ -32,6 +37,7 @@ import pandas as pd
 import keras
 
 from genre_utils.atomic import write_csv, write_json
+from genre_utils.streaming import Batches, is_streamed
 
 DEFAULT_EPOCHS = 100  # safety bound; early stopping ends training
 DEFAULT_BATCH_SIZE = 32
@@ -108,15 +114,16 @@ def set_seeds(seed: int, deterministic: bool = True) -> bool:
         return False
 
 
-def train(model: keras.Model, train_data: tuple[np.ndarray, np.ndarray], valid_data: tuple[np.ndarray, np.ndarray],
-          folder: str | os.PathLike, settings: TrainingSettings = TrainingSettings(), description: dict | None = None,
+def train(model: keras.Model, train_data: tuple, valid_data: tuple, folder: str | os.PathLike,
+          settings: TrainingSettings = TrainingSettings(), description: dict | None = None,
           verbose: int = 0) -> TrainingResult:
     """Fit ``model`` on integer-labelled data with early stopping; save model, log and config.
 
     Args:
         model: A compiled model (see :mod:`genre_utils.models`); its weights should have been
             created after :func:`set_seeds` for the run to be repeatable.
-        train_data: ``(x, labels)`` of the training items.
+        train_data: ``(x, labels)`` of the training items; ``x`` an in-memory array or a
+            :class:`~genre_utils.streaming.StoreItems` view streamed from the feature store.
         valid_data: ``(x, labels)`` used for early stopping -- never the test data.
         folder: Run folder (created).
         settings: Hyper-parameters.
@@ -142,9 +149,11 @@ def train(model: keras.Model, train_data: tuple[np.ndarray, np.ndarray], valid_d
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=LR_FACTOR,
                                                            patience=min(LR_PATIENCE, settings.patience),
                                                            min_lr=MIN_LEARNING_RATE, verbose=0))
+    batches = Batches(x_train, one_hot(y_train, n_classes), batch_size=settings.batch_size, shuffle=True,
+                      seed=settings.seed)
+    valid_batches = Batches(x_valid, one_hot(y_valid, n_classes), batch_size=settings.batch_size)
     started = time.perf_counter()
-    fitted = model.fit(x_train, one_hot(y_train, n_classes), validation_data=(x_valid, one_hot(y_valid, n_classes)),
-                       epochs=settings.epochs, batch_size=settings.batch_size, shuffle=True,
+    fitted = model.fit(batches, validation_data=valid_batches, epochs=settings.epochs, shuffle=False,
                        callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - started
     history = pd.DataFrame(fitted.history)
@@ -154,7 +163,8 @@ def train(model: keras.Model, train_data: tuple[np.ndarray, np.ndarray], valid_d
     model.save(folder / MODEL_FILE)
     write_run_config(folder, description, model=model.name, parameters=int(model.count_params()),
                      training=asdict(settings), epochs_run=len(history), best_epoch=best_epoch,
-                     train_items=len(x_train), valid_items=len(x_valid), train_seconds=round(seconds, 2),
+                     train_items=len(x_train), valid_items=len(x_valid), streamed=is_streamed(x_train),
+                     train_seconds=round(seconds, 2),
                      seconds_per_epoch=round(seconds / max(1, len(history)), 3))
     return TrainingResult(model=model, history=history, best_epoch=best_epoch, seconds=seconds, folder=folder)
 

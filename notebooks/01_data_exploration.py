@@ -21,12 +21,12 @@
 # features per genre, and one clip per genre to listen to.
 #
 # **Reads** the dataset named by `dataset` (the synthetic default is generated on first use;
-# GTZAN and FMA-small must be downloaded first, see the README).
-# **Writes** `<output_dir>/<dataset>/tracks.csv` (the track table) and `skipped.csv`.
+# GTZAN and the FMA subsets must be downloaded first, see the README).
+# **Writes** `<output_dir>/<dataset>/tracks.csv` (the track table), `class_counts.csv` and `skipped.csv`.
 
 # %% tags=["parameters"]
 from typing import Optional  # for the type annotations (papermill --help-notebook shows them)
-dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan, fma_small, fma_medium or fma_large
 data_root: Optional[str] = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
 synthetic_clips_per_genre: int = 20  # synthetic only: clips generated per genre
 synthetic_seconds: float = 8.0  # synthetic only: seconds per generated clip
@@ -46,7 +46,8 @@ from genre_utils import data
 from genre_utils.audio import SAMPLE_RATE, load_audio
 from genre_utils.datasets import get_dataset
 from genre_utils.datasets.table import skipped_files
-from genre_utils.explore import SUMMARY_COLUMNS, example_per_genre, summarize_tracks
+from genre_utils.explore import (SUMMARY_COLUMNS, UNBALANCED_RATIO, class_counts, example_per_genre, imbalance_ratio,
+                                 summarize_tracks)
 
 module = get_dataset(dataset)  # an unknown name fails here, listing the known ones
 root = data.dataset_root(dataset, data_root)
@@ -74,12 +75,19 @@ tracks.to_csv(results_dir / "tracks.csv", index=False)
 print(f"{len(tracks)} clips in {root}")
 tracks.head()
 
+# %% [markdown]
+# ## Clips per genre and split
+# Usable clips per genre, each genre's share, and usable clips on each side of every published split.
+# FMA-medium and FMA-large are far from balanced: there, read balanced accuracy and macro F1 beside accuracy.
+
 # %%
-split_columns = [c for c in tracks.columns if c.startswith("split_")]
-counts = tracks.groupby("genre").size().rename("clips").to_frame()
-for column in split_columns:
-    counts = counts.join(tracks.pivot_table(index="genre", columns=column, values="track_id", aggfunc="count", fill_value=0)
-                         .add_prefix(f"{column}: "))
+counts = class_counts(tracks)
+counts.to_csv(results_dir / "class_counts.csv")
+ratio = imbalance_ratio(counts)
+if ratio > UNBALANCED_RATIO:
+    display(Markdown(f"> **Unbalanced classes.** The largest genre has {ratio:.0f}x the usable clips of the smallest: "
+                     "accuracy rewards the large genres, so read balanced accuracy and macro F1 beside it "
+                     "(notebook 04)."))
 counts
 
 # %% [markdown]

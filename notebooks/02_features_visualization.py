@@ -26,7 +26,7 @@
 
 # %% tags=["parameters"]
 from typing import Optional  # for the type annotations (papermill --help-notebook shows them)
-dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan, fma_small, fma_medium or fma_large
 data_root: Optional[str] = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
 synthetic_clips_per_genre: int = 20  # synthetic only: clips generated per genre
 synthetic_seconds: float = 8.0  # synthetic only: seconds per generated clip

@@ -37,7 +37,7 @@
 
 # %% tags=["parameters"]
 from typing import Optional  # for the type annotations (papermill --help-notebook shows them)
-dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan, fma_small, fma_medium or fma_large
 data_root: Optional[str] = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
 model: Optional[str] = None  # contender to train (python -m genre_utils.run --help lists them); None: the first, the thesis CNN
 features: Optional[str] = None  # feature kind (mfcc, logmel, chroma ...); None means the contender's own

@@ -33,7 +33,7 @@
 
 # %% tags=["parameters"]
 from typing import Union  # for the type annotations (papermill --help-notebook shows them)
-dataset: str = "synthetic"  # synthetic (embedded default), gtzan or fma_small
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan, fma_small, fma_medium or fma_large
 split: str = "thesis"  # the setting examined in detail below (the first table shows all settings)
 folds: int = 5  # folds, when split is kfold
 segment_seconds: float = 3.0  # 0 for whole-clip runs; as in notebook 03

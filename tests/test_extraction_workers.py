@@ -1,4 +1,7 @@
-"""Extraction workers end with their parent (kill -9) and Ctrl-C stops a run at once, resumably."""
+"""Process-pool workers end with their parent (kill -9) and Ctrl-C stops a run at once, resumably.
+
+The Dask engine's counterparts are in test_dask_store.py.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ SLOW_SECONDS = 120  # a slow chunk: far longer than any wait below
 
 
 def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> subprocess.Popen:
-    """A run with 2 workers whose chunks of ``fast_genre`` are real and the others hang (each worker logs its pid)."""
+    """A process-pool run of 2 workers: chunks of ``fast_genre`` are real, the others hang (each worker logs its pid)."""
     script = textwrap.dedent(f"""
         import os, time
         from genre_utils import feature_store
@@ -40,7 +43,7 @@ def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> s
         tracks = gtzan.load_tracks({str(audio)!r})
         try:
             feature_store.build_feature_store(tracks, "workers", FeatureConfig(clip_seconds=4.0), cache_dir={str(cache)!r},
-                                              workers=2, chunk_size=1, progress=False)
+                                              workers=2, chunk_size=1, progress=False, engine="processes")
         except KeyboardInterrupt:
             raise SystemExit(130)
     """)
@@ -127,4 +130,5 @@ def test_ctrl_c_stops_at_once_and_the_next_run_resumes(tmp_path):
         resumed = build_feature_store(tracks, "workers", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False)
     assert len(calls) == 3  # only the rock chunks
     fresh = build_feature_store(tracks, "workers", SMALL, cache_dir=tmp_path / "fresh", workers=1, progress=False)
-    np.testing.assert_array_equal(np.asarray(resumed.features), np.asarray(fresh.features))
+    everything = np.arange(len(tracks))
+    np.testing.assert_array_equal(resumed.read_rows(everything), fresh.read_rows(everything))

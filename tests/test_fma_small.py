@@ -7,20 +7,17 @@ folder is used where present.
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import shutil
 import threading
-import zipfile
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import soundfile
 
-from audio_fixtures import tone
+from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing  # noqa: F401  (mp3_bytes: a fixture)
 from genre_utils import data
 from genre_utils.datasets import fma_small, get_dataset
 from genre_utils.datasets.table import readable, skipped_files
@@ -68,27 +65,6 @@ BROKEN_AFTER_LOAD = {
     "133297": "file not found",
 }
 SHORT_AFTER_VALIDATE = ("000670", "000671")
-
-
-@pytest.fixture(scope="session")
-def mp3_bytes(tmp_path_factory):
-    """``make(seconds, silent=False) -> bytes``: 22050 Hz mono MP3 written by libsndfile."""
-    folder = tmp_path_factory.mktemp("mp3")
-    cache: dict[tuple, bytes] = {}
-
-    def make(seconds: float, silent: bool = False) -> bytes:
-        if (seconds, silent) not in cache:
-            path = folder / f"{seconds}-{silent}.mp3"
-            samples = np.zeros(int(seconds * 22050), np.float32) if silent else tone(seconds, 330.0)
-            soundfile.write(str(path), samples, 22050, format="MP3")
-            cache[seconds, silent] = path.read_bytes()
-        return cache[seconds, silent]
-
-    try:
-        make(3.0)
-    except Exception as error:  # libsndfile < 1.1 has no MP3 encoder
-        pytest.skip(f"this libsndfile cannot write MP3 ({error})")
-    return make
 
 
 def clip_path(root: Path, track_id: str) -> Path:
@@ -268,21 +244,6 @@ def local_server(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-
-
-def build_zip(path: Path, members: dict[str, bytes]) -> dict:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_BZIP2) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    data = path.read_bytes()
-    return {"sha1": hashlib.sha1(data).hexdigest(), "size": len(data)}
-
-
-def sha1sum_listing(members: dict[str, bytes]) -> bytes:
-    """The ``fma_small/checksums`` FMA ships: ``sha1sum`` lines, paths relative to fma_small/."""
-    lines = [f"{hashlib.sha1(body).hexdigest()}  {name.split('/', 1)[1]}"
-             for name, body in sorted(members.items()) if name.endswith(".mp3")]
-    return ("\n".join(lines) + "\n").encode()
 
 
 def serve_fake_fma(source: Path, served: Path, base_url: str, monkeypatch, corrupt: str | None = None) -> None:

@@ -15,8 +15,10 @@ def split(synthetic_store):
     return carve_validation(make_split(tracks, "thesis", dataset="synthetic", seed=3), tracks, seed=3)
 
 
-def test_no_test_track_has_a_segment_in_training(synthetic_store, split):
-    inputs = prepare_inputs(synthetic_store, split, segment_seconds=1.0)
+@pytest.mark.parametrize("stream", [False, True])
+def test_no_test_track_has_a_segment_in_training(synthetic_store, split, stream):
+    inputs = prepare_inputs(synthetic_store, split, segment_seconds=1.0, stream=stream)
+    assert inputs.streamed == stream
     side_of = dict(zip(synthetic_store.tracks["track_id"], split))
     for side in ("train", "valid", "test"):
         arrays = getattr(inputs, side)
@@ -28,14 +30,16 @@ def test_no_test_track_has_a_segment_in_training(synthetic_store, split):
     assert counts.loc["test", "tracks"] == (split == "test").sum()
 
 
-def test_standardization_statistics_come_from_training_tracks_only(synthetic_store, split):
-    inputs = prepare_inputs(synthetic_store, split)
+@pytest.mark.parametrize("stream", [False, True])
+def test_standardization_statistics_come_from_training_tracks_only(synthetic_store, split, stream):
+    inputs = prepare_inputs(synthetic_store, split, stream=stream)
     train_ids = synthetic_store.tracks.loc[split == "train", "track_id"].tolist()
     raw = synthetic_store.clips(train_ids).astype(np.float64)
     np.testing.assert_allclose(inputs.standardizer.mean, raw.mean(axis=(0, 2)), rtol=1e-6)
     np.testing.assert_allclose(inputs.standardizer.std, raw.std(axis=(0, 2)), rtol=1e-6)
     assert inputs.standardizer.fitted_on == sorted(train_ids)
-    np.testing.assert_allclose(inputs.train.x.mean(axis=(0, 2)), 0.0, atol=1e-4)
+    train_x = inputs.train.x.load() if stream else inputs.train.x
+    np.testing.assert_allclose(train_x.mean(axis=(0, 2)), 0.0, atol=1e-4)
     everything = synthetic_store.clips(synthetic_store.usable["track_id"]).astype(np.float64)
     assert not np.allclose(inputs.standardizer.mean, everything.mean(axis=(0, 2)), rtol=1e-6)
 

@@ -42,9 +42,11 @@ def test_all_notebooks_run_and_export_html(report_run):
     notebooks = report.notebook_paths()
     assert len(notebooks) >= 5
     executed_all = sorted((build / "notebooks").glob("*.ipynb"))
+    ci = ci_parameters()
+    chosen = [c for c in contenders() if c.name in ci["models"]]
     training = [p for p in executed_all if p.stem.startswith("03_training-")]
-    assert {p.stem.split("-")[1] for p in training} == {c.name for c in contenders()}  # one report per contender
-    assert len(training) == len(contenders()) + 1  # and the thesis CNN on chroma (ci_parameters' feature study)
+    assert {p.stem.split("-")[1] for p in training} == set(ci["models"])  # one report per chosen contender
+    assert len(training) == len(chosen) + 1  # and the thesis CNN on chroma (ci_parameters' feature study)
     page = index.read_text()
     for executed_path in executed_all:
         executed = nbformat.read(executed_path, as_version=4)
@@ -56,16 +58,42 @@ def test_all_notebooks_run_and_export_html(report_run):
         assert executed_path.stem in page
     assert (results / "tracks.csv").is_file()
     comparison = pd.read_csv(results / "comparison.csv")
-    assert {c.name for c in contenders()} <= set(comparison["model"])
+    assert set(ci["models"]) == set(comparison["model"])
     assert {"mfcc", "chroma"} <= set(comparison["features"])  # the thesis CNN's feature study
     body = page.split("<body>")[1]
     assert body.index("comparison-figure") < body.index("<table") < body.index("<h2>Summary")  # figure first
     table = page.split("<table")[1].split("</table>")[0]
-    for contender in contenders():
+    for contender in chosen:
         assert f"<td>{contender.title}</td>" in table, contender.title
     assert "nan" not in table.lower()
+    curve = pd.read_csv(results / "learning_curve.csv")  # 06: one row per contender and share of the training tracks
+    assert sorted(zip(curve["model"], curve["train_fraction"])) == sorted(
+        (model, share) for model in ci["curve_models"] for share in ci["fractions"])
+    assert (curve.groupby("model")["train_tracks"].agg(lambda tracks: tracks.is_monotonic_increasing)).all()
+    curve_report = [p for p in executed_all if p.stem.startswith("06_")]
+    assert len(curve_report) == 1  # it declares models, not model: one run
+    logged = "".join(o.get("text", "") for c in nbformat.read(curve_report[0], as_version=4).cells
+                     for o in c.get("outputs", []))
+    reused = len(ci["curve_models"]) * len(ci["seeds"])
+    assert logged.count("finished earlier") == reused and logged.count("trained in") == reused  # 03's runs reused
+    assert body.index("<h2>Summary") < body.index("learning-curve-figure")
+    assert "gap to the" in body.split("learning-curve-figure")[1]  # the generated answer
     for notebook in notebooks:  # the parameters CI sets are all used by some notebook
         assert set(report.declared_parameters(notebook)) & set(ci_parameters())
+
+
+def test_every_contender_gets_its_training_report():
+    from genre_utils.comparison import THESIS_FEATURE_STUDY
+    from genre_utils.models import contender_names
+
+    training = [p for p in report.notebook_paths() if p.name.startswith("03_")][0]
+    declared = report.declared_parameters(training)
+    planned = report.notebook_variants(training, declared, {})  # the defaults: every registered contender
+    study_model, study_kinds = THESIS_FEATURE_STUDY
+    assert [suffix for suffix, _ in planned][: len(contender_names())] == [f"-{name}" for name in contender_names()]
+    assert [own["model"] for _, own in planned] == [*contender_names(), *[study_model] * (len(planned)
+                                                                                          - len(contender_names()))]
+    assert {own.get("features") for _, own in planned[len(contender_names()):]} <= set(study_kinds)
 
 
 @pytest.mark.slow
@@ -114,9 +142,9 @@ def test_report_command_rejects_malformed_parameters(capsys):
     assert json.loads('"x"') == report._parse_value('"x"') and report._parse_value("3") == 3
 
 
-@pytest.mark.parametrize("name, value, message", [("split", "offical", "unknown split 'offical'"),
-                                                  ("seeds", [0, 0], "seeds must be distinct"),
-                                                  ("segment_seconds", -1, "segment_seconds")])
+# One bad value per kind of check is enough here (each case starts a kernel); every parameter's
+# checks are unit-tested in test_report_cli.py.
+@pytest.mark.parametrize("name, value, message", [("split", "offical", "unknown split 'offical'")])
 def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, value, message):
     import papermill
 

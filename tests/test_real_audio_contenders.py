@@ -3,9 +3,10 @@
 Uses the real GTZAN clips in ``../shared`` (skips without them). The whole study (all five
 contenders on all five folds, networks trained to early stopping) takes about 16 minutes on two
 CPU cores, more than the test suite's budget: it is marked ``study`` and runs with
-``make test-study``; ``make test`` runs the clip-level contenders (the SVM baseline and the musicnn
-probe) on the same five folds (the networks' training on real excerpts is tested in
-``test_real_audio_training.py``). Ten clips per genre, and
+``make test-study``, as does the cheaper check that the clip-level contenders (the SVM baseline
+and the musicnn probe) on the same five folds put the probe ahead (1.5 minutes; ``make test`` keeps
+the probe's own test in ``test_contenders.py``, the port's in ``test_musicnn.py`` and the networks'
+training on real excerpts in ``test_real_audio_training.py``). Ten clips per genre, and
 consecutive clips of a genre often share an artist: the numbers are a sanity check of how each
 contender behaves on real music, not a GTZAN result (the folds are not artist-filtered, so the
 absolutes are inflated). What must hold on real music: every contender is far above chance
@@ -71,7 +72,7 @@ def test_every_contender_on_the_same_folds_of_real_music(gtzan_excerpts, tmp_pat
     assert (networks["stopped_by"] == "early stopping").all(), networks[["model", "fold", "epochs_run"]]
 
 
-@pytest.mark.slow
+@pytest.mark.study  # 1.5 min; the probe itself is tested in test_contenders.py, the port in test_musicnn.py
 def test_the_musicnn_probe_beats_the_classic_baseline_on_the_same_folds(gtzan_excerpts, tmp_path):
     _, pooled = cross_validate(gtzan_excerpts, tmp_path, models=["svm", "musicnn"])
     assert min(pooled.values()) >= FAR_ABOVE_CHANCE and pooled["musicnn"] > pooled["svm"], pooled

@@ -30,6 +30,7 @@ NOISE_LINE = ("E0000 00:00:1783190786.420393    3712 node_def_util.cc:682] NodeD
     (["--param", "patience=1.5"], "error: patience must be an integer >= 0, got 1.5"),
     (["--param", "segment_seconds=-1"], "error: segment_seconds must be 0 or a positive number, got -1"),
     (["--dataset", "gtzn"], "error: unknown dataset 'gtzn'; expected one of synthetic, gtzan, fma_small"),
+    (["--dataset", "fma_large", "--param", "split=thesis"], "error: split 'thesis' applies to synthetic, gtzan, fma_small only, not 'fma_large'"),
     (["--param", 'models=["transformer"]'], "error: unknown model 'transformer'; expected one of cnn,"),
     (["--param", 'feature_study=["mfccs"]'], "error: unknown feature_study kind 'mfccs'; expected one of mfcc,"),
     (["--param", "features=chroma"], "error: unknown features for crnn 'chroma'; expected one of logmel, mfcc"),
@@ -48,11 +49,18 @@ def test_a_wrong_parameter_stops_the_report_at_once_with_one_line(tmp_path, caps
 
 
 def test_good_parameters_pass_the_check():
-    parameters.check_report_parameters({"dataset": "gtzan", "split": "official", "seeds": [0, 1], "epochs": 3,
+    parameters.check_report_parameters({"dataset": "fma_small", "split": "official", "seeds": [0, 1], "epochs": 3,
                                         "segment_seconds": 0, "data_root": None, "hop_seconds": 0.5,
                                         "models": ["cnn", "svm"], "feature_study": [], "features": "mfcc",
                                         "leakage_demo": False, "output_dir": "/tmp/x", "tagger": "MTT_musicnn"},
                                        report.notebook_paths())
+
+
+def test_a_dataset_without_the_default_split_gets_its_own_unless_one_is_asked_for():
+    notebooks = report.notebook_paths()
+    assert report.dataset_split({"dataset": "fma_medium"}, notebooks) == "official"  # no thesis split there
+    assert report.dataset_split({"dataset": "fma_medium", "split": "kfold"}, notebooks) is None
+    assert report.dataset_split({"dataset": "gtzan"}, notebooks) is None  # the thesis split applies
 
 
 def test_types_come_from_the_annotations_of_the_parameters_cells():

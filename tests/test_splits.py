@@ -96,6 +96,30 @@ def test_carve_validation_is_stratified_and_never_touches_test():
         carve_validation(carved, tracks)
 
 
+def test_training_subsets_are_nested_stratified_seeded_and_leave_validation_and_test_alone():
+    from genre_utils.splits import training_subset
+
+    tracks = table(per_genre=30)
+    split = carve_validation(thesis_split(tracks, 6, seed=2), tracks, seed=2)  # 22 training tracks per genre
+    subsets = {f: training_subset(split, tracks, f, seed=2) for f in (0.125, 0.25, 0.5, 1.0)}
+    assert subsets[1.0].equals(split)
+    for fraction, subset in subsets.items():
+        assert subset[split != "train"].equals(split[split != "train"])  # validation and test tracks unchanged
+        assert set(subset[split == "train"]) <= {"train", ""}
+        kept = tracks[subset == "train"].groupby("genre").size()
+        assert kept.eq(int(np.ceil(fraction * 22))).all() and len(kept) == len(GTZAN_GENRES), fraction
+    for small, large in ((0.125, 0.25), (0.25, 0.5), (0.5, 1.0)):
+        assert set(tracks.index[subsets[small] == "train"]) <= set(tracks.index[subsets[large] == "train"])
+    shuffled = tracks.sample(frac=1.0, random_state=1)
+    again = training_subset(split.reindex(shuffled.index), shuffled, 0.25, seed=2).reindex(tracks.index)
+    assert again.equals(subsets[0.25])  # depends on the seed and the tracks, not on row order
+    assert not training_subset(split, tracks, 0.25, seed=3).equals(subsets[0.25])
+    assert (training_subset(split, tracks, 0.01, seed=0)[split == "train"] == "train").sum() == len(GTZAN_GENRES)
+    for bad in (0, 1.5, -0.5, True, "half"):
+        with pytest.raises(ValueError, match=r"train_fraction must be a number in \(0, 1\]"):
+            training_subset(split, tracks, bad)
+
+
 def test_segments_follow_their_track_but_random_segments_leak():
     tracks = table(per_genre=10)
     split = thesis_split(tracks, 2, seed=0)
@@ -109,7 +133,7 @@ def test_segments_follow_their_track_but_random_segments_leak():
 
 @pytest.mark.parametrize("name, dataset, words", [
     ("random", "gtzan", "unknown split 'random'"),
-    ("official", "gtzan", "applies to fma_small only"),
+    ("official", "gtzan", "applies to fma_small, fma_medium, fma_large only, not 'gtzan'"),
     ("fault_filtered", "fma_small", "applies to gtzan only"),
 ])
 def test_bad_split_requests_are_named(name, dataset, words):

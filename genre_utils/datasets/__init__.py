@@ -7,9 +7,14 @@ Every module exposes the same functions:
 - ``load_tracks(root=None)``: the track table (see :mod:`genre_utils.datasets.table`).
 - ``validate(root=None)``: decode every file and return the table with unreadable files
   marked in ``status``.
-- ``check_files(tracks, root=None)`` (GTZAN, FMA-small): each file against the published
+- ``check_files(tracks, root=None)`` (GTZAN, FMA): each file against the published
   checksums, as a report (see :mod:`genre_utils.datasets.checksums`); ``REFERENCE_NAME`` names
   the reference.
+
+and the constants ``NAME``, ``GENRES`` and ``SPLITS`` (the splits of :mod:`genre_utils.splits`
+that apply to it; ``THESIS_TEST_PER_GENRE`` where the thesis fixed one). The FMA subsets share one
+base (:mod:`genre_utils.datasets.fma`): each of ``fma_small``, ``fma_medium`` and ``fma_large`` is
+its constants.
 
 ``root`` defaults to ``<data root>/<dataset name>`` (see :mod:`genre_utils.paths`).
 """
@@ -19,7 +24,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-DATASET_NAMES = ("synthetic", "gtzan", "fma_small")
+DATASET_NAMES = ("synthetic", "gtzan", "fma_small", "fma_medium", "fma_large")
 
 
 def get_dataset(name: str) -> ModuleType:

@@ -1,8 +1,9 @@
-"""FMA-small's MP3s checked one by one against the ``checksums`` file its archive carries.
+"""FMA's MP3s checked one by one against the ``checksums`` file their audio archive carries.
 
-``fma_small.zip`` holds ``fma_small/checksums``: one ``sha1sum`` line per MP3, with paths relative
-to ``fma_small/`` (``<sha1>  000/000002.mp3``). The archive itself is verified by its published
-SHA-1 when downloaded; this checks every extracted (or otherwise obtained) MP3.
+Each audio archive (``fma_small.zip``, ``fma_medium.zip``, ``fma_large.zip``) holds
+``<subset folder>/checksums``: one ``sha1sum`` line per MP3, with paths relative to that folder
+(``<sha1>  000/000002.mp3``). The archive itself is verified by its published SHA-1 when
+downloaded; this checks every extracted (or otherwise obtained) MP3.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def check_folder(audio_folder: Path) -> pd.DataFrame | None:
     return checksums.make_report(rows)
 
 
-def require_verified(audio_folder: Path, archive: Path) -> None:
+def require_verified(audio_folder: Path, archive: Path, title: str = "FMA") -> None:
     """After extracting the audio archive: every MP3 its checksums file lists must verify.
+
+    ``title`` names the dataset in the line printed on success (``FMA-small MP3s checked ...``).
 
     Raises:
         ValueError: If one differs or is missing; the message names them and what to do.
@@ -58,4 +61,4 @@ def require_verified(audio_folder: Path, archive: Path) -> None:
         named = ", ".join(f"{row.clip} ({row.result})" for row in bad.head(10).itertuples())
         raise ValueError(f"{len(bad)} MP3(s) extracted from {archive} do not match {reference}: {named} "
                          f"({summary}); delete {audio_folder} and run the download again")
-    print(f"FMA-small MP3s checked against {reference}: {summary}")
+    print(f"{title} MP3s checked against {reference}: {summary}")

@@ -34,6 +34,8 @@ from genre_utils.datasets import table as track_table
 
 NAME = "gtzan"
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+SPLITS = ("thesis", "fault_filtered", "kfold", "file")  # the splits of genre_utils.splits that apply
+THESIS_TEST_PER_GENRE = 20  # the thesis's 800/200 split
 CLIP_SECONDS = 30.0
 SAMPLE_RATE = 22050
 # Extensions that make a file look like audio: each such file becomes a clip or a skipped row.

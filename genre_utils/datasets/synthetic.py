@@ -23,6 +23,7 @@ from genre_utils.datasets import table as track_table
 
 NAME = "synthetic"
 GENRES = synthetic_audio.GENRES
+SPLITS = ("thesis", "kfold", "file")  # the splits of genre_utils.splits that apply (thesis: 20 % per genre)
 MANIFEST_NAME = "synthetic.json"
 DEFAULT_CLIPS_PER_GENRE = synthetic_audio.DEFAULT_CLIPS_PER_GENRE
 DEFAULT_SECONDS = synthetic_audio.DEFAULT_SECONDS

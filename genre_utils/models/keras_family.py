@@ -4,6 +4,11 @@ A :class:`KerasContender` declares a ``builder(input_shape, n_classes, **options
 a compiled model taking ``(batch, n_features, n_frames)`` arrays; fitting is the study's one
 training loop (:func:`genre_utils.training.train`: seeded, early stopping on the validation
 tracks, ``history.csv``, ``model.keras``, ``config.json``).
+
+Keras contenders stream (``streams=True``): the runner hands them sides that stay in the feature
+store (:class:`genre_utils.streaming.StoreItems`), read, cut and standardized batch by batch for
+training and for prediction alike, so memory does not grow with the dataset. In-memory arrays
+take the same batching path and give the same model.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from genre_utils.models.registry import Contender, Fitted
+from genre_utils.streaming import predict_items
 
 LEARNING_RATE = 0.001  # thesis, Adam
 
@@ -49,9 +55,14 @@ class KerasPredictor:
 
     model: object  # keras.Model
 
-    def predict_proba(self, x: np.ndarray, valid_frames=None) -> np.ndarray:
-        """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs."""
-        return np.asarray(self.model.predict(x, verbose=0), dtype=np.float64)
+    def predict_proba(self, x, valid_frames=None) -> np.ndarray:
+        """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs, batch by batch.
+
+        Args:
+            x: An in-memory array or a :class:`~genre_utils.streaming.StoreItems` view.
+            valid_frames: Unused (the network sees padding as it was trained).
+        """
+        return predict_items(self.model, x)
 
     @property
     def input_frames(self) -> int:
@@ -63,6 +74,7 @@ class KerasPredictor:
 class KerasContender(Contender):
     """A Keras network; ``builder`` makes it compiled, for one input shape and class count."""
 
+    streams: bool = True
     builder: Callable | None = None
 
     def build(self, input_shape: tuple[int, int], n_classes: int, **options):

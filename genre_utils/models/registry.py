@@ -67,6 +67,8 @@ class Contender:
         input: What one input item is, in words (``"20 MFCCs x frames of a 3 s segment or clip"``).
         whole_clips: One item per track whatever the setting's segment length (clip-level models).
         standardize: Z-score the features with training statistics before fitting.
+        streams: Takes its inputs streamed from the feature store batch by batch
+            (:class:`genre_utils.streaming.StoreItems`) instead of loaded arrays.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Contender:
     input: str
     whole_clips: bool = False
     standardize: bool = True
+    streams: bool = False
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
@@ -110,7 +113,7 @@ class Contender:
         """The declaration as plain literals (for tables and ``config.json``)."""
         return {"name": self.name, "title": self.title, "family": self.family, "features": self.features,
                 "feature_kinds": list(self.feature_kinds), "input": self.input, "description": self.description,
-                "whole_clips": self.whole_clips, "standardize": self.standardize}
+                "whole_clips": self.whole_clips, "standardize": self.standardize, "streams": self.streams}
 
 
 def register(contender: Contender, replace: bool = False) -> Contender:

@@ -6,6 +6,11 @@ candidate on the training tracks and keeps the one with the best per-track accur
 *validation* tracks (ties go to the earlier, simpler candidate): the test tracks play no part in
 the choice. The run folder gets ``selection.csv`` (validation accuracy per candidate),
 ``model.joblib`` (the fitted estimator) and ``config.json``.
+
+These contenders do not stream (``streams`` stays False): they classify one whole clip per
+track and summarize every item in one call, so the runner loads their inputs in memory -- one
+clip per track, not the many segments the networks stream. The clip statistics of the SVM and
+the musicnn embeddings could be computed batch by batch if a dataset ever outgrew that.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Gessle & Akesson (2019) ran each model once and scored it per clip, on 20 MFCCs with their own
 800/200 (GTZAN) and 7200/800 (FMA-small) split. They name other features (log-mel, chroma) as
 future work for their CNN; the study answers that with :data:`THESIS_FEATURE_STUDY` and uses the
-same model for its leakage demonstration.
+same model for its leakage demonstration. Its LSTM trails its CNN, and it asks whether more
+training data would close the gap: :data:`THESIS_PAIR`, answered by :mod:`genre_utils.learning_curve`.
 """
 
 THESIS_ACCURACY = {  # (dataset, contender) -> accuracy, one run each, per clip, MFCC on the thesis split
@@ -12,3 +13,4 @@ THESIS_ACCURACY = {  # (dataset, contender) -> accuracy, one run each, per clip,
 }
 THESIS_SPLIT, THESIS_FEATURES = "thesis", "mfcc"
 THESIS_FEATURE_STUDY = ("cnn", ("mfcc", "logmel", "chroma"))  # the thesis CNN on the features it names
+THESIS_PAIR = ("lstm", "cnn")  # (the model that trails, the one it trails): does more training data close the gap?

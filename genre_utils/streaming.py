@@ -1,0 +1,253 @@
+"""Model inputs streamed from the feature store: items read, cut and standardized batch by batch.
+
+A dataset of tens of thousands of clips cut into segments does not fit in memory as one
+array. Here one side of a split is an :class:`ItemIndex` -- for each item, the store row it
+comes from, its first frame and its owning track (its label is the track's genre) -- built with
+:func:`genre_utils.features.segment_starts`, the very rule that
+:func:`~genre_utils.features.segment_features` cuts by. A :class:`StoreItems` view of an index
+reads only the rows one batch needs, through :meth:`FeatureSet.read_rows
+<genre_utils.feature_store.FeatureSet.read_rows>` (the store's one accessor, whatever backs it
+on disk), cuts the segments and applies the training standardization; it behaves like the
+``(n_items, n_features, frames)`` array it stands for, so :meth:`Standardizer.fit
+<genre_utils.standardize.Standardizer.fit>` streams over it unchanged.
+
+:class:`Batches` (a ``keras.utils.PyDataset``) feeds a network from such a view or from an
+in-memory array alike, and shuffles with its own generator seeded from the run's seed (a new
+permutation at the end of every epoch; Keras's ``fit(shuffle=...)`` is left off). The two
+paths thus train on the same batches in the same order and give the same model: the streaming
+path for real datasets, the in-memory one for tiny data, the leaky demonstration and tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from genre_utils.datasets.table import STATUS_OK
+from genre_utils.features import segment_starts
+
+DEFAULT_BATCH_SIZE = 32  # items per batch when the caller does not say (Keras's default)
+SHUFFLE_STREAM = 11  # second seed word of the shuffling generator, apart from the split's draws
+STREAMING_ENV = "GENRE_STREAMING"  # auto (default), always or never
+STREAMING_MODES = ("auto", "always", "never")
+IN_MEMORY_LIMIT_BYTES = 2 * 1024**3  # auto: inputs larger than this stream from the store
+
+
+def should_stream(store, split, streams: bool = True) -> bool:
+    """Whether a run's inputs stream from the store: always for big data, never for small.
+
+    Both paths give the same model (see the module docstring), so the choice is one of speed and
+    memory: reading random rows from the compressed store costs more than indexing an array, so
+    inputs that fit in :data:`IN_MEMORY_LIMIT_BYTES` (every side's tracks as whole float32 clips)
+    are loaded, and larger ones stream, keeping memory flat whatever the dataset's size.
+    ``GENRE_STREAMING=always`` or ``never`` overrides the rule.
+
+    Args:
+        store: The :class:`~genre_utils.feature_store.FeatureSet`.
+        split: Side of each track, aligned with ``store.tracks``.
+        streams: Whether the contender can stream at all (``Contender.streams``).
+
+    Raises:
+        ValueError: If ``GENRE_STREAMING`` holds another value.
+    """
+    import os
+
+    mode = os.environ.get(STREAMING_ENV, "auto").strip().lower() or "auto"
+    if mode not in STREAMING_MODES:
+        raise ValueError(f"{STREAMING_ENV} must be one of {', '.join(STREAMING_MODES)}, got {mode!r}")
+    if not streams or mode == "never":
+        return False
+    if mode == "always":
+        return True
+    tracks = int(np.count_nonzero(np.asarray(split) != ""))
+    row_bytes = int(np.prod(store.features.shape[1:])) * np.dtype(np.float32).itemsize
+    return tracks * row_bytes > IN_MEMORY_LIMIT_BYTES
+
+
+@dataclass(frozen=True)
+class ItemIndex:
+    """Where each item of one side lies in the store.
+
+    Attributes:
+        rows: Store row of each item (int64).
+        starts: First frame of each item in its row (int64; 0 for whole clips).
+        track_ids: Owning track of each item (object), to label it and aggregate per track.
+        frames: Frames of every item (the segment length, or the clip length).
+    """
+
+    rows: np.ndarray
+    starts: np.ndarray
+    track_ids: np.ndarray
+    frames: int
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def item_index(store, track_ids, segment_seconds: float = 0.0) -> ItemIndex:
+    """The items of ``track_ids``, in the order :meth:`FeatureSet.clips` / :meth:`FeatureSet.segments` return them.
+
+    Args:
+        store: The :class:`~genre_utils.feature_store.FeatureSet`; only its track table
+            (``row``, ``valid_frames``, ``status``), ``config`` and array shape are read.
+        track_ids: Tracks of one side, in the order their items should come.
+        segment_seconds: 0 for one whole clip per track, else the length of the segments each
+            clip is cut into (:func:`~genre_utils.features.segment_starts`).
+
+    Raises:
+        ValueError: If a track is not in the store or was skipped at extraction, or
+            ``segment_seconds`` is negative.
+    """
+    if segment_seconds < 0:
+        raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {segment_seconds!r}")
+    track_ids = list(track_ids)
+    table = store.tracks.set_index("track_id")
+    missing = [t for t in track_ids if t not in table.index]
+    if missing:
+        raise ValueError(f"track_ids not in the feature store: {missing[:5]}")
+    chosen = table.loc[track_ids]
+    unusable = chosen.index[chosen["status"] != STATUS_OK].tolist()
+    if unusable:
+        raise ValueError(f"track_ids skipped at extraction cannot be used: {unusable[:5]} (see .skipped)")
+    rows = chosen["row"].to_numpy(dtype=np.int64)
+    owners = np.array(track_ids, dtype=object)
+    n_frames = int(store.features.shape[2])
+    if not segment_seconds:
+        return ItemIndex(rows, np.zeros(len(rows), np.int64), owners, n_frames)
+    segment_frames = store.config.frames_for_seconds(segment_seconds)
+    per_track = [segment_starts(n_frames, segment_frames, valid) for valid in chosen["valid_frames"].to_numpy()]
+    counts = [len(starts) for starts in per_track]
+    starts = np.concatenate(per_track) if per_track else np.zeros(0, np.int64)
+    return ItemIndex(np.repeat(rows, counts), starts, np.repeat(owners, counts), segment_frames)
+
+
+class StoreItems:
+    """The ``(n_items, n_features, frames)`` float32 items of one side, read from the store when indexed.
+
+    Indexing by an integer, a slice or an integer array reads just those items (each store row
+    once, however many of its segments are asked for) and returns them in memory, standardized
+    when a :class:`~genre_utils.standardize.Standardizer` is attached. Nothing else is held:
+    the index and the store's open handle.
+    """
+
+    def __init__(self, store, index: ItemIndex, standardizer=None):
+        self.store = store
+        self.index = index
+        self.standardizer = standardizer
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_items, n_features, frames)``."""
+        return len(self.index), int(self.store.features.shape[1]), int(self.index.frames)
+
+    @property
+    def ndim(self) -> int:
+        """Always 3, as for the array it stands for."""
+        return 3
+
+    @property
+    def dtype(self) -> np.dtype:
+        """float32, the dtype of every batch read."""
+        return np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, positions) -> np.ndarray:
+        if isinstance(positions, slice):
+            chosen = np.arange(*positions.indices(len(self)))
+        else:
+            chosen = np.asarray(positions, dtype=np.int64)
+        single = chosen.ndim == 0
+        chosen = np.atleast_1d(chosen)
+        clips = self.store.read_rows(self.index.rows[chosen])  # IndexError when out of range
+        frames = self.index.frames
+        if frames == clips.shape[2]:  # whole clips (or segments as long as the clip): nothing to cut
+            items = clips
+        else:
+            items = np.empty((len(chosen), clips.shape[1], frames), np.float32)
+            for item, clip, start in zip(items, clips, self.index.starts[chosen]):
+                item[:] = clip[:, start : start + frames]
+        if self.standardizer is not None:
+            items = self.standardizer.transform(items)
+        return items[0] if single else items
+
+    def standardized(self, standardizer) -> "StoreItems":
+        """The same items with ``standardizer`` applied to every batch read."""
+        return StoreItems(self.store, self.index, standardizer)
+
+    def load(self, batch_size: int = 256) -> np.ndarray:
+        """Every item in memory, read ``batch_size`` at a time (for small sides and checks)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+        parts = [self[start : start + batch_size] for start in range(0, len(self), batch_size)]
+        return np.concatenate(parts) if parts else np.empty(self.shape, np.float32)
+
+
+def is_streamed(x) -> bool:
+    """Whether ``x`` is read from the store on demand (rather than an in-memory array)."""
+    return isinstance(x, StoreItems)
+
+
+class Batches(keras.utils.PyDataset):
+    """Batches of ``(x, targets)`` -- or ``(x,)`` for prediction -- from an array or a :class:`StoreItems`.
+
+    Args:
+        x: ``(n_items, n_features, frames)`` items: an in-memory array or a :class:`StoreItems`.
+        targets: Per-item targets (one-hot labels) aligned with ``x``, or None to yield inputs only.
+        batch_size: Items per batch; the last batch holds the remainder.
+        shuffle: Visit the items in a new random order every epoch.
+        seed: Seeds the shuffling generator, so the order of every epoch follows from it.
+        **kwargs: ``workers``, ``use_multiprocessing``, ``max_queue_size`` of ``keras.utils.PyDataset``.
+    """
+
+    def __init__(self, x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle: bool = False, seed: int = 0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+        if targets is not None and len(targets) != len(x):
+            raise ValueError(f"targets must have one entry per item of x ({len(x)}), got {len(targets)}")
+        if int(seed) < 0:
+            raise ValueError(f"seed must be >= 0, got {seed!r}")
+        self.x = x
+        self.targets = None if targets is None else np.asarray(targets)
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self._rng = np.random.default_rng([int(seed), SHUFFLE_STREAM])
+        self._order = self._rng.permutation(len(x)) if self.shuffle else np.arange(len(x))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index must be in 0..{len(self) - 1}, got {index}")
+        positions = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        inputs = np.asarray(self.x[positions], dtype=np.float32)
+        return (inputs,) if self.targets is None else (inputs, self.targets[positions])
+
+    def on_epoch_end(self) -> None:
+        """Draw the next epoch's order.
+
+        A new array replaces the old one: Keras may already be prefetching from a pipeline it
+        then discards (it opens the next epoch's iterator before this call), and such reads see
+        one order or the other whole, never a half-shuffled one.
+        """
+        if self.shuffle:
+            self._order = self._rng.permutation(len(self.x))
+
+    @property
+    def order(self) -> np.ndarray:
+        """Item positions in the order of the current epoch."""
+        return self._order.copy()
+
+
+def predict_items(model, x, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+    """``model``'s outputs for every item of ``x`` (array or :class:`StoreItems`), in order, as float64."""
+    if len(x) == 0:
+        return np.empty((0, int(model.output_shape[-1])))
+    return np.asarray(model.predict(Batches(x, batch_size=batch_size), verbose=0), dtype=np.float64)

@@ -1,0 +1,124 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · More data: the learning curve
+#
+# The thesis ends on "more data": its LSTM trails its CNN (42.0% against 56.0% on GTZAN, 33.5%
+# against 50.5% on FMA-small), and it asks whether more training data would close the gap. This
+# notebook answers for the data at hand: every contender is trained on 1/8, 1/4, 1/2 and all of
+# the split's training tracks, and its per-track test accuracy is drawn against the number of
+# training tracks.
+#
+# The smaller training sets are **nested** (for one seed, the 1/8 tracks are among the 1/4
+# tracks, and so on) and **stratified** (the same share of every genre); the validation tracks
+# for early stopping and the **test tracks are the same** at every size, so the points differ only
+# in how much the models learnt from. Every seed is a full run, as in notebook 03; the point with
+# all the training tracks *is* notebook 03's run and is reused, not trained again. On FMA the curve
+# continues across datasets: FMA-small, FMA-medium and FMA-large, each its own curve on its own test
+# tracks (`make report DATASET=fma_medium SPLIT=official`).
+#
+# **Reads** the dataset's cached features and the finished runs of notebook 03.
+# **Writes** one folder per new run under `<output_dir>/<dataset>/runs/` (named `...-train0.125`
+# and so on), `runs.csv`, and `learning_curve.csv`, `learning_curve.png` and `learning_curve.md`
+# (the answer) under `<output_dir>/<dataset>/`; the report's index page shows the last two.
+
+# %% tags=["parameters"]
+from typing import Optional, Union  # for the type annotations (papermill --help-notebook shows them)
+dataset: str = "synthetic"  # synthetic (embedded default), gtzan, fma_small, fma_medium or fma_large
+data_root: Optional[str] = None  # dataset folder, None means $GENRE_DATA_DIR/<dataset> or data/<dataset>
+models: Union[str, list[str]] = "all"  # the study's contenders: "all" or a list of names (as notebooks 03 and 04)
+curve_models: Optional[list[str]] = None  # contenders on the curve, among models; None: all of models
+features: Optional[str] = None  # feature kind for every contender; None: each its own (as notebook 03)
+fractions: list[float] = [0.125, 0.25, 0.5, 1.0]  # shares of each genre's training tracks; 1.0 reuses notebook 03's runs
+split: str = "thesis"  # thesis (stratified by track), fault_filtered (GTZAN), official (FMA) or kfold
+folds: int = 5  # folds of the kfold split
+segment_seconds: float = 3.0  # 0 trains on whole clips (thesis); else segment length in seconds
+seeds: list[int] = [0, 1, 2, 3, 4]  # the study's seeds (notebook 03's), so its runs are the curve's last point
+curve_seeds: Optional[list[int]] = None  # seeds of the curve's runs; None: seeds
+epochs: int = 100  # safety bound; early stopping on validation loss ends training
+batch_size: int = 32  # items per gradient step
+patience: int = 6  # epochs without a better validation loss before stopping
+synthetic_clips_per_genre: int = 20  # synthetic only: clips generated per genre
+synthetic_seconds: float = 8.0  # synthetic only: seconds per generated clip
+workers: int = 0  # feature extraction processes; 0 means all cores
+output_dir: str = "../build/results"  # runs are written to <output_dir>/<dataset>/runs/
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from genre_utils import learning_curve, study
+from genre_utils.comparison_views import genre_count
+from genre_utils.plots import plot_learning_curve
+
+study.check_training_parameters(dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience)
+on_curve = learning_curve.curve_models(study.check_models(models), curve_models)
+fractions = learning_curve.check_fractions(fractions)
+curve_seeds = study.check_seeds(seeds if curve_seeds is None else curve_seeds)
+results_dir = study.results_folder(output_dir, dataset)
+if dataset == "synthetic":
+    display(Markdown(study.SYNTHETIC_NOTE))
+print(f"{len(on_curve)} contender(s) x {len(fractions)} share(s) of the training tracks x {len(curve_seeds)} seed(s)")
+
+# %% [markdown]
+# ## The runs
+#
+# One run per contender, share and seed; finished runs (the full-data runs of notebook 03, and
+# any curve run of an earlier report) are reused.
+
+# %%
+specs = learning_curve.curve_specs(dataset, on_curve, fractions, curve_seeds, split, features, folds,
+                                   segment_seconds=float(segment_seconds), epochs=epochs, batch_size=batch_size,
+                                   patience=patience)
+stores = {kind: study.open_dataset(dataset, data_root, kind, workers, synthetic_clips_per_genre, synthetic_seconds)
+          for kind in learning_curve.feature_kinds(specs)}
+runs = learning_curve.train_curve(specs, stores, output_dir)
+
+# %% [markdown]
+# ## The table
+#
+# Per contender and share: the number of training tracks, per-track test accuracy as the mean
+# over seeds with its 95% Student-t interval, and the means of balanced accuracy and macro F1.
+
+# %%
+table = learning_curve.curve_table(runs)
+table.to_csv(results_dir / learning_curve.CURVE_FILE, index=False)
+table.round(3)
+
+# %% [markdown]
+# ## The curve
+#
+# Accuracy against the number of training tracks on a log axis (each step doubles the data),
+# one line per contender with its 95% interval across seeds as a band.
+
+# %%
+figure = plot_learning_curve(table, chance=1 / genre_count(runs),
+                             title=f"{dataset} · {split} · test tracks the same at every size")
+figure.savefig(results_dir / learning_curve.CURVE_FIGURE, dpi=110, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# ## The thesis's question: does more data close the LSTM's gap to the CNN?
+#
+# The answer is generated from the runs above by a rule fixed before looking at them
+# (`learning_curve.GAP_RULE`, printed under it): the gap is compared per seed, because both models
+# of a seed share its split and test tracks, and it only *shrinks* or *grows* when the 95%
+# interval of its change across seeds excludes zero.
+
+# %%
+answer = f"{learning_curve.gap_sentence(runs, dataset)}\n\n*Rule:* {learning_curve.GAP_RULE}"
+(results_dir / learning_curve.ANSWER_FILE).write_text(answer + "\n")
+Markdown(answer)

@@ -1,0 +1,248 @@
+"""Streaming inputs: the same items, statistics, batches, model and evaluation as in memory, read a batch at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from audio_fixtures import tone, write_wav  # noqa: E402
+from genre_utils.experiment import RunSpec, evaluate, make_inputs  # noqa: E402
+from genre_utils.feature_store import build_feature_store  # noqa: E402
+from genre_utils.features import FeatureConfig  # noqa: E402
+from genre_utils.inputs import prepare_inputs  # noqa: E402
+from genre_utils.models import get_contender  # noqa: E402
+from genre_utils.models.keras_family import KerasContender, compile_classifier  # noqa: E402
+from genre_utils.splits import carve_validation, make_split  # noqa: E402
+from genre_utils.standardize import Standardizer  # noqa: E402
+from genre_utils.streaming import Batches, StoreItems, item_index  # noqa: E402
+from genre_utils.training import TrainingSettings, one_hot  # noqa: E402
+
+UNEVEN_SECONDS = (4.0, 3.5, 2.9, 2.3, 2.05, 1.0)  # the last is too short: skipped at extraction
+SEGMENT_SECONDS = 2.0
+BATCH_SIZE = 16
+EPOCHS = 2
+
+
+class CountingStore:
+    """A real feature store that records how many rows each ``read_rows`` call asks for."""
+
+    def __init__(self, store):
+        self._store = store
+        self.reads: list[int] = []
+
+    def read_rows(self, rows):
+        self.reads.append(len(rows))
+        return self._store.read_rows(rows)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+@pytest.fixture(scope="module")
+def uneven_store(tmp_path_factory):
+    """Clips of several lengths in a 4 s store, so the cutting rule drops mostly-padding segments."""
+    root = tmp_path_factory.mktemp("uneven")
+    rows = []
+    for number, seconds in enumerate(UNEVEN_SECONDS):
+        genre = ("blues", "rock")[number % 2]
+        path = write_wav(root / f"{genre}.{number:05d}.wav", tone(seconds, 220.0 + 40 * number, seed=number))
+        rows.append({"track_id": f"{genre}.{number:05d}", "path": str(path), "genre": genre})
+    return build_feature_store(pd.DataFrame(rows), "uneven", FeatureConfig(clip_seconds=4.0),
+                               cache_dir=root / "features", workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def split(synthetic_store):
+    tracks = synthetic_store.tracks
+    return carve_validation(make_split(tracks, "thesis", dataset="synthetic", seed=4), tracks, seed=4)
+
+
+@pytest.mark.parametrize("segment_seconds", [0.0, 0.5, 1.0, 1.5, 4.0])
+def test_the_item_index_cuts_exactly_as_segment_features(uneven_store, segment_seconds):
+    usable = uneven_store.usable["track_id"].tolist()
+    assert len(usable) == len(UNEVEN_SECONDS) - 1 and len(set(uneven_store.usable["valid_frames"])) == len(usable)
+    order = usable[::-1]  # items follow the order asked for, as the store's own accessors do
+    index = item_index(uneven_store, order, segment_seconds)
+    if segment_seconds:
+        expected, owners = uneven_store.segments(order, segment_seconds)
+    else:
+        expected, owners = uneven_store.clips(order), np.array(order, dtype=object)
+    np.testing.assert_array_equal(StoreItems(uneven_store, index).load(batch_size=3), expected)
+    assert index.track_ids.tolist() == owners.tolist()
+    if segment_seconds == 0.5:  # the short clips really lose their mostly-padding segments
+        assert len(set(pd.Series(owners).value_counts())) > 1
+
+
+def test_the_item_index_refuses_skipped_and_unknown_tracks(uneven_store):
+    skipped = uneven_store.skipped["track_id"].tolist()
+    assert skipped
+    with pytest.raises(ValueError, match="skipped at extraction"):
+        item_index(uneven_store, skipped, 1.0)
+    with pytest.raises(ValueError, match="not in the feature store"):
+        item_index(uneven_store, ["jazz.99999"], 1.0)
+    with pytest.raises(ValueError, match="segment_seconds"):
+        item_index(uneven_store, uneven_store.usable["track_id"], -1.0)
+
+
+@pytest.mark.parametrize("segment_seconds", [0.0, SEGMENT_SECONDS])
+def test_streamed_sides_and_statistics_equal_the_in_memory_ones_exactly(synthetic_store, split, segment_seconds):
+    loaded = prepare_inputs(synthetic_store, split, segment_seconds)
+    streamed = prepare_inputs(synthetic_store, split, segment_seconds, stream=True)
+    assert streamed.streamed and not loaded.streamed
+    np.testing.assert_array_equal(streamed.standardizer.mean, loaded.standardizer.mean)
+    np.testing.assert_array_equal(streamed.standardizer.std, loaded.standardizer.std)
+    assert streamed.standardizer.fitted_on == loaded.standardizer.fitted_on
+    assert streamed.input_shape == loaded.input_shape
+    pd.testing.assert_frame_equal(streamed.counts(), loaded.counts())
+    for side in ("train", "valid", "test"):
+        lazy, held = getattr(streamed, side), getattr(loaded, side)
+        assert lazy.x.shape == held.x.shape
+        np.testing.assert_array_equal(lazy.x.load(), held.x)
+        np.testing.assert_array_equal(lazy.y, held.y)
+        assert lazy.track_ids.tolist() == held.track_ids.tolist()
+        if segment_seconds:
+            assert lazy.valid_frames is None and held.valid_frames is None
+        else:
+            np.testing.assert_array_equal(lazy.valid_frames, held.valid_frames)
+
+
+def test_the_streaming_standardizer_fit_equals_the_in_memory_fit(uneven_store):
+    index = item_index(uneven_store, uneven_store.usable["track_id"], 0.5)
+    lazy = StoreItems(uneven_store, index)
+    for batch_size in (1, 4, 64):
+        streamed = Standardizer().fit(lazy, rows=np.arange(1, len(lazy), 2), batch_size=batch_size)
+        held = Standardizer().fit(lazy.load(), rows=np.arange(1, len(lazy), 2), batch_size=batch_size)
+        np.testing.assert_array_equal(streamed.mean, held.mean)
+        np.testing.assert_array_equal(streamed.std, held.std)
+    np.testing.assert_array_equal(lazy.standardized(streamed)[[4, 0, 4]], streamed.transform(lazy.load()[[4, 0, 4]]))
+
+
+def test_batches_are_the_same_from_the_store_and_from_memory_and_reshuffled_every_epoch(synthetic_store, split):
+    loaded = prepare_inputs(synthetic_store, split, SEGMENT_SECONDS)
+    streamed = prepare_inputs(synthetic_store, split, SEGMENT_SECONDS, stream=True)
+    targets = one_hot(loaded.train.y, len(loaded.class_names))
+    from_store = Batches(streamed.train.x, targets, batch_size=BATCH_SIZE, shuffle=True, seed=7)
+    from_memory = Batches(loaded.train.x, targets, batch_size=BATCH_SIZE, shuffle=True, seed=7)
+    orders = []
+    for _ in range(EPOCHS):
+        assert len(from_store) == len(from_memory) == -(-len(loaded.train) // BATCH_SIZE)
+        for number in range(len(from_store)):
+            (x_store, y_store), (x_memory, y_memory) = from_store[number], from_memory[number]
+            np.testing.assert_array_equal(x_store, x_memory)
+            np.testing.assert_array_equal(y_store, y_memory)
+        orders.append(from_store.order)
+        np.testing.assert_array_equal(orders[-1], from_memory.order)
+        assert sorted(orders[-1]) == list(range(len(loaded.train)))
+        from_store.on_epoch_end()
+        from_memory.on_epoch_end()
+    assert not np.array_equal(orders[0], orders[1])  # a new order each epoch
+    again = Batches(loaded.train.x, targets, batch_size=BATCH_SIZE, shuffle=True, seed=7)
+    np.testing.assert_array_equal(again.order, orders[0])  # fixed by the seed
+    unshuffled = Batches(streamed.test.x, batch_size=BATCH_SIZE)
+    np.testing.assert_array_equal(unshuffled[0][0], loaded.test.x[:BATCH_SIZE])
+    assert len(unshuffled[0]) == 1  # inputs only, for prediction
+
+
+def small_network(input_shape, n_classes):
+    """A convolution, pooling, dropout and softmax: the thesis CNN's kinds of layer, quick to trace."""
+    model = keras.Sequential([
+        keras.Input(input_shape), keras.layers.Reshape((*input_shape, 1)),
+        keras.layers.Conv2D(4, (3, 2), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Flatten(), keras.layers.Dropout(0.25), keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+    compile_classifier(model)
+    return model
+
+
+SMALL = KerasContender(name="small_cnn", title="Small CNN", description="test network", family="keras",
+                       features="mfcc", feature_kinds=("mfcc",), input="20 MFCCs x frames", builder=small_network)
+
+
+@pytest.fixture(scope="module")
+def trained_both_ways(synthetic_store, split, tmp_path_factory):
+    """A small network trained on the same 2 s segments from memory and from a read-counting store."""
+    counting = CountingStore(synthetic_store)
+    settings = TrainingSettings(epochs=EPOCHS, batch_size=BATCH_SIZE, patience=0, seed=3)
+    contender = SMALL
+    runs = {}
+    for name, store, stream in (("memory", synthetic_store, False), ("store", counting, True)):
+        inputs = prepare_inputs(store, split, SEGMENT_SECONDS, stream=stream)
+        folder = tmp_path_factory.mktemp(name)
+        runs[name] = inputs, contender.fit(inputs, settings, folder, {"how": name}), folder
+    return runs, counting
+
+
+def test_streaming_and_in_memory_training_give_the_same_model(trained_both_ways):
+    runs, _ = trained_both_ways
+    (_, memory, memory_folder), (_, store, store_folder) = runs["memory"], runs["store"]
+    histories = [pd.read_csv(folder / "history.csv") for folder in (memory_folder, store_folder)]
+    pd.testing.assert_frame_equal(histories[0], histories[1], check_exact=True)
+    assert len(histories[0]) == EPOCHS
+    for held, streamed in zip(memory.predictor.model.get_weights(), store.predictor.model.get_weights()):
+        np.testing.assert_array_equal(held, streamed)
+    configs = [pd.read_json(folder / "config.json", typ="series") for folder in (memory_folder, store_folder)]
+    assert [bool(config["streamed"]) for config in configs] == [False, True]
+
+
+def test_no_read_loads_the_store_while_fitting_statistics_and_training(trained_both_ways, synthetic_store):
+    runs, counting = trained_both_ways
+    inputs = runs["store"][0]
+    assert counting.reads and max(counting.reads) <= max(BATCH_SIZE, 64)  # 64: Standardizer's fitting batch
+    assert max(counting.reads) < len(inputs.train) and sum(counting.reads) >= EPOCHS * len(inputs.train)
+
+
+def test_evaluating_a_streamed_test_side_equals_the_in_memory_evaluation(trained_both_ways, tmp_path):
+    runs, _ = trained_both_ways
+    predictor = runs["memory"][1].predictor
+    held = evaluate(predictor, runs["memory"][0], "mean", tmp_path)
+    held_predictions = pd.read_csv(tmp_path / "predictions.csv")
+    streamed = evaluate(predictor, runs["store"][0], "mean", tmp_path)
+    assert streamed == held
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "predictions.csv"), held_predictions, check_exact=True)
+    probabilities = predictor.predict_proba(runs["store"][0].test.x)
+    np.testing.assert_array_equal(probabilities, predictor.predict_proba(runs["memory"][0].test.x))
+    assert probabilities.shape == (len(runs["store"][0].test), len(runs["store"][0].class_names))
+
+
+def test_networks_stream_and_clip_level_models_and_the_leaky_setup_load(synthetic_store, monkeypatch):
+    from genre_utils.streaming import STREAMING_ENV
+
+    monkeypatch.setenv(STREAMING_ENV, "always")  # as for data larger than memory
+    assert make_inputs(synthetic_store, RunSpec("synthetic", "cnn", segment_seconds=SEGMENT_SECONDS)).streamed
+    assert not make_inputs(synthetic_store, RunSpec("synthetic", "svm")).streamed
+    assert not make_inputs(synthetic_store, RunSpec("synthetic", "lstm", split="random_segments",
+                                                    segment_seconds=SEGMENT_SECONDS)).streamed
+    assert get_contender("cnn").streams and not get_contender("svm").streams
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: Batches(x, batch_size=0), "batch_size"),
+    (lambda x: Batches(x, np.zeros(len(x) + 1)), "targets"),
+    (lambda x: Batches(x, seed=-1), "seed"),
+    (lambda x: Batches(x)[len(Batches(x))], "batch index"),
+])
+def test_bad_batch_settings_are_named(call, message):
+    with pytest.raises((ValueError, IndexError), match=message):
+        call(np.zeros((5, 2, 3), np.float32))
+
+
+def test_inputs_stream_when_they_outgrow_memory_unless_told_otherwise(synthetic_store, split, monkeypatch):
+    from genre_utils import streaming
+
+    monkeypatch.delenv(streaming.STREAMING_ENV, raising=False)
+    assert not streaming.should_stream(synthetic_store, split)  # a few MiB: loaded
+    assert not streaming.should_stream(synthetic_store, split, streams=False)
+    monkeypatch.setattr(streaming, "IN_MEMORY_LIMIT_BYTES", 1024)  # as if the data were larger than memory
+    assert streaming.should_stream(synthetic_store, split)
+    assert not streaming.should_stream(synthetic_store, split, streams=False)  # a contender that cannot stream
+    monkeypatch.setenv(streaming.STREAMING_ENV, "never")
+    assert not streaming.should_stream(synthetic_store, split)
+    monkeypatch.setattr(streaming, "IN_MEMORY_LIMIT_BYTES", 1 << 40)
+    monkeypatch.setenv(streaming.STREAMING_ENV, "always")
+    assert streaming.should_stream(synthetic_store, split)
+    monkeypatch.setenv(streaming.STREAMING_ENV, "sometimes")
+    with pytest.raises(ValueError, match="GENRE_STREAMING must be one of auto, always, never, got 'sometimes'"):
+        streaming.should_stream(synthetic_store, split)
