@@ -73,3 +73,16 @@ def counting_extracted_chunks():
         yield calls
     finally:
         feature_store.extract_chunk = real
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child that a test stops with Ctrl-C (SIGINT).
+
+    A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored across
+    ``exec``, so Python would never raise KeyboardInterrupt in a child of a test run in the
+    background (``make test &``). Restoring the default disposition makes the child behave as
+    one started from a terminal.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

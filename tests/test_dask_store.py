@@ -25,7 +25,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from audio_fixtures import counting_extracted_chunks, tone, write_wav
+from audio_fixtures import counting_extracted_chunks, interruptible, tone, write_wav
 from genre_utils import study
 from genre_utils.datasets.table import make_track_table
 from genre_utils.feature_cluster import SCHEDULER_ENV
@@ -237,7 +237,7 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
     (tmp_path / "run.py").write_text(script)
     with open(tmp_path / "out.txt", "wb") as out:
         process = subprocess.Popen([sys.executable, str(tmp_path / "run.py")], env=environment, cwd=tmp_path,
-                                   stdout=out, start_new_session=True)
+                                   stdout=out, start_new_session=True, preexec_fn=interruptible)
     records = store_directory(tracks, "stop", TINY, cache) / "chunks"
     workers = []
     try:

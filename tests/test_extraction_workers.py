@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_fixtures import counting_extracted_chunks, write_gtzan_like
+from audio_fixtures import counting_extracted_chunks, interruptible, write_gtzan_like
 from genre_utils.datasets import gtzan
 from genre_utils.feature_store import build_feature_store, store_directory
 from genre_utils.features import FeatureConfig
@@ -48,7 +48,7 @@ def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> s
             raise SystemExit(130)
     """)
     pids.mkdir(exist_ok=True)
-    return subprocess.Popen([sys.executable, "-c", script])
+    return subprocess.Popen([sys.executable, "-c", script], preexec_fn=interruptible)
 
 
 def alive(pid: int) -> bool:
