@@ -264,19 +264,14 @@ def _results_dir(parameters: dict) -> Path | None:
 
 def comparison_html(results: Path | None) -> str:
     """The accuracy figure, the comparison table (``comparison.csv``) and the summary as HTML."""
-    import base64
-
     import pandas as pd
 
     from genre_utils.comparison import display_table
 
     if results is None or not (results / COMPARISON_FILE).is_file():
         return "<p><em>No comparison yet: the comparative notebook writes it after the training notebooks.</em></p>"
-    figure = ""
-    if (results / COMPARISON_FIGURE).is_file():
-        encoded = base64.b64encode((results / COMPARISON_FIGURE).read_bytes()).decode("ascii")
-        figure = (f"<img class='comparison-figure' alt='per-track test accuracy per contender, mean and 95% "
-                  f"interval over seeds' src='data:image/png;base64,{encoded}'>")
+    figure = _embedded_png(results / COMPARISON_FIGURE, "comparison-figure",
+                           "per-track test accuracy per contender, mean and 95% interval over seeds")
     table = display_table(pd.read_csv(results / COMPARISON_FILE, keep_default_na=False,
                                       na_values=["", "nan", "NaN"]))
     table_html = table.to_html(index=False, classes="comparison", border=0, na_rep="–", escape=True)
@@ -289,21 +284,26 @@ def comparison_html(results: Path | None) -> str:
             f"<h2>Summary</h2>{summary}")
 
 
-def learning_curve_html(results: Path | None) -> str:
-    """The learning curve's figure and its answer to the thesis's question, as HTML ("" before notebook 06 ran)."""
+def _embedded_png(path: Path, css_class: str, alt: str) -> str:
+    """An ``<img>`` carrying the PNG at ``path`` inline (so the page stands alone); "" when there is none."""
     import base64
 
+    if not path.is_file():
+        return ""
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"<img class='{css_class}' alt='{html.escape(alt)}' src='data:image/png;base64,{encoded}'>"
+
+
+def learning_curve_html(results: Path | None) -> str:
+    """The learning curve's figure and its answer to the thesis's question, as HTML ("" before notebook 06 ran)."""
     import mistune
 
     from genre_utils.learning_curve import ANSWER_FILE, CURVE_FIGURE
 
     if results is None or not (results / ANSWER_FILE).is_file():
         return ""
-    figure = ""
-    if (results / CURVE_FIGURE).is_file():
-        encoded = base64.b64encode((results / CURVE_FIGURE).read_bytes()).decode("ascii")
-        figure = (f"<img class='learning-curve-figure' alt='per-track test accuracy against the number of training "
-                  f"tracks, one line per contender' src='data:image/png;base64,{encoded}'>")
+    figure = _embedded_png(results / CURVE_FIGURE, "learning-curve-figure",
+                           "per-track test accuracy against the number of training tracks, one line per contender")
     return f"<h2>More data: the learning curve</h2>{figure}{mistune.html((results / ANSWER_FILE).read_text())}"
 
 

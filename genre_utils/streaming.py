@@ -21,6 +21,7 @@ path for real datasets, the in-memory one for tiny data, the leaky demonstration
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import keras
@@ -53,8 +54,6 @@ def should_stream(store, split, streams: bool = True) -> bool:
     Raises:
         ValueError: If ``GENRE_STREAMING`` holds another value.
     """
-    import os
-
     mode = os.environ.get(STREAMING_ENV, "auto").strip().lower() or "auto"
     if mode not in STREAMING_MODES:
         raise ValueError(f"{STREAMING_ENV} must be one of {', '.join(STREAMING_MODES)}, got {mode!r}")
