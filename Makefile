@@ -37,9 +37,10 @@ data: venv
 	$(BIN)/python -m genre_utils.data validate --dataset $(DATASET)
 	$(BIN)/python -m genre_utils.data extract --dataset $(DATASET) --features $(FEATURES)
 
-## Tests (unit, real-audio when ../shared exists, local-server downloads).
+## Tests (unit, real-audio when ../shared exists, local-server downloads), one test file per CPU (logical core) at a time
+## (at most 4: each worker holds TensorFlow). A bare `pytest` runs them one by one.
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n logical --maxprocesses 4 --dist loadfile
 
 ## Every contender, 5-fold cross-validated on the 100 real GTZAN excerpts in ../shared (about 16 min on 2 cores).
 test-study: venv

@@ -11,11 +11,13 @@ on disk), cuts the segments and applies the training standardization; it behaves
 ``(n_items, n_features, frames)`` array it stands for, so :meth:`Standardizer.fit
 <genre_utils.standardize.Standardizer.fit>` streams over it unchanged.
 
-:class:`Batches` (a ``keras.utils.PyDataset``) feeds a network from such a view or from an
-in-memory array alike, and shuffles with its own generator seeded from the run's seed (a new
-permutation at the end of every epoch; Keras's ``fit(shuffle=...)`` is left off). The two
-paths thus train on the same batches in the same order and give the same model: the streaming
-path for real datasets, the in-memory one for tiny data, the leaky demonstration and tests.
+:func:`item_batches` (a ``tf.data`` pipeline) feeds a network from such a view or from an
+in-memory array alike: the positions of every batch come from a generator seeded from the
+run's seed and the epoch (a new permutation every epoch, :func:`epoch_order`; Keras's ``fit(shuffle=...)`` is
+left off), then the array is indexed in the graph or the store is read, several batches at
+once and in order, while the network trains. The two paths thus train on the same batches in
+the same order and give the same model: the streaming path for real datasets, the in-memory
+one for tiny data, the leaky demonstration and tests.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import math
 import os
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
 from genre_utils.datasets.table import STATUS_OK
@@ -35,6 +36,7 @@ SHUFFLE_STREAM = 11  # second seed word of the shuffling generator, apart from t
 STREAMING_ENV = "GENRE_STREAMING"  # auto (default), always or never
 STREAMING_MODES = ("auto", "always", "never")
 IN_MEMORY_LIMIT_BYTES = 2 * 1024**3  # auto: inputs larger than this stream from the store
+STORE_READERS = 4  # batches read from the store at once while the network trains (delivered in order)
 
 
 def should_stream(store, split, streams: bool = True) -> bool:
@@ -191,62 +193,93 @@ def is_streamed(x) -> bool:
     return isinstance(x, StoreItems)
 
 
-class Batches(keras.utils.PyDataset):
-    """Batches of ``(x, targets)`` -- or ``(x,)`` for prediction -- from an array or a :class:`StoreItems`.
+def batch_count(n_items: int, batch_size: int) -> int:
+    """Batches in one pass over ``n_items`` (the last batch holds the remainder)."""
+    return math.ceil(int(n_items) / int(batch_size))
+
+
+def epoch_order(n_items: int, epoch: int, shuffle: bool = False, seed: int = 0) -> np.ndarray:
+    """The order in which epoch ``epoch`` (0-based) visits the items.
+
+    Shuffled: a permutation drawn from a generator seeded by ``seed``, :data:`SHUFFLE_STREAM`
+    (apart from the split's draws) and the epoch, so every epoch has its own order and each
+    follows from the seed alone, however the pipeline is iterated. Unshuffled: ``0 .. n_items - 1``.
+    """
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed!r}")
+    if not shuffle:
+        return np.arange(int(n_items))
+    return np.random.default_rng([int(seed), SHUFFLE_STREAM, int(epoch)]).permutation(int(n_items))
+
+
+def item_batches(x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle: bool = False, seed: int = 0,
+                 epochs: int = 1):
+    """A ``tf.data`` pipeline of ``(inputs, targets)`` batches -- or ``(inputs,)`` -- over ``epochs`` passes.
+
+    One pipeline for both kinds of input: the positions of each batch come from
+    :func:`epoch_order`, then an in-memory array is indexed with ``tf.gather`` (fast, in the
+    graph) while a :class:`StoreItems` view reads, cuts and standardizes just those items from
+    the store (:data:`STORE_READERS` batches read at once, delivered in order). Both give the
+    same batches in the same order, hence the same model. Train with
+    ``model.fit(item_batches(..., shuffle=True, epochs=E), epochs=E, steps_per_epoch=batch_count(n, batch_size))``
+    so that each epoch consumes exactly one pass.
 
     Args:
         x: ``(n_items, n_features, frames)`` items: an in-memory array or a :class:`StoreItems`.
         targets: Per-item targets (one-hot labels) aligned with ``x``, or None to yield inputs only.
-        batch_size: Items per batch; the last batch holds the remainder.
+        batch_size: Items per batch; the last batch of each pass holds the remainder.
         shuffle: Visit the items in a new random order every epoch.
-        seed: Seeds the shuffling generator, so the order of every epoch follows from it.
-        **kwargs: ``workers``, ``use_multiprocessing``, ``max_queue_size`` of ``keras.utils.PyDataset``.
+        seed: Seeds the shuffling generator.
+        epochs: Passes over the items.
+
+    Raises:
+        ValueError: If ``batch_size`` or ``epochs`` is below 1, ``seed`` is negative, ``targets``
+            is not aligned with ``x`` or ``x`` is empty.
     """
+    import tensorflow as tf
 
-    def __init__(self, x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle: bool = False, seed: int = 0,
-                 **kwargs):
-        super().__init__(**kwargs)
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
-        if targets is not None and len(targets) != len(x):
-            raise ValueError(f"targets must have one entry per item of x ({len(x)}), got {len(targets)}")
-        if int(seed) < 0:
-            raise ValueError(f"seed must be >= 0, got {seed!r}")
-        self.x = x
-        self.targets = None if targets is None else np.asarray(targets)
-        self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self._rng = np.random.default_rng([int(seed), SHUFFLE_STREAM])
-        self._order = self._rng.permutation(len(x)) if self.shuffle else np.arange(len(x))
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed!r}")
+    if len(x) == 0:
+        raise ValueError("x holds no items: there is nothing to batch")
+    if targets is not None and len(targets) != len(x):
+        raise ValueError(f"targets must have one entry per item of x ({len(x)}), got {len(targets)}")
+    n_items, item_shape, batch_size = len(x), tuple(int(size) for size in x.shape[1:]), int(batch_size)
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+    def order_of(epoch):  # numpy, once per epoch (a tf.data generator source would slow every step)
+        order = tf.numpy_function(lambda number: epoch_order(n_items, number, shuffle, seed), [epoch], tf.int64,
+                                  stateful=False)
+        order.set_shape((n_items,))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
-    def __getitem__(self, index: int):
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch index must be in 0..{len(self) - 1}, got {index}")
-        positions = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        inputs = np.asarray(self.x[positions], dtype=np.float32)
-        return (inputs,) if self.targets is None else (inputs, self.targets[positions])
+    positions = tf.data.Dataset.range(int(epochs)).flat_map(order_of)
+    streamed = is_streamed(x)
+    held = None if streamed else tf.constant(np.asarray(x, dtype=np.float32))
+    labels = None if targets is None else tf.constant(np.asarray(targets, dtype=np.float32))
 
-    def on_epoch_end(self) -> None:
-        """Draw the next epoch's order.
+    def batch_at(chosen):
+        if streamed:
+            inputs = tf.numpy_function(lambda rows: x[rows], [chosen], tf.float32, stateful=False)
+            inputs.set_shape((None, *item_shape))
+        else:
+            inputs = tf.gather(held, chosen)
+        return (inputs,) if labels is None else (inputs, tf.gather(labels, chosen))
 
-        A new array replaces the old one: Keras may already be prefetching from a pipeline it
-        then discards (it opens the next epoch's iterator before this call), and such reads see
-        one order or the other whole, never a half-shuffled one.
-        """
-        if self.shuffle:
-            self._order = self._rng.permutation(len(self.x))
-
-    @property
-    def order(self) -> np.ndarray:
-        """Item positions in the order of the current epoch."""
-        return self._order.copy()
+    if streamed:
+        batches = positions.map(batch_at, num_parallel_calls=STORE_READERS, deterministic=True)
+    else:
+        batches = positions.map(batch_at)
+    # the count Keras needs to know where passes end (flat_map hides it from tf.data)
+    counted = batches.apply(tf.data.experimental.assert_cardinality(int(epochs) * batch_count(n_items, batch_size)))
+    return counted.prefetch(tf.data.AUTOTUNE)
 
 
 def predict_items(model, x, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
     """``model``'s outputs for every item of ``x`` (array or :class:`StoreItems`), in order, as float64."""
     if len(x) == 0:
         return np.empty((0, int(model.output_shape[-1])))
-    return np.asarray(model.predict(Batches(x, batch_size=batch_size), verbose=0), dtype=np.float64)
+    return np.asarray(model.predict(item_batches(x, batch_size=batch_size), verbose=0), dtype=np.float64)

@@ -8,7 +8,7 @@
 - ``config.json``: everything needed to know what was run (the caller's description --
   dataset, split, features --, the hyper-parameters, the seed, library versions, timings).
 
-Batches come from :class:`genre_utils.streaming.Batches` whether the items are an in-memory
+Batches come from :func:`genre_utils.streaming.item_batches` whether the items are an in-memory
 array or a view streamed from the feature store (:class:`genre_utils.streaming.StoreItems`): it
 shuffles the training items with its own generator seeded from ``settings.seed``, a new order
 every epoch, so both kinds of input give the same batches and the same model.
@@ -37,7 +37,7 @@ import pandas as pd
 import keras
 
 from genre_utils.atomic import write_csv, write_json
-from genre_utils.streaming import Batches, is_streamed
+from genre_utils.streaming import batch_count, is_streamed, item_batches
 
 DEFAULT_EPOCHS = 100  # safety bound; early stopping ends training
 DEFAULT_BATCH_SIZE = 32
@@ -149,12 +149,13 @@ def train(model: keras.Model, train_data: tuple, valid_data: tuple, folder: str 
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=LR_FACTOR,
                                                            patience=min(LR_PATIENCE, settings.patience),
                                                            min_lr=MIN_LEARNING_RATE, verbose=0))
-    batches = Batches(x_train, one_hot(y_train, n_classes), batch_size=settings.batch_size, shuffle=True,
-                      seed=settings.seed)
-    valid_batches = Batches(x_valid, one_hot(y_valid, n_classes), batch_size=settings.batch_size)
+    batches = item_batches(x_train, one_hot(y_train, n_classes), batch_size=settings.batch_size, shuffle=True,
+                           seed=settings.seed, epochs=settings.epochs)
+    valid_batches = item_batches(x_valid, one_hot(y_valid, n_classes), batch_size=settings.batch_size)
     started = time.perf_counter()
     fitted = model.fit(batches, validation_data=valid_batches, epochs=settings.epochs, shuffle=False,
-                       callbacks=callbacks, verbose=verbose)
+                       steps_per_epoch=batch_count(len(x_train), settings.batch_size), callbacks=callbacks,
+                       verbose=verbose)
     seconds = time.perf_counter() - started
     history = pd.DataFrame(fitted.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))

@@ -17,7 +17,7 @@ from genre_utils.models import get_contender  # noqa: E402
 from genre_utils.models.keras_family import KerasContender, compile_classifier  # noqa: E402
 from genre_utils.splits import carve_validation, make_split  # noqa: E402
 from genre_utils.standardize import Standardizer  # noqa: E402
-from genre_utils.streaming import Batches, StoreItems, item_index  # noqa: E402
+from genre_utils.streaming import StoreItems, batch_count, epoch_order, item_batches, item_index  # noqa: E402
 from genre_utils.training import TrainingSettings, one_hot  # noqa: E402
 
 UNEVEN_SECONDS = (4.0, 3.5, 2.9, 2.3, 2.05, 1.0)  # the last is too short: skipped at extraction
@@ -124,26 +124,25 @@ def test_batches_are_the_same_from_the_store_and_from_memory_and_reshuffled_ever
     loaded = prepare_inputs(synthetic_store, split, SEGMENT_SECONDS)
     streamed = prepare_inputs(synthetic_store, split, SEGMENT_SECONDS, stream=True)
     targets = one_hot(loaded.train.y, len(loaded.class_names))
-    from_store = Batches(streamed.train.x, targets, batch_size=BATCH_SIZE, shuffle=True, seed=7)
-    from_memory = Batches(loaded.train.x, targets, batch_size=BATCH_SIZE, shuffle=True, seed=7)
-    orders = []
-    for _ in range(EPOCHS):
-        assert len(from_store) == len(from_memory) == -(-len(loaded.train) // BATCH_SIZE)
-        for number in range(len(from_store)):
-            (x_store, y_store), (x_memory, y_memory) = from_store[number], from_memory[number]
-            np.testing.assert_array_equal(x_store, x_memory)
-            np.testing.assert_array_equal(y_store, y_memory)
-        orders.append(from_store.order)
-        np.testing.assert_array_equal(orders[-1], from_memory.order)
-        assert sorted(orders[-1]) == list(range(len(loaded.train)))
-        from_store.on_epoch_end()
-        from_memory.on_epoch_end()
+    n_items, steps = len(loaded.train), batch_count(len(loaded.train), BATCH_SIZE)
+    from_store = list(item_batches(streamed.train.x, targets, BATCH_SIZE, shuffle=True, seed=7, epochs=EPOCHS))
+    from_memory = list(item_batches(loaded.train.x, targets, BATCH_SIZE, shuffle=True, seed=7, epochs=EPOCHS))
+    assert len(from_store) == len(from_memory) == EPOCHS * steps
+    orders = [epoch_order(n_items, epoch, shuffle=True, seed=7) for epoch in range(EPOCHS)]
+    for number, ((x_store, y_store), (x_memory, y_memory)) in enumerate(zip(from_store, from_memory)):
+        np.testing.assert_array_equal(x_store.numpy(), x_memory.numpy())
+        np.testing.assert_array_equal(y_store.numpy(), y_memory.numpy())
+        epoch, step = divmod(number, steps)  # each pass is one epoch's permutation, cut into batches
+        chosen = orders[epoch][step * BATCH_SIZE : (step + 1) * BATCH_SIZE]
+        np.testing.assert_array_equal(x_memory.numpy(), loaded.train.x[chosen])
+        np.testing.assert_array_equal(y_memory.numpy(), targets[chosen])
+    assert all(sorted(order) == list(range(n_items)) for order in orders)
     assert not np.array_equal(orders[0], orders[1])  # a new order each epoch
-    again = Batches(loaded.train.x, targets, batch_size=BATCH_SIZE, shuffle=True, seed=7)
-    np.testing.assert_array_equal(again.order, orders[0])  # fixed by the seed
-    unshuffled = Batches(streamed.test.x, batch_size=BATCH_SIZE)
-    np.testing.assert_array_equal(unshuffled[0][0], loaded.test.x[:BATCH_SIZE])
-    assert len(unshuffled[0]) == 1  # inputs only, for prediction
+    np.testing.assert_array_equal(epoch_order(n_items, 0, shuffle=True, seed=7), orders[0])  # fixed by the seed
+    np.testing.assert_array_equal(epoch_order(n_items, 1), np.arange(n_items))  # unshuffled
+    unshuffled = list(item_batches(streamed.test.x, batch_size=BATCH_SIZE))
+    assert len(unshuffled) == batch_count(len(loaded.test), BATCH_SIZE) and len(unshuffled[0]) == 1  # inputs only
+    np.testing.assert_array_equal(np.concatenate([batch[0].numpy() for batch in unshuffled]), loaded.test.x)
 
 
 def small_network(input_shape, n_classes):
@@ -219,10 +218,11 @@ def test_networks_stream_and_clip_level_models_and_the_leaky_setup_load(syntheti
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda x: Batches(x, batch_size=0), "batch_size"),
-    (lambda x: Batches(x, np.zeros(len(x) + 1)), "targets"),
-    (lambda x: Batches(x, seed=-1), "seed"),
-    (lambda x: Batches(x)[len(Batches(x))], "batch index"),
+    (lambda x: item_batches(x, batch_size=0), "batch_size"),
+    (lambda x: item_batches(x, np.zeros(len(x) + 1)), "targets"),
+    (lambda x: item_batches(x, seed=-1), "seed"),
+    (lambda x: item_batches(x, epochs=0), "epochs"),
+    (lambda x: item_batches(x[:0]), "no items"),
 ])
 def test_bad_batch_settings_are_named(call, message):
     with pytest.raises((ValueError, IndexError), match=message):
