@@ -27,6 +27,9 @@ CONNECT_SECONDS = 30  # to reach a scheduler
 WORKER_WAIT_SECONDS = 120  # for a scheduler without workers to get its first one
 CLOSE_SECONDS = 10
 DASHBOARD_ADDRESS = ":8787"  # the LocalCluster's dashboard; another free port when it is taken
+# Worker settings of the LocalCluster: no statistical profiler (it samples every worker's stack 100
+# times a second, CPU taken from extraction on a small machine; the dashboard's profile tab stays empty).
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
 class ClusterError(RuntimeError):
@@ -59,6 +62,7 @@ def dask_client(address: str | None, workers: int, log=print):
     Raises:
         ClusterError: If the scheduler cannot be reached or gets no worker in time.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -66,8 +70,10 @@ def dask_client(address: str | None, workers: int, log=print):
         with warnings.catch_warnings():  # "Port 8787 is already in use": another port is taken, and printed below
             warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
             try:
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=DASHBOARD_ADDRESS, silence_logs=logging.ERROR)
+                settings = {**LOCAL_WORKER_CONFIG, "distributed.worker.multiprocessing-method": worker_start_method()}
+                with dask.config.set(settings):  # each nanny hands the config to its worker
+                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=DASHBOARD_ADDRESS, silence_logs=logging.ERROR)
             except RuntimeError as error:  # most often a script that calls this at its top level
                 raise ClusterError(f"the Dask LocalCluster's worker processes did not start ({error}); in a script, "
                                    f"make this call under `if __name__ == \"__main__\":` (each worker imports the "
@@ -94,6 +100,18 @@ def dask_client(address: str | None, workers: int, log=print):
         client.close(timeout=CLOSE_SECONDS)
         if cluster is not None:
             cluster.close(timeout=CLOSE_SECONDS)
+
+
+def worker_start_method() -> str:
+    """How a LocalCluster starts its worker processes: the process pool's rule (:func:`~genre_utils.feature_workers.process_context`).
+
+    ``fork`` where TensorFlow is not loaded: a forked worker inherits this process's imports and
+    starts in a fraction of a second, where a spawned one imports Python, Dask and the package
+    again (seconds on a small machine, a third of a GTZAN-sized job). ``spawn`` otherwise.
+    """
+    from genre_utils.feature_workers import process_context
+
+    return process_context().get_start_method()
 
 
 def run_on_dask(client, function, tasks: dict, on_result) -> None:

@@ -269,3 +269,12 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
     assert len(calls) == 2  # only the slow chunks
     fresh = build_feature_store(tracks, "stop", TINY, cache_dir=tmp_path / "fresh", workers=1, progress=False)
     assert_same_store(resumed, fresh)  # the LocalCluster's shards equal the inline ones, bit for bit
+
+
+def test_local_workers_fork_unless_tensorflow_is_loaded(monkeypatch):
+    from genre_utils.feature_cluster import worker_start_method
+
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    assert worker_start_method() == "fork"  # inherits the imports: starts in a fraction of a second
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    assert worker_start_method() == "spawn"  # a forked TensorFlow runtime can deadlock
