@@ -4,13 +4,13 @@ On N synthetic clips (default 1000 of 30 s, GTZAN's size) it prints clips/s of
 
 - ``processes`` and ``dask``, whole calls as ``python -m genre_utils.data extract`` makes them:
   the process pool (``engine="processes"``), and the default engine, a LocalCluster started and
-  closed by the call. On the clock: starting the workers (forked for the pool, spawned for Dask,
-  plus Dask's scheduler and dashboard), the workers' first import of librosa and its JIT,
+  closed by the call. On the clock: starting the workers (forked for both, as TensorFlow is not
+  loaded here; plus Dask's scheduler and dashboard), the workers' first import of librosa and its JIT,
   extraction, writing the store, closing. Off the clock: importing ``genre_utils`` and reading the
   track table in the main process;
 - ``processes, warm parent``: the same pool call after the main process has imported and warmed
   up librosa, which its forked workers inherit (how ``benchmarks/features.py`` measures): a
-  favourable case for the pool that spawned Dask workers cannot share;
+  favourable case for the pool (a LocalCluster's workers are forked only after its scheduler starts);
 - ``dask on a running cluster``: a LocalCluster of 1, then N, single-threaded workers started
   and warmed (imports, JIT) before the clock, reached through ``scheduler=``: extraction alone.
 
