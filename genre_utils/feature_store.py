@@ -53,13 +53,15 @@ from genre_utils.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
 from genre_utils.feature_array import storage_error
 from genre_utils.feature_cluster import dask_client, run_on_dask, scheduler_address
 from genre_utils.feature_workers import available_cores, keep_large_buffers, limit_threads, run_parallel
-from genre_utils.features import FeatureConfig, features_from_samples, segment_features
+from genre_utils.features import FeatureConfig, compute_features, features_from_samples, segment_features
 
 if TYPE_CHECKING:
     import zarr
 
 STORE_VERSION = 2  # 2: a Zarr array (features.zarr) instead of features.npy
 DEFAULT_CHUNK_SIZE = 16  # tracks per worker task, and per shard of the array
+WARM_UP_SAMPLES = 8192  # a tone computed once before local workers start (see warm_up)
+WARM_UP_HZ = 440.0
 ENGINES = ("dask", "processes")
 DEFAULT_ENGINE = "dask"
 MANIFEST_NAME = "manifest.json"
@@ -324,11 +326,27 @@ class _Runner:
         elif self.workers == 1 or len(tasks) <= 1:
             for index, arguments in tasks.items():
                 on_result(index, extract_shard(*arguments))
-        elif self.engine == "dask":
-            with dask_client(None, min(self.workers, len(tasks))) as client:
-                run_on_dask(client, extract_shard, tasks, on_result)
         else:
-            run_parallel(extract_shard, tasks, min(self.workers, len(tasks)), on_result)
+            warm_up(next(iter(tasks.values()))[3])
+            if self.engine == "dask":
+                with dask_client(None, min(self.workers, len(tasks))) as client:
+                    run_on_dask(client, extract_shard, tasks, on_result)
+            else:
+                run_parallel(extract_shard, tasks, min(self.workers, len(tasks)), on_result)
+
+
+def warm_up(config: FeatureConfig) -> None:
+    """Compute ``config``'s features of a short tone here, before this machine's workers start.
+
+    librosa's numba functions compile on first use and are cached on disk next to librosa. Local
+    workers that all compiled them at once on a fresh install would write that cache together, and
+    a worker can then load a half-written entry and crash (seen as a segmentation fault). Compiled
+    here first, forked workers inherit the functions and spawned ones read a finished cache; the
+    cost is the same first-use time, paid once here instead of in every worker at the same moment.
+    """
+    tone = 0.1 * np.sin(2 * np.pi * WARM_UP_HZ * np.arange(WARM_UP_SAMPLES) / config.sample_rate)
+    with limit_threads():
+        compute_features(tone.astype(np.float32), config)
 
 
 def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner: _Runner) -> None:

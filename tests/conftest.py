@@ -15,6 +15,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("GENRE_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 
 
+def pytest_configure(config):
+    """Before pytest-xdist starts its workers: compile librosa's numba functions for every feature kind once.
+
+    Several test processes compiling them at the same moment on a fresh install would write
+    librosa's on-disk numba cache together, and one can load a half-written entry and crash
+    (:func:`genre_utils.feature_store.warm_up` guards a run's own workers the same way).
+    """
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return  # an xdist worker, or a run without workers
+    from genre_utils.feature_store import warm_up
+    from genre_utils.features import FEATURE_KINDS, FeatureConfig
+
+    for kind in FEATURE_KINDS:
+        warm_up(FeatureConfig(kind=kind))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``, or skip when this checkout has no shared folder beside it."""

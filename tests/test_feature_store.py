@@ -129,6 +129,19 @@ def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_met
     pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
 
 
+def test_librosa_is_compiled_here_once_before_local_workers_start(tmp_path, monkeypatch):
+    from genre_utils import feature_store
+
+    tracks = gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
+    warmed = []
+    monkeypatch.setattr(feature_store, "warm_up", warmed.append)
+    build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
+    assert warmed == []  # inline: nothing runs at the same time
+    build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False,
+                        engine="processes")
+    assert warmed == [SMALL]  # once, with the run's own settings, before the pool's workers start
+
+
 def test_cache_root_may_be_a_file_url_or_any_fsspec_url(small_tracks, tmp_path):
     plain = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "plain", workers=1, chunk_size=3,
                                 progress=False)
