@@ -317,7 +317,7 @@ class _Runner:
     workers: int
     progress: bool
 
-    def run(self, tasks: dict, on_result) -> None:
+    def run(self, tasks: dict, on_result, config: FeatureConfig) -> None:
         if not tasks:
             return
         if self.address is not None:
@@ -327,7 +327,7 @@ class _Runner:
             for index, arguments in tasks.items():
                 on_result(index, extract_shard(*arguments))
         else:
-            warm_up(next(iter(tasks.values()))[3])
+            warm_up(config)
             if self.engine == "dask":
                 with dask_client(None, min(self.workers, len(tasks))) as client:
                     run_on_dask(client, extract_shard, tasks, on_result)
@@ -393,7 +393,7 @@ def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, 
         bar.update(len(rows))
 
     try:
-        runner.run(tasks, record)
+        runner.run(tasks, record, config)
     finally:
         bar.close()
 

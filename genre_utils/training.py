@@ -37,10 +37,9 @@ import pandas as pd
 import keras
 
 from genre_utils.atomic import write_csv, write_json
-from genre_utils.streaming import batch_count, is_streamed, item_batches
+from genre_utils.streaming import DEFAULT_BATCH_SIZE, batch_count, is_streamed, item_batches
 
 DEFAULT_EPOCHS = 100  # safety bound; early stopping ends training
-DEFAULT_BATCH_SIZE = 32
 DEFAULT_PATIENCE = 6  # epochs without a lower validation loss before stopping
 LR_PATIENCE = 3  # epochs without a lower validation loss before the learning rate halves
 LR_FACTOR = 0.5
