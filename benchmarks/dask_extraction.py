@@ -12,15 +12,18 @@ On N synthetic clips (default 1000 of 30 s, GTZAN's size) it prints clips/s of
   up librosa, which its forked workers inherit (how ``benchmarks/features.py`` measures): a
   favourable case for the pool (a LocalCluster's workers are forked only after its scheduler starts);
 - ``dask on a running cluster``: a LocalCluster of 1, then N, single-threaded workers started
-  and warmed (imports, JIT) before the clock, reached through ``scheduler=``: extraction alone.
+  (with the store's own LocalCluster settings) and warmed (imports, JIT) before the clock,
+  reached through ``scheduler=``: extraction alone.
 
 and the ratios dask / processes (goal: at least 0.9 on 2 cores, no regression on one machine)
 and the scaling from 1 to N workers. Every measurement runs in a fresh Python process with a
-fresh cache. The two whole calls run ``--repeat`` times, interleaved, and the best of each counts
-(other programs on the machine only ever slow a run down); each also reports the CPU seconds it
-used, its worker processes included, which other programs do not change.
+fresh cache. The two whole calls run as ``--repeat`` back-to-back pairs, in alternating order
+(pool then Dask, Dask then pool, ...) so that a machine drifting slower or faster over the
+minutes favours neither; the headline ratio is the median of the pairs' ratios, printed beside
+the best Dask run against the best pool run. Each run also reports the CPU seconds it used, its
+worker processes included, which other programs do not change.
 
-    python benchmarks/dask_extraction.py [--clips 1000] [--seconds 30] [--workers 2] [--repeat 2] [--workdir DIR]
+    python benchmarks/dask_extraction.py [--clips 1000] [--seconds 30] [--workers 2] [--repeat 4] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,10 +55,14 @@ CHILD = textwrap.dedent(
             compute_features(numpy.zeros(8192, numpy.float32), config)
         options = dict(workers=workers, cache_dir=cache, progress=False)
         cluster = None
-        if mode == "running":
+        if mode == "running":  # started as the store starts its own LocalCluster (same settings, forked workers)
+            import dask
             from distributed import Client, LocalCluster
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                   silence_logs=logging.ERROR)
+            from genre_utils.feature_cluster import LOCAL_WORKER_CONFIG, worker_start_method
+            settings = {**LOCAL_WORKER_CONFIG, "distributed.worker.multiprocessing-method": worker_start_method()}
+            with dask.config.set(settings):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
             with Client(cluster) as client:  # warm every worker up: imports and JIT, off the clock
                 client.run(compute_features, numpy.zeros(8192, numpy.float32), config)
             options["scheduler"] = cluster.scheduler_address
@@ -96,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clips", type=int, default=1000, help="synthetic clips to extract")
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds per clip")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (the 1 -> N scaling uses N)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each whole call (the best counts)")
+    parser.add_argument("--repeat", type=int, default=4, help="pairs of whole calls (pool and Dask, back to back)")
     parser.add_argument("--workdir", type=Path, help="where to generate clips and caches (default: a temp folder)")
     args = parser.parse_args(argv)
 
@@ -110,18 +118,29 @@ def main(argv: list[str] | None = None) -> None:
     synthetic.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
     print(f"cores: {len(os.sched_getaffinity(0))}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
-    rates = {}
-    plan = [("processes", args.workers), ("dask", args.workers)] * args.repeat
+    if args.repeat < 1:
+        parser.error(f"--repeat must be >= 1, got {args.repeat}")
+    rates, pairs = {}, []
+    plan = []
+    for pair in range(args.repeat):  # alternating order: ABBA...
+        order = [("processes", args.workers), ("dask", args.workers)]
+        plan += order if pair % 2 == 0 else order[::-1]
     plan += [("warm", args.workers), ("running", 1), ("running", args.workers)]
-    for mode, workers in plan:
+    for step, (mode, workers) in enumerate(plan):
         run = measure(mode, root, workdir / "cache", args.seconds, args.clips, workers)
         rate = run["clips"] / run["seconds"]
         rates[mode, workers] = max(rate, rates.get((mode, workers), 0.0))
+        if step < 2 * args.repeat:
+            if step % 2 == 0:
+                pairs.append({})
+            pairs[-1][mode] = rate
         cpu = f", {run['cpu_seconds'] / run['clips'] * 1000:.0f} ms CPU/clip" if mode != "running" else ""
         print(f"{MODES[mode]:<31} {workers} worker(s): {rate:7.2f} clips/s "
               f"({run['clips']} clips in {run['seconds']:.1f} s{cpu}; load {os.getloadavg()[0]:.1f})", flush=True)
-    print(f"dask / processes, whole calls, {args.workers} workers: "
-          f"{rates['dask', args.workers] / rates['processes', args.workers]:.3f} (goal >= 0.9); "
+    ratios = [pair["dask"] / pair["processes"] for pair in pairs]
+    print(f"dask / processes, whole calls, {args.workers} workers: median of {len(ratios)} pairs "
+          f"{statistics.median(ratios):.3f} (goal >= 0.9; pairs: {', '.join(f'{r:.3f}' for r in ratios)}); "
+          f"best against best {rates['dask', args.workers] / rates['processes', args.workers]:.3f}; "
           f"against the warm-parent pool: {rates['dask', args.workers] / rates['warm', args.workers]:.3f}")
     print(f"dask scaling 1 -> {args.workers} workers (running cluster): "
           f"{rates['running', args.workers] / rates['running', 1]:.2f}x")

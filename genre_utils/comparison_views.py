@@ -47,10 +47,26 @@ def select_setting(runs: pd.DataFrame, split: str, segment_seconds: float, folds
 
 
 def genre_count(runs: pd.DataFrame) -> int:
-    """Genres the runs classify (the columns of their first per-genre table)."""
+    """Genres the runs classify (the rows of their first per-genre table)."""
+    return len(_per_genre(runs))
+
+
+def majority_rate(runs: pd.DataFrame) -> float:
+    """Accuracy of always answering the test set's most common genre (from the first run's per-genre support).
+
+    On a balanced test set this equals guessing (1 / genres); on an unbalanced one (FMA-medium,
+    FMA-large) it is the higher floor a classifier has to beat.
+    """
+    support = _per_genre(runs)["support"].to_numpy(float)
+    return float(support.max() / support.sum())
+
+
+def _per_genre(runs: pd.DataFrame) -> pd.DataFrame:
     from pathlib import Path
 
-    return len(pd.read_csv(Path(runs["folder"].iloc[0]) / "per_genre.csv", index_col=0))
+    from genre_utils.evaluation import PER_GENRE_FILE
+
+    return pd.read_csv(Path(runs["folder"].iloc[0]) / PER_GENRE_FILE, index_col=0)
 
 
 def feature_study(table: pd.DataFrame) -> pd.DataFrame:

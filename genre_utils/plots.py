@@ -20,6 +20,7 @@ F1_CMAP = "viridis"
 ACCURACY_AXIS = "per-track test accuracy"
 ACCURACY_LIMITS = (0, 1.03)  # a little room for points at 1
 THESIS_STYLE = {"marker": "x", "color": "red", "s": 60, "zorder": 3}
+MAJORITY_MARGIN = 0.005  # the most-common-genre line is drawn when it lies this far above guessing (unbalanced)
 
 
 def plot_history(history: pd.DataFrame, title: str = "", best_epoch: int | None = None) -> plt.Figure:
@@ -101,7 +102,7 @@ def plot_per_genre(table: pd.DataFrame, value: str = "f1", title: str = "", ax=N
 
 
 def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, title: str = "",
-                            ax=None) -> plt.Figure:
+                            ax=None, majority: float | None = None) -> plt.Figure:
     """Mean accuracy per entry with its 95 % interval (horizontal bars), best at the top.
 
     Args:
@@ -109,6 +110,8 @@ def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, ti
             entry's label says its setting).
         chance: Accuracy of guessing (1 / number of genres), drawn as a dotted line when given.
         title: Axes title.
+        majority: Accuracy of always answering the most common genre, drawn as a dashed line
+            when given and above ``chance`` (an unbalanced test set).
 
     The thesis's own figure is marked with a red cross where the table has one; an entry with
     one run has no interval.
@@ -123,8 +126,7 @@ def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, ti
     thesis = table["thesis"].to_numpy(float) if "thesis" in table.columns else np.full(len(table), np.nan)
     if np.isfinite(thesis).any():
         ax.scatter(thesis[np.isfinite(thesis)], y[np.isfinite(thesis)], label="thesis (one run)", **THESIS_STYLE)
-    if chance is not None:
-        ax.axvline(chance, color="grey", linestyle=":", label=f"chance ({100 * chance:.0f} %)")
+    _draw_floors(ax.axvline, chance, majority)
     ax.set_yticks(y, _names(table))
     ax.set(xlabel=ACCURACY_AXIS, ylabel="contender", xlim=ACCURACY_LIMITS, ylim=(len(table) - 0.5, -0.5), title=title)
     if own:  # below the axes, where it hides no point
@@ -173,13 +175,16 @@ def plot_f1_heatmap(matrix: pd.DataFrame, title: str = "", ax=None) -> plt.Figur
     return fig
 
 
-def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title: str = "", ax=None) -> plt.Figure:
+def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title: str = "", ax=None,
+                        majority: float | None = None) -> plt.Figure:
     """Accuracy against the number of training tracks (log axis), one line per contender with its interval band.
 
     Args:
         table: :func:`genre_utils.learning_curve.curve_table` (``label``, ``train_tracks``, ``mean``,
             ``ci_low``, ``ci_high``); a point of one run has no band.
         chance: Accuracy of guessing, drawn as a dotted line when given.
+        majority: Accuracy of always answering the most common genre, drawn as a dashed line
+            when given and above ``chance``.
 
     Raises:
         ValueError: The table is empty or lacks a column.
@@ -193,8 +198,7 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
         rows = rows.sort_values("train_tracks")
         line, = ax.plot(rows["train_tracks"], rows["mean"], marker="o", label=label)
         ax.fill_between(rows["train_tracks"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=0.15)
-    if chance is not None:
-        ax.axhline(chance, color="grey", linestyle=":", label=f"chance ({100 * chance:.0f} %)")
+    _draw_floors(ax.axhline, chance, majority)
     ticks = sorted({int(round(x)) for x in table["train_tracks"]})
     ax.set_xscale("log")
     ax.set_xticks(ticks, [str(t) for t in ticks])
@@ -203,6 +207,14 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
     ax.legend(fontsize=8, title="mean over seeds, 95 % interval", title_fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _draw_floors(draw_line, chance: float | None, majority: float | None) -> None:
+    """Guessing (dotted) and, when the classes are unbalanced, the most common genre (dashed)."""
+    if chance is not None:
+        draw_line(chance, color="grey", linestyle=":", label=f"chance ({100 * chance:.0f} %)")
+    if majority is not None and (chance is None or majority > chance + MAJORITY_MARGIN):
+        draw_line(majority, color="grey", linestyle="--", label=f"most common genre ({100 * majority:.0f} %)")
 
 
 def _ranked(table: pd.DataFrame, value: str) -> pd.DataFrame:

@@ -172,6 +172,11 @@ def test_the_figure_has_a_log_axis_ticked_at_the_training_sizes_and_one_line_per
     assert ax.get_xscale() == "log" and list(ax.get_xticks()) == [18, 72, 144]
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert {get_contender(name).title for name in THESIS_PAIR} <= set(labels) and len(ax.collections) == 2  # bands
+    assert "chance (10 %)" in labels and not any(label.startswith("most common") for label in labels)
+    plt.close(figure)
+    figure = plot_learning_curve(table, chance=0.1, majority=0.3)  # an unbalanced test set
+    dashed = [line.get_ydata()[0] for line in figure.axes[0].lines if line.get_linestyle() == "--"]
+    assert dashed == [0.3]
     plt.close(figure)
     with pytest.raises(ValueError, match="learning-curve table"):
         plot_learning_curve(table.iloc[:0])

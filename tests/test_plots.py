@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from comparison_fixtures import LABELS, build_runs  # noqa: E402
-from genre_utils import comparison, plots  # noqa: E402
+from comparison_fixtures import LABELS, build_runs, write_run  # noqa: E402
+from genre_utils import comparison, comparison_views, plots  # noqa: E402
 
 THESIS_ORDER = ["Alpha net", "Gamma probe", "Beta forest"]
 
@@ -48,6 +48,24 @@ def test_contender_accuracy_one_point_and_interval_per_entry(table):
     assert len(thesis_marks) == 1 and thesis_marks[0].get_offsets().tolist() == [[0.6, 0.0]]
     assert any(list(line.get_xdata()) == [0.5, 0.5] for line in ax.lines)  # the chance line
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "toy"
+
+
+def test_an_unbalanced_test_set_adds_the_most_common_genre_line_a_balanced_one_does_not(table, tmp_path):
+    balanced = pd.DataFrame([write_run(tmp_path / "balanced", "alpha", 0, set())])
+    unbalanced = pd.DataFrame([write_run(tmp_path / "unbalanced", "alpha", 0, set(), tracks=range(16))])
+    assert comparison_views.genre_count(unbalanced) == 2
+    assert comparison_views.majority_rate(balanced) == 0.5
+    assert comparison_views.majority_rate(unbalanced) == 10 / 16  # 10 blues, 6 rock
+
+    def floors(majority):
+        ax = plots.plot_contender_accuracy(_thesis(table), chance=0.5, majority=majority).axes[0]
+        return sorted(line.get_xdata()[0] for line in ax.lines[1:] if line.get_linestyle() in (":", "--"))
+
+    assert floors(comparison_views.majority_rate(balanced)) == [0.5]
+    assert floors(comparison_views.majority_rate(unbalanced)) == [0.5, 0.625]
+    labels = [t.get_text() for t in plots.plot_contender_accuracy(_thesis(table), chance=0.5, majority=0.625)
+              .legends[0].get_texts()]
+    assert "most common genre (62 %)" in labels
 
 
 def test_contender_accuracy_names_the_setting_when_there_are_several(table):
