@@ -15,7 +15,7 @@ REPORT_PARAMS := $(if $(SPLIT),--param split=$(SPLIT)) $(if $(SEEDS),--param 'se
 	$(if $(MODELS),--param 'models=["$(subst $(comma),"$(comma)",$(MODELS))"]')
 KERNEL := genre-study
 
-.PHONY: report test test-study venv data benchmark lab clean-build strip
+.PHONY: report test test-study venv data benchmark benchmark-scale lab clean-build strip
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test-study: venv
 benchmark: venv
 	$(BIN)/python benchmarks/features.py
 	$(BIN)/python benchmarks/training.py
+
+## The scale benchmarks: Dask against the process pool, and memory with streamed inputs (about 40 min on 2 cores).
+benchmark-scale: venv
+	$(BIN)/python benchmarks/dask_extraction.py
+	$(BIN)/python benchmarks/streaming_memory.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/
