@@ -41,30 +41,25 @@ from pathlib import Path
 
 CHILD = textwrap.dedent(
     """
-    import json, logging, resource, sys, time
+    import json, resource, sys, time
     mode, root, cache, seconds, limit, workers = (sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]),
                                                   int(sys.argv[5]), int(sys.argv[6]))
     if __name__ == "__main__":
         from genre_utils.datasets import synthetic
-        from genre_utils.feature_store import build_feature_store
-        from genre_utils.features import FeatureConfig, compute_features
-        import numpy
+        from genre_utils.feature_store import build_feature_store, warm_up
+        from genre_utils.features import FeatureConfig
         tracks = synthetic.load_tracks(root).head(limit)
         config = FeatureConfig(clip_seconds=seconds)
         if mode in ("warm", "running"):  # the main process's librosa import and JIT, off the clock
-            compute_features(numpy.zeros(8192, numpy.float32), config)
+            warm_up(config)
         options = dict(workers=workers, cache_dir=cache, progress=False)
         cluster = None
-        if mode == "running":  # started as the store starts its own LocalCluster (same settings, forked workers)
-            import dask
-            from distributed import Client, LocalCluster
-            from genre_utils.feature_cluster import LOCAL_WORKER_CONFIG, worker_start_method
-            settings = {**LOCAL_WORKER_CONFIG, "distributed.worker.multiprocessing-method": worker_start_method()}
-            with dask.config.set(settings):
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=logging.ERROR)
+        if mode == "running":  # the store's own LocalCluster (same settings, forked workers), started off the clock
+            from distributed import Client
+            from genre_utils.feature_cluster import local_cluster
+            cluster = local_cluster(workers, dashboard_address=":0")
             with Client(cluster) as client:  # warm every worker up: imports and JIT, off the clock
-                client.run(compute_features, numpy.zeros(8192, numpy.float32), config)
+                client.run(warm_up, config)
             options["scheduler"] = cluster.scheduler_address
         elif mode in ("processes", "warm"):
             options["engine"] = "processes"
@@ -120,23 +115,23 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.repeat < 1:
         parser.error(f"--repeat must be >= 1, got {args.repeat}")
-    rates, pairs = {}, []
-    plan = []
-    for pair in range(args.repeat):  # alternating order: ABBA...
-        order = [("processes", args.workers), ("dask", args.workers)]
-        plan += order if pair % 2 == 0 else order[::-1]
-    plan += [("warm", args.workers), ("running", 1), ("running", args.workers)]
-    for step, (mode, workers) in enumerate(plan):
+    rates = {}  # (mode, workers): best clips/s
+
+    def run_and_print(mode: str, workers: int) -> float:
         run = measure(mode, root, workdir / "cache", args.seconds, args.clips, workers)
         rate = run["clips"] / run["seconds"]
         rates[mode, workers] = max(rate, rates.get((mode, workers), 0.0))
-        if step < 2 * args.repeat:
-            if step % 2 == 0:
-                pairs.append({})
-            pairs[-1][mode] = rate
         cpu = f", {run['cpu_seconds'] / run['clips'] * 1000:.0f} ms CPU/clip" if mode != "running" else ""
         print(f"{MODES[mode]:<31} {workers} worker(s): {rate:7.2f} clips/s "
               f"({run['clips']} clips in {run['seconds']:.1f} s{cpu}; load {os.getloadavg()[0]:.1f})", flush=True)
+        return rate
+
+    pairs = []
+    for pair in range(args.repeat):  # alternating order: pool and Dask, then Dask and pool, ...
+        order = ("processes", "dask") if pair % 2 == 0 else ("dask", "processes")
+        pairs.append({mode: run_and_print(mode, args.workers) for mode in order})
+    for mode, workers in (("warm", args.workers), ("running", 1), ("running", args.workers)):
+        run_and_print(mode, workers)
     ratios = [pair["dask"] / pair["processes"] for pair in pairs]
     print(f"dask / processes, whole calls, {args.workers} workers: median of {len(ratios)} pairs "
           f"{statistics.median(ratios):.3f} (goal >= 0.9; pairs: {', '.join(f'{r:.3f}' for r in ratios)}); "

@@ -67,22 +67,11 @@ def dask_client(address: str | None, workers: int, log=print):
     Raises:
         ClusterError: If the scheduler cannot be reached or gets no worker in time.
     """
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     cluster = None
     if address is None:
-        with warnings.catch_warnings():  # "Port 8787 is already in use": another port is taken, and printed below
-            warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
-            try:
-                settings = {**LOCAL_WORKER_CONFIG, "distributed.worker.multiprocessing-method": worker_start_method()}
-                with dask.config.set(settings):  # each nanny hands the config to its worker
-                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=DASHBOARD_ADDRESS, silence_logs=logging.ERROR)
-            except RuntimeError as error:  # most often a script that calls this at its top level
-                raise ClusterError(f"the Dask LocalCluster's worker processes did not start ({error}); in a script, "
-                                   f"make this call under `if __name__ == \"__main__\":` (each worker imports the "
-                                   f"script again)") from error
+        cluster = local_cluster(workers)
         try:
             client = Client(cluster)
         except BaseException:
@@ -105,6 +94,30 @@ def dask_client(address: str | None, workers: int, log=print):
         client.close(timeout=CLOSE_SECONDS)
         if cluster is not None:
             cluster.close(timeout=CLOSE_SECONDS)
+
+
+def local_cluster(workers: int, dashboard_address: str = DASHBOARD_ADDRESS):
+    """A ``LocalCluster`` of ``workers`` single-threaded worker processes, with :data:`LOCAL_WORKER_CONFIG`.
+
+    Its workers start as :func:`worker_start_method` says; the caller closes it.
+
+    Raises:
+        ClusterError: If the worker processes do not start.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    settings = {**LOCAL_WORKER_CONFIG, "distributed.worker.multiprocessing-method": worker_start_method()}
+    with warnings.catch_warnings():  # "Port 8787 is already in use": another port is taken, and printed
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+        try:
+            with dask.config.set(settings):  # each nanny hands the config to its worker
+                return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                    dashboard_address=dashboard_address, silence_logs=logging.ERROR)
+        except RuntimeError as error:  # most often a script that calls this at its top level
+            raise ClusterError(f"the Dask LocalCluster's worker processes did not start ({error}); in a script, "
+                               f"make this call under `if __name__ == \"__main__\":` (each worker imports the "
+                               f"script again)") from error
 
 
 def worker_start_method() -> str:
