@@ -55,8 +55,11 @@ benchmark-scale: venv
 	$(BIN)/python benchmarks/dask_extraction.py
 	$(BIN)/python benchmarks/streaming_memory.py
 
+## JupyterLab on notebooks/ with the project's kernel; Ctrl-C stops it. As root (a container, a cloud notebook
+## machine, CI) JupyterLab refuses to start without --allow-root, so it is passed there. LAB_ARGS adds options
+## (e.g. LAB_ARGS="--no-browser --port 8899").
 lab: venv
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean-build:
 	rm -rf build

@@ -30,11 +30,12 @@ DEFAULTS = {"folds": 0, "fold": 0, "split_file": ""}  # columns that older runs 
 KFOLD_SPLIT, FILE_SPLIT, LEAKY_SPLIT = "kfold", "file", "random_segments"
 ALPHA = 0.05  # significance level used in the written summary
 MISSING = "–"  # what readers see where a number does not exist
-TABLE_COLUMNS = [*SETTING, *ENTRY, "label", "thesis", "n", "seeds", "mean", "sd", "ci_low", "ci_high",
-                 "balanced_accuracy", "macro_f1", "train_seconds", "parameters"]
+TABLE_COLUMNS = [*SETTING, *ENTRY, "label", "thesis", "n", "seeds", "mean", "sd", "ci_low", "ci_high", "min", "max",
+                 "not_learned", "balanced_accuracy", "macro_f1", "train_seconds", "parameters"]
 MEAN_COLUMNS = ("balanced_accuracy", "macro_f1", "train_seconds", "parameters")
-DISPLAY_COLUMNS = ["setting", "contender", "thesis %", "accuracy % (mean ± sd)", "95 % interval", "runs",
-                   "balanced accuracy %", "macro F1 %", "training s", "parameters"]
+MIN_RUNS_FOR_INTERVAL = 3  # under 3 runs a Student-t interval spans most of 0-100 %: the range is shown instead
+DISPLAY_COLUMNS = ["setting", "contender", "thesis %", "accuracy % (mean ± sd)", "95 % interval or range", "runs",
+                   "did not learn", "balanced accuracy %", "macro F1 %", "training s", "parameters"]
 
 
 def runs_frame(runs: pd.DataFrame, columns=()) -> pd.DataFrame:
@@ -51,8 +52,16 @@ def runs_frame(runs: pd.DataFrame, columns=()) -> pd.DataFrame:
     frame = runs.copy()
     for column, default in DEFAULTS.items():
         values = frame[column] if column in frame.columns else pd.Series(default, index=frame.index)
-        frame[column] = values.fillna(default).astype(type(default))
+        frame[column] = values.astype(object).where(values.notna(), default).astype(type(default))
     return frame
+
+
+def learned_mask(runs: pd.DataFrame) -> pd.Series:
+    """Per run, whether it learnt (:mod:`genre_utils.learning_check`); True where a table predates the check."""
+    if "learned" not in runs.columns:
+        return pd.Series(True, index=runs.index)
+    said_false = runs["learned"].astype("string").str.strip().str.lower().eq("false").fillna(False)
+    return ~said_false.astype(bool)  # read back from CSV the values may be strings; missing counts as learnt
 
 
 def entry_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Series:
@@ -86,7 +95,8 @@ def comparison_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -
         (the thesis's accuracy where :data:`THESIS_ACCURACY` has the dataset and model, on the
         thesis split with MFCC; else NaN), ``n`` runs, ``seeds``, per-track accuracy ``mean``,
         ``sd``, ``ci_low``, ``ci_high`` (Student t 95 % interval over runs, clipped to 0-1; NaN
-        for one run), means of ``balanced_accuracy``, ``macro_f1``, ``train_seconds`` and
+        for one run), ``min`` and ``max`` over runs, ``not_learned`` (runs that did not learn,
+        :func:`learned_mask`), means of ``balanced_accuracy``, ``macro_f1``, ``train_seconds`` and
         ``parameters`` (rounded; NaN where the runs table lacks the column). Settings in sorted
         order, entries by ``mean`` descending within a setting.
     """
@@ -99,8 +109,10 @@ def comparison_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -
     for column in ("seed", *MEAN_COLUMNS):
         if column not in frame.columns:
             frame[column] = np.nan
+    frame["not_learned"] = ~learned_mask(frame)
     extra = frame.groupby(keys, sort=True, dropna=False).agg(
-        seeds=("seed", "nunique"), **{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
+        seeds=("seed", "nunique"), min=("accuracy", "min"), max=("accuracy", "max"),
+        not_learned=("not_learned", "sum"), **{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
     extra["seeds"] = extra["seeds"].where(extra["seeds"] > 0, 1)
     extra["parameters"] = extra["parameters"].round()
     table = table.merge(extra, on=keys, how="left")
@@ -116,7 +128,9 @@ def comparison_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`comparison_table` as strings for readers (:data:`DISPLAY_COLUMNS`).
 
-    Percentages with one decimal, ``mean ± sd``, the interval as ``52.1–60.3``, whole seconds
+    Percentages with one decimal, ``mean ± sd``, the interval as ``52.1–60.3`` (:func:`spread_text`:
+    the range under :data:`MIN_RUNS_FOR_INTERVAL` runs), the runs that did
+    not learn as ``2 of 5`` (empty when every run learnt), whole seconds
     (one decimal under 10 s), parameters with thousands separators, :data:`MISSING` wherever a
     number does not exist (one run has no spread, most settings no thesis figure).
     """
@@ -125,14 +139,27 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     for row in table.itertuples(index=False):
         cell = {name: getattr(row, name, math.nan) for name in TABLE_COLUMNS}
         spread = f" ± {_number(100 * cell['sd'])}" if _finite(cell["sd"]) else ""
-        interval = (f"{_number(100 * cell['ci_low'])}–{_number(100 * cell['ci_high'])}"
-                    if _finite(cell["ci_low"]) and _finite(cell["ci_high"]) else MISSING)
+        interval = spread_text(cell)
         seconds = cell["train_seconds"]
+        flat = cell["not_learned"]
+        flag = f"{int(flat)} of {_count(cell['n'])}" if _finite(flat) and flat > 0 else ""
         rows.append([setting_label(row), _label(row), _percent(cell["thesis"]), f"{_number(100 * row.mean)}{spread}",
-                     interval, _count(cell["n"]), _percent(cell["balanced_accuracy"]), _percent(cell["macro_f1"]),
+                     interval, _count(cell["n"]), flag, _percent(cell["balanced_accuracy"]), _percent(cell["macro_f1"]),
                      (f"{seconds:.1f}" if seconds < 10 else f"{seconds:,.0f}") if _finite(seconds) else MISSING,
                      _count(cell["parameters"])])
     return pd.DataFrame(rows, columns=DISPLAY_COLUMNS)
+
+
+def spread_text(cell) -> str:
+    """``52.1–60.3`` (the 95 % interval, from :data:`MIN_RUNS_FOR_INTERVAL` runs), ``range 40.0–60.0``
+    (fewer runs) or :data:`MISSING` (one run); ``cell`` maps ``n``, ``ci_low``, ``ci_high``, ``min``, ``max``."""
+    get = cell.get if hasattr(cell, "get") else lambda name, default=None: getattr(cell, name, default)
+    n = get("n", 0)
+    if _finite(n) and n >= MIN_RUNS_FOR_INTERVAL and _finite(get("ci_low")) and _finite(get("ci_high")):
+        return f"{_number(100 * get('ci_low'))}–{_number(100 * get('ci_high'))}"
+    if _finite(n) and n > 1 and _finite(get("min")) and _finite(get("max")):
+        return f"range {_number(100 * get('min'))}–{_number(100 * get('max'))}"
+    return MISSING
 
 
 def f1_by_genre(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:

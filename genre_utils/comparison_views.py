@@ -84,18 +84,30 @@ def feature_study(table: pd.DataFrame) -> pd.DataFrame:
                                  "macro_f1": "macro F1 %", "n": "runs", "train_seconds": "train s"}).reset_index(drop=True)
 
 
-def pair_summary(mcnemar_table: pd.DataFrame) -> pd.DataFrame:
-    """Per pair of contenders: seeds tested, seeds with a Holm-significant McNemar test, median p."""
-    grouped = mcnemar_table.groupby(PAIR_COLUMNS, sort=False)
-    summary = grouped.agg(seeds=("seed", "nunique"), tracks=("tracks", "first"),
-                          accuracy_a=("accuracy_a", "mean"), accuracy_b=("accuracy_b", "mean"),
-                          significant=("p_holm", lambda p: int((p < ALPHA).sum())),
-                          median_p_holm=("p_holm", "median")).reset_index()
-    summary["verdict"] = [f"differ in {s} of {n} seed(s)" for s, n in zip(summary["significant"], summary["seeds"])]
-    return summary.round(4)
+def wins_matrix(mcnemar_table: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFrame:
+    """Which entry beats which, after Holm's correction, as one table (one setting's tests).
 
-
-def paired_summary(paired: pd.DataFrame) -> pd.DataFrame:
-    """The paired tests across seeds, the Holm-adjusted p-values beside the raw ones."""
-    columns = [*PAIR_COLUMNS, "n", "mean_difference", "p_value_t", "p_holm_t", "p_value_wilcoxon", "p_holm_wilcoxon"]
-    return paired[columns].round(4)
+    Rows are the winners, columns the losers, both in the order of the tests (best mean first).
+    A cell reads ``2/3`` when McNemar on the same test tracks favours the row in 2 of 3 seeds
+    (Holm-adjusted p < :data:`~genre_utils.comparison.ALPHA`), with ``+`` when the paired t-test
+    across seeds does too (``+`` alone: the paired test only); empty where the row never wins,
+    ``·`` on the diagonal.
+    """
+    entries = list(dict.fromkeys([*mcnemar_table.get("label_a", []), *mcnemar_table.get("label_b", []),
+                                  *paired.get("label_a", []), *paired.get("label_b", [])]))
+    matrix = pd.DataFrame("", index=pd.Index(entries, name="wins ↓ over →"), columns=entries)
+    for entry in entries:
+        matrix.loc[entry, entry] = "·"
+    if not mcnemar_table.empty:
+        for (a, b), pair in mcnemar_table.groupby(["label_a", "label_b"], sort=False):
+            significant = pair[pair["p_holm"] < ALPHA]
+            seeds = pair["seed"].nunique()
+            for winner, loser, count in ((a, b, (significant["only_a"] > significant["only_b"]).sum()),
+                                         (b, a, (significant["only_b"] > significant["only_a"]).sum())):
+                if count:
+                    matrix.loc[winner, loser] = f"{count}/{seeds}"
+    if not paired.empty:
+        for row in paired[(paired["n"] >= 2) & (paired["p_holm_t"] < ALPHA)].itertuples():
+            winner, loser = (row.label_a, row.label_b) if row.mean_difference > 0 else (row.label_b, row.label_a)
+            matrix.loc[winner, loser] = f"{matrix.loc[winner, loser]}+"
+    return matrix

@@ -27,7 +27,8 @@ import pandas as pd
 from genre_utils.evaluation import (aggregate_tracks, classification_report, predictions_frame, report_to_files,
                                     track_labels)
 from genre_utils.feature_store import FeatureSet
-from genre_utils.inputs import WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
+from genre_utils.inputs import DEFAULT_SEGMENT_SECONDS, WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
+from genre_utils.learning_check import judge
 from genre_utils.models import contender_names, get_contender
 from genre_utils.streaming import should_stream
 from genre_utils.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split, training_subset
@@ -56,7 +57,8 @@ class RunSpec:
             ``random_segments``.
         features: A feature kind the contender consumes; None (default) takes its own.
         seed: Seeds the split's draw (thesis, kfold), the validation carve-out, weights and dropout.
-        segment_seconds: 0 trains on whole clips (thesis); else segment length in seconds.
+        segment_seconds: Segment length in seconds (default 3, the study's); 0 trains on whole clips (the
+            thesis's own setting).
             Clip-level contenders use one item per track whatever it says.
         epochs, batch_size, patience: See :class:`genre_utils.training.TrainingSettings`.
         aggregation: How segment probabilities become a track's prediction (``mean`` or ``vote``).
@@ -71,7 +73,7 @@ class RunSpec:
     split: str = "thesis"
     features: str | None = None
     seed: int = 0
-    segment_seconds: float = 0.0
+    segment_seconds: float = DEFAULT_SEGMENT_SECONDS
     epochs: int = TrainingSettings.epochs
     batch_size: int = TrainingSettings.batch_size
     patience: int = TrainingSettings.patience
@@ -155,6 +157,8 @@ def finished_result(folder: Path, spec: RunSpec) -> dict | None:
         return None
     if spec.split_file and result.get("split_file_sha256") != _file_digest(spec.split_file):
         return None
+    if "learned" not in result:  # finished before runs were judged (genre_utils.learning_check): run it again
+        return None
     return result
 
 
@@ -219,7 +223,9 @@ def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, ve
         inputs.standardizer.save(folder / STANDARDIZER_FILE)
     metrics = (evaluate(fitted.predictor, inputs, spec.aggregation, folder) if len(inputs.test)
                else dict.fromkeys(("accuracy", "balanced_accuracy", "macro_f1", "item_accuracy")))
-    result = {"spec": asdict(spec), **metrics, "parameters": int(fitted.parameters), "epochs_run": fitted.epochs_run,
+    verdict = learning_verdict(fitted.predictor, inputs, spec.aggregation, folder)
+    result = {"spec": asdict(spec), **metrics, **verdict, "parameters": int(fitted.parameters),
+              "epochs_run": fitted.epochs_run,
               "best_epoch": fitted.best_epoch, "stopped_by": fitted.stopped_by,
               "train_seconds": round(fitted.seconds, 2), "notes": inputs.notes,
               "test_tracks": inputs.test.n_tracks if len(inputs.test) else 0, "train_tracks": inputs.train.n_tracks,
@@ -234,6 +240,21 @@ def _file_digest(path: str) -> str | None:
     import pooch
 
     return pooch.file_hash(path, alg="sha256") if Path(path).is_file() else None
+
+
+def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
+    """Whether the run learnt (:func:`genre_utils.learning_check.judge`), from its training tracks and the
+    test predictions :func:`evaluate` wrote to ``folder`` (a final model: its training tracks alone)."""
+    train_probabilities = np.asarray(predictor.predict_proba(inputs.train.x, valid_frames=inputs.train.valid_frames))
+    _, train_tracks = aggregate_tracks(train_probabilities, inputs.train.track_ids, method=aggregation)
+    train_true = track_labels(inputs.train.y, inputs.train.track_ids)
+    test_true = test_predicted = None
+    if len(inputs.test):
+        predictions = pd.read_csv(folder / PREDICTIONS_FILE, dtype={"true": str, "predicted": str})
+        index = {str(name): i for i, name in enumerate(inputs.class_names)}
+        test_true, test_predicted = predictions["true"].map(index), predictions["predicted"].map(index)
+    return judge(train_true, train_tracks.argmax(axis=1), len(inputs.class_names), test_true, test_predicted,
+                 class_names=inputs.class_names)
 
 
 def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
@@ -273,10 +294,29 @@ def run_experiment(specs: list[RunSpec], stores: dict[str, FeatureSet], results_
             raise ValueError(f"no feature store for features {spec.features!r}; have {sorted(stores)}")
         already = finished_result(run_folder(results_dir, spec), spec) is not None
         result = run_one(spec, stores[spec.features], results_dir, verbose=verbose)
-        state = "finished earlier" if already else f"trained in {result['train_seconds']:.0f} s"
-        log(f"[{number}/{len(specs)}] {spec.dataset} {spec.name}: accuracy {result['accuracy']:.3f} ({state})")
+        log(f"[{number}/{len(specs)}] {spec.dataset} {spec.name}: {result_line(result, already)}")
     frames = [collect_runs(results_dir, dataset) for dataset in sorted({s.dataset for s in specs})]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def own_runs(runs: pd.DataFrame, specs: list[RunSpec]) -> pd.DataFrame:
+    """The rows of a runs table (:func:`collect_runs`) that belong to ``specs``, renumbered."""
+    if runs.empty:
+        return runs
+    wanted = {spec.name for spec in specs}
+    return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
+
+
+def result_line(result: dict, finished_earlier: bool = False) -> str:
+    """What a run gave, in one line: its test accuracy, or for a final model that it has no test side;
+    whether it learnt (:mod:`genre_utils.learning_check`) and how long it trained."""
+    state = "finished earlier" if finished_earlier else f"trained in {result['train_seconds']:.0f} s"
+    if result.get("accuracy") is None:
+        head = f"final model on {result['train_tracks']} training tracks, no test tracks"
+    else:
+        head = f"accuracy {result['accuracy']:.3f} on {result['test_tracks']} test tracks"
+    learned = "" if result.get("learned", True) else f"; DID NOT LEARN: {result.get('learned_reason', '')}"
+    return f"{head} ({state}){learned}"
 
 
 def sweep(dataset: str, models=None, splits=("thesis",), features=None, seeds=(0,), folds: int = 5,

@@ -16,7 +16,9 @@ The key hashes the feature configuration, the minimum duration and a fingerprint
 track table (ids, paths, file sizes and modification times), so changing any parameter or
 any file gives a new store and can never return stale features.
 
-Extraction engines (``engine=``), all writing the same store, bit for bit:
+Extraction engines (``engine=``), all writing the same store, bit for bit on one machine (the same
+binaries, one BLAS thread per task: every sum in the same order; workers on machines with other CPUs
+may differ in the last bits of float32):
 
 - ``"dask"`` (default): on the Dask scheduler at ``scheduler=`` or ``$GENRE_DASK_SCHEDULER``
   (workers on many machines sharing the cache's file system or object store), else on a

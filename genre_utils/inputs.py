@@ -27,6 +27,7 @@ from genre_utils.standardize import Standardizer
 from genre_utils.streaming import StoreItems, is_streamed, item_index
 
 WHOLE_CLIP = 0.0  # segment_seconds meaning "train on whole clips" (the thesis)
+DEFAULT_SEGMENT_SECONDS = 3.0  # the study's unit: 3 s segments (notebooks, `make report`, `run` and RunSpec alike)
 LEAKY_VALID_FRACTION = 0.1  # share of training segments held out for early stopping in the leaky setup
 
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from genre_utils.comparison import SETTING, runs_frame
-from genre_utils.experiment import RunSpec, run_experiment, sweep
+from genre_utils.comparison import SETTING, learned_mask, runs_frame
+from genre_utils.experiment import RunSpec, own_runs, run_experiment, sweep
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
 from genre_utils.statistics import DEFAULT_CONFIDENCE, seed_summary, summarize_runs
@@ -37,12 +36,14 @@ ANSWER_FILE = "learning_curve.md"
 PAIRING = ("seed", "fold")  # runs with the same seed and fold share their split: they pair across shares
 MEAN_COLUMNS = ("train_tracks", "balanced_accuracy", "macro_f1", "train_seconds")
 TABLE_COLUMNS = ["model", "features", "label", "train_fraction", "train_tracks", "n", "mean", "sd", "ci_low",
-                 "ci_high", "balanced_accuracy", "macro_f1", "train_seconds"]
+                 "ci_high", "min", "max", "not_learned", "balanced_accuracy", "macro_f1", "train_seconds"]
 VERDICTS = ("shrinks", "grows", "stays", "undecided")
 GAP_RULE = ("The gap is the CNN's per-track accuracy minus the LSTM's, taken per seed on that seed's split; "
             "its change from the smallest to the largest training size is averaged over seeds with a 95 % "
             "Student-t interval. The gap shrinks (or grows) when that interval lies wholly below (or above) "
-            "zero; otherwise it stays, within the spread across seeds. One seed gives no spread: no verdict.")
+            "zero; otherwise it stays, within the spread across seeds. One seed gives no spread: no verdict. "
+            "A seed whose runs at either end include one that did not learn (genre_utils.learning_check) is left "
+            "out of the verdict.")
 
 
 def check_fractions(fractions) -> list[float]:
@@ -108,9 +109,7 @@ def train_curve(specs: list[RunSpec], stores: dict, results_dir: str | os.PathLi
     Args:
         stores: Feature store per feature kind (:func:`feature_kinds`), all of the runs' dataset.
     """
-    runs = run_experiment(specs, stores, results_dir, log=log)
-    wanted = {spec.name for spec in specs}
-    return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
+    return own_runs(run_experiment(specs, stores, results_dir, log=log), specs)
 
 
 def _curve_frame(runs: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +144,8 @@ def curve_table(runs: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> p
         Columns :data:`TABLE_COLUMNS`: ``label`` is the contender's title from the registry (with
         the feature kind where a contender appears on several); ``train_tracks`` the mean number
         of training tracks over the runs; ``n`` runs, per-track accuracy ``mean``, ``sd`` and the
-        Student-t interval ``ci_low``..``ci_high`` (clipped to 0-1, NaN for one run); means of
+        Student-t interval ``ci_low``..``ci_high`` (clipped to 0-1, NaN for one run), ``min`` and
+        ``max``, ``not_learned`` (runs that did not learn); means of
         balanced accuracy, macro F1 and training seconds. Contenders in registry order, shares ascending.
 
     Raises:
@@ -158,7 +158,10 @@ def curve_table(runs: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> p
     for column in MEAN_COLUMNS:
         if column not in frame.columns:
             frame[column] = np.nan
-    means = frame.groupby(keys, sort=True).agg(**{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
+    frame["not_learned"] = ~learned_mask(frame)
+    means = frame.groupby(keys, sort=True).agg(min=("accuracy", "min"), max=("accuracy", "max"),
+                                               not_learned=("not_learned", "sum"),
+                                               **{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
     table = table.merge(means, on=keys, how="left")
     kinds = table.groupby("model")["features"].transform("nunique")
     titles = table["model"].map(_title)
@@ -185,7 +188,9 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
         Dict with ``trailing``, ``leading``; ``missing`` (names without runs) and ``reason`` when
         the question cannot be asked; otherwise ``small_tracks``, ``large_tracks`` (mean training
         tracks), ``small_fraction``, ``large_fraction``, ``gap_small``, ``gap_large`` (mean gaps),
-        ``change`` with ``ci_low``, ``ci_high``, ``n`` (paired seeds) and ``verdict`` (:data:`VERDICTS`).
+        ``change`` with ``ci_low``, ``ci_high``, ``n`` (paired seeds and folds), ``folds`` (whether the
+        pairs are folds of cross-validation), ``left_out`` (pairs with a run that did not learn) and
+        ``verdict`` (:data:`VERDICTS`).
     """
     trailing, leading = pair
     frame = _curve_frame(runs)
@@ -199,11 +204,15 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
         return {**result, "missing": [], "reason": "one size"}
     small, large = shares[0], shares[-1]
     ends = both[both["train_fraction"].isin([small, large])]
+    tracks = ends.groupby("train_fraction")["train_tracks"].mean()
+    flat_pairs = set(ends.loc[~learned_mask(ends), list(PAIRING)].itertuples(index=False, name=None))
     accuracy = ends.pivot_table(index=list(PAIRING), columns=["model", "train_fraction"], values="accuracy",
                                 aggfunc="mean").dropna()
-    tracks = ends.groupby("train_fraction")["train_tracks"].mean()
+    left_out = [key for key in accuracy.index if key in flat_pairs]
+    accuracy = accuracy.drop(index=left_out)
+    result["left_out"] = len(left_out)
     if accuracy.empty:
-        return {**result, "missing": [], "reason": "no shared seed"}
+        return {**result, "missing": [], "reason": "did not learn" if left_out else "no shared seed"}
     gap_small = accuracy[(leading, small)] - accuracy[(trailing, small)]
     gap_large = accuracy[(leading, large)] - accuracy[(trailing, large)]
     summary = seed_summary((gap_large - gap_small).to_numpy(), confidence=confidence)
@@ -219,7 +228,8 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
             "small_tracks": float(tracks[small]), "large_tracks": float(tracks[large]),
             "gap_small": float(gap_small.mean()), "gap_large": float(gap_large.mean()),
             "change": float(summary["mean"]), "ci_low": float(summary["ci_low"]), "ci_high": float(summary["ci_high"]),
-            "n": int(summary["n"]), "verdict": verdict}
+            "n": int(summary["n"]), "folds": bool((frame["fold"] != 0).any() or (frame["folds"] != 0).any()),
+            "verdict": verdict}
 
 
 def gap_sentence(runs: pd.DataFrame, dataset: str, pair: tuple[str, str] = THESIS_PAIR) -> str:
@@ -230,24 +240,46 @@ def gap_sentence(runs: pd.DataFrame, dataset: str, pair: tuple[str, str] = THESI
     """
     found = gap_change(runs, pair)
     trailing, leading = _title(found["trailing"]), _title(found["leading"])
+    flat = not_learned_sentence(runs)
     if "reason" in found:
-        return _no_answer(found, trailing, leading, dataset)
+        return f"{flat}{_no_answer(found, trailing, leading, dataset)}"
     points = f"from {_points(found['gap_small'])} to {_points(found['gap_large'])} points"
     sizes = f"between {_tracks(found['small_tracks'])} and {_tracks(found['large_tracks'])} training tracks"
-    seeds = f"{found['n']} seed{'' if found['n'] == 1 else 's'}"
-    lead = f"On {dataset} data, the {trailing}'s gap to the {leading}"
+    unit, units = ("run (seed and fold)", "runs (seeds and folds)") if found["folds"] else ("seed", "seeds")
+    seeds = f"{found['n']} {unit if found['n'] == 1 else units}"
+    if found["left_out"]:
+        seeds += f", {found['left_out']} left out for a run that did not learn"
+    lead = f"{flat}On {dataset} data, the {trailing}'s gap to the {leading}"
     ahead = (f" A negative gap means the {trailing} is ahead." if min(found["gap_small"], found["gap_large"]) < 0
              else "")
+    if found["verdict"] == "undecided" and found["left_out"]:
+        return (f"{lead} moves {points} {sizes} over the one {unit} whose runs all learnt ({seeds}): too few to "
+                f"judge that change by.{ahead}")
     if found["verdict"] == "undecided":
-        return (f"{lead} moves {points} {sizes}, but one seed gives no spread to judge that change by: run more "
+        return (f"{lead} moves {points} {sizes}, but one {unit} gives no spread to judge that change by: run more "
                 f"seeds for a verdict.{ahead}")
     interval = (f"the change, {_points(found['change'], signed=True)} points, has a 95 % interval of "
-                f"{_points(found['ci_low'], signed=True)} to {_points(found['ci_high'], signed=True)} across seeds")
+                f"{_points(found['ci_low'], signed=True)} to {_points(found['ci_high'], signed=True)} across {units}")
     if found["verdict"] == "stays":
         return (f"{lead} stays: it moves {points} {sizes}, within the spread across {seeds} "
                 f"({interval}, which holds zero).{ahead}")
     side = "below" if found["verdict"] == "shrinks" else "above"
     return f"{lead} {found['verdict']} {points} {sizes} ({seeds}; {interval}, wholly {side} zero).{ahead}"
+
+
+def not_learned_sentence(runs: pd.DataFrame) -> str:
+    """"Runs that did not learn ...: <contender> on <n> tracks (k of m runs); ... " ("" when every run learnt)."""
+    frame = _curve_frame(runs)
+    frame["not_learned"] = ~learned_mask(frame)
+    if not frame["not_learned"].any():
+        return ""
+    points = frame.groupby(["model", "train_fraction"], sort=True).agg(
+        tracks=("train_tracks", "mean"), flat=("not_learned", "sum"), n=("not_learned", "size")).reset_index()
+    points = points[points["flat"] > 0]
+    listed = "; ".join(f"{_title(row.model)} on {_tracks(row.tracks)} training tracks ({int(row.flat)} of {int(row.n)} "
+                       f"runs)" for row in points.itertuples())
+    return (f"**Runs that did not learn** (genre_utils.learning_check), shown as crosses and left out of the "
+            f"verdict: {listed}. ")
 
 
 def _no_answer(found: dict, trailing: str, leading: str, dataset: str) -> str:
@@ -259,6 +291,9 @@ def _no_answer(found: dict, trailing: str, leading: str, dataset: str) -> str:
     if found["reason"] == "one size":
         return (f"Not enough training sizes on {dataset} data to say {question}: both need runs at two or more "
                 "shares of the training tracks (fractions).")
+    if found["reason"] == "did not learn":
+        return (f"Not enough runs on {dataset} data to say {question}: every seed with runs of both at both ends "
+                "of the curve has a run that did not learn.")
     return f"Not enough runs on {dataset} data to say {question}: no seed has runs of both at both ends of the curve."
 
 

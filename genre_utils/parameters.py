@@ -166,7 +166,7 @@ def _feature_kinds():
 def _contenders():
     from genre_utils.models import contender_names
 
-    return contender_names()
+    return contender_names(include_readings=True)
 
 
 def _taggers():
@@ -220,6 +220,12 @@ def _check_fractions(value):
     check_fractions(value)
 
 
+def _check_readings(value):
+    from genre_utils.readings import check_readings
+
+    check_readings(value)
+
+
 def _check_curve_models(value):
     from genre_utils.study import check_models
 
@@ -244,6 +250,8 @@ CHECKS: dict[str, Callable] = {
     "curve_seeds": _named("curve_seeds", _check_optional_seeds),
     "fractions": _check_fractions,
     "curve_models": _named("curve_models", _check_curve_models),
+    "readings": _check_readings,
+    "reading_seeds": _named("reading_seeds", _check_optional_seeds),
     "seed": _integer("seed", 0),
     "epochs": _integer("epochs", 1),
     "batch_size": _integer("batch_size", 1),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from genre_utils.comparison import SETTING, runs_frame, setting_label
+from genre_utils.comparison import MIN_RUNS_FOR_INTERVAL, SETTING, learned_mask, runs_frame, setting_label
 
 CURVES = (("loss", "val_loss", "categorical cross-entropy"), ("accuracy", "val_accuracy", "accuracy"))
 CONFUSION_CMAP = "Blues"
@@ -20,6 +20,10 @@ F1_CMAP = "viridis"
 ACCURACY_AXIS = "per-track test accuracy"
 ACCURACY_LIMITS = (0, 1.03)  # a little room for points at 1
 THESIS_STYLE = {"marker": "x", "color": "red", "s": 60, "zorder": 3}
+NOT_LEARNED_STYLE = {"marker": "X", "color": "crimson", "s": 30, "zorder": 3}  # a run that did not learn
+MEAN_COLOR = "tab:blue"
+RUN_COLOR = "dimgrey"
+RUN_OFFSET = 0.22  # runs sit just below their entry's mean
 MAJORITY_MARGIN = 0.005  # the most-common-genre line is drawn when it lies this far above guessing (unbalanced)
 
 
@@ -70,6 +74,8 @@ def plot_confusion(confusion: pd.DataFrame, title: str = "", normalize: bool = T
 def plot_seed_accuracies(runs: pd.DataFrame, title: str = "", thesis: dict | None = None, ax=None) -> plt.Figure:
     """Per-track test accuracy of every seed (dots) and their mean (bar) per model and setting.
 
+    A run that did not learn (:mod:`genre_utils.learning_check`) carries a red cross.
+
     Args:
         runs: Runs table (``model``, ``accuracy`` and a ``setting`` column to group by).
         thesis: ``{model: accuracy}`` drawn as horizontal marks for comparison.
@@ -79,12 +85,16 @@ def plot_seed_accuracies(runs: pd.DataFrame, title: str = "", thesis: dict | Non
     sns.barplot(data=runs, x="model", y="accuracy", hue=hue, errorbar=None, alpha=0.5, ax=ax)
     sns.stripplot(data=runs, x="model", y="accuracy", hue=hue, dodge=hue is not None, color="black" if hue is None
                   else None, legend=False, ax=ax)
+    flat = runs[~learned_mask(runs)]
+    if hue is None and not flat.empty:
+        order = {model: position for position, model in enumerate(runs["model"].drop_duplicates())}
+        ax.scatter(flat["model"].map(order), flat["accuracy"], label="did not learn", **NOT_LEARNED_STYLE)
     for position, model in enumerate(runs["model"].drop_duplicates()):
         if thesis and model in thesis:
             ax.hlines(thesis[model], position - 0.4, position + 0.4, colors="red", linestyles="--",
                       label="thesis" if position == 0 else None)
     ax.set(xlabel="model", ylabel="per-track test accuracy", ylim=(0, 1), title=title)
-    if thesis or hue:
+    if thesis or hue or (hue is None and not flat.empty):
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -102,8 +112,8 @@ def plot_per_genre(table: pd.DataFrame, value: str = "f1", title: str = "", ax=N
 
 
 def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, title: str = "",
-                            ax=None, majority: float | None = None) -> plt.Figure:
-    """Mean accuracy per entry with its 95 % interval (horizontal bars), best at the top.
+                            ax=None, majority: float | None = None, runs: pd.DataFrame | None = None) -> plt.Figure:
+    """Mean accuracy per entry, each run beside it, and its spread (horizontal), best at the top.
 
     Args:
         table: :func:`genre_utils.comparison.comparison_table` (one setting, or several: then each
@@ -112,17 +122,38 @@ def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, ti
         title: Axes title.
         majority: Accuracy of always answering the most common genre, drawn as a dashed line
             when given and above ``chance`` (an unbalanced test set).
+        runs: The runs behind ``table`` (:func:`genre_utils.experiment.collect_runs`): each seed's (or
+            fold's) accuracy is drawn as a small point beside the mean, a run that did not learn as a
+            red cross (:mod:`genre_utils.learning_check`).
 
-    The thesis's own figure is marked with a red cross where the table has one; an entry with
-    one run has no interval.
+    The spread is the 95 % interval from :data:`~genre_utils.comparison.MIN_RUNS_FOR_INTERVAL` runs
+    up, the range (dashed) for fewer, nothing for one run. An entry with a run that did not learn
+    has a hollow mean. The thesis's own figure is marked with a red cross where the table has one.
     """
     table = _ranked(table, "mean")
     own = ax is None
     fig, ax = _figure(ax, (8, 1.6 + 0.45 * len(table)), layout="constrained")
     y = np.arange(len(table))
     mean = table["mean"].to_numpy(float)
-    errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - mean]))
-    ax.errorbar(mean, y, xerr=errors, fmt="o", capsize=4, label="mean over runs, 95 % interval")
+    ax.plot(mean, y, "o", color=MEAN_COLOR, label="mean over runs", zorder=3)
+    flat = table["not_learned"].fillna(0).to_numpy(float) > 0 if "not_learned" in table.columns else np.zeros(len(y), bool)
+    if flat.any():
+        ax.scatter(mean[flat], y[flat], facecolors="white", edgecolors=MEAN_COLOR, zorder=4, s=36,
+                   label="mean, some runs did not learn")
+    counts = table["n"].to_numpy(float) if "n" in table.columns else np.ones(len(y))
+    wide = counts >= MIN_RUNS_FOR_INTERVAL
+    if wide.any():
+        errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float),
+                                          table["ci_high"].to_numpy(float) - mean]))[:, wide]
+        ax.errorbar(mean[wide], y[wide], xerr=errors, fmt="none", capsize=4, color=MEAN_COLOR,
+                    label="95 % interval over runs")
+    narrow = (counts > 1) & ~wide & {"min", "max"}.issubset(table.columns)
+    if narrow.any():
+        ax.hlines(y[narrow], table["min"].to_numpy(float)[narrow], table["max"].to_numpy(float)[narrow],
+                  colors=MEAN_COLOR, linestyles="--", linewidth=1,
+                  label=f"range (under {MIN_RUNS_FOR_INTERVAL} runs: no interval)")
+    if runs is not None and not runs.empty:
+        _draw_runs(ax, table, runs, y)
     thesis = table["thesis"].to_numpy(float) if "thesis" in table.columns else np.full(len(table), np.nan)
     if np.isfinite(thesis).any():
         ax.scatter(thesis[np.isfinite(thesis)], y[np.isfinite(thesis)], label="thesis (one run)", **THESIS_STYLE)
@@ -134,6 +165,23 @@ def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, ti
     else:
         ax.legend(fontsize=8, loc="best")
     return fig
+
+
+def _draw_runs(ax, table: pd.DataFrame, runs: pd.DataFrame, y: np.ndarray) -> None:
+    """Each run's accuracy as a small point below its entry's mean; a run that did not learn as a red cross."""
+    frame = runs_frame(runs, [*SETTING, "model", "features", "accuracy"])
+    frame = frame[frame["accuracy"].notna()]
+    keys = [*SETTING, "model", "features"]
+    position = {tuple(row): index for index, row in zip(y, runs_frame(table)[keys].itertuples(index=False, name=None))}
+    frame = frame.assign(row=[position.get(key) for key in frame[keys].itertuples(index=False, name=None)])
+    frame = frame[frame["row"].notna()]
+    learned = learned_mask(frame).to_numpy(bool)
+    rows = frame["row"].to_numpy(float) + RUN_OFFSET
+    accuracy = frame["accuracy"].to_numpy(float)
+    if learned.any():
+        ax.scatter(accuracy[learned], rows[learned], s=12, color=RUN_COLOR, zorder=2, label="one run (seed or fold)")
+    if (~learned).any():
+        ax.scatter(accuracy[~learned], rows[~learned], label="a run that did not learn", **NOT_LEARNED_STYLE)
 
 
 def plot_accuracy_vs_time(table: pd.DataFrame, title: str = "", ax=None) -> plt.Figure:
@@ -177,7 +225,10 @@ def plot_f1_heatmap(matrix: pd.DataFrame, title: str = "", ax=None) -> plt.Figur
 
 def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title: str = "", ax=None,
                         majority: float | None = None) -> plt.Figure:
-    """Accuracy against the number of training tracks (log axis), one line per contender with its interval band.
+    """Accuracy against the number of training tracks (log axis), one line per contender with its spread.
+
+    The band is the 95 % interval across runs from :data:`~genre_utils.comparison.MIN_RUNS_FOR_INTERVAL`
+    runs per point, the hatched range for fewer; a point where a run did not learn carries a red cross.
 
     Args:
         table: :func:`genre_utils.learning_curve.curve_table` (``label``, ``train_tracks``, ``mean``,
@@ -194,17 +245,29 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
         raise ValueError(f"expected a non-empty learning-curve table (genre_utils.learning_curve.curve_table); "
                          f"it lacks {missing or 'rows'}")
     fig, ax = _figure(ax, (8, 5))
+    crossed = False
     for label, rows in table.groupby("label", sort=False):
         rows = rows.sort_values("train_tracks")
         line, = ax.plot(rows["train_tracks"], rows["mean"], marker="o", label=label)
-        ax.fill_between(rows["train_tracks"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=0.15)
+        counts = rows["n"].to_numpy(float) if "n" in rows.columns else np.ones(len(rows))
+        if (counts >= MIN_RUNS_FOR_INTERVAL).all():
+            ax.fill_between(rows["train_tracks"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=0.15)
+        elif (counts > 1).all() and {"min", "max"}.issubset(rows.columns):
+            ax.fill_between(rows["train_tracks"], rows["min"], rows["max"], color=line.get_color(), alpha=0.08,
+                            hatch="//", edgecolor=line.get_color(), linewidth=0)
+        flat = rows["not_learned"].fillna(0).to_numpy(float) > 0 if "not_learned" in rows.columns else None
+        if flat is not None and flat.any():
+            ax.scatter(rows["train_tracks"][flat], rows["mean"][flat], label=None if crossed else
+                       "some runs did not learn (left out of the verdict)", **NOT_LEARNED_STYLE)
+            crossed = True
     _draw_floors(ax.axhline, chance, majority)
     ticks = sorted({int(round(x)) for x in table["train_tracks"]})
     ax.set_xscale("log")
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.minorticks_off()
     ax.set(xlabel="training tracks (log scale)", ylabel=ACCURACY_AXIS, ylim=ACCURACY_LIMITS, title=title)
-    ax.legend(fontsize=8, title="mean over seeds, 95 % interval", title_fontsize=8)
+    ax.legend(fontsize=8, title=f"mean over runs; band: 95 % interval (hatched: range, under "
+                                f"{MIN_RUNS_FOR_INTERVAL} runs)", title_fontsize=8)
     fig.tight_layout()
     return fig
 

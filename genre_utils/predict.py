@@ -10,7 +10,8 @@ classified; the file's probabilities are the mean over the windows. As in traini
 or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of it is real audio;
 the first window is always kept.
 
-A run trained on the synthetic set says so first: its genres are those of generated clips. Beside
+A run that did not learn (``learned: false`` in its ``result.json``, :mod:`genre_utils.learning_check`)
+says so before any genre. A run trained on the synthetic set says so first: its genres are those of generated clips. Beside
 the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
 (:mod:`genre_utils.pretrained.musicnn`), the one answer that means something on real music
 without training anything.
@@ -66,11 +67,25 @@ class TrainedRun:
     spec: dict
     folder: Path
     window_frames: int  # feature frames of one model input
+    result: dict = field(default_factory=dict)  # result.json (empty for a folder without one)
 
     @property
     def trained_on_synthetic(self) -> bool:
         """Whether the run learnt generated clips rather than music."""
         return self.spec.get("dataset") == "synthetic"
+
+    @property
+    def learned(self) -> bool:
+        """Whether the run learnt (``result.json``'s verdict, :mod:`genre_utils.learning_check`); True when unjudged."""
+        return self.result.get("learned", True) is not False
+
+    @property
+    def not_learned_warning(self) -> str:
+        """What to tell a user of a run that did not learn ("" when it did)."""
+        if self.learned:
+            return ""
+        return (f"this run did not learn ({self.result.get('learned_reason', 'see its result.json')}): its genres "
+                "are no better than guessing; train it again (more data, another seed or contender) before using it")
 
     @property
     def description(self) -> str:
@@ -141,8 +156,9 @@ def load_run(folder: str | os.PathLike) -> TrainedRun:
     except (FileNotFoundError, OSError) as error:
         raise FileNotFoundError(f"{folder}: the saved {contender.title} cannot be read ({error}); {TRAIN_HINT}") from error
     window = int(config.get("segment_frames") or getattr(predictor, "input_frames", feature_config.n_frames))
+    result = json.loads((folder / RESULT_FILE).read_text()) if (folder / RESULT_FILE).is_file() else {}
     run = TrainedRun(predictor, list(config["class_names"]), feature_config, standardizer,
-                     float(config["spec"].get("segment_seconds", 0)), config["spec"], folder, window)
+                     float(config["spec"].get("segment_seconds", 0)), config["spec"], folder, window, result)
     model = getattr(predictor, "model", None)
     if model is not None:
         expected = (feature_config.n_features, len(run.class_names))
@@ -271,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if not run.learned:
+        print(f"warning: {run.not_learned_warning}")
     if run.trained_on_synthetic:
         print(f"note: {SYNTHETIC_WARNING}")
     print(f"{'using the latest run: ' if args.run is None else 'run: '}{run.description}")

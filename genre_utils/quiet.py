@@ -1,4 +1,4 @@
-"""Keep TensorFlow's start-up and runtime log lines off the console.
+"""Keep libraries' noise off the console (TensorFlow's log lines) and out of the HTML reports (also their warnings).
 
 TensorFlow's C++ runtime writes lines such as ``I0000 00:00:1795845008.305752  12152
 cudart_stub.cc:31] Could not find cuda drivers ...`` or ``... NodeDef mentions attribute
@@ -13,6 +13,12 @@ The command lines install it before they import TensorFlow::
     if __name__ == "__main__":
         from genre_utils.quiet import quiet_stderr
         quiet_stderr()
+
+Two messages span two lines and are recognized as pairs: a Jupyter kernel's shutdown task that a
+library race leaves pending (:data:`PENDING_TASK`, :data:`KERNEL_SHUTDOWN_TASK`: dropped on the
+console), and a Python warning raised inside a third-party library with the source line that
+follows it (:data:`LIBRARY_WARNING`: dropped from the HTML reports only, by
+:func:`drop_library_warnings`; the console and the executed notebooks keep them).
 """
 
 from __future__ import annotations
@@ -26,15 +32,30 @@ import threading
 
 #: A line of library noise: absl/TensorFlow C++ log lines (``I0000 00:00:17.95 123 file.cc:31] ...``,
 #: old style ``2024-01-01 12:00:00.000000: W tensorflow/...cc:31] ...``), absl's preamble, the
-#: CPU-instructions notice, Keras's retracing warnings, and two lines every Jupyter kernel prints on start
-#: and shutdown (papermill's kernels write to the report's stderr). Fatal (``F``) lines are kept.
+#: CPU-instructions notice, and two lines every Jupyter kernel prints on start and shutdown
+#: (papermill's kernels write to the report's stderr). Fatal (``F``) lines are kept.
 NOISE = re.compile(
     r"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]"
     r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] \S+:\d+\]"
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|To enable the following instructions: .* rebuild TensorFlow"
-    r"|WARNING:tensorflow:.*retracing"
     r"|\[IPKernelApp\] (?:WARNING \| Kernel is running over TCP|ERROR \| KeyboardInterrupt caught in kernel))")
+#: asyncio's report of a task destroyed while still pending; noise only when :data:`KERNEL_SHUTDOWN_TASK` follows.
+PENDING_TASK = re.compile(r"^Task was destroyed but it is pending!\r?\n?$")
+#: The task a Jupyter kernel leaves pending when it is stopped in the middle of its shutdown request. A kernel
+#: that started processes with the spawn method (the notebooks' extraction workers once TensorFlow is loaded)
+#: has CPython's multiprocessing resource tracker as a child, which ignores SIGTERM; ipykernel's shutdown
+#: sends it SIGTERM for 14 s before SIGKILL (``Kernel._progressively_terminate_all_children``, from
+#: https://github.com/ipython/ipykernel/pull/869), but jupyter_client stops waiting after half its
+#: ``shutdown_wait_time`` (2.5 s) and terminates the kernel, whose control task (``dispatch_control``)
+#: is then destroyed pending at exit. Seen with ipykernel 7.4 and jupyter_client 8.10; nothing of the
+#: study is lost (the notebook is complete and saved by then).
+KERNEL_SHUTDOWN_TASK = re.compile(r"^task: <Task pending name='[^']*' coro=<Kernel\.dispatch_control\(\) ")
+#: A Python warning raised in a third-party library, as :mod:`warnings` prints it
+#: (``/.../site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found. ...``); an indented line
+#: showing the library's source line follows it. The project's own warnings (raised from its code or the
+#: notebooks' cells) do not match.
+LIBRARY_WARNING = re.compile(r"^.+[/\\](?:site|dist)-packages[/\\].+\.py:\d+: \w*Warning: ")
 
 _FLUSH_AFTER_S = 0.2  # a partial line (no newline yet) is passed on after this long
 _installed: dict = {}
@@ -45,17 +66,41 @@ def is_noise(line: str) -> bool:
     return NOISE.match(line) is not None
 
 
+def is_noise_pair(first: str, second: str) -> bool:
+    """Whether two consecutive lines are the kernel's pending shutdown task (:data:`KERNEL_SHUTDOWN_TASK`)."""
+    return PENDING_TASK.match(first) is not None and KERNEL_SHUTDOWN_TASK.match(second) is not None
+
+
 def drop_noise(text: str) -> str:
-    """``text`` without its noise lines (line ends kept)."""
-    return "".join(line for line in text.splitlines(keepends=True) if not is_noise(line))
+    """``text`` without its noise lines and pairs (line ends kept)."""
+    kept = []
+    NoiseFilter(kept.append, encoded=False).feed_lines(text.splitlines(keepends=True))
+    return "".join(kept)
+
+
+def drop_library_warnings(text: str) -> str:
+    """``text`` without the warnings of third-party libraries (:data:`LIBRARY_WARNING`) and their source lines."""
+    kept, after_warning = [], False
+    for line in text.splitlines(keepends=True):
+        is_source_line = after_warning and line[:1] in (" ", "\t")
+        after_warning = LIBRARY_WARNING.match(line) is not None
+        if not (after_warning or is_source_line):
+            kept.append(line)
+    return "".join(kept)
 
 
 class NoiseFilter:
-    """Split a byte stream into lines (``\\n`` or ``\\r`` ends one) and write the ones that are not noise."""
+    """Split a byte stream into lines (``\\n`` or ``\\r`` ends one) and write the ones that are not noise.
 
-    def __init__(self, write):
+    A line that may open a noise pair (:func:`is_noise_pair`) is held until the next line (or
+    :meth:`flush`) says whether it is one.
+    """
+
+    def __init__(self, write, encoded: bool = True):
         self._write = write
+        self._encoded = encoded  # lines are bytes (False: str)
         self._pending = b""
+        self._held = None  # a line that may open a noise pair
 
     def feed(self, data: bytes) -> None:
         """Take more bytes; write every complete line that is not noise."""
@@ -70,15 +115,35 @@ class NoiseFilter:
             line, self._pending = self._pending[:end], self._pending[end:]
             self._emit(line)
 
+    def feed_lines(self, lines) -> None:
+        """Take complete lines (of the type this filter writes); write those that are not noise, then any held one."""
+        for line in lines:
+            self._emit(line)
+        self._release()
+
     def flush(self) -> None:
-        """Write the incomplete last line, if any (a prompt, or output that ends without a newline)."""
+        """Write the incomplete last line, if any (a prompt, or output that ends without a newline), and a held line."""
         if self._pending:
             line, self._pending = self._pending, b""
             self._emit(line)
+        self._release()
 
-    def _emit(self, line: bytes) -> None:
-        if not is_noise(line.decode("utf-8", "replace")):
+    def _emit(self, line) -> None:
+        text = line.decode("utf-8", "replace") if self._encoded else line
+        if self._held is not None:
+            held, self._held = self._held, None
+            if is_noise_pair(held[1], text):
+                return
+            self._write(held[0])
+        if PENDING_TASK.match(text):
+            self._held = (line, text)
+        elif not is_noise(text):
             self._write(line)
+
+    def _release(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._write(held[0])
 
 
 def _write_all(fd: int, data: bytes) -> None:

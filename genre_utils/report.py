@@ -39,7 +39,7 @@ from pathlib import Path
 
 from genre_utils.models.thesis_results import THESIS_PAIR
 from genre_utils.paths import PROJECT_ROOT
-from genre_utils.quiet import NOISE
+from genre_utils.quiet import drop_library_warnings, drop_noise
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
@@ -59,8 +59,11 @@ PER_CONTENDER_PARAMETERS = {"model", "seeds"}  # a notebook declaring both train
 # (early stopping runs more epochs; measured 2.9 min for the notebook and its four new runs on the shared
 # machine, each further share adds 2-3 min), and the full-data runs are notebook 03's. The command line
 # overrides each.
+# The thesis's readings (notebook 07) there: the transposed CNN and the CNN on whole clips on the first seed
+# (measured 1 min 20 s for the notebook and its two new runs; the LSTM on whole clips alone costs 3.5 min).
 SYNTHETIC_DEFAULTS = {"seeds": [0, 1], "feature_study": ["mfcc", "chroma"], "feature_study_seeds": [0],
-                      "leakage_demo": False, "curve_models": list(THESIS_PAIR), "fractions": [0.125, 1.0]}
+                      "leakage_demo": False, "curve_models": list(THESIS_PAIR), "fractions": [0.125, 1.0],
+                      "readings": ["cnn_frames_first", "cnn_clips"], "reading_seeds": [0]}
 INDEX_STYLE = ("body{font-family:sans-serif;max-width:75em;margin:2em auto}table{border-collapse:collapse}"
                "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}img{max-width:100%}")
 
@@ -90,15 +93,7 @@ def run_notebooks(parameters: dict, build_dir: Path = DEFAULT_BUILD_DIR, noteboo
     """
     import papermill
 
-    notebooks = notebook_paths() if notebooks is None else notebooks
-    if not notebooks:
-        raise ValueError(f"no numbered notebooks (NN_name.ipynb) in {NOTEBOOK_DIR}")
-    plan = []
-    for notebook in notebooks:
-        declared = declared_parameters(notebook)
-        for suffix, own in notebook_variants(notebook, declared, parameters):
-            plan.append((notebook, f"{notebook.stem}{suffix}",
-                         {k: v for k, v in {**parameters, **own}.items() if k in declared}))
+    plan = report_plan(parameters, notebooks)
     run_dir = Path(build_dir) / str(parameters.get("dataset", "default"))
     executed_dir, html_dir = run_dir / "notebooks", run_dir / "html"
     executed_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +119,24 @@ def run_notebooks(parameters: dict, build_dir: Path = DEFAULT_BUILD_DIR, noteboo
     index.write_text(_index_page(reports, parameters, results), encoding="utf-8")
     print(f"reports: {index}")
     return index
+
+
+def report_plan(parameters: dict, notebooks: list[Path] | None = None) -> list[tuple[Path, str, dict]]:
+    """``(notebook, run name, its parameters)`` of every notebook run, in order (nothing is run).
+
+    Raises:
+        ValueError: If no numbered notebook is found, or ``models`` names an unknown contender.
+    """
+    notebooks = notebook_paths() if notebooks is None else notebooks
+    if not notebooks:
+        raise ValueError(f"no numbered notebooks (NN_name.ipynb) in {NOTEBOOK_DIR}")
+    plan = []
+    for notebook in notebooks:
+        declared = declared_parameters(notebook)
+        for suffix, own in notebook_variants(notebook, declared, parameters):
+            plan.append((notebook, f"{notebook.stem}{suffix}",
+                         {k: v for k, v in {**parameters, **own}.items() if k in declared}))
+    return plan
 
 
 def _seconds(seconds: float) -> str:
@@ -224,7 +237,7 @@ def notebook_variants(notebook: Path, declared: set[str], parameters: dict) -> l
 
 
 def export_html(executed: Path, html_dir: Path) -> Path:
-    """Convert an executed notebook to a standalone HTML file (figures embedded)."""
+    """Convert an executed notebook to a standalone HTML file (figures embedded, libraries' noise dropped)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -236,19 +249,23 @@ def export_html(executed: Path, html_dir: Path) -> Path:
 
 
 def drop_library_noise(notebook):
-    """Remove TensorFlow's start-up log lines (CUDA probing, oneDNN notices) from stderr outputs.
+    """Remove libraries' noise from stderr outputs: TensorFlow's log lines and third-party warnings.
 
-    They are printed by TensorFlow's C++ runtime before any setting can silence them and say
-    nothing about the study; the executed notebook keeps them, the HTML report does not.
+    TensorFlow's start-up lines (CUDA probing, oneDNN notices) are printed by its C++ runtime before
+    any setting can silence them (:data:`genre_utils.quiet.NOISE`); a warning raised inside a
+    library that the project cannot fix (:data:`genre_utils.quiet.LIBRARY_WARNING`, such as tqdm's
+    ``IProgress not found`` when pooch imports ``tqdm.auto`` in a kernel without ipywidgets) goes
+    with its source line. Neither says anything about the study: the executed notebook keeps
+    them, the HTML report does not.
     """
     for cell in notebook.cells:
         kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                lines = [line for line in output["text"].splitlines(keepends=True) if not NOISE.match(line)]
-                if not "".join(lines).strip():
+                text = drop_library_warnings(drop_noise(output["text"]))
+                if not text.strip():
                     continue
-                output["text"] = "".join(lines)
+                output["text"] = text
             kept.append(output)
         if "outputs" in cell:
             cell["outputs"] = kept
@@ -271,7 +288,8 @@ def comparison_html(results: Path | None) -> str:
     if results is None or not (results / COMPARISON_FILE).is_file():
         return "<p><em>No comparison yet: the comparative notebook writes it after the training notebooks.</em></p>"
     figure = _embedded_png(results / COMPARISON_FIGURE, "comparison-figure",
-                           "per-track test accuracy per contender, mean and 95% interval over seeds")
+                           "per-track test accuracy per contender: each run beside the mean, the 95% interval from "
+                           "three runs up (else the range), crosses for runs that did not learn")
     table = display_table(pd.read_csv(results / COMPARISON_FILE, keep_default_na=False,
                                       na_values=["", "nan", "NaN"]))
     table_html = table.to_html(index=False, classes="comparison", border=0, na_rep="–", escape=True)
@@ -307,6 +325,20 @@ def learning_curve_html(results: Path | None) -> str:
     return f"<h2>More data: the learning curve</h2>{figure}{mistune.html((results / ANSWER_FILE).read_text())}"
 
 
+def readings_html(results: Path | None) -> str:
+    """The readings' figure and whether the thesis's ranking holds under each, as HTML ("" before notebook 07 ran)."""
+    import mistune
+
+    from genre_utils.readings import ANSWER_FILE, FIGURE_FILE
+
+    if results is None or not (results / ANSWER_FILE).is_file():
+        return ""
+    figure = _embedded_png(results / FIGURE_FILE, "readings-figure",
+                           "per-track test accuracy of each reading of the thesis models' open choices")
+    return (f"<h2>The thesis's open choices: does CNN above LSTM hold under each reading?</h2>{figure}"
+            f"{mistune.html((results / ANSWER_FILE).read_text())}")
+
+
 def _report_title(path: Path) -> str:
     """``03_training-cnn`` -> ``03_training: Thesis CNN``; other reports keep their name."""
     stem, _, variant = path.stem.partition("-")
@@ -319,17 +351,29 @@ def _report_title(path: Path) -> str:
     return f"{stem}: {title}" + (f" on {kind}" if kind else "")
 
 
+def _project_relative(value):
+    """An absolute path inside the project relative to its root (``build/results``); any other value unchanged."""
+    if not isinstance(value, str) or not Path(value).is_absolute():
+        return value
+    try:
+        return Path(value).relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:  # outside the project: the absolute path says where
+        return value
+
+
 def _index_page(reports: list[Path], parameters: dict, results: Path | None = None) -> str:
+    """The reports' ``index.html``; its parameters line shows paths inside the project relative to its root."""
     items = "\n".join(f'<li><a href="{html.escape(p.name)}">{html.escape(_report_title(p))}</a></li>'
                       for p in reports)
-    settings = html.escape(json.dumps(parameters))
+    settings = html.escape(json.dumps({name: _project_relative(value) for name, value in parameters.items()}))
     synthetic = ("<p><strong>Synthetic data</strong>: generated clips, not music recordings; the numbers show "
                  "that the pipeline works, not how the models fare on real music.</p>"
                  if parameters.get("dataset") == "synthetic" else "")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
             f"<style>{INDEX_STYLE}</style></head>"
             f"<body><h1>Genre study: the thesis models among their peers</h1>{synthetic}"
-            f"{comparison_html(results)}{learning_curve_html(results)}<h2>Reports</h2><ul>\n{items}\n</ul>"
+            f"{comparison_html(results)}{readings_html(results)}{learning_curve_html(results)}"
+            f"<h2>Reports</h2><ul>\n{items}\n</ul>"
             f"<p>Parameters: <code>{settings}</code></p></body></html>\n")
 
 
@@ -392,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="extra notebook parameter (VALUE parsed as JSON when it can be); "
                              "`python -m papermill --help-notebook notebooks/NN_name.ipynb` lists a notebook's")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check every parameter and print which notebook runs with which parameters; run nothing")
     args = parser.parse_args(argv)
     parameters = {"dataset": args.dataset, "output_dir": str((args.build / "results").resolve())}
     for item in args.param:
@@ -418,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
     from papermill import PapermillExecutionError
 
     try:
+        if args.dry_run:
+            for _, name, wanted in report_plan(parameters):
+                print(f"would run {name} with {json.dumps(wanted)}")
+            return 0
         run_notebooks(parameters, args.build)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

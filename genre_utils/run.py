@@ -5,7 +5,10 @@
 
 Runs every combination of contenders (default: all registered), splits, features and seeds
 (see :func:`genre_utils.experiment.sweep`), skips runs that already finished (so a killed sweep
-resumes), and prints one line per run and the summary across seeds.
+resumes), and prints one line per run and the summary across seeds. Runs that did not learn
+(:mod:`genre_utils.learning_check`) are named as such. With ``--splits file`` and a split file
+without test tracks it trains a final model on every listed track: it prints where the model was
+saved and the ``predict`` command that classifies files with it.
 """
 
 from __future__ import annotations
@@ -19,21 +22,29 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from genre_utils import data
 from genre_utils.datasets import DATASET_NAMES
-from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, run_experiment, skipped_note, sweep
+from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, own_runs, run_experiment, skipped_note, sweep
 from genre_utils.features import FEATURE_KINDS
+from genre_utils.inputs import DEFAULT_SEGMENT_SECONDS
+from genre_utils.learning_check import LEARNED_RULE
 from genre_utils.models import contender_names, contenders
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.splits import check_split_applies
+from genre_utils.statistics import summarize_runs
 from genre_utils.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
+DEFAULT_SEEDS = (0, 1, 2, 3, 4)  # the notebooks' default: five complete runs per setting
 SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds"]
 
 
 def _contender_lines() -> str:
-    return "\n".join(f"  {c.name:<9} {c.title}: {c.description}" for c in contenders())
+    return "\n".join([f"  {c.name:<9} {c.title}: {c.description}" for c in contenders()]
+                     + ["readings of their open choices (not run by default):"]
+                     + [f"  {c.name:<17} {c.title}: {c.choice}" for c in contenders(True) if c.reading_of])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,16 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", default="synthetic",
                         help=f"{', '.join(DATASET_NAMES)} (default synthetic)")
     parser.add_argument("--root", default=None, help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
-    parser.add_argument("--models", nargs="+", default=list(contender_names()), choices=contender_names(),
-                        help="contenders to run (default: all)")
+    parser.add_argument("--models", nargs="+", default=list(contender_names()),
+                        choices=contender_names(include_readings=True),
+                        help="contenders (or readings) to run (default: all contenders)")
     parser.add_argument("--splits", nargs="+", default=["thesis"], choices=RUN_SPLITS)
     parser.add_argument("--folds", type=int, default=5, help="folds of the kfold split (default 5)")
     parser.add_argument("--split-file", default="", help="CSV of track_id,side for --splits file")
     parser.add_argument("--features", nargs="+", default=None, choices=FEATURE_KINDS,
                         help="feature kinds (default: each contender's own)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="one run per seed (default 0)")
-    parser.add_argument("--segment-seconds", type=float, default=0.0,
-                        help="0 trains on whole clips (thesis, default); e.g. 3 for 3 s segments")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS),
+                        help=f"one run per seed (default {' '.join(map(str, DEFAULT_SEEDS))}, as the notebooks)")
+    parser.add_argument("--segment-seconds", type=float, default=DEFAULT_SEGMENT_SECONDS,
+                        help=f"segment length (default {DEFAULT_SEGMENT_SECONDS:g} s, as the notebooks and `make report`); "
+                             "0 trains on whole clips (the thesis's own setting)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--patience", type=int, default=DEFAULT_PATIENCE)
@@ -91,10 +105,30 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    from genre_utils.statistics import summarize_runs
-
-    print(summarize_runs(runs, value="accuracy", by=SUMMARY_COLUMNS).to_string(float_format=lambda v: f"{v:.3f}"))
+    print(run_summary(runs, specs))
     return 0
+
+
+def run_summary(runs: pd.DataFrame, specs: list) -> str:
+    """The sweep's closing lines: accuracy across seeds of its evaluated runs, the runs that did not learn,
+    then each final model (a split file without test tracks) with its folder and how to classify files."""
+    ours = own_runs(runs, specs)
+    if not len(ours):
+        return "no finished runs"
+    evaluated, finals = ours[ours["accuracy"].notna()], ours[ours["accuracy"].isna()]
+    lines = []
+    if len(evaluated):
+        table = summarize_runs(evaluated, value="accuracy", by=SUMMARY_COLUMNS)
+        lines.append(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    flat = ours[~ours["learned"].astype(bool)]
+    if len(flat):
+        lines.append(f"{len(flat)} of {len(ours)} run(s) did not learn; their accuracy is no result ({LEARNED_RULE}): "
+                     f"{', '.join(Path(folder).name for folder in flat['folder'])}")
+    for row in finals.itertuples():
+        lines.append(f"final model ({row.model}: trained on {row.train_tracks} tracks, no test tracks, not evaluated) "
+                     f"saved in {row.folder}\n  classify your files with it: "
+                     f"python -m genre_utils.predict FILE [FILE ...] --run {row.folder}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -278,8 +278,32 @@ def item_batches(x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle:
     return counted.prefetch(tf.data.AUTOTUNE)
 
 
-def predict_items(model, x, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
-    """``model``'s outputs for every item of ``x`` (array or :class:`StoreItems`), in order, as float64."""
+def predict_items(model, x, batch_size: int = DEFAULT_BATCH_SIZE, step=None) -> np.ndarray:
+    """``model``'s outputs for every item of ``x`` (array or :class:`StoreItems`), in order, as float64.
+
+    Every batch of :func:`item_batches` runs through one graph of the model, traced once for batches
+    of any size (:func:`predict_step`; pass ``step`` to reuse one across calls). ``model.predict``
+    traces its step again for each batch shape it meets (the full batches, then the smaller last
+    one), and TensorFlow counts the traces of every model's step together: evaluating several
+    models on a few batches each made it warn of frequent retracing.
+    """
     if len(x) == 0:
         return np.empty((0, int(model.output_shape[-1])))
-    return np.asarray(model.predict(item_batches(x, batch_size=batch_size), verbose=0), dtype=np.float64)
+    step = predict_step(model) if step is None else step
+    outputs = [step(inputs) for (inputs,) in item_batches(x, batch_size=batch_size)]
+    return np.concatenate([np.asarray(output) for output in outputs]).astype(np.float64)
+
+
+def predict_step(model):
+    """``model``'s inference (``model(batch, training=False)``) as one graph for float32 batches of any size.
+
+    Traced once here, for the declared batch shape ``(None, *model.input_shape[1:])``, and
+    compiled with XLA where Keras would compile the model's own predict step with it
+    (``model.jit_compile``), so that the outputs are those of ``model.predict``.
+    """
+    import tensorflow as tf
+
+    batch = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+    infer = tf.function(lambda inputs: model(inputs, training=False), autograph=False,
+                        jit_compile=bool(getattr(model, "jit_compile", False)))
+    return infer.get_concrete_function(batch)

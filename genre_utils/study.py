@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from genre_utils import data
+from genre_utils.comparison import learned_mask
 from genre_utils.datasets import DATASET_NAMES, get_dataset
-from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, run_experiment, skipped_note, sweep
+from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, own_runs, run_experiment, skipped_note, sweep
 from genre_utils.feature_store import FeatureSet
 from genre_utils.features import FEATURE_KINDS
 from genre_utils.models import contender_names, get_contender
@@ -42,7 +43,8 @@ def check_seeds(seeds) -> list[int]:
 
 
 def check_models(models) -> list[str]:
-    """``None`` or ``"all"``: every registered contender; else a non-empty list of registered names."""
+    """``None`` or ``"all"``: every registered contender (readings left out); else a non-empty list of
+    registered names, readings of the contenders' open choices included (:func:`genre_utils.models.reading_names`)."""
     if models is None or models == "all":
         return list(contender_names())
     if isinstance(models, str):
@@ -50,7 +52,7 @@ def check_models(models) -> list[str]:
     if not isinstance(models, (list, tuple)) or not models:
         raise ValueError(f"models must be a list of contender names or \"all\", got {models!r}")
     for name in models:
-        check_choice("model", name, contender_names())
+        check_choice("model", name, contender_names(include_readings=True))
     return list(dict.fromkeys(models))
 
 
@@ -103,7 +105,7 @@ def check_training_parameters(dataset: str, split: str, features: str | None, se
     if features is not None:
         check_choice("features", features, FEATURE_KINDS)
     if model is not None:
-        check_choice("model", model, contender_names())
+        check_choice("model", model, contender_names(include_readings=True))
         model_features(model, features)
     check_seeds(seeds)
     if not isinstance(segment_seconds, (int, float)) or segment_seconds < 0:
@@ -160,9 +162,7 @@ def train_runs(model: str, store: FeatureSet, dataset: str, split: str, features
     specs = sweep(dataset, models=[model], splits=splits, features=[features], seeds=seeds, folds=folds,
                   segment_seconds=float(segment_seconds), epochs=epochs, batch_size=batch_size, patience=patience)
     log(skipped_note(store, output_dir, dataset))
-    runs = run_experiment(specs, {features: store}, output_dir, log=log)
-    wanted = {spec.name for spec in specs}
-    return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
+    return own_runs(run_experiment(specs, {features: store}, output_dir, log=log), specs)
 
 
 def plot_training(run) -> object:
@@ -188,3 +188,44 @@ def plot_training(run) -> object:
         fig.tight_layout()
         return fig
     return plot_history(load_history(folder), title=title, best_epoch=int(run["best_epoch"]))
+
+
+def not_learned_note(runs: pd.DataFrame) -> str:
+    """Markdown naming the runs that did not learn, with why (:mod:`genre_utils.learning_check`); "" if all did."""
+    flat = runs[~learned_mask(runs)]
+    if flat.empty:
+        return ""
+    reasons = "; ".join(f"seed {row.seed}" + (f" fold {row.fold}" if getattr(row, "fold", 0) else "")
+                        + f": {getattr(row, 'learned_reason', '') or 'see result.json'}" for row in flat.itertuples())
+    return (f"**{len(flat)} of {len(runs)} runs did not learn**, so their accuracy is no result about the model "
+            f"(rule: `genre_utils.learning_check`). {reasons}.")
+
+
+class RunLog:
+    """The runner's one line per run, collected and shown as one collapsed block (a notebook's output).
+
+    Pass it as ``log`` to :func:`train_runs` or :func:`genre_utils.learning_curve.train_curve`; the
+    report then carries a short summary line that opens onto the full log, not a wall of lines.
+    """
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(str(line))
+
+    def summary(self) -> str:
+        runs = [line for line in self.lines if line.startswith("[")]
+        reused = sum("finished earlier" in line for line in runs)
+        flat = sum("DID NOT LEARN" in line for line in runs)
+        return (f"Training log: {len(runs)} run(s), {len(runs) - reused} trained now, {reused} reused"
+                + (f", {flat} did not learn" if flat else ""))
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<details><summary>{html.escape(self.summary())} (click to open)</summary>"
+                f"<pre>{html.escape(chr(10).join(self.lines))}</pre></details>")
+
+    def __repr__(self) -> str:
+        return "\n".join([self.summary(), *self.lines])

@@ -18,17 +18,18 @@ def summary_lines(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.D
                   leakage: pd.DataFrame | None = None) -> list[str]:
     """Markdown list lines: per setting the ranking, then the significant pairs; then leakage."""
     table = runs_frame(table, [*SETTING, *ENTRY, "n", "mean"])
-    lines = []
+    lines = not_learned_lines(table)
     for key, group in table[table["split"] != LEAKY_SPLIT].groupby(SETTING, sort=True, dropna=False):
         ranked = group.sort_values("mean", ascending=False, kind="stable")
         label = dict(zip(map(tuple, ranked[ENTRY].to_numpy()), _labels(ranked)))
         parts = [f"{name} {_pct(r.mean)}" + (f" ± {_pct(r.sd)}" if r.n > 1 and _finite(r.sd) else "")
+                 + (f" (did not learn in {int(r.not_learned)} of {int(r.n)} runs)"
+                    if _finite(getattr(r, "not_learned", math.nan)) and r.not_learned > 0 else "")
                  + (f" (thesis {_pct(r.thesis)}, {_signed(r.mean - r.thesis)} points)"
                     if _finite(getattr(r, "thesis", math.nan)) else "")
                  for name, r in zip(_labels(ranked), ranked.itertuples())]
         lines.append(f"- **{setting_label(ranked.iloc[0])}** ({_runs_phrase(ranked)}): " + "; ".join(parts) + ".")
-        lines.extend(_mcnemar_sentences(_rows_of(mcnemar_table, key), label))
-        lines.extend(_paired_sentences(_rows_of(paired, key), label))
+        lines.extend(pair_sentence(_rows_of(mcnemar_table, key), _rows_of(paired, key), label))
     if leakage is not None and not leakage.empty:
         for r in leakage.itertuples():
             name = r.label if isinstance(getattr(r, "label", None), str) else r.model
@@ -38,50 +39,56 @@ def summary_lines(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.D
     return lines
 
 
-def _mcnemar_sentences(rows: pd.DataFrame, label: dict) -> list[str]:
-    if rows.empty:
+def not_learned_lines(table: pd.DataFrame) -> list[str]:
+    """The summary's first line when some runs did not learn (:mod:`genre_utils.learning_check`): which, in how many runs."""
+    if "not_learned" not in table.columns:
         return []
-    sentences, quiet = [], []
-    for _, pair in rows.groupby(["model_a", "features_a", "model_b", "features_b"], sort=False):
-        a, b = _pair_names(pair.iloc[0], label)
-        seeds = pair["seed"].nunique()
-        significant = pair[pair["p_holm"] < ALPHA]
-        wins = [(winner, loser, int(count)) for winner, loser, count in
-                ((a, b, (significant["only_a"] > significant["only_b"]).sum()),
-                 (b, a, (significant["only_b"] > significant["only_a"]).sum())) if count]
-        if wins:
-            clauses = [f"{w} beats {l} in {c} of {_plural(seeds, 'seed')}" for w, l, c in wins]
-            sentences.append(f"  - {' and '.join(clauses)} (McNemar on the same test tracks, "
-                             f"Holm-adjusted p < {ALPHA}).")
-        else:
-            quiet.append(f"{a} and {b}")
-    if quiet:
-        other = " other" if sentences else ""
-        sentences.append(f"  - McNemar (Holm-adjusted) finds no{other} difference significant at {ALPHA} in any "
-                         f"seed between " + "; ".join(quiet) + ".")
-    return sentences
+    flat = table[table["not_learned"].fillna(0) > 0]
+    if flat.empty:
+        return []
+    entries = "; ".join(f"{name} ({setting_label(row)}): {int(row.not_learned)} of {int(row.n)} runs"
+                        for name, row in zip(_labels(flat), flat.itertuples()))
+    return [f"- **Runs that did not learn**, whose accuracy is no result about the model (the rule: "
+            f"`genre_utils.learning_check`): {entries}."]
 
 
-def _paired_sentences(rows: pd.DataFrame, label: dict) -> list[str]:
-    if rows.empty:
-        return []
-    testable = rows[(rows["n"] >= 2) & rows["p_holm_t"].notna()]
-    if testable.empty:
-        return ["  - Too few runs for a paired test across seeds (run more seeds)."]
-    sentences, quiet = [], []
-    for r in testable.itertuples():
+def pair_sentence(mcnemar_rows: pd.DataFrame, paired_rows: pd.DataFrame, label: dict) -> list[str]:
+    """One line per setting for every pairwise test: the significant wins, then "no other pair".
+
+    A win is counted where McNemar on the same test tracks (Holm-adjusted over the pairs of a seed)
+    favours one entry in a seed, and where the paired t-test across seeds (Holm-adjusted over the
+    setting's pairs) does; the full tables are ``model_tests.csv`` and ``paired_tests.csv``.
+    """
+    wins: dict[tuple[str, str], list[str]] = {}
+    pairs = set()
+    if not mcnemar_rows.empty:
+        for _, pair in mcnemar_rows.groupby(["model_a", "features_a", "model_b", "features_b"], sort=False):
+            a, b = _pair_names(pair.iloc[0], label)
+            pairs.add(frozenset((a, b)))
+            seeds = pair["seed"].nunique()
+            significant = pair[pair["p_holm"] < ALPHA]
+            for winner, loser, count in ((a, b, (significant["only_a"] > significant["only_b"]).sum()),
+                                         (b, a, (significant["only_b"] > significant["only_a"]).sum())):
+                if count:
+                    wins.setdefault((winner, loser), []).append(f"McNemar in {count} of {_plural(seeds, 'seed')}")
+    testable = paired_rows[(paired_rows["n"] >= 2) & paired_rows["p_holm_t"].notna()] if not paired_rows.empty \
+        else paired_rows
+    for r in (testable.itertuples() if not testable.empty else []):
         a, b = _pair_names(r._asdict(), label)
+        pairs.add(frozenset((a, b)))
         if r.p_holm_t < ALPHA:
             winner, loser = (a, b) if r.mean_difference > 0 else (b, a)
-            sentences.append(f"  - {winner} beats {loser} by {abs(100 * r.mean_difference):.1f} points over "
-                             f"{r.n} paired runs (paired t-test across seeds, Holm-adjusted p = {r.p_holm_t:.3g}).")
-        else:
-            quiet.append(f"{a} and {b}")
-    if quiet:
-        other = " other" if sentences else ""
-        sentences.append(f"  - The paired t-test across seeds (Holm-adjusted) finds no{other} difference "
-                         f"significant at {ALPHA} between " + "; ".join(quiet) + ".")
-    return sentences
+            wins.setdefault((winner, loser), []).append(
+                f"by {abs(100 * r.mean_difference):.1f} points, paired t-test p = {r.p_holm_t:.2g}")
+    if not pairs:
+        return []
+    few = "; too few runs for a paired test across seeds" if testable.empty and not paired_rows.empty else ""
+    if not wins:
+        return [f"  - No pair differs significantly (Holm-adjusted p < {ALPHA}){few}."]
+    listed = "; ".join(f"{w} over {l} ({', '.join(how)})" for (w, l), how in wins.items())
+    rest = len(pairs) - len({frozenset(key) for key in wins})
+    other = f"; no other of the {len(pairs)} pairs" if rest else ""
+    return [f"  - Significant (Holm-adjusted p < {ALPHA}): {listed}{other}{few}."]
 
 
 def _rows_of(tests: pd.DataFrame | None, key: tuple) -> pd.DataFrame:

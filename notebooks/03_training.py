@@ -95,13 +95,17 @@ study.describe_model(contender, (store.config.n_features, frames), store.usable[
 # are set aside as validation tracks: the test tracks are used once, for the final numbers.
 
 # %%
+log = study.RunLog()
 runs = study.train_runs(model, store, dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience,
-                        output_dir, leakage_demo=leakage_demo, folds=folds)
+                        output_dir, leakage_demo=leakage_demo, folds=folds, log=log)
+display(log)
 honest = runs[runs["split"] == split].sort_values(["seed", "fold"]).reset_index(drop=True)
 notes = honest["notes"].iloc[0] or "the split's own training, validation and test tracks were used."
 display(Markdown(f"**How the data were used** (seed {honest['seed'].iloc[0]}): {notes}"))
-honest[["seed", "fold", "accuracy", "balanced_accuracy", "macro_f1", "epochs_run", "best_epoch", "stopped_by",
-        "train_seconds", "test_tracks"]]
+if study.not_learned_note(honest):
+    display(Markdown(study.not_learned_note(honest)))
+honest[["seed", "fold", "accuracy", "learned", "balanced_accuracy", "macro_f1", "epochs_run", "best_epoch",
+        "stopped_by", "train_seconds", "test_tracks"]]
 
 # %% [markdown]
 # ## How it was fitted (first seed)

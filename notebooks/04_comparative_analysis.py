@@ -64,8 +64,12 @@ print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); det
 # %% [markdown]
 # ## Accuracy per contender
 #
-# Per-track test accuracy, mean over seeds (and folds) with its 95% interval; crosses mark the
-# thesis's single runs where the setting is the thesis's own (its split, MFCC features). The
+# Per-track test accuracy, mean over seeds (and folds); each run is a small point beside the mean,
+# and the bar is the 95% interval from three runs up (the range, dashed, for two). A run that did
+# not learn (`genre_utils.learning_check`: training accuracy at guessing, one genre for most test
+# tracks, or test accuracy not above guessing) is a red cross, and its entry's mean is hollow: such
+# a number is no result about the model. Red x marks are the thesis's single runs where the
+# setting is the thesis's own (its split, MFCC features). The
 # dotted line is guessing; on an unbalanced test set (FMA-medium, FMA-large) a dashed line marks
 # always answering the most common genre, the floor a classifier has to beat there.
 
@@ -75,7 +79,7 @@ table.to_csv(results_dir / "comparison.csv", index=False)
 detail = comparison.comparison_table(chosen, labels=labels)
 figure = plot_contender_accuracy(detail, chance=1 / comparison_views.genre_count(chosen),
                                  majority=comparison_views.majority_rate(chosen),
-                                 title=comparison.setting_label(chosen.iloc[0]))
+                                 title=comparison.setting_label(chosen.iloc[0]), runs=chosen)
 figure.savefig(results_dir / "comparison.png", dpi=110, bbox_inches="tight")
 plt.show()
 
@@ -119,16 +123,18 @@ features_table if not features_table.empty else Markdown("*No runs of the thesis
 # contenders there are ten pairs per seed: Holm's step-down correction keeps the chance of any
 # false alarm among them at 5% (`p_holm`). The paired t-test and Wilcoxon test compare two
 # contenders' accuracies across seeds (seed *i* of both shares its split and validation tracks).
+#
+# The table reads row over column: `2/3` means McNemar favours the row's contender in 2 of 3
+# seeds after Holm's correction, `+` that the paired t-test across seeds does too (`+` alone: the
+# paired test only). Every test, with its counts and p-values, is in `model_tests.csv` and
+# `paired_tests.csv`.
 
 # %%
 mcnemar_table = significance.pairwise_mcnemar(chosen, labels=labels)
 paired = significance.pairwise_paired_tests(chosen, labels=labels)
 mcnemar_table.to_csv(results_dir / "model_tests.csv", index=False)
 paired.to_csv(results_dir / "paired_tests.csv", index=False)
-comparison_views.pair_summary(mcnemar_table) if not mcnemar_table.empty else Markdown("*Fewer than two contenders.*")
-
-# %%
-comparison_views.paired_summary(paired) if not paired.empty else Markdown("*Fewer than two contenders.*")
+comparison_views.wins_matrix(mcnemar_table, paired) if not mcnemar_table.empty else Markdown("*Fewer than two contenders.*")
 
 # %% [markdown]
 # ## Per genre

@@ -64,6 +64,8 @@ if run_folder is None:
         raise FileNotFoundError(f"no finished run{f' of {model}' if model else ''} under {Path(output_dir) / dataset}: "
                                 "run notebook 03 first, or set run_folder")
 run = predict.load_run(run_folder)
+if not run.learned:
+    display(Markdown(f"> **This run did not learn:** {run.not_learned_warning}."))
 if run.trained_on_synthetic:
     display(Markdown(f"> **Read this first:** {predict.SYNTHETIC_WARNING}."))
 if audio_path is None:  # a test track of this very run: never seen in training

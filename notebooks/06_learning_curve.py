@@ -85,7 +85,9 @@ specs = learning_curve.curve_specs(dataset, on_curve, fractions, curve_seeds, sp
                                    patience=patience)
 stores = {kind: study.open_dataset(dataset, data_root, kind, workers, synthetic_clips_per_genre, synthetic_seconds)
           for kind in learning_curve.feature_kinds(specs)}
-runs = learning_curve.train_curve(specs, stores, output_dir)
+log = study.RunLog()
+runs = learning_curve.train_curve(specs, stores, output_dir, log=log)
+log
 
 # %% [markdown]
 # ## The table

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from comparison_fixtures import LABELS, build_runs
-from genre_utils import comparison, significance
+from genre_utils import comparison, comparison_views, significance
 from genre_utils.statistics import holm
 
 T_975_DF2 = 4.302652729749464  # Student t quantile, two degrees of freedom, from tables
@@ -88,13 +88,35 @@ def test_display_table_is_text_without_nan(runs, monkeypatch):
     assert all(isinstance(cell, str) and "nan" not in cell.lower() for cell in shown.to_numpy().ravel())
     rows = {(r.setting, r.contender): r for r in shown.itertuples(index=False)}
     alpha = rows[("toy · thesis · 3 s segments", "Alpha net")]
-    assert (alpha[2], alpha[3], alpha[4], alpha[5]) == ("60.0", "98.3 ± 2.9", "91.2–100.0", "3")
-    assert (alpha[8], alpha[9]) == ("121", "123,456")
+    assert (alpha[2], alpha[3], alpha[4], alpha[5], alpha[6]) == ("60.0", "98.3 ± 2.9", "91.2–100.0", "3", "")
+    assert (alpha[9], alpha[10]) == ("121", "123,456")
     beta = rows[("toy · thesis · 3 s segments", "Beta forest")]
-    assert (beta[2], beta[8], beta[9]) == ("–", "3.5", "80")
+    assert (beta[2], beta[9], beta[10]) == ("–", "3.5", "80")
     lone = rows[("toy · split file custom_split.csv · 3 s segments", "Alpha net")]
     assert (lone[3], lone[4], lone[5]) == ("90.0", "–", "1")
     assert ("toy · 2-fold cross-validation · 3 s segments", "Alpha net · logmel") in rows
+    two = comparison.display_table(comparison.comparison_table(runs[runs["seed"] < 2], LABELS))
+    two = two.set_index(["setting", "contender"])
+    assert two.loc[("toy · thesis · 3 s segments", "Alpha net"), "95 % interval or range"] == "range 95.0–100.0"
+
+
+def test_runs_that_did_not_learn_are_counted_flagged_and_named_first(runs):
+    flagged = runs.assign(learned=True)
+    flagged.loc[(flagged["model"] == "beta") & (flagged["split"] == "thesis") & (flagged["seed"] == 1), "learned"] = False
+    table = comparison.comparison_table(flagged, LABELS)
+    thesis = table[table["split"] == "thesis"].set_index("model")
+    assert thesis.loc["beta", "not_learned"] == 1 and thesis.loc["alpha", "not_learned"] == 0
+    shown = comparison.display_table(table).set_index(["setting", "contender"])
+    assert shown.loc[("toy · thesis · 3 s segments", "Beta forest"), "did not learn"] == "1 of 3"
+    assert shown.loc[("toy · thesis · 3 s segments", "Alpha net"), "did not learn"] == ""
+    summary = comparison.written_summary(table, significance.pairwise_mcnemar(flagged, LABELS),
+                                         significance.pairwise_paired_tests(flagged, LABELS))
+    first = summary.splitlines()[0]
+    assert first.startswith("- **Runs that did not learn**") and "Beta forest (toy · thesis · 3 s segments): 1 of 3" in first
+    assert "Beta forest 51.7% ± 2.9% (did not learn in 1 of 3 runs)" in summary
+    assert "did not learn" not in comparison.written_summary(comparison.comparison_table(runs, LABELS),
+                                                             significance.pairwise_mcnemar(runs, LABELS),
+                                                             significance.pairwise_paired_tests(runs, LABELS))
 
 
 def test_setting_label_names_folds_and_split_files():
@@ -216,17 +238,26 @@ def test_the_written_summary_quotes_the_numbers_by_label(runs, monkeypatch):
                                       significance.pairwise_paired_tests(runs), comparison.leakage_table(runs, LABELS))
     assert ("**toy · thesis · 3 s segments** (3 seeds): Alpha net 98.3% ± 2.9% (thesis 60.0%, +38.3 points); "
             "Gamma probe 91.7% ± 5.8%; Beta forest 51.7% ± 2.9%.") in text
-    assert ("Alpha net beats Beta forest in 2 of 3 seeds (McNemar on the same test tracks, "
-            "Holm-adjusted p < 0.05)") in text
-    assert "Gamma probe beats Beta forest in 2 of 3 seeds" in text
-    assert "no other difference significant at 0.05 in any seed between Alpha net and Gamma probe." in text
-    assert ("Alpha net beats Beta forest by 46.7 points over 3 paired runs (paired t-test across seeds, "
-            "Holm-adjusted p = 0.0152)") in text
-    assert "(3 seeds × 2 folds)" in text and "Alpha net · mfcc beats Beta forest in 1 of 3 seeds" in text
-    assert "(1 seed): Alpha net 90.0%; Beta forest 80.0%." in text and "Too few runs for a paired test" in text
+    assert ("Significant (Holm-adjusted p < 0.05): Alpha net over Beta forest (McNemar in 2 of 3 seeds, by 46.7 "
+            "points, paired t-test p = 0.015); Gamma probe over Beta forest (McNemar in 2 of 3 seeds, by 40.0 points, "
+            "paired t-test p = 0.031); no other of the 3 pairs.") in text
+    assert "(3 seeds × 2 folds)" in text and "Alpha net · mfcc over Beta forest (McNemar in 1 of 3 seeds" in text
+    assert len(text.splitlines()) == 7  # three settings: the ranking and one line of tests each; then leakage
+    assert ("(1 seed): Alpha net 90.0%; Beta forest 80.0%.\n  - No pair differs significantly (Holm-adjusted "
+            "p < 0.05); too few runs for a paired test across seeds.") in text
     assert "Splitting Alpha net segments at random instead of by track reports 100.0% instead of 98.3%" in text
     assert "random_segments" not in text  # the leaky setting is no ranking
     assert re.search(r"\b(alpha|beta|gamma)\b", text) is None and "nan" not in text.lower()
+
+
+def test_the_wins_matrix_reads_row_over_column(runs):
+    thesis = runs[runs["split"] == "thesis"]
+    matrix = comparison_views.wins_matrix(significance.pairwise_mcnemar(thesis, LABELS),
+                                          significance.pairwise_paired_tests(thesis, LABELS))
+    assert matrix.index.tolist() == matrix.columns.tolist() == ["Alpha net", "Gamma probe", "Beta forest"]
+    assert matrix.loc["Alpha net", "Beta forest"] == "2/3+" and matrix.loc["Gamma probe", "Beta forest"] == "2/3+"
+    assert matrix.loc["Beta forest", "Alpha net"] == "" and matrix.loc["Alpha net", "Gamma probe"] == ""
+    assert [matrix.iloc[i, i] for i in range(3)] == ["·"] * 3
 
 
 def test_a_table_that_is_not_a_runs_table_is_refused():

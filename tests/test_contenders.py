@@ -102,4 +102,4 @@ def test_a_contender_refuses_features_it_cannot_consume():
         RunSpec("synthetic", "svm", split="random_segments", segment_seconds=3.0)
     assert RunSpec("synthetic", "crnn").features == "logmel"
     pd.testing.assert_index_equal(pd.Index([RunSpec("gtzan", "svm", split="kfold", folds=5, fold=2).name]),
-                                  pd.Index(["svm-mfcc-kfold5-fold2-clip-seed0"]))
+                                  pd.Index(["svm-mfcc-kfold5-fold2-seg3s-seed0"]))

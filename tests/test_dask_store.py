@@ -137,6 +137,11 @@ def all_rows(store) -> np.ndarray:
 
 
 def assert_same_store(store, reference) -> None:
+    """Equal bit for bit, with no tolerance, on any CPU: the Dask workers here are processes on this
+    machine, running the same binaries (the same SIMD code of NumPy, OpenBLAS, soxr and librosa's
+    numba functions) with one thread each (``--nthreads 1`` and ``limit_threads``) as the inline
+    and pool extractions, so every sum is taken in the same order. Workers on machines with
+    another CPU could differ in the last bits; no test here mixes machines."""
     np.testing.assert_array_equal(all_rows(store), all_rows(reference))
     pd.testing.assert_frame_equal(store.tracks, reference.tracks)
 

@@ -1,4 +1,14 @@
-"""The feature store: cache keys, skipped files, every engine bit for bit equal, resume after a kill, URLs."""
+"""The feature store: cache keys, skipped files, every engine bit for bit equal, resume after a kill, URLs.
+
+Why "bit for bit" holds across processes on any CPU: every engine runs the same binaries on this
+same machine (NumPy, OpenBLAS, soxr and librosa's numba code pick their SIMD code from the CPU,
+the same one in every process) with one BLAS/OpenMP thread per extraction
+(:func:`genre_utils.feature_workers.limit_threads`), so every sum is taken in the same order and
+no tolerance is needed. The instruction set changes the values, never their equality here; only
+workers on another machine with another CPU could differ in the last bits, and no test mixes
+machines. Comparisons with numbers computed elsewhere (the published reference table) use
+explicit tolerances.
+"""
 
 from __future__ import annotations
 
@@ -125,6 +135,7 @@ def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_met
     monkeypatch.setattr(feature_workers, "process_context", lambda: get_context(start_method))
     parallel = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2,
                                    progress=False, engine="processes")
+    # this process vs pool workers: same machine, one BLAS thread each, exact (see the module docstring)
     np.testing.assert_array_equal(all_rows(serial), all_rows(parallel))
     pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
 
@@ -208,6 +219,7 @@ def test_killed_run_resumes_without_redoing_finished_chunks(tmp_path):
         resumed = build_feature_store(tracks, "resume", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False)
     assert len(calls) == 12 - finished
     fresh = build_feature_store(tracks, "resume", SMALL, cache_dir=tmp_path / "fresh", workers=1, progress=False)
+    # chunks of the killed subprocess and of this one vs this one alone: exact (see the module docstring)
     np.testing.assert_array_equal(all_rows(resumed), all_rows(fresh))
     assert open_feature_store(resumed.directory).tracks.status.eq("ok").all()
 
@@ -244,6 +256,8 @@ def test_real_gtzan_excerpts_match_the_reference_table(gtzan_excerpts, shared_da
     for clip in ("blues.00000", "classical.00000", "country.00000", "disco.00000"):
         values = store.read_rows([by_id.loc[clip, "row"]])[0]
         expected = reference.loc[f"{clip}.wav", [f"mfcc{k}_mean" for k in range(1, 21)]].to_numpy(float)
+        # 1 dB: the table was computed elsewhere (another machine, librosa version and decoder),
+        # far more than any instruction set changes; another clip or coefficient is 30 dB or more off
         assert np.abs(values.mean(axis=1) - expected).max() < 1.0, clip
     values, _ = features_from_samples(np.zeros(22050 * 3, np.float32) + 1e-3, FeatureConfig(clip_seconds=3.0))
     assert np.isfinite(values).all()

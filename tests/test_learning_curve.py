@@ -161,6 +161,41 @@ def test_without_both_models_or_two_sizes_or_two_seeds_the_answer_says_so():
         runs_table(gaps(0.2, 0.05), seeds=[4]))["verdict"] == "undecided"
 
 
+def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict():
+    import matplotlib.pyplot as plt
+
+    from genre_utils.plots import plot_learning_curve
+
+    runs = runs_table(gaps(0.20, 0.05), spread=0.01).assign(learned=True)
+    flat = runs["model"].eq(LEADING) & runs["train_fraction"].eq(0.125) & runs["seed"].eq(0)
+    runs.loc[flat, "learned"] = False
+    table = learning_curve.curve_table(runs)
+    assert table.set_index(["model", "train_fraction"]).loc[(LEADING, 0.125), "not_learned"] == 1
+    assert table["not_learned"].sum() == 1
+    found = learning_curve.gap_change(runs)
+    assert found["left_out"] == 1 and found["n"] == 2  # seed 0 no longer counts
+    sentence = learning_curve.gap_sentence(runs, "synthetic")
+    leading = get_contender(LEADING).title
+    assert sentence.startswith(f"**Runs that did not learn** (genre_utils.learning_check), shown as crosses and left "
+                               f"out of the verdict: {leading} on 18 training tracks (1 of 3 runs). On synthetic data")
+    assert "2 seeds, 1 left out for a run that did not learn" in sentence
+    ax = plot_learning_curve(table, chance=0.1).axes[0]
+    crosses = [c for c in ax.collections if c.get_label().startswith("some runs did not learn")]
+    assert len(crosses) == 1 and crosses[0].get_offsets().tolist() == [[18.0, pytest.approx(table.loc[
+        (table["model"] == LEADING) & (table["train_fraction"] == 0.125), "mean"].iloc[0])]]
+    plt.close("all")
+    all_flat = runs.assign(learned=runs["train_fraction"].ne(0.125))
+    assert "has a run that did not learn" in learning_curve.gap_sentence(all_flat, "synthetic")
+
+
+def test_cross_validation_counts_runs_of_seeds_and_folds_not_seeds():
+    runs = runs_table(gaps(0.20, 0.05), spread=0.01, seeds=[0])
+    folds = pd.concat([runs.assign(split="kfold", folds=5, fold=fold,
+                                   accuracy=runs["accuracy"] + 0.01 * fold) for fold in range(5)])
+    sentence = learning_curve.gap_sentence(folds, "gtzan")
+    assert "5 runs (seeds and folds)" in sentence and "5 seeds" not in sentence
+
+
 def test_the_figure_has_a_log_axis_ticked_at_the_training_sizes_and_one_line_per_contender():
     import matplotlib.pyplot as plt
 

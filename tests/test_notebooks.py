@@ -72,12 +72,22 @@ def test_all_notebooks_run_and_export_html(report_run):
     assert (curve.groupby("model")["train_tracks"].agg(lambda tracks: tracks.is_monotonic_increasing)).all()
     curve_report = [p for p in executed_all if p.stem.startswith("06_")]
     assert len(curve_report) == 1  # it declares models, not model: one run
-    logged = "".join(o.get("text", "") for c in nbformat.read(curve_report[0], as_version=4).cells
-                     for o in c.get("outputs", []))
+    logged = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                     for c in nbformat.read(curve_report[0], as_version=4).cells for o in c.get("outputs", []))
     reused = len(ci["curve_models"]) * len(ci["seeds"])
     assert logged.count("finished earlier") == reused and logged.count("trained in") == reused  # 03's runs reused
     assert body.index("<h2>Summary") < body.index("learning-curve-figure")
     assert "gap to the" in body.split("learning-curve-figure")[1]  # the generated answer
+    readings = pd.read_csv(results / "readings.csv")  # 07: the thesis models as read here, then each reading
+    assert readings["model"].tolist() == ["cnn", "lstm", *ci["readings"]]
+    assert len([p for p in executed_all if p.stem.startswith("07_")]) == 1  # it declares no model: one run
+    assert body.index("learning-curve-figure") > body.index("readings-figure") > body.index("<h2>Summary")
+    summary = (results / "summary.md").read_text()  # two epochs learn nothing: said first, and in the table
+    assert summary.startswith("- **Runs that did not learn**") and "did not learn" in table
+    runs = pd.read_csv(results / "runs.csv")
+    assert runs["learned"].isin([True, False]).all() and runs.loc[~runs["learned"], "learned_reason"].str.len().gt(0).all()
+    answer = (results / "readings.md").read_text()
+    assert answer.count("- Under ") == 1 + len(ci["readings"]) and "*Rule:*" in answer  # one sentence per comparison
     for notebook in notebooks:  # the parameters CI sets are all used by some notebook
         assert set(report.declared_parameters(notebook)) & set(ci_parameters())
 

@@ -50,6 +50,23 @@ def test_contender_accuracy_one_point_and_interval_per_entry(table):
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "toy"
 
 
+def test_each_run_beside_its_mean_a_cross_where_it_did_not_learn_and_a_range_under_three_runs(runs):
+    flagged = runs[runs["split"] == "thesis"].assign(learned=True)
+    flagged.loc[(flagged["model"] == "beta") & (flagged["seed"] == 1), "learned"] = False
+    table = comparison.comparison_table(flagged, LABELS)
+    ax = plots.plot_contender_accuracy(table, chance=0.5, runs=flagged).axes[0]
+    by_label = {c.get_label(): c for c in ax.collections}
+    assert len(by_label["one run (seed or fold)"].get_offsets()) == 8
+    crosses = by_label["a run that did not learn"].get_offsets()
+    assert len(crosses) == 1 and crosses[0][1] == pytest.approx(2 + plots.RUN_OFFSET)  # Beta forest, third row
+    assert len(by_label["mean, some runs did not learn"].get_offsets()) == 1
+    assert "95 % interval over runs" in [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    two = flagged[flagged["seed"] < 2]
+    ax = plots.plot_contender_accuracy(comparison.comparison_table(two, LABELS), runs=two).axes[0]
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert "range (under 3 runs: no interval)" in legend and "95 % interval over runs" not in legend
+
+
 def test_an_unbalanced_test_set_adds_the_most_common_genre_line_a_balanced_one_does_not(table, tmp_path):
     balanced = pd.DataFrame([write_run(tmp_path / "balanced", "alpha", 0, set())])
     unbalanced = pd.DataFrame([write_run(tmp_path / "unbalanced", "alpha", 0, set(), tracks=range(16))])

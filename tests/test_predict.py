@@ -193,11 +193,28 @@ def test_timeline_plot_has_labelled_axes(trained, track):
     plt.close(figure)
 
 
+def test_a_run_that_did_not_learn_says_so_before_any_genre(trained, track, tmp_path, capsys):
+    import json
+    import shutil
+
+    _, folder, _ = trained
+    copy = shutil.copytree(folder, tmp_path / folder.name)
+    result = json.loads((copy / "result.json").read_text())
+    (copy / "result.json").write_text(json.dumps({**result, "learned": False, "learned_reason": "made up here"}))
+    run = load_run(copy)
+    assert not run.learned and "made up here" in run.not_learned_warning
+    assert main([track[1], "--run", str(copy), "--no-tags"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("warning: this run did not learn (made up here)") and out.index("1. ") > 0
+    (copy / "result.json").write_text(json.dumps({**result, "learned": True}))
+    assert load_run(copy).learned and load_run(copy).not_learned_warning == ""
+
+
 @pytest.mark.slow
 def test_a_whole_clip_model_pads_a_short_file_as_training_did(synthetic_store, track, tmp_path):
     from genre_utils.features import features_from_samples
 
-    spec = RunSpec("synthetic", "cnn", seed=0, epochs=1, patience=0)  # whole 4 s clips
+    spec = RunSpec("synthetic", "cnn", seed=0, epochs=1, patience=0, segment_seconds=0)  # whole 4 s clips
     run_one(spec, synthetic_store, tmp_path)
     run = load_run(run_folder(tmp_path, spec))
     assert run.segment_seconds == 0 and run.window_frames == synthetic_store.config.n_frames

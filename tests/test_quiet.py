@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from genre_utils.quiet import NOISE, NoiseFilter, drop_noise, is_noise
+from genre_utils.quiet import NOISE, NoiseFilter, drop_library_warnings, drop_noise, is_noise
 
 # Printed by TensorFlow 2.21 / absl / a Jupyter kernel in this project's commands and `make report`.
 TF_NOISE = [
@@ -89,3 +89,52 @@ def test_the_commands_print_no_tensorflow_start_up_lines(tmp_path):
     assert status == 2
     assert err.splitlines() == [line for line in err.splitlines() if line.startswith("error: no finished run under")]
     assert len(err.splitlines()) == 1, err
+
+
+# What a Jupyter kernel prints when jupyter_client terminates it during its shutdown request (seen on the console
+# of `make report` after notebooks that started spawned processes), and another library's pending task.
+KERNEL_SHUTDOWN_PAIR = [
+    "Task was destroyed but it is pending!\n",
+    "task: <Task pending name='Task-1188' coro=<Kernel.dispatch_control() running at /v/lib/python3.11/site-packages/"
+    "ipykernel/kernelbase.py:372> wait_for=<Future pending cb=[Task.task_wakeup()]> cb=[ZMQStream._run_callback."
+    "<locals>._log_error() at /v/lib/python3.11/site-packages/zmq/eventloop/zmqstream.py:583]>\n",
+]
+OTHER_PENDING_TASK = [
+    "Task was destroyed but it is pending!\n",
+    "task: <Task pending name='Task-184' coro=<Client._handle_report() running at /v/distributed/client.py:1>>\n",
+]
+
+
+def test_the_kernels_pending_shutdown_task_is_dropped_and_no_other_pending_task():
+    text = "".join(PROJECT_LINES[:1] + KERNEL_SHUTDOWN_PAIR + OTHER_PENDING_TASK + PROJECT_LINES[1:2])
+    expected = "".join(PROJECT_LINES[:1] + OTHER_PENDING_TASK + PROJECT_LINES[1:2])
+    assert drop_noise(text) == expected
+    for size in (1, 5, 200, len(text)):  # however the pipe delivers it
+        written = []
+        noise = NoiseFilter(written.append)
+        for start in range(0, len(text), size):
+            noise.feed(text[start:start + size].encode())
+        noise.flush()
+        assert b"".join(written).decode() == expected
+    written = []
+    noise = NoiseFilter(written.append)
+    noise.feed(KERNEL_SHUTDOWN_PAIR[0].encode())
+    noise.flush()  # nothing followed: the line is the program's own
+    assert written == [KERNEL_SHUTDOWN_PAIR[0].encode()]
+
+
+def test_library_warnings_and_their_source_lines_leave_the_html_text_but_the_projects_own_lines_stay():
+    library = ["/w/.venv/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found. Please "
+               "update jupyter and ipywidgets.\n",
+               "  from .autonotebook import tqdm as notebook_tqdm\n",
+               "C:\\Program Files\\Python311\\Lib\\site-packages\\sklearn\\base.py:12: FutureWarning: soon gone\n",
+               "  warnings.warn(\n"]
+    own = ["/w/genre_utils/training.py:40: UserWarning: the project's own warning stays\n",
+           "  warnings.warn('the project's own warning stays')\n",
+           "/tmp/ipykernel_1/123.py:3: FutureWarning: raised from a notebook cell, so the project can fix it\n",
+           "  frame.groupby('genre').mean()\n",
+           "    indented text the project printed\n",
+           "accuracy 0.8\n"]
+    text = "".join(own[:2] + library[:2] + own[2:4] + library[2:] + own[4:])
+    assert drop_library_warnings(text) == "".join(own)
+    assert not any(is_noise(line) for line in library)  # the console keeps them (only the HTML drops them)

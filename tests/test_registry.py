@@ -53,6 +53,25 @@ def test_the_run_command_lists_every_contender_from_the_registry():
         assert contender.name in listing and contender.title in listing
 
 
+def test_readings_are_found_by_name_listed_apart_and_documented_by_their_contenders_module():
+    from genre_utils.models import documentation, reading_names
+
+    assert reading_names() and not set(reading_names()) & set(contender_names())
+    for name in reading_names():
+        declared = get_contender(name)
+        base = get_contender(declared.reading_of)
+        assert not base.reading_of and declared.family == base.family and declared.description == base.description
+        assert declared.choice and declared.title != base.title
+        assert documentation(name) == documentation(base.name) and f"``{name}``" in documentation(name)
+        assert declared.summary()["reading_of"] == base.name
+    listing = subprocess.run([sys.executable, "-m", "genre_utils.run", "--help"], capture_output=True, text=True,
+                             cwd=PROJECT_ROOT, check=True).stdout
+    assert "readings of their open choices (not run by default)" in listing
+    assert all(name in listing for name in reading_names())
+    with pytest.raises(ValueError, match="a reading needs both reading_of and choice"):
+        Contender("odd", "Odd", "x 2024", "keras", "mfcc", ("mfcc",), "x", reading_of="cnn")
+
+
 def _nearest_neighbours(seed: int, neighbours: int = 5):
     from sklearn.neighbors import KNeighborsClassifier
 

@@ -34,6 +34,8 @@ NOISE_LINE = ("E0000 00:00:1783190786.420393    3712 node_def_util.cc:682] NodeD
     (["--param", 'models=["transformer"]'], "error: unknown model 'transformer'; expected one of cnn,"),
     (["--param", 'feature_study=["mfccs"]'], "error: unknown feature_study kind 'mfccs'; expected one of mfcc,"),
     (["--param", "features=chroma"], "error: unknown features for crnn 'chroma'; expected one of logmel, mfcc"),
+    (["--param", 'readings=["cnn_sideways"]'], "error: readings: unknown reading 'cnn_sideways'; expected one of "
+                                               "cnn_frames_first,"),
     (["--param", "tagger=MSD"], "error: unknown tagger 'MSD'; expected one of MTT_musicnn, MSD_musicnn"),
     (["--param", "leakage_demo=yes"], "error: leakage_demo must be true or false, got 'yes'"),
     (["--param", "data_root=3"], "error: data_root must be a string or null, got 3"),
@@ -151,3 +153,33 @@ def test_progress_is_one_rewritten_line_on_a_terminal_and_few_lines_in_a_log():
         progress.cell_done(cell, notebook)
     progress.close()
     assert log.getvalue() == "  02_features: cell 2/2, 0 s\n"
+
+
+def test_the_index_shows_paths_inside_the_project_relative_to_its_root():
+    from genre_utils.paths import PROJECT_ROOT
+
+    parameters = {"dataset": "gtzan", "output_dir": str(PROJECT_ROOT / "build" / "results"),
+                  "data_root": "/mnt/music/gtzan", "audio_path": str(PROJECT_ROOT / "data" / "my clip.wav"),
+                  "seeds": [0, 1], "split": "thesis"}
+    page = report._index_page([Path("03_training-cnn.html")], parameters)
+    shown = page.split("<p>Parameters: <code>")[1].split("</code>")[0]
+    assert shown == ('{&quot;dataset&quot;: &quot;gtzan&quot;, &quot;output_dir&quot;: &quot;build/results&quot;, '
+                     '&quot;data_root&quot;: &quot;/mnt/music/gtzan&quot;, '
+                     '&quot;audio_path&quot;: &quot;data/my clip.wav&quot;, &quot;seeds&quot;: [0, 1], '
+                     '&quot;split&quot;: &quot;thesis&quot;}')
+    assert str(PROJECT_ROOT) not in page
+    assert parameters["output_dir"] == str(PROJECT_ROOT / "build" / "results")  # the caller's dict is unchanged
+
+
+def test_the_html_report_drops_library_warnings_and_noise_but_keeps_the_notebooks_own_output():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pooch")])
+    library_warning = ("/w/.venv/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found. "
+                       "Please update jupyter and ipywidgets.\n  from .autonotebook import tqdm as notebook_tqdm\n")
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=library_warning + NOISE_LINE + "\n"),
+        nbformat.v4.new_output("stream", name="stderr", text=f"{NOISE_LINE}\nextracting on 2 workers\n"
+                                                             + library_warning),
+        nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.8\n")]
+    cleaned = report.drop_library_noise(notebook)
+    assert [(output["name"], output["text"]) for output in cleaned.cells[0].outputs] == [
+        ("stderr", "extracting on 2 workers\n"), ("stdout", "accuracy 0.8\n")]

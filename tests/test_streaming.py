@@ -1,4 +1,13 @@
-"""Streaming inputs: the same items, statistics, batches, model and evaluation as in memory, read a batch at a time."""
+"""Streaming inputs: the same items, statistics, batches, model and evaluation as in memory, read a batch at a time.
+
+Every streamed-vs-in-memory comparison here is exact, with no tolerance, and that holds on any
+CPU: both sides run in this one process, on float32 values read back unchanged from the same
+store, through the same code in the same order (statistics accumulated over the same batches,
+networks trained with the same seed by :func:`genre_utils.training.set_seeds`, which also asks
+for deterministic ops, predictions made in batches of the same size), so the same kernels,
+whichever oneDNN or Eigen code this CPU gets, sum the same numbers in the same order. Only where
+the items come from differs.
+"""
 
 from __future__ import annotations
 
@@ -246,3 +255,43 @@ def test_inputs_stream_when_they_outgrow_memory_unless_told_otherwise(synthetic_
     monkeypatch.setenv(streaming.STREAMING_ENV, "sometimes")
     with pytest.raises(ValueError, match="GENRE_STREAMING must be one of auto, always, never, got 'sometimes'"):
         streaming.should_stream(synthetic_store, split)
+
+
+def test_predictions_trace_one_graph_per_model_whatever_the_number_of_items():
+    """Several models, each predicting a full batch plus a remainder, then a single short batch: the pattern that
+    made ``model.predict`` retrace (a graph per batch shape, and a new one per model) until TensorFlow warned."""
+    import logging
+
+    import tensorflow as tf
+
+    from genre_utils.models.keras_family import KerasPredictor
+    from genre_utils.streaming import predict_items
+
+    class Lines(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    lines = Lines()
+    tf.get_logger().addHandler(lines)
+    rng = np.random.default_rng(0)
+    inputs = [rng.normal(size=(n, 4, 6)).astype(np.float32) for n in (40, 12)]
+    predicted = []
+    try:
+        for seed in range(6):
+            keras.utils.set_random_seed(seed)
+            model = keras.Sequential([keras.Input((4, 6)), keras.layers.Flatten(),
+                                      keras.layers.Dense(3, activation="softmax")])
+            predictor = KerasPredictor(model)
+            predicted.append((model, [predictor.predict_proba(x) for x in inputs]))
+        assert predict_items(model, inputs[0][:0]).shape == (0, 3)
+    finally:
+        tf.get_logger().removeHandler(lines)
+    assert not [message for message in lines.messages if "retracing" in message], lines.messages
+    for model, outputs in predicted:  # the very numbers model.predict gives, batch by batch
+        for x, output in zip(inputs, outputs):
+            assert output.dtype == np.float64
+            np.testing.assert_array_equal(output, model.predict(x, batch_size=32, verbose=0))

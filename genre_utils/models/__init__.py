@@ -8,15 +8,27 @@
 ``musicnn_probe``       logistic regression on pretrained musicnn embeddings (Pons & Serra 2019)
 ======================  =====================================================================
 
+The readings of the thesis models' open choices, declared beside them (``READINGS``) and
+compared by notebook 07 (:mod:`genre_utils.readings`):
+
+======================  =====================================================================
+``cnn_frames_first``    thesis CNN on the transposed matrix: the 3x2 kernel spans 3 frames x 2 coefficients
+``cnn_no_pooling``      thesis CNN without pooling, the literal reading (segments only)
+``cnn_clips``           thesis CNN on whole clips, the thesis's unit, whatever the run's segment length
+``lstm_clips``          thesis LSTM on whole clips, the thesis's unit, whatever the run's segment length
+======================  =====================================================================
+
 Adding a contender is one new module here that defines ``CONTENDER`` (and its test); the
 runner, the notebooks, the comparison and ``predict`` find it through :func:`contender_names`
-and :func:`get_contender`. ``keras_family`` and ``sklearn_family`` hold what contenders of one
-family share.
+and :func:`get_contender`. Adding a reading is one more entry of its module's ``READINGS``
+(:func:`reading`); :func:`reading_names` lists them and :func:`contender_names` leaves them out, so
+the report does not train every reading as a contender. ``keras_family`` and ``sklearn_family``
+hold what contenders of one family share.
 """
 
 from genre_utils.models.registry import (FAMILIES, Contender, Fitted, contender_names, contender_table,  # noqa: F401
-                                         contenders, documentation, get_contender, register,
-                                         unregister)
+                                         contenders, documentation, get_contender, reading, reading_names,
+                                         register, unregister)
 
 
 def build_model(name: str, input_shape: tuple[int, int], n_classes: int, **options):

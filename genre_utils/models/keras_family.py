@@ -5,6 +5,11 @@ a compiled model taking ``(batch, n_features, n_frames)`` arrays; fitting is the
 training loop (:func:`genre_utils.training.train`: seeded, early stopping on the validation
 tracks, ``history.csv``, ``model.keras``, ``config.json``).
 
+A declaration carries its builder's options (``build_options``, default none): a reading of an open
+choice (:func:`genre_utils.models.registry.reading`) is the same builder with other options, e.g.
+``build_options={"pooling": "none"}``, and needs no change to the runner. ``segments_only`` marks a
+declaration that does not apply to whole clips (the runner refuses it there, saying why).
+
 Keras contenders stream (``streams=True``): the runner hands them sides that stay in the feature
 store (:class:`genre_utils.streaming.StoreItems`), read, cut and standardized batch by batch for
 training and for prediction alike, so memory does not grow with the dataset. In-memory arrays
@@ -13,16 +18,18 @@ take the same batching path and give the same model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from genre_utils.models.registry import Contender, Fitted
-from genre_utils.streaming import predict_items
+from genre_utils.streaming import predict_items, predict_step
 
 LEARNING_RATE = 0.001  # thesis, Adam
+WHOLE_CLIPS_CHOICE = ("unit: whole clips, one item per track whatever the run's segment length (the thesis's own "
+                      "unit), instead of the run's segments")  # the readings of both thesis models that share it
 
 
 def compile_classifier(model, learning_rate: float = LEARNING_RATE) -> None:
@@ -51,9 +58,14 @@ def parameter_count(model) -> int:
 
 @dataclass
 class KerasPredictor:
-    """A trained network behind the contenders' common ``predict_proba``."""
+    """A trained network behind the contenders' common ``predict_proba``.
+
+    Its inference graph is traced once, at the first prediction, and serves every later one
+    whatever the number of items (:func:`~genre_utils.streaming.predict_step`).
+    """
 
     model: object  # keras.Model
+    step: object = field(default=None, init=False, repr=False, compare=False)  # the traced inference graph
 
     def predict_proba(self, x, valid_frames=None) -> np.ndarray:
         """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs, batch by batch.
@@ -62,7 +74,9 @@ class KerasPredictor:
             x: An in-memory array or a :class:`~genre_utils.streaming.StoreItems` view.
             valid_frames: Unused (the network sees padding as it was trained).
         """
-        return predict_items(self.model, x)
+        if self.step is None and len(x):
+            self.step = predict_step(self.model)
+        return predict_items(self.model, x, step=self.step)
 
     @property
     def input_frames(self) -> int:
@@ -72,20 +86,45 @@ class KerasPredictor:
 
 @dataclass(frozen=True)
 class KerasContender(Contender):
-    """A Keras network; ``builder`` makes it compiled, for one input shape and class count."""
+    """A Keras network; ``builder`` makes it compiled, for one input shape and class count.
+
+    Attributes:
+        builder: ``builder(input_shape, n_classes, **options)`` -> compiled model.
+        build_options: The builder's options this declaration fixes (a reading's choices); options
+            passed to :meth:`build` override them.
+        segments_only: The declaration does not apply to whole clips (``segment_seconds = 0``).
+    """
 
     streams: bool = True
     builder: Callable | None = None
+    build_options: dict = field(default_factory=dict, hash=False)
+    segments_only: bool = False
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not isinstance(self.build_options, dict):
+            raise ValueError(f"contender {self.name!r}: build_options must be a dict of builder options, "
+                             f"got {self.build_options!r}")
+        if self.segments_only and self.whole_clips:
+            raise ValueError(f"contender {self.name!r} cannot be both whole_clips and segments_only")
 
     def build(self, input_shape: tuple[int, int], n_classes: int, **options):
-        """The compiled model (weights drawn from the current seed)."""
+        """The compiled model (weights drawn from the current seed), with :attr:`build_options` and ``options``."""
         if self.builder is None:
             raise ValueError(f"contender {self.name!r} declares no builder")
-        return self.builder(input_shape, n_classes, **options)
+        return self.builder(input_shape, n_classes, **{**self.build_options, **options})
 
     def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0, **options) -> Fitted:
+        """Train with :func:`genre_utils.training.train`.
+
+        Raises:
+            ValueError: A ``segments_only`` declaration asked to train on whole clips.
+        """
         from genre_utils.training import set_seeds, train
 
+        if self.segments_only and not inputs.segment_seconds:
+            raise ValueError(f"{self.name} ({self.title}) applies to segments only, not to whole clips "
+                             "(segment_seconds = 0); see its declaration's choice: " + self.choice)
         set_seeds(settings.seed)
         model = self.build(inputs.input_shape, len(inputs.class_names), **options)
         trained = train(model, (inputs.train.x, inputs.train.y), (inputs.valid.x, inputs.valid.y), folder,
@@ -94,6 +133,10 @@ class KerasContender(Contender):
         stopped_by = "epoch cap" if epochs_run >= settings.epochs else "early stopping"
         return Fitted(KerasPredictor(trained.model), parameter_count(trained.model), epochs_run, trained.best_epoch,
                       trained.seconds, stopped_by)
+
+    def summary(self) -> dict:
+        """The declaration as plain literals, with the builder's options and ``segments_only``."""
+        return {**super().summary(), "build_options": dict(self.build_options), "segments_only": self.segments_only}
 
     def load(self, folder: Path) -> KerasPredictor:
         import keras

@@ -8,33 +8,99 @@ split, Kereliuk, Sturm & Larsen 2015). Here:
 - *Input*: the study's 20 thesis MFCCs (standardized on the training tracks like every
   contender's), summarized per **whole clip** as the mean and standard deviation of each
   coefficient over the clip's real frames (padding excluded): 40 numbers per track.
-- *Model*: ``StandardScaler`` then ``SVC`` with an RBF kernel (``gamma="scale"``) and Platt
-  probabilities (``probability=True``, seeded), so its outputs average like the networks'.
+- *Model*: ``StandardScaler`` then ``SVC`` with an RBF kernel (``gamma="scale"``) whose scores
+  become probabilities by Platt scaling, so its outputs average like the networks': as
+  scikit-learn recommends in place of the ``SVC(probability=True)`` it deprecated in 1.9,
+  ``CalibratedClassifierCV(SVC(...), method="sigmoid", ensemble=False)``. Like libsvm's own
+  Platt scaling, one sigmoid per class is fitted to scores the SVM gives tracks held out of a
+  seeded, shuffled 5-fold cross-validation (:class:`PlattFolds`; fewer folds when a genre has
+  fewer than 5 training tracks; on the training scores themselves when a genre has a single
+  training track), and the SVM that classifies is the one fitted on every training track. Its parameters are that SVM's support vectors, dual coefficients and
+  intercepts plus each sigmoid's slope and offset.
 - *Regularization*: ``C`` from :data:`C_GRID`, chosen by per-track accuracy on the validation
   tracks only (:mod:`genre_utils.models.sklearn_family`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from genre_utils.models.sklearn_family import SklearnContender, frame_statistics
 
 ORDER = 3
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # SVM regularization candidates
+PLATT_FOLDS = 5  # cross-validation folds of the Platt scaling, as libsvm's
+SIGMOID_PARAMETERS = 2  # slope and offset of each fitted sigmoid
+
+
+@dataclass(frozen=True)
+class PlattFolds:
+    """Seeded, shuffled, stratified folds of the Platt scaling: :data:`PLATT_FOLDS`, or as many as the rarest class has.
+
+    A scikit-learn cross-validation splitter (``split``, ``get_n_splits``): stratified so that
+    every fold holds out tracks of every genre, with fewer folds when a genre has fewer than
+    :data:`PLATT_FOLDS` training tracks (a learning curve's small shares).
+    """
+
+    seed: int
+    most: int = PLATT_FOLDS
+
+    def __post_init__(self):
+        if self.most < 2:
+            raise ValueError(f"Platt scaling needs at least 2 folds, got most={self.most!r}")
+
+    def folds(self, y):
+        """The ``StratifiedKFold`` for labels ``y``; None when a class has a single item (nothing to hold out)."""
+        from sklearn.model_selection import StratifiedKFold
+
+        counts = np.unique(np.asarray(y), return_counts=True)[1]
+        if counts.min() < 2:
+            return None
+        return StratifiedKFold(n_splits=int(min(self.most, counts.min())), shuffle=True, random_state=self.seed)
+
+    def split(self, X, y, groups=None):
+        """``(train, held_out)`` positions of each fold.
+
+        With a single training track of some genre (a learning curve's smallest share of a small
+        set) no fold can hold it out: the sigmoids are then fitted on the training scores themselves
+        (one "fold" of every track), overconfident but usable, instead of failing the run.
+        """
+        folds = self.folds(y)
+        if folds is None:
+            everything = np.arange(len(y))
+            return iter([(everything, everything)])
+        return folds.split(X, y)
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Folds for labels ``y`` (:data:`PLATT_FOLDS` at most; 1 for in-sample scaling)."""
+        if y is None:
+            return self.most
+        folds = self.folds(y)
+        return 1 if folds is None else folds.get_n_splits()
 
 
 def make_svm(seed: int, C: float = 1.0):
-    """Scaler + RBF SVM with probability outputs."""
+    """Scaler + RBF SVM with Platt-scaled probability outputs (folds seeded by ``seed``)."""
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    return make_pipeline(StandardScaler(), SVC(C=C, kernel="rbf", gamma="scale", probability=True, random_state=seed))
+    svm = SVC(C=C, kernel="rbf", gamma="scale")
+    return make_pipeline(StandardScaler(),
+                         CalibratedClassifierCV(svm, method="sigmoid", cv=PlattFolds(seed), ensemble=False))
 
 
 def svm_parameters(pipeline) -> int:
-    """Numbers a fitted SVM keeps: support vectors, their dual coefficients and intercepts."""
-    svm = pipeline[-1]
-    return int(svm.support_vectors_.size + svm.dual_coef_.size + svm.intercept_.size)
+    """Numbers a fitted SVM keeps: support vectors, dual coefficients, intercepts, its sigmoids' slopes and offsets."""
+    total = 0
+    for calibrated in pipeline[-1].calibrated_classifiers_:
+        svm = calibrated.estimator
+        total += svm.support_vectors_.size + svm.dual_coef_.size + svm.intercept_.size
+        total += SIGMOID_PARAMETERS * len(calibrated.calibrators)
+    return int(total)
 
 
 CONTENDER = SklearnContender(

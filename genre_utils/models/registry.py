@@ -12,13 +12,22 @@ Nothing outside the contender modules names a contender: the runner, the noteboo
 checks, the comparison and ``predict`` ask this registry (:func:`contender_names`,
 :func:`get_contender`). Modules are discovered by :func:`discover` (every module of the package
 that defines ``CONTENDER``); a notebook or test can add one at run time with :func:`register`.
+
+*Readings.* A source leaves choices open (the thesis CNN's input orientation, its pooling, the unit
+its models train on); the study's own reading is the contender itself, and the other readings are
+declared once, beside it, as a module-level ``READINGS`` tuple built with :func:`reading`: the
+contender with a few fields changed, its own ``name``, ``reading_of`` (the contender's name) and
+``choice`` (the open choice, in words). A reading is a contender like any other (its own run
+folders and rows; :func:`get_contender`, ``--models`` and the notebooks' ``models`` accept it), but
+:func:`contender_names` leaves readings out, so that the report's per-contender training does not
+train them all: :func:`reading_names` lists them, ``contender_names(include_readings=True)`` both.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 FAMILIES = {
@@ -27,6 +36,7 @@ FAMILIES = {
     "pretrained_probe": "probe on pretrained embeddings",
 }
 CONTENDER_ATTRIBUTE = "CONTENDER"
+READINGS_ATTRIBUTE = "READINGS"  # a module's tuple of readings of its contender (see reading())
 _REGISTRY: dict[str, "Contender"] = {}
 _DOCUMENTATION: dict[str, str] = {}  # name -> the docstring of the module that declares it
 _DISCOVERED = False
@@ -69,6 +79,8 @@ class Contender:
         standardize: Z-score the features with training statistics before fitting.
         streams: Takes its inputs streamed from the feature store batch by batch
             (:class:`genre_utils.streaming.StoreItems`) instead of loaded arrays.
+        reading_of: For a reading (:func:`reading`), the name of the contender it reads; ``""`` otherwise.
+        choice: For a reading, the open choice it makes, in words (``"unit: whole clips ..."``).
     """
 
     name: str
@@ -81,6 +93,8 @@ class Contender:
     whole_clips: bool = False
     standardize: bool = True
     streams: bool = False
+    reading_of: str = ""
+    choice: str = ""
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
@@ -92,6 +106,9 @@ class Contender:
                              f"expected one of {', '.join(FAMILIES)}")
         if self.features not in self.feature_kinds:
             raise ValueError(f"contender {self.name!r}: default features {self.features!r} not in {self.feature_kinds}")
+        if bool(self.reading_of) != bool(self.choice):
+            raise ValueError(f"contender {self.name!r}: a reading needs both reading_of and choice, got "
+                             f"reading_of={self.reading_of!r}, choice={self.choice!r}")
 
     def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0) -> Fitted:
         """Fit on ``inputs.train`` (model selection on ``inputs.valid`` only); save into ``folder``.
@@ -113,7 +130,29 @@ class Contender:
         """The declaration as plain literals (for tables and ``config.json``)."""
         return {"name": self.name, "title": self.title, "family": self.family, "features": self.features,
                 "feature_kinds": list(self.feature_kinds), "input": self.input, "description": self.description,
-                "whole_clips": self.whole_clips, "standardize": self.standardize, "streams": self.streams}
+                "whole_clips": self.whole_clips, "standardize": self.standardize, "streams": self.streams,
+                "reading_of": self.reading_of, "choice": self.choice}
+
+
+def reading(base: Contender, name: str, title: str, choice: str, **changes) -> Contender:
+    """A named reading of ``base``'s open choices: ``base`` with ``changes`` (``whole_clips=True``,
+    ``build_options={...}`` ...), its own ``name`` and ``title``, ``reading_of=base.name`` and ``choice``.
+
+    Raises:
+        ValueError: ``base`` is itself a reading, ``choice`` is empty, or ``changes`` names a field
+            the declaration does not have.
+    """
+    if base.reading_of:
+        raise ValueError(f"reading {name!r}: base {base.name!r} is itself a reading of {base.reading_of!r}; "
+                         "declare readings of the contender")
+    if not isinstance(choice, str) or not choice.strip():
+        raise ValueError(f"reading {name!r}: choice must say in words which open choice it makes, got {choice!r}")
+    known = {f.name for f in fields(base)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ValueError(f"reading {name!r}: {type(base).__name__} has no field(s) {unknown}; "
+                         f"changes may set {', '.join(sorted(known))}")
+    return replace(base, name=name, title=title, reading_of=base.name, choice=choice, **changes)
 
 
 def register(contender: Contender, replace: bool = False) -> Contender:
@@ -127,6 +166,9 @@ def register(contender: Contender, replace: bool = False) -> Contender:
     _discover()
     if contender.name in _REGISTRY and _REGISTRY[contender.name] is not contender and not replace:
         raise ValueError(f"a contender named {contender.name!r} is already registered")
+    if contender.reading_of and contender.reading_of not in contender_names():
+        raise ValueError(f"reading {contender.name!r} reads {contender.reading_of!r}, which is not a registered "
+                         f"contender ({', '.join(contender_names())})")
     _REGISTRY[contender.name] = contender
     return contender
 
@@ -136,16 +178,26 @@ def unregister(name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
-def contender_names() -> tuple[str, ...]:
-    """Every registered contender's name, in declaration order (module order, then registrations)."""
-    _discover()
-    return tuple(_REGISTRY)
+def contender_names(include_readings: bool = False) -> tuple[str, ...]:
+    """Every registered contender's name, in declaration order (module order, then registrations).
+
+    Args:
+        include_readings: Also the readings (:func:`reading_names`), after the contenders.
+    """
+    return tuple(contender.name for contender in contenders(include_readings))
 
 
-def contenders() -> tuple[Contender, ...]:
-    """Every registered contender."""
+def reading_names(of: str | None = None) -> tuple[str, ...]:
+    """The registered readings' names (of contender ``of`` only, when given), in declaration order."""
     _discover()
-    return tuple(_REGISTRY.values())
+    return tuple(c.name for c in _REGISTRY.values() if c.reading_of and (of is None or c.reading_of == of))
+
+
+def contenders(include_readings: bool = False) -> tuple[Contender, ...]:
+    """Every registered contender (and, with ``include_readings``, every reading after them)."""
+    _discover()
+    main = [c for c in _REGISTRY.values() if not c.reading_of]
+    return tuple(main + [c for c in _REGISTRY.values() if c.reading_of] if include_readings else main)
 
 
 def get_contender(name: str) -> Contender:
@@ -166,15 +218,15 @@ def documentation(name: str) -> str:
     return _DOCUMENTATION.get(name, "")
 
 
-def contender_table():
-    """A pandas table of the registered contenders (name, title, family, features, input, description)."""
+def contender_table(include_readings: bool = False):
+    """A pandas table of the registered contenders (name, title, family, features, input, description ...)."""
     import pandas as pd
 
-    return pd.DataFrame([c.summary() for c in contenders()]).set_index("name")
+    return pd.DataFrame([c.summary() for c in contenders(include_readings)]).set_index("name")
 
 
 def _discover() -> None:
-    """Import every module of :mod:`genre_utils.models` that declares a ``CONTENDER``."""
+    """Import every module of :mod:`genre_utils.models` that declares a ``CONTENDER`` (and its ``READINGS``)."""
     global _DISCOVERED
     if _DISCOVERED:
         return
@@ -187,10 +239,15 @@ def _discover() -> None:
         module = importlib.import_module(f"genre_utils.models.{module_info.name}")
         contender = getattr(module, CONTENDER_ATTRIBUTE, None)
         if contender is not None:
-            found.append((getattr(module, "ORDER", 100), module_info.name, contender))
-            _DOCUMENTATION[contender.name] = (module.__doc__ or "").strip()
-    for _, _, contender in sorted(found, key=lambda item: item[:2]):
+            declared = (contender, *getattr(module, READINGS_ATTRIBUTE, ()))
+            found.append((getattr(module, "ORDER", 100), module_info.name, declared))
+            for each in declared:
+                _DOCUMENTATION[each.name] = (module.__doc__ or "").strip()
+    ordered = sorted(found, key=lambda item: item[:2])
+    for contender in [d[0] for *_, d in ordered] + [r for *_, d in ordered for r in d[1:]]:
         if contender.name in _REGISTRY and _REGISTRY[contender.name] is not contender:
             raise ValueError(f"two contender modules declare the name {contender.name!r}")
+        if contender.reading_of and contender.reading_of not in _REGISTRY:
+            raise ValueError(f"reading {contender.name!r} reads {contender.reading_of!r}, which no module declares")
         _REGISTRY[contender.name] = contender
 

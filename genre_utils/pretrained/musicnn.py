@@ -28,7 +28,9 @@ float16: musicnn casts the mel spectrogram to float16 before ``log10(10000 x + 1
 ``batch_data``). The port keeps that quantisation -- it is what the networks were trained on
 (float16 spectrograms) and what produced musicnn's published tags -- and computes the log in
 float32, as musicnn did under its own numpy (< 1.17). Under numpy 2 the literal code overflows
-to ``inf`` on nearly every patch of real music and the original graph then outputs ``nan``; see
+to ``inf`` on nearly every patch of real music and the original graph then outputs ``nan`` (or, where
+TensorFlow runs it through oneDNN's kernels, finite numbers of no meaning: how ``inf`` propagates depends on
+the CPU's kernels); see
 :mod:`genre_utils.pretrained.musicnn_frontend`. The network itself runs in float32 throughout.
 Equality with the original TF1 graph (1e-4 on the taggram, on every patch) is tested in
 ``tests/test_musicnn.py``.

@@ -19,7 +19,8 @@ Choices made here, where reproducing the code literally today would not give wha
   Under numpy 2 (NEP 50) the Python int no longer promotes: the product stays float16 and
   overflows to ``inf`` for every mel power above 6.55 -- on real music almost every 3 s patch
   (all 10 patches of 8 of the 10 GTZAN ``.00000`` clips, and of both musicnn example MP3s),
-  so the original code now tags ``nan``. This port keeps the float16 *quantisation* (what the
+  so the original code now tags ``nan`` (or garbage, where oneDNN's kernels do not propagate ``inf``).
+  This port keeps the float16 *quantisation* (what the
   networks saw in training and in musicnn's published outputs) and does the arithmetic in
   float32, which is numpy-1 musicnn exactly (checked against numpy 1.26), finite everywhere. Mel
   powers above float16's range (65504; only for input far beyond full scale: a full-scale low
