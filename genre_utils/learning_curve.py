@@ -22,7 +22,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from genre_utils.comparison import SETTING, learned_mask, runs_frame
+from genre_utils.comparison import MIN_RUNS_FOR_INTERVAL, SETTING, learned_mask, runs_frame
 from genre_utils.experiment import RunSpec, own_runs, run_experiment, sweep
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
@@ -41,7 +41,8 @@ VERDICTS = ("shrinks", "grows", "stays", "undecided")
 GAP_RULE = ("The gap is the CNN's per-track accuracy minus the LSTM's, taken per seed on that seed's split; "
             "its change from the smallest to the largest training size is averaged over seeds with a 95 % "
             "Student-t interval. The gap shrinks (or grows) when that interval lies wholly below (or above) "
-            "zero; otherwise it stays, within the spread across seeds. One seed gives no spread: no verdict. "
+            "zero; otherwise it stays, within the spread across seeds. Fewer than three seeds give no interval "
+            "worth the name (one has none, two one of 12.7 standard errors): no verdict. "
             "A seed whose runs at either end include one that did not learn (genre_utils.learning_check) is left "
             "out of the verdict.")
 
@@ -216,7 +217,7 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
     gap_small = accuracy[(leading, small)] - accuracy[(trailing, small)]
     gap_large = accuracy[(leading, large)] - accuracy[(trailing, large)]
     summary = seed_summary((gap_large - gap_small).to_numpy(), confidence=confidence)
-    if summary["n"] < 2 or not math.isfinite(summary["ci_low"]):
+    if summary["n"] < MIN_RUNS_FOR_INTERVAL or not math.isfinite(summary["ci_low"]):
         verdict = "undecided"
     elif summary["ci_high"] < 0:
         verdict = "shrinks"
@@ -248,16 +249,13 @@ def gap_sentence(runs: pd.DataFrame, dataset: str, pair: tuple[str, str] = THESI
     unit, units = ("run (seed and fold)", "runs (seeds and folds)") if found["folds"] else ("seed", "seeds")
     seeds = f"{found['n']} {unit if found['n'] == 1 else units}"
     if found["left_out"]:
-        seeds += f", {found['left_out']} left out for a run that did not learn"
+        seeds += f" (and {found['left_out']} left out: a run of it did not learn)"
     lead = f"{flat}On {dataset} data, the {trailing}'s gap to the {leading}"
     ahead = (f" A negative gap means the {trailing} is ahead." if min(found["gap_small"], found["gap_large"]) < 0
              else "")
-    if found["verdict"] == "undecided" and found["left_out"]:
-        return (f"{lead} moves {points} {sizes} over the one {unit} whose runs all learnt ({seeds}): too few to "
-                f"judge that change by.{ahead}")
     if found["verdict"] == "undecided":
-        return (f"{lead} moves {points} {sizes}, but one {unit} gives no spread to judge that change by: run more "
-                f"seeds for a verdict.{ahead}")
+        return (f"{lead} moves {points} {sizes} over {seeds}: too few to judge that change by (an interval "
+                f"needs {MIN_RUNS_FOR_INTERVAL}); run more seeds for a verdict.{ahead}")
     interval = (f"the change, {_points(found['change'], signed=True)} points, has a 95 % interval of "
                 f"{_points(found['ci_low'], signed=True)} to {_points(found['ci_high'], signed=True)} across {units}")
     if found["verdict"] == "stays":

@@ -224,11 +224,12 @@ def plot_f1_heatmap(matrix: pd.DataFrame, title: str = "", ax=None) -> plt.Figur
 
 
 def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title: str = "", ax=None,
-                        majority: float | None = None) -> plt.Figure:
+                        majority: float | None = None, runs: pd.DataFrame | None = None) -> plt.Figure:
     """Accuracy against the number of training tracks (log axis), one line per contender with its spread.
 
     The band is the 95 % interval across runs from :data:`~genre_utils.comparison.MIN_RUNS_FOR_INTERVAL`
     runs per point, the hatched range for fewer; a point where a run did not learn carries a red cross.
+    With ``runs`` (the curve's runs table) each run is a small dot at its point.
 
     Args:
         table: :func:`genre_utils.learning_curve.curve_table` (``label``, ``train_tracks``, ``mean``,
@@ -255,6 +256,8 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
         elif (counts > 1).all() and {"min", "max"}.issubset(rows.columns):
             ax.fill_between(rows["train_tracks"], rows["min"], rows["max"], color=line.get_color(), alpha=0.08,
                             hatch="//", edgecolor=line.get_color(), linewidth=0)
+        if runs is not None and not runs.empty:
+            _draw_curve_runs(ax, runs, rows, line.get_color())
         flat = rows["not_learned"].fillna(0).to_numpy(float) > 0 if "not_learned" in rows.columns else None
         if flat is not None and flat.any():
             ax.scatter(rows["train_tracks"][flat], rows["mean"][flat], label=None if crossed else
@@ -270,6 +273,16 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
                                 f"{MIN_RUNS_FOR_INTERVAL} runs)", title_fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _draw_curve_runs(ax, runs: pd.DataFrame, rows: pd.DataFrame, color) -> None:
+    """One contender's runs on the curve as small dots (each seed or fold), at their number of training tracks."""
+    share = runs["train_fraction"].fillna(1.0) if "train_fraction" in runs.columns else pd.Series(1.0, runs.index)
+    mine = runs[runs["model"].isin(rows["model"]) & runs["features"].isin(rows["features"])
+                & share.isin(rows["train_fraction"])]
+    tracks = mine.assign(train_fraction=share[mine.index]).merge(
+        rows[["train_fraction", "train_tracks"]], on="train_fraction", suffixes=("_run", ""))
+    ax.scatter(tracks["train_tracks"], tracks["accuracy"], s=10, color=color, alpha=0.6, zorder=2)
 
 
 def _draw_floors(draw_line, chance: float | None, majority: float | None) -> None:

@@ -53,7 +53,7 @@ from genre_utils.plots import plot_accuracy_vs_time, plot_confusion, plot_conten
 study.check_choice("dataset", dataset, DATASET_NAMES)
 models = study.check_models(models)
 results_dir = study.results_folder(output_dir, dataset)
-labels = {name: get_contender(name).title for name in contender_names()}
+labels = {name: get_contender(name).title for name in contender_names(include_readings=True)}
 runs = comparison_views.finished_runs(collect_runs(output_dir, dataset), models)
 if dataset == "synthetic":
     display(Markdown(study.SYNTHETIC_NOTE))

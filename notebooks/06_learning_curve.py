@@ -104,12 +104,13 @@ table.round(3)
 # ## The curve
 #
 # Accuracy against the number of training tracks on a log axis (each step doubles the data),
-# one line per contender with its 95% interval across seeds as a band; the dotted line is
+# one line per contender, each run a small dot beside its mean, with its 95% interval across runs
+# as a band (the hatched range under three runs); the dotted line is
 # guessing, and a dashed one (on an unbalanced test set) always answering the most common genre.
 
 # %%
 figure = plot_learning_curve(table, chance=1 / genre_count(runs), majority=majority_rate(runs),
-                             title=f"{dataset} · {split} · test tracks the same at every size")
+                             title=f"{dataset} · {split} · test tracks the same at every size", runs=runs)
 figure.savefig(results_dir / learning_curve.CURVE_FIGURE, dpi=110, bbox_inches="tight")
 plt.show()
 

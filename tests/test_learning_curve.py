@@ -157,8 +157,11 @@ def test_without_both_models_or_two_sizes_or_two_seeds_the_answer_says_so():
     one_size = learning_curve.gap_sentence(runs[runs["train_fraction"] == 1.0], "synthetic")
     assert one_size.startswith("Not enough training sizes")
     one_seed = learning_curve.gap_sentence(runs_table(gaps(0.2, 0.05), seeds=[4]), "synthetic")
-    assert "one seed gives no spread" in one_seed and learning_curve.gap_change(
-        runs_table(gaps(0.2, 0.05), seeds=[4]))["verdict"] == "undecided"
+    assert "over 1 seed: too few to judge that change by (an interval needs 3)" in one_seed
+    assert learning_curve.gap_change(runs_table(gaps(0.2, 0.05), seeds=[4]))["verdict"] == "undecided"
+    two = runs_table(gaps(0.2, 0.05), seeds=[0, 1])  # two seeds: an interval of 12.7 standard errors, no verdict
+    assert learning_curve.gap_change(two)["verdict"] == "undecided"
+    assert "over 2 seeds: too few" in learning_curve.gap_sentence(two, "synthetic")
 
 
 def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict():
@@ -173,16 +176,19 @@ def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict(
     assert table.set_index(["model", "train_fraction"]).loc[(LEADING, 0.125), "not_learned"] == 1
     assert table["not_learned"].sum() == 1
     found = learning_curve.gap_change(runs)
-    assert found["left_out"] == 1 and found["n"] == 2  # seed 0 no longer counts
+    assert found["left_out"] == 1 and found["n"] == 2 and found["verdict"] == "undecided"  # seed 0 no longer counts
     sentence = learning_curve.gap_sentence(runs, "synthetic")
     leading = get_contender(LEADING).title
     assert sentence.startswith(f"**Runs that did not learn** (genre_utils.learning_check), shown as crosses and left "
                                f"out of the verdict: {leading} on 18 training tracks (1 of 3 runs). On synthetic data")
-    assert "2 seeds, 1 left out for a run that did not learn" in sentence
+    assert "over 2 seeds (and 1 left out: a run of it did not learn): too few" in sentence
     ax = plot_learning_curve(table, chance=0.1).axes[0]
     crosses = [c for c in ax.collections if c.get_label().startswith("some runs did not learn")]
     assert len(crosses) == 1 and crosses[0].get_offsets().tolist() == [[18.0, pytest.approx(table.loc[
         (table["model"] == LEADING) & (table["train_fraction"] == 0.125), "mean"].iloc[0])]]
+    ax = plot_learning_curve(table, chance=0.1, runs=runs).axes[0]
+    dots = [c for c in ax.collections if len(c.get_offsets()) == 9]  # each contender's 3 shares x 3 seeds
+    assert len(dots) == 2 and sorted(np.asarray(dots[0].get_offsets())[:, 0]) == [18] * 3 + [72] * 3 + [144] * 3
     plt.close("all")
     all_flat = runs.assign(learned=runs["train_fraction"].ne(0.125))
     assert "has a run that did not learn" in learning_curve.gap_sentence(all_flat, "synthetic")

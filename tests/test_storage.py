@@ -120,6 +120,7 @@ def test_full_disk_is_a_clear_error_before_any_work_and_a_rerun_resumes(tmp_path
     assert out["chunks_kept"] == 3 and out["resumed_calls"] == 5
     fresh = build_feature_store(gtzan.load_tracks(audio), "full", FeatureConfig(clip_seconds=61.0),
                                 cache_dir=tmp_path / "fresh", workers=1, progress=False)
+    # Exact across processes: the same binaries on this machine, one BLAS thread per task, every sum in one order.
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), fresh.read_rows(np.arange(len(fresh.tracks))))
 
 
@@ -166,6 +167,7 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
     assert 1 <= out["chunks_kept"] < 8
     fresh = build_feature_store(gtzan.load_tracks(audio), "frozen", FeatureConfig(clip_seconds=60.0),
                                 cache_dir=tmp_path / "fresh", workers=1, progress=False)
+    # Exact across processes: the same binaries on this machine, one BLAS thread per task, every sum in one order.
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), fresh.read_rows(np.arange(len(fresh.tracks))))
 
 
