@@ -42,7 +42,7 @@ data: venv
 test: venv
 	$(BIN)/python -m pytest -q -n logical --maxprocesses 4 --dist loadfile
 
-## Every contender, 5-fold cross-validated on the 100 real GTZAN excerpts in ../shared (about 17 min on 2 cores).
+## Every contender, 5-fold cross-validated on the 100 real GTZAN excerpts in ../shared (about 9 min on 2 cores).
 test-study: venv
 	$(BIN)/python -m pytest -q -s -m study
 

@@ -1,7 +1,7 @@
 """Every contender on the 100 real GTZAN excerpts, under the same stratified 5-fold cross-validation.
 
 Uses the real GTZAN clips in ``../shared`` (skips without them). The whole study (all five
-contenders on all five folds, networks trained to early stopping) takes about 16 minutes on two
+contenders on all five folds, networks trained to early stopping) takes about 9 minutes on two
 CPU cores, more than the test suite's budget: it is marked ``study`` and runs with
 ``make test-study``, as does the cheaper check that the clip-level contenders (the SVM baseline
 and the musicnn probe) on the same five folds put the probe ahead (1.5 minutes; ``make test`` keeps

@@ -12,8 +12,7 @@ trains and compares with the thesis CNN:
 
 - ``lstm_clips``: whole clips, one item per track whatever the run's segment length, as the thesis
   trained. A 30 s clip is 1292 time steps for five stacked LSTMs, and 800 clips are 800 training
-  items instead of 8,000 segments: on 100 real GTZAN excerpts it scored 14.4 % against 56.4 % on
-  3 s segments. The thesis CNN's ``cnn_clips`` makes the same choice, and notebook 07 also
+  items instead of 8,000 segments, and several minutes a run on 2 CPU cores. The thesis CNN's ``cnn_clips`` makes the same choice, and notebook 07 also
   compares the two on whole clips, the thesis's own setting.
 """
 
