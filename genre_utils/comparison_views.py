@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from genre_utils.comparison import ALPHA, THESIS_FEATURE_STUDY, runs_frame, setting_label
+from genre_utils.significance import mcnemar_wins
 
 PAIR_COLUMNS = ["label_a", "features_a", "label_b", "features_b"]
 
@@ -98,14 +99,11 @@ def wins_matrix(mcnemar_table: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFra
     matrix = pd.DataFrame("", index=pd.Index(entries, name="wins ↓ over →"), columns=entries)
     for entry in entries:
         matrix.loc[entry, entry] = "·"
-    if not mcnemar_table.empty:
-        for (a, b), pair in mcnemar_table.groupby(["label_a", "label_b"], sort=False):
-            significant = pair[pair["p_holm"] < ALPHA]
-            seeds = pair["seed"].nunique()
-            for winner, loser, count in ((a, b, (significant["only_a"] > significant["only_b"]).sum()),
-                                         (b, a, (significant["only_b"] > significant["only_a"]).sum())):
-                if count:
-                    matrix.loc[winner, loser] = f"{count}/{seeds}"
+    for pair in mcnemar_wins(mcnemar_table).itertuples():
+        for winner, loser, count in ((pair.label_a, pair.label_b, pair.wins_a),
+                                     (pair.label_b, pair.label_a, pair.wins_b)):
+            if count:
+                matrix.loc[winner, loser] = f"{count}/{pair.seeds}"
     if not paired.empty:
         for row in paired[(paired["n"] >= 2) & (paired["p_holm_t"] < ALPHA)].itertuples():
             winner, loser = (row.label_a, row.label_b) if row.mean_difference > 0 else (row.label_b, row.label_a)

@@ -245,28 +245,32 @@ def _file_digest(path: str) -> str | None:
 def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
     """Whether the run learnt (:func:`genre_utils.learning_check.judge`), from its training tracks and the
     test predictions :func:`evaluate` wrote to ``folder`` (a final model: its training tracks alone)."""
-    train_probabilities = np.asarray(predictor.predict_proba(inputs.train.x, valid_frames=inputs.train.valid_frames))
-    _, train_tracks = aggregate_tracks(train_probabilities, inputs.train.track_ids, method=aggregation)
-    train_true = track_labels(inputs.train.y, inputs.train.track_ids)
+    _, _, train_tracks, train_true = side_predictions(predictor, inputs.train, aggregation)
     test_true = test_predicted = None
     if len(inputs.test):
         predictions = pd.read_csv(folder / PREDICTIONS_FILE, dtype={"true": str, "predicted": str})
-        index = {str(name): i for i, name in enumerate(inputs.class_names)}
-        test_true, test_predicted = predictions["true"].map(index), predictions["predicted"].map(index)
+        names = [str(name) for name in inputs.class_names]
+        test_true, test_predicted = (pd.Categorical(predictions[column], categories=names).codes
+                                     for column in ("true", "predicted"))
     return judge(train_true, train_tracks.argmax(axis=1), len(inputs.class_names), test_true, test_predicted,
                  class_names=inputs.class_names)
 
 
-def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
-    """Per-track test metrics (files in ``folder``) plus the other aggregation and per-item accuracy.
+def side_predictions(predictor, side, aggregation: str) -> tuple:
+    """``(item probabilities, track ids, track probabilities, true label per track)`` of one side of a run.
 
-    A streamed test side is predicted batch by batch by the predictor; only the probabilities
-    (one row per item) are held for the per-track aggregation.
+    A streamed side is predicted batch by batch by the predictor; only the probabilities (one row
+    per item) are held for the per-track aggregation.
     """
-    probabilities = np.asarray(predictor.predict_proba(inputs.test.x, valid_frames=inputs.test.valid_frames))
+    probabilities = np.asarray(predictor.predict_proba(side.x, valid_frames=side.valid_frames))
+    track_ids, track_probabilities = aggregate_tracks(probabilities, side.track_ids, method=aggregation)
+    return probabilities, track_ids, track_probabilities, track_labels(side.y, side.track_ids)
+
+
+def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
+    """Per-track test metrics (files in ``folder``) plus the other aggregation and per-item accuracy."""
+    probabilities, track_ids, track_probabilities, y_true = side_predictions(predictor, inputs.test, aggregation)
     y_items = inputs.test.y
-    track_ids, track_probabilities = aggregate_tracks(probabilities, inputs.test.track_ids, method=aggregation)
-    y_true = track_labels(y_items, inputs.test.track_ids)
     report = classification_report(y_true, track_probabilities.argmax(axis=1), inputs.class_names)
     report_to_files(report, folder)
     predictions_frame(track_ids, y_true, track_probabilities, inputs.class_names).to_csv(

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from genre_utils import data
+from genre_utils.comparison import learned_mask
 from genre_utils.datasets import DATASET_NAMES
 from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, own_runs, run_experiment, skipped_note, sweep
 from genre_utils.features import FEATURE_KINDS
@@ -120,7 +121,7 @@ def run_summary(runs: pd.DataFrame, specs: list) -> str:
     if len(evaluated):
         table = summarize_runs(evaluated, value="accuracy", by=SUMMARY_COLUMNS)
         lines.append(table.to_string(float_format=lambda v: f"{v:.3f}"))
-    flat = ours[~ours["learned"].astype(bool)]
+    flat = ours[~learned_mask(ours)]
     if len(flat):
         lines.append(f"{len(flat)} of {len(ours)} run(s) did not learn; their accuracy is no result ({LEARNED_RULE}): "
                      f"{', '.join(Path(folder).name for folder in flat['folder'])}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from genre_utils.comparison import ENTRY, SETTING, entry_labels, runs_frame
+from genre_utils.comparison import ALPHA, ENTRY, SETTING, entry_labels, runs_frame
 from genre_utils.statistics import holm, mcnemar, paired_seed_test
 
 PREDICTIONS_FILE = "predictions.csv"
@@ -109,6 +109,23 @@ def pairwise_paired_tests(runs: pd.DataFrame, labels: dict[str, str] | None = No
                 row[f"p_holm_{name}"] = adjusted
         rows.extend(family)
     return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
+
+
+def mcnemar_wins(mcnemar_table: pd.DataFrame) -> pd.DataFrame:
+    """Per pair of :func:`pairwise_mcnemar`: seeds tested and the seeds in which each side is significantly ahead.
+
+    Returns:
+        Columns :data:`PAIR`, ``seeds``, ``wins_a`` and ``wins_b``: seeds whose Holm-adjusted p is below
+        :data:`~genre_utils.comparison.ALPHA` with more tracks right only by ``a`` (``b``), in the table's order.
+    """
+    rows = []
+    if not mcnemar_table.empty:
+        for _, pair in mcnemar_table.groupby(["model_a", "features_a", "model_b", "features_b"], sort=False):
+            significant = pair[pair["p_holm"] < ALPHA]
+            rows.append({**pair.iloc[0][PAIR].to_dict(), "seeds": pair["seed"].nunique(),
+                         "wins_a": int((significant["only_a"] > significant["only_b"]).sum()),
+                         "wins_b": int((significant["only_b"] > significant["only_a"]).sum())})
+    return pd.DataFrame(rows, columns=[*PAIR, "seeds", "wins_a", "wins_b"])
 
 
 def mcnemar_by_seed(runs: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:

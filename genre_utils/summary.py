@@ -12,6 +12,7 @@ import math
 import pandas as pd
 
 from genre_utils.comparison import ALPHA, ENTRY, LEAKY_SPLIT, SETTING, runs_frame, setting_label
+from genre_utils.significance import mcnemar_wins
 
 
 def summary_lines(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.DataFrame,
@@ -61,16 +62,12 @@ def pair_sentence(mcnemar_rows: pd.DataFrame, paired_rows: pd.DataFrame, label: 
     """
     wins: dict[tuple[str, str], list[str]] = {}
     pairs = set()
-    if not mcnemar_rows.empty:
-        for _, pair in mcnemar_rows.groupby(["model_a", "features_a", "model_b", "features_b"], sort=False):
-            a, b = _pair_names(pair.iloc[0], label)
-            pairs.add(frozenset((a, b)))
-            seeds = pair["seed"].nunique()
-            significant = pair[pair["p_holm"] < ALPHA]
-            for winner, loser, count in ((a, b, (significant["only_a"] > significant["only_b"]).sum()),
-                                         (b, a, (significant["only_b"] > significant["only_a"]).sum())):
-                if count:
-                    wins.setdefault((winner, loser), []).append(f"McNemar in {count} of {_plural(seeds, 'seed')}")
+    for pair in mcnemar_wins(mcnemar_rows).itertuples():
+        a, b = _pair_names(pair._asdict(), label)
+        pairs.add(frozenset((a, b)))
+        for winner, loser, count in ((a, b, pair.wins_a), (b, a, pair.wins_b)):
+            if count:
+                wins.setdefault((winner, loser), []).append(f"McNemar in {count} of {_plural(pair.seeds, 'seed')}")
     testable = paired_rows[(paired_rows["n"] >= 2) & paired_rows["p_holm_t"].notna()] if not paired_rows.empty \
         else paired_rows
     for r in (testable.itertuples() if not testable.empty else []):
