@@ -130,7 +130,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
     Percentages with one decimal, ``mean ± sd``, the interval as ``52.1–60.3`` (:func:`spread_text`:
     the range under :data:`MIN_RUNS_FOR_INTERVAL` runs), the runs that did
-    not learn as ``2 of 5`` (empty when every run learnt), whole seconds
+    not learn as ``2 of 5`` (``0 of 5`` when every run learnt: no cell is left blank), whole seconds
     (one decimal under 10 s), parameters with thousands separators, :data:`MISSING` wherever a
     number does not exist (one run has no spread, most settings no thesis figure).
     """
@@ -142,7 +142,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         interval = spread_text(cell)
         seconds = cell["train_seconds"]
         flat = cell["not_learned"]
-        flag = f"{int(flat)} of {_count(cell['n'])}" if _finite(flat) and flat > 0 else ""
+        flag = f"{int(flat) if _finite(flat) else 0} of {_count(cell['n'])}"
         rows.append([setting_label(row), _label(row), _percent(cell["thesis"]), f"{_number(100 * row.mean)}{spread}",
                      interval, _count(cell["n"]), flag, _percent(cell["balanced_accuracy"]), _percent(cell["macro_f1"]),
                      (f"{seconds:.1f}" if seconds < 10 else f"{seconds:,.0f}") if _finite(seconds) else MISSING,

@@ -86,9 +86,10 @@ def test_display_table_is_text_without_nan(runs, monkeypatch):
     shown = comparison.display_table(comparison.comparison_table(runs, LABELS))
     assert shown.columns.tolist() == comparison.DISPLAY_COLUMNS
     assert all(isinstance(cell, str) and "nan" not in cell.lower() for cell in shown.to_numpy().ravel())
+    assert all(cell.strip() for cell in shown.to_numpy().ravel())  # a reader never meets a blank cell
     rows = {(r.setting, r.contender): r for r in shown.itertuples(index=False)}
     alpha = rows[("toy · thesis · 3 s segments", "Alpha net")]
-    assert (alpha[2], alpha[3], alpha[4], alpha[5], alpha[6]) == ("60.0", "98.3 ± 2.9", "91.2–100.0", "3", "")
+    assert (alpha[2], alpha[3], alpha[4], alpha[5], alpha[6]) == ("60.0", "98.3 ± 2.9", "91.2–100.0", "3", "0 of 3")
     assert (alpha[9], alpha[10]) == ("121", "123,456")
     beta = rows[("toy · thesis · 3 s segments", "Beta forest")]
     assert (beta[2], beta[9], beta[10]) == ("–", "3.5", "80")
@@ -108,7 +109,7 @@ def test_runs_that_did_not_learn_are_counted_flagged_and_named_first(runs):
     assert thesis.loc["beta", "not_learned"] == 1 and thesis.loc["alpha", "not_learned"] == 0
     shown = comparison.display_table(table).set_index(["setting", "contender"])
     assert shown.loc[("toy · thesis · 3 s segments", "Beta forest"), "did not learn"] == "1 of 3"
-    assert shown.loc[("toy · thesis · 3 s segments", "Alpha net"), "did not learn"] == ""
+    assert shown.loc[("toy · thesis · 3 s segments", "Alpha net"), "did not learn"] == "0 of 3"
     summary = comparison.written_summary(table, significance.pairwise_mcnemar(flagged, LABELS),
                                          significance.pairwise_paired_tests(flagged, LABELS))
     first = summary.splitlines()[0]
