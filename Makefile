@@ -33,9 +33,9 @@ report: venv
 	$(BIN)/python -m genre_utils.report --dataset $(DATASET) $(REPORT_PARAMS)
 
 data: venv
-	$(BIN)/python -m genre_utils.data download --dataset $(DATASET)
-	$(BIN)/python -m genre_utils.data validate --dataset $(DATASET)
-	$(BIN)/python -m genre_utils.data extract --dataset $(DATASET) --features $(FEATURES)
+	$(BIN)/python -m genre_utils.prepare download --dataset $(DATASET)
+	$(BIN)/python -m genre_utils.prepare validate --dataset $(DATASET)
+	$(BIN)/python -m genre_utils.prepare extract --dataset $(DATASET) --features $(FEATURES)
 
 ## Tests (unit, real-audio when ../shared exists, local-server downloads), one test file per CPU (logical core) at a time
 ## (at most 4: each worker holds TensorFlow). A bare `pytest` runs them one by one.

@@ -2,7 +2,7 @@
 
 On N synthetic clips (default 1000 of 30 s, GTZAN's size) it prints clips/s of
 
-- ``processes`` and ``dask``, whole calls as ``python -m genre_utils.data extract`` makes them:
+- ``processes`` and ``dask``, whole calls as ``python -m genre_utils.prepare extract`` makes them:
   the process pool (``engine="processes"``), and the default engine, a LocalCluster started and
   closed by the call. On the clock: starting the workers (forked for both, as TensorFlow is not
   loaded here; plus Dask's scheduler and dashboard), the workers' first import of librosa and its JIT,
@@ -45,9 +45,9 @@ CHILD = textwrap.dedent(
     mode, root, cache, seconds, limit, workers = (sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]),
                                                   int(sys.argv[5]), int(sys.argv[6]))
     if __name__ == "__main__":
-        from genre_utils.datasets import synthetic
-        from genre_utils.feature_store import build_feature_store, warm_up
-        from genre_utils.features import FeatureConfig
+        from genre_utils.data.datasets import synthetic
+        from genre_utils.features.store import build_feature_store, warm_up
+        from genre_utils.features.kinds import FeatureConfig
         tracks = synthetic.load_tracks(root).head(limit)
         config = FeatureConfig(clip_seconds=seconds)
         if mode in ("warm", "running"):  # the main process's librosa import and JIT, off the clock
@@ -56,7 +56,7 @@ CHILD = textwrap.dedent(
         cluster = None
         if mode == "running":  # the store's own LocalCluster (same settings, forked workers), started off the clock
             from distributed import Client
-            from genre_utils.feature_cluster import local_cluster
+            from genre_utils.features.cluster import local_cluster
             cluster = local_cluster(workers, dashboard_address=":0")
             with Client(cluster) as client:  # warm every worker up: imports and JIT, off the clock
                 client.run(warm_up, config)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, help="where to generate clips and caches (default: a temp folder)")
     args = parser.parse_args(argv)
 
-    from genre_utils.datasets import synthetic
+    from genre_utils.data.datasets import synthetic
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="genre-dask-bench-"))
     root = workdir / f"synthetic-{args.seconds:g}s"

@@ -32,12 +32,12 @@ CHILD = textwrap.dedent(
     """
     import json, resource, sys, time
     mode, root, cache, seconds, limit = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
-    from genre_utils.datasets import synthetic
+    from genre_utils.data.datasets import synthetic
     tracks = synthetic.load_tracks(root).head(limit)
     # Import and JIT warm-up (about 3 s) is paid once per process by both; keep it out of the rate.
     import numpy, librosa
     librosa.feature.mfcc(y=numpy.zeros(8192, numpy.float32), sr=22050, n_mfcc=20, n_fft=2048, hop_length=512)
-    from genre_utils.features import FeatureConfig, compute_features
+    from genre_utils.features.kinds import FeatureConfig, compute_features
     compute_features(numpy.zeros(8192, numpy.float32), FeatureConfig(clip_seconds=seconds))
     start = time.perf_counter()
     if mode == "plain":
@@ -47,8 +47,8 @@ CHILD = textwrap.dedent(
             y, sr = librosa.load(path, sr=22050)
             results.append(librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20, n_fft=2048, hop_length=512))
     else:
-        from genre_utils.feature_store import build_feature_store
-        from genre_utils.features import FeatureConfig
+        from genre_utils.features.store import build_feature_store
+        from genre_utils.features.kinds import FeatureConfig
         build_feature_store(tracks, "benchmark", FeatureConfig(clip_seconds=seconds), cache_dir=cache, progress=False)
     elapsed = time.perf_counter() - start
     kib = lambda who: resource.getrusage(who).ru_maxrss
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, help="where to generate clips and caches (default: a temp folder)")
     args = parser.parse_args(argv)
 
-    from genre_utils.datasets import synthetic
+    from genre_utils.data.datasets import synthetic
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="genre-bench-"))
     root = workdir / "synthetic"

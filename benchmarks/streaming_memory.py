@@ -4,13 +4,13 @@ For each size N (default 2,000 and 20,000 clips) it
 
 1. builds (or reuses) a real MFCC feature store of N 2 s clips, in a process of its own: a
    few synthetic clips (``--unique``, default 200, 20 per genre, from
-   :mod:`genre_utils.datasets.synthetic`) are generated once and the N track files are hard
-   links to them, so :func:`~genre_utils.feature_store.build_feature_store` decodes and
+   :mod:`genre_utils.data.datasets.synthetic`) are generated once and the N track files are hard
+   links to them, so :func:`~genre_utils.features.store.build_feature_store` decodes and
    extracts N files into an N-row store as it would for N distinct recordings. Generating N
    distinct clips instead would cost about 36 ms each on a 2-core machine (12 minutes for
    20,000) and change nothing a memory measurement can see: the model sees the same shapes
    and the same number of items either way, only their content repeats;
-2. trains the thesis CNN with the study's own runner (:func:`genre_utils.experiment.run_one`:
+2. trains the thesis CNN with the study's own runner (:func:`genre_utils.experiment.runner.run_one`:
    thesis split by track, validation carve-out, 1 s segments -- 2 per clip, cut on the fly --,
    ``--epochs`` epochs without early stopping, then the per-track test evaluation) in a fresh
    process that only opens the finished store, and reports that process's peak memory two ways:
@@ -57,9 +57,9 @@ def build_store(clips: int, unique: int, work_dir: Path) -> str:
     """Generate the unique clips, hard-link ``clips`` track files to them, extract the store; its folder."""
     import pandas as pd
 
-    from genre_utils.datasets import synthetic
-    from genre_utils.feature_store import build_feature_store
-    from genre_utils.features import FeatureConfig
+    from genre_utils.data.datasets import synthetic
+    from genre_utils.features.store import build_feature_store
+    from genre_utils.features.kinds import FeatureConfig
 
     genres = synthetic.GENRES
     per_genre = max(1, unique // len(genres))
@@ -96,10 +96,10 @@ def train_and_measure(store_dir: str, epochs: int, in_memory: bool, results_dir:
     sampler.start()
     from dataclasses import replace
 
-    from genre_utils.experiment import RunSpec, run_one
-    from genre_utils.feature_store import open_feature_store
+    from genre_utils.experiment.runner import RunSpec, run_one
+    from genre_utils.features.store import open_feature_store
     from genre_utils.models import get_contender, register
-    from genre_utils.streaming import STREAMING_ENV
+    from genre_utils.experiment.streaming import STREAMING_ENV
 
     if in_memory:
         register(replace(get_contender(MODEL), name=IN_MEMORY_MODEL, streams=False), replace=True)

@@ -24,7 +24,7 @@ The data are random standardized float32 arrays with 10 balanced labels: this me
 not accuracy. Each (model, unit) measurement runs in a fresh Python process that builds its own
 arrays, so peaks do not leak between measurements. The model is built after ``set_seeds(0)``
 (op determinism on) and fitted with ``model.fit(batch_size=32, shuffle=True)`` as in
-``genre_utils.experiment``, but without validation data: the study's per-epoch validation
+``genre_utils.experiment.runner``, but without validation data: the study's per-epoch validation
 pass (forward only, about an eighth of the items) and model saving add a few percent on top.
 
     python benchmarks/training.py [--clips 800] [--epochs 2] [--models NAME ...]
@@ -53,10 +53,10 @@ CHILD = textwrap.dedent(
         sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6] == "1")
     import numpy as np
     import keras
-    from genre_utils.features import FeatureConfig, segment_features
+    from genre_utils.features.kinds import FeatureConfig, segment_features
     from genre_utils.models import build_model, get_contender
     from genre_utils.models.keras_family import parameter_count
-    from genre_utils.training import DEFAULT_EPOCHS, one_hot, set_seeds
+    from genre_utils.experiment.training import DEFAULT_EPOCHS, one_hot, set_seeds
     mib = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     config = FeatureConfig(kind=get_contender(model_name).features)
     n_features, n_frames = config.n_features, config.n_frames
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Keras contenders to measure (default: all of them)")
     parser.add_argument("--units", nargs="+", choices=("clip", "segment"), default=["clip", "segment"])
     parser.add_argument("--study-epochs", type=int,
-                        help="epochs of the projected study (default: genre_utils.training.DEFAULT_EPOCHS, "
+                        help="epochs of the projected study (default: genre_utils.experiment.training.DEFAULT_EPOCHS, "
                              "the early-stopping bound)")
     parser.add_argument("--typical-epochs", type=int, default=20, help="epochs of a typical early-stopped run")
     parser.add_argument("--batch-size", type=int, default=32)

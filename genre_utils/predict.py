@@ -3,17 +3,17 @@
     python -m genre_utils.predict song.mp3 other.flac [--run build/results/gtzan/runs/<run folder>]
 
 The file is decoded at the run's sample rate, mono; features are computed over the actual audio
-with the run's :class:`~genre_utils.features.FeatureConfig`, cut into windows of the run's item
+with the run's :class:`~genre_utils.features.kinds.FeatureConfig`, cut into windows of the run's item
 length (a segment, or for whole-clip runs and clip-level contenders the training clip, e.g.
 30 s), standardized with the run's training statistics (when the contender standardizes) and
 classified; the file's probabilities are the mean over the windows. As in training, a short file
 or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of it is real audio;
 the first window is always kept.
 
-A run that did not learn (``learned: false`` in its ``result.json``, :mod:`genre_utils.learning_check`)
+A run that did not learn (``learned: false`` in its ``result.json``, :mod:`genre_utils.experiment.learning_check`)
 says so before any genre. A run trained on the synthetic set says so first: its genres are those of generated clips. Beside
 the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
-(:mod:`genre_utils.pretrained.musicnn`), the one answer that means something on real music
+(:mod:`genre_utils.models.pretrained.musicnn`), the one answer that means something on real music
 without training anything.
 """
 
@@ -34,15 +34,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.audio import AudioError, is_silent, load_audio
-from genre_utils.evaluation import PROBABILITY_PREFIX
-from genre_utils.experiment import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
-from genre_utils.features import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
+from genre_utils.data.audio import AudioError, is_silent, load_audio
+from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
+from genre_utils.experiment.runner import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
+from genre_utils.features.kinds import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
 from genre_utils.models import get_contender
 from genre_utils.paths import PROJECT_ROOT
-from genre_utils.pretrained.musicnn import MODEL_NAMES as TAGGERS
-from genre_utils.standardize import Standardizer
-from genre_utils.training import CONFIG_FILE
+from genre_utils.models.pretrained.musicnn import MODEL_NAMES as TAGGERS
+from genre_utils.features.standardize import Standardizer
+from genre_utils.experiment.training import CONFIG_FILE
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 DEFAULT_TOP = 3
@@ -76,7 +76,7 @@ class TrainedRun:
 
     @property
     def learned(self) -> bool:
-        """Whether the run learnt (``result.json``'s verdict, :mod:`genre_utils.learning_check`); True when unjudged."""
+        """Whether the run learnt (``result.json``'s verdict, :mod:`genre_utils.experiment.learning_check`); True when unjudged."""
         return self.result.get("learned", True) is not False
 
     @property
@@ -259,7 +259,7 @@ def latest_run(results: str | os.PathLike, dataset: str | None = None, model: st
 
 def file_tags(path: str | os.PathLike, tagger: str = DEFAULT_TAGGER, top: int | None = DEFAULT_TOP) -> pd.Series:
     """The pretrained musicnn tagger's mean tag scores for a file, best first (``top`` of them)."""
-    from genre_utils.pretrained.musicnn import tag_file
+    from genre_utils.models.pretrained.musicnn import tag_file
 
     return tag_file(path, model=tagger, top=top)
 

@@ -4,9 +4,9 @@
         --seeds 0 1 2 3 4 --segment-seconds 3 --results build/results
 
 Runs every combination of contenders (default: all registered), splits, features and seeds
-(see :func:`genre_utils.experiment.sweep`), skips runs that already finished (so a killed sweep
+(see :func:`genre_utils.experiment.runner.sweep`), skips runs that already finished (so a killed sweep
 resumes), and prints one line per run and the summary across seeds. Runs that did not learn
-(:mod:`genre_utils.learning_check`) are named as such. With ``--splits file`` and a split file
+(:mod:`genre_utils.experiment.learning_check`) are named as such. With ``--splits file`` and a split file
 without test tracks it trains a final model on every listed track: it prints where the model was
 saved and the ``predict`` command that classifies files with it.
 """
@@ -24,18 +24,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from genre_utils import data
-from genre_utils.comparison import learned_mask
-from genre_utils.datasets import DATASET_NAMES
-from genre_utils.experiment import LEAKY_SPLIT, RUN_SPLITS, own_runs, run_experiment, skipped_note, sweep
-from genre_utils.features import FEATURE_KINDS
-from genre_utils.inputs import DEFAULT_SEGMENT_SECONDS
-from genre_utils.learning_check import LEARNED_RULE
+from genre_utils import prepare as data
+from genre_utils.analysis.comparison import learned_mask
+from genre_utils.data.datasets import DATASET_NAMES
+from genre_utils.experiment.runner import LEAKY_SPLIT, RUN_SPLITS, own_runs, run_experiment, skipped_note, sweep
+from genre_utils.features.kinds import FEATURE_KINDS
+from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS
+from genre_utils.experiment.learning_check import LEARNED_RULE
 from genre_utils.models import contender_names, contenders
 from genre_utils.paths import PROJECT_ROOT
-from genre_utils.splits import check_split_applies
-from genre_utils.statistics import summarize_runs
-from genre_utils.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
+from genre_utils.data.splits import check_split_applies
+from genre_utils.analysis.statistics import summarize_runs
+from genre_utils.experiment.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 DEFAULT_SEEDS = (0, 1, 2, 3, 4)  # the notebooks' default: five complete runs per setting
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                       batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,
                       **file_option)
         if args.dataset == "synthetic":  # generate the default set unless one is there already
-            from genre_utils.datasets import synthetic
+            from genre_utils.data.datasets import synthetic
 
             root = data.dataset_root("synthetic", args.root)
             try:

@@ -22,7 +22,7 @@
 # MFCC statistics.
 #
 # **Reads** the dataset and its cached features (extracted on first use, see
-# `genre_utils.feature_store`). **Writes** `<output_dir>/<dataset>/mfcc_profiles.csv`.
+# `genre_utils.features.store`). **Writes** `<output_dir>/<dataset>/mfcc_profiles.csv`.
 
 # %% tags=["parameters"]
 from typing import Optional  # for the type annotations (papermill --help-notebook shows them)
@@ -45,11 +45,11 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from genre_utils import data
-from genre_utils.audio import SAMPLE_RATE, load_audio
-from genre_utils.datasets import get_dataset
-from genre_utils.explore import clip_statistics, example_per_genre, pca_projection
-from genre_utils.features import FeatureConfig, compute_features
+from genre_utils import prepare as data
+from genre_utils.data.audio import SAMPLE_RATE, load_audio
+from genre_utils.data.datasets import get_dataset
+from genre_utils.data.explore import clip_statistics, example_per_genre, pca_projection
+from genre_utils.features.kinds import FeatureConfig, compute_features
 
 module = get_dataset(dataset)  # an unknown name fails here, listing the known ones
 root = data.dataset_root(dataset, data_root)

@@ -59,11 +59,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from genre_utils import study
-from genre_utils.comparison import leakage_table, summed_confusion
+from genre_utils.study import notebook as study
+from genre_utils.analysis.comparison import leakage_table, summed_confusion
 from genre_utils.models import get_contender
-from genre_utils.plots import plot_confusion, plot_seed_accuracies
-from genre_utils.statistics import summarize_runs
+from genre_utils.analysis.plots import plot_confusion, plot_seed_accuracies
+from genre_utils.analysis.statistics import summarize_runs
 
 model = study.pick_model(model)
 features = study.model_features(model, features)

@@ -44,11 +44,14 @@ output_dir: str = "../build/results"  # where notebook 03 wrote its runs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from genre_utils import comparison, comparison_views, significance, study
-from genre_utils.datasets import DATASET_NAMES
-from genre_utils.experiment import collect_runs
+from genre_utils.analysis import comparison
+from genre_utils.analysis import comparison_views
+from genre_utils.analysis import significance
+from genre_utils.study import notebook as study
+from genre_utils.data.datasets import DATASET_NAMES
+from genre_utils.experiment.runner import collect_runs
 from genre_utils.models import contender_names, get_contender
-from genre_utils.plots import plot_accuracy_vs_time, plot_confusion, plot_contender_accuracy, plot_f1_heatmap
+from genre_utils.analysis.plots import plot_accuracy_vs_time, plot_confusion, plot_contender_accuracy, plot_f1_heatmap
 
 study.check_choice("dataset", dataset, DATASET_NAMES)
 models = study.check_models(models)
@@ -66,7 +69,7 @@ print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); det
 #
 # Per-track test accuracy, mean over seeds (and folds); each run is a small point beside the mean,
 # and the bar is the 95% interval from three runs up (the range, dashed, for two). A run that did
-# not learn (`genre_utils.learning_check`: training accuracy at guessing, one genre for most test
+# not learn (`genre_utils.experiment.learning_check`: training accuracy at guessing, one genre for most test
 # tracks, or test accuracy not above guessing) is a red cross, and its entry's mean is hollow: such
 # a number is no result about the model. Red x marks are the thesis's single runs where the
 # setting is the thesis's own (its split, MFCC features). The

@@ -50,9 +50,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Audio, Markdown, display
 
-from genre_utils import data, predict, study
-from genre_utils.datasets import DATASET_NAMES, get_dataset
-from genre_utils.pretrained.musicnn import MODEL_NAMES as TAGGERS
+from genre_utils import predict
+from genre_utils import prepare as data
+from genre_utils.study import notebook as study
+from genre_utils.data.datasets import DATASET_NAMES, get_dataset
+from genre_utils.models.pretrained.musicnn import MODEL_NAMES as TAGGERS
 
 study.check_choice("dataset", dataset, DATASET_NAMES)
 study.check_choice("tagger", tagger, TAGGERS)

@@ -60,9 +60,10 @@ output_dir: str = "../build/results"  # runs are written to <output_dir>/<datase
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from genre_utils import learning_curve, study
-from genre_utils.comparison_views import genre_count, majority_rate
-from genre_utils.plots import plot_learning_curve
+from genre_utils.analysis import learning_curve
+from genre_utils.study import notebook as study
+from genre_utils.analysis.comparison_views import genre_count, majority_rate
+from genre_utils.analysis.plots import plot_learning_curve
 
 study.check_training_parameters(dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience)
 on_curve = learning_curve.curve_models(study.check_models(models), curve_models)

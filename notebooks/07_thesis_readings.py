@@ -59,10 +59,10 @@ output_dir: str = "../build/results"  # runs are written to <output_dir>/<datase
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from genre_utils import readings as thesis_readings
-from genre_utils import study
-from genre_utils.comparison_views import genre_count
-from genre_utils.readings_figure import plot_readings
+from genre_utils.analysis import readings as thesis_readings
+from genre_utils.study import notebook as study
+from genre_utils.analysis.comparison_views import genre_count
+from genre_utils.analysis.readings_figure import plot_readings
 
 study.check_training_parameters(dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience)
 plan = thesis_readings.plan_readings(readings, segment_seconds)

@@ -60,7 +60,7 @@ def write_broken_files(folder: Path) -> dict[str, str]:
 @contextlib.contextmanager
 def counting_extracted_chunks():
     """Count the chunks the feature store extracts while the block runs (yields the list of calls)."""
-    from genre_utils import feature_store
+    from genre_utils.features import store as feature_store
 
     calls, real = [], feature_store.extract_chunk
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.evaluation import classification_report, predictions_frame, report_to_files
+from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files
 
 GENRES = ["blues", "rock"]
 TRACKS = [f"t{i:02d}" for i in range(20)]

@@ -20,12 +20,12 @@ def pytest_configure(config):
 
     Several test processes compiling them at the same moment on a fresh install would write
     librosa's on-disk numba cache together, and one can load a half-written entry and crash
-    (:func:`genre_utils.feature_store.warm_up` guards a run's own workers the same way).
+    (:func:`genre_utils.features.store.warm_up` guards a run's own workers the same way).
     """
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return  # an xdist worker, or a run without workers
-    from genre_utils.feature_store import warm_up
-    from genre_utils.features import FEATURE_KINDS, FeatureConfig
+    from genre_utils.features.store import warm_up
+    from genre_utils.features.kinds import FEATURE_KINDS, FeatureConfig
 
     for kind in FEATURE_KINDS:
         warm_up(FeatureConfig(kind=kind))
@@ -65,9 +65,9 @@ SYNTHETIC_SECONDS = 4.0
 @pytest.fixture(scope="session")
 def synthetic_store(tmp_path_factory):
     """MFCC feature store of a small generated synthetic set (160 clips of 4 s), built once."""
-    from genre_utils.datasets import synthetic
-    from genre_utils.feature_store import build_feature_store
-    from genre_utils.features import FeatureConfig
+    from genre_utils.data.datasets import synthetic
+    from genre_utils.features.store import build_feature_store
+    from genre_utils.features.kinds import FeatureConfig
 
     root = tmp_path_factory.mktemp("synthetic")
     synthetic.download(root, clips_per_genre=SYNTHETIC_CLIPS_PER_GENRE, seconds=SYNTHETIC_SECONDS, progress=False)

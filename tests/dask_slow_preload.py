@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from genre_utils import feature_store
+from genre_utils.features import store as feature_store
 
 SLOW_FOLDER = "/slow/"
 DELAY_SECONDS = float(os.environ.get("GENRE_TEST_SLOW_SECONDS", "0.3"))

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from comparison_fixtures import LABELS, build_runs
-from genre_utils import comparison, comparison_views, significance
-from genre_utils.statistics import holm
+from genre_utils.analysis import comparison
+from genre_utils.analysis import comparison_views
+from genre_utils.analysis import significance
+from genre_utils.analysis.statistics import holm
 
 T_975_DF2 = 4.302652729749464  # Student t quantile, two degrees of freedom, from tables
 

@@ -8,8 +8,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from genre_utils.experiment import RunSpec, run_folder, run_one  # noqa: E402
-from genre_utils.features import FeatureConfig  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, run_folder, run_one  # noqa: E402
+from genre_utils.features.kinds import FeatureConfig  # noqa: E402
 from genre_utils.models import build_model, get_contender  # noqa: E402
 from genre_utils.models.keras_family import parameter_count  # noqa: E402
 from genre_utils.models.sklearn_family import frame_statistics, load_selection  # noqa: E402
@@ -69,8 +69,8 @@ def test_svm_chooses_its_regularization_on_validation_tracks_and_classifies_clip
 
 @pytest.mark.slow
 def test_musicnn_probe_embeds_each_track_once_and_learns(tmp_path_factory):
-    from genre_utils.datasets import synthetic
-    from genre_utils.feature_store import build_feature_store
+    from genre_utils.data.datasets import synthetic
+    from genre_utils.features.store import build_feature_store
     from genre_utils.models import musicnn_probe
 
     root = tmp_path_factory.mktemp("synthetic16k")

@@ -26,11 +26,11 @@ import psutil
 import pytest
 
 from audio_fixtures import counting_extracted_chunks, interruptible, tone, write_wav
-from genre_utils import study
-from genre_utils.datasets.table import make_track_table
-from genre_utils.feature_cluster import SCHEDULER_ENV
-from genre_utils.feature_store import build_feature_store, store_directory
-from genre_utils.features import FeatureConfig
+from genre_utils.study import notebook as study
+from genre_utils.data.datasets.table import make_track_table
+from genre_utils.features.cluster import SCHEDULER_ENV
+from genre_utils.features.store import build_feature_store, store_directory
+from genre_utils.features.kinds import FeatureConfig
 
 TESTS_DIR = Path(__file__).resolve().parent
 PRELOAD = TESTS_DIR / "dask_slow_preload.py"
@@ -226,8 +226,8 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
     cache = tmp_path / "cache"
     script = textwrap.dedent(f"""
         import pandas as pd
-        from genre_utils.feature_store import build_feature_store
-        from genre_utils.features import FeatureConfig
+        from genre_utils.features.store import build_feature_store
+        from genre_utils.features.kinds import FeatureConfig
         if __name__ == "__main__":
             tracks = pd.read_csv({str(tmp_path / "tracks.csv")!r}, dtype={{"track_id": str}})
             try:
@@ -277,7 +277,7 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
 
 
 def test_local_workers_fork_unless_tensorflow_is_loaded(monkeypatch):
-    from genre_utils.feature_cluster import worker_start_method
+    from genre_utils.features.cluster import worker_start_method
 
     monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
     assert worker_start_method() == "fork"  # inherits the imports: starts in a fraction of a second

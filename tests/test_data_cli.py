@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audio_fixtures import write_gtzan_like
-from genre_utils import data
+from genre_utils import prepare as data
 
 
 def test_synthetic_download_validate_extract(tmp_path, capsys, monkeypatch):

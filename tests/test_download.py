@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from genre_utils.download import DownloadError, Remote, extract, fetch
+from genre_utils.data.download import DownloadError, Remote, extract, fetch
 from http_server import Behaviour, LocalServer
 
 BODY = bytes(range(256)) * 4096  # 1 MiB

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genre_utils.evaluation import (
+from genre_utils.experiment.evaluation import (
     VOTE_TIE_NUDGE,
     aggregate_tracks,
     classification_report,

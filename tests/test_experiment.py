@@ -10,15 +10,15 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from genre_utils.evaluation import aggregate_tracks, track_labels  # noqa: E402
-from genre_utils.experiment import (RunSpec, collect_runs, finished_result, make_inputs, run_experiment,  # noqa: E402
+from genre_utils.experiment.evaluation import aggregate_tracks, track_labels  # noqa: E402
+from genre_utils.experiment.runner import (RunSpec, collect_runs, finished_result, make_inputs, run_experiment,  # noqa: E402
                                     run_folder, run_one, sweep)
-from genre_utils.training import load_history  # noqa: E402
+from genre_utils.experiment.training import load_history  # noqa: E402
 
 # Measured on the 160-clip fixture (30 test tracks, chance 0.10), 2 s segments, seeds 0-2:
 # CNN 0.47-0.53 after 25 epochs, LSTM 0.57-0.70. A bar of 0.30 is 3.6 binomial standard errors
 # above chance and leaves room for other CPUs' floating-point order. With the study's own shuffling
-# (genre_utils.streaming.epoch_order) the CNN gave 0.40-0.47 after 25 epochs (seeds 0-2) but 0.23-0.40
+# (genre_utils.experiment.streaming.epoch_order) the CNN gave 0.40-0.47 after 25 epochs (seeds 0-2) but 0.23-0.40
 # after 15 (seeds 0-6; Keras's own shuffling gave 0.17-0.47 there), too near the bar: it gets 25.
 MIN_ACCURACY = 0.30
 LEARN_EPOCHS = {"cnn": 25, "lstm": 15}
@@ -131,8 +131,8 @@ def test_a_store_of_other_features_is_refused(synthetic_store, tmp_path):
 @pytest.mark.parametrize("kind, n_features, model", [("logmel", 128, "cnn"), ("chroma", 12, "lstm")])
 def test_the_thesis_open_question_other_features_train_through_the_same_runner(synthetic_store, tmp_path, kind,
                                                                                 n_features, model):
-    from genre_utils.feature_store import build_feature_store
-    from genre_utils.features import FeatureConfig
+    from genre_utils.features.store import build_feature_store
+    from genre_utils.features.kinds import FeatureConfig
 
     tracks = synthetic_store.tracks.drop(columns=["row", "valid_frames"])
     tracks["status"] = "ok"
@@ -187,7 +187,7 @@ def test_runs_end_by_early_stopping_and_say_so(synthetic_store, tmp_path):
 
 
 def test_the_runner_says_how_many_clips_were_skipped_and_where_the_table_is(synthetic_store, tmp_path):
-    from genre_utils.experiment import skipped_note
+    from genre_utils.experiment.runner import skipped_note
 
     line = skipped_note(synthetic_store, tmp_path, "synthetic")
     table = tmp_path / "synthetic" / "skipped.csv"

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from audio_fixtures import counting_extracted_chunks, interruptible, write_gtzan_like
-from genre_utils.datasets import gtzan
-from genre_utils.feature_store import build_feature_store, store_directory
-from genre_utils.features import FeatureConfig
+from genre_utils.data.datasets import gtzan
+from genre_utils.features.store import build_feature_store, store_directory
+from genre_utils.features.kinds import FeatureConfig
 
 SMALL = FeatureConfig(clip_seconds=4.0)
 SLOW_SECONDS = 120  # a slow chunk: far longer than any wait below
@@ -29,9 +29,9 @@ def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> s
     """A process-pool run of 2 workers: chunks of ``fast_genre`` are real, the others hang (each worker logs its pid)."""
     script = textwrap.dedent(f"""
         import os, time
-        from genre_utils import feature_store
-        from genre_utils.datasets import gtzan
-        from genre_utils.features import FeatureConfig
+        from genre_utils.features import store as feature_store
+        from genre_utils.data.datasets import gtzan
+        from genre_utils.features.kinds import FeatureConfig
         real = feature_store.extract_chunk
         def maybe_slow(jobs, config, min_seconds):
             open(os.path.join({str(pids)!r}, str(os.getpid())), "w").close()

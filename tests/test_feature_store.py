@@ -3,7 +3,7 @@
 Why "bit for bit" holds across processes on any CPU: every engine runs the same binaries on this
 same machine (NumPy, OpenBLAS, soxr and librosa's numba code pick their SIMD code from the CPU,
 the same one in every process) with one BLAS/OpenMP thread per extraction
-(:func:`genre_utils.feature_workers.limit_threads`), so every sum is taken in the same order and
+(:func:`genre_utils.features.workers.limit_threads`), so every sum is taken in the same order and
 no tolerance is needed. The instruction set changes the values, never their equality here; only
 workers on another machine with another CPU could differ in the last bits, and no test mixes
 machines. Comparisons with numbers computed elsewhere (the published reference table) use
@@ -26,11 +26,12 @@ import pandas as pd
 import pytest
 
 from audio_fixtures import counting_extracted_chunks, tone, write_broken_files, write_gtzan_like, write_wav
-from genre_utils import feature_store, feature_workers
-from genre_utils.datasets import gtzan
-from genre_utils.datasets.table import make_track_table
-from genre_utils.feature_store import build_feature_store, open_feature_store, store_directory
-from genre_utils.features import FeatureConfig, features_from_samples, mfcc_from_file
+from genre_utils.features import store as feature_store
+from genre_utils.features import workers as feature_workers
+from genre_utils.data.datasets import gtzan
+from genre_utils.data.datasets.table import make_track_table
+from genre_utils.features.store import build_feature_store, open_feature_store, store_directory
+from genre_utils.features.kinds import FeatureConfig, features_from_samples, mfcc_from_file
 
 SMALL = FeatureConfig(clip_seconds=4.0)
 
@@ -141,7 +142,7 @@ def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_met
 
 
 def test_librosa_is_compiled_here_once_before_local_workers_start(tmp_path, monkeypatch):
-    from genre_utils import feature_store
+    from genre_utils.features import store as feature_store
 
     tracks = gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
     warmed = []
@@ -191,9 +192,9 @@ def test_killed_run_resumes_without_redoing_finished_chunks(tmp_path):
     cache = tmp_path / "cache"
     script = textwrap.dedent(f"""
         import time
-        from genre_utils import feature_store
-        from genre_utils.datasets import gtzan
-        from genre_utils.features import FeatureConfig
+        from genre_utils.features import store as feature_store
+        from genre_utils.data.datasets import gtzan
+        from genre_utils.features.kinds import FeatureConfig
         real = feature_store.extract_chunk
         def slow(*args, **kwargs):
             time.sleep(0.3)

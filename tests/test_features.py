@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from audio_fixtures import SAMPLE_RATE, tone, write_wav
-from genre_utils.audio import AudioError
-from genre_utils.features import (
+from genre_utils.data.audio import AudioError
+from genre_utils.features.kinds import (
     FeatureConfig,
     compute_features,
     features_from_samples,
@@ -126,7 +126,7 @@ def test_fast_path_equals_librosa(kind):
 
 
 def test_segments_with_a_hop_overlap_and_drop_windows_mostly_of_padding():
-    from genre_utils.features import segment_features
+    from genre_utils.features.kinds import segment_features
 
     values = np.arange(2 * 10, dtype=np.float32).reshape(2, 10)
     cut = segment_features(values, 4, valid_frames=7, hop_frames=2)

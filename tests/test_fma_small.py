@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing  # noqa: F401  (mp3_bytes: a fixture)
-from genre_utils import data
-from genre_utils.datasets import fma_small, get_dataset
-from genre_utils.datasets.table import readable, skipped_files
+from genre_utils import prepare as data
+from genre_utils.data.datasets import fma_small, get_dataset
+from genre_utils.data.datasets.table import readable, skipped_files
 
 # The real file's layout: two header rows, then the index-name row, then one row per track.
 TRACKS_CSV = """\

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from fma_fixtures import build_zip, clip_member, mp3_bytes, sha1sum_listing, tracks_csv  # noqa: F401  (a fixture)
-from genre_utils import data, paths
-from genre_utils.datasets import DATASET_NAMES, checksums, fma, fma_large, fma_medium, fma_small, get_dataset
-from genre_utils.datasets.table import readable, skipped_files
-from genre_utils.download import DownloadError
-from genre_utils.explore import NO_GENRE_LABEL, class_counts, imbalance_ratio
-from genre_utils.splits import check_disjoint, make_split
+from genre_utils import paths
+from genre_utils import prepare as data
+from genre_utils.data.datasets import DATASET_NAMES, checksums, fma, fma_large, fma_medium, fma_small, get_dataset
+from genre_utils.data.datasets.table import readable, skipped_files
+from genre_utils.data.download import DownloadError
+from genre_utils.data.explore import NO_GENRE_LABEL, class_counts, imbalance_ratio
+from genre_utils.data.splits import check_disjoint, make_split
 from http_server import Behaviour, LocalServer
 
 SIDES = ("training", "training", "training", "validation", "test")  # by a track's rank within its genre

@@ -13,9 +13,9 @@ import pytest
 import soundfile
 
 from audio_fixtures import tone, write_gtzan_like, write_wav
-from genre_utils import data
-from genre_utils.datasets import get_dataset, gtzan, gtzan_reference
-from genre_utils.datasets.table import readable, skipped_files
+from genre_utils import prepare as data
+from genre_utils.data.datasets import get_dataset, gtzan, gtzan_reference
+from genre_utils.data.datasets.table import readable, skipped_files
 
 
 def test_original_layout_is_read_and_junk_ignored(tmp_path):
@@ -252,14 +252,14 @@ def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtza
 def test_an_archive_with_an_unknown_checksum_and_a_cut_clip_is_refused(gtzan_excerpts, tmp_path, monkeypatch):
     from http_server import Behaviour, LocalServer
 
-    from genre_utils.download import DownloadError
+    from genre_utils.data.download import DownloadError
 
     cut = serve_archive({"genres/blues/blues.00001.wav": (gtzan_excerpts / "genres/blues/blues.00001.wav").read_bytes(),
                          "genres/blues/blues.00000.wav": (gtzan_excerpts / "genres/blues/blues.00000.wav").read_bytes()})
     with LocalServer() as server:
         server.files["/genres.tar.gz"] = Behaviour(cut)
         remote = gtzan.remotes()[0]
-        from genre_utils.download import Remote, fetch
+        from genre_utils.data.download import Remote, fetch
 
         mirror = Remote(remote.filename, (server.url("/genres.tar.gz"),), remote.known_hash)
         with pytest.raises(DownloadError, match=r"checksum mismatch .* content does not verify: 1 clip\(s\) differ "

@@ -12,10 +12,10 @@ import json
 import numpy as np
 import pytest
 
-from genre_utils import learning_check
-from genre_utils.experiment import RESULT_FILE, RunSpec, run_folder, run_one
-from genre_utils.learning_check import judge
-from genre_utils.training import EarlyStoppingAfterWarmUp, MIN_TRAINING_STEPS, warm_up_epochs
+from genre_utils.experiment import learning_check
+from genre_utils.experiment.runner import RESULT_FILE, RunSpec, run_folder, run_one
+from genre_utils.experiment.learning_check import judge
+from genre_utils.experiment.training import EarlyStoppingAfterWarmUp, MIN_TRAINING_STEPS, warm_up_epochs
 
 GENRES = 10
 

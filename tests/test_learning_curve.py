@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genre_utils import learning_curve
-from genre_utils.experiment import RunSpec, finished_result, make_inputs, run_folder, run_one, sweep
+from genre_utils.analysis import learning_curve
+from genre_utils.experiment.runner import RunSpec, finished_result, make_inputs, run_folder, run_one, sweep
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
 
@@ -93,7 +93,7 @@ def test_runs_on_part_of_the_training_tracks_stay_out_of_the_comparison_and_of_p
     import os
     import time
 
-    from genre_utils.comparison_views import finished_runs
+    from genre_utils.analysis.comparison_views import finished_runs
     from genre_utils.predict import latest_run
 
     runs = runs_table(gaps(0.2, 0.05))
@@ -167,7 +167,7 @@ def test_without_both_models_or_two_sizes_or_two_seeds_the_answer_says_so():
 def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict():
     import matplotlib.pyplot as plt
 
-    from genre_utils.plots import plot_learning_curve
+    from genre_utils.analysis.plots import plot_learning_curve
 
     runs = runs_table(gaps(0.20, 0.05), spread=0.01).assign(learned=True)
     flat = runs["model"].eq(LEADING) & runs["train_fraction"].eq(0.125) & runs["seed"].eq(0)
@@ -179,7 +179,7 @@ def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict(
     assert found["left_out"] == 1 and found["n"] == 2 and found["verdict"] == "undecided"  # seed 0 no longer counts
     sentence = learning_curve.gap_sentence(runs, "synthetic")
     leading = get_contender(LEADING).title
-    assert sentence.startswith(f"**Runs that did not learn** (genre_utils.learning_check), shown as crosses and left "
+    assert sentence.startswith(f"**Runs that did not learn** (genre_utils.experiment.learning_check), shown as crosses and left "
                                f"out of the verdict: {leading} on 18 training tracks (1 of 3 runs). On synthetic data")
     assert "over 2 seeds (and 1 left out: a run of it did not learn): too few" in sentence
     ax = plot_learning_curve(table, chance=0.1).axes[0]
@@ -205,7 +205,7 @@ def test_cross_validation_counts_runs_of_seeds_and_folds_not_seeds():
 def test_the_figure_has_a_log_axis_ticked_at_the_training_sizes_and_one_line_per_contender():
     import matplotlib.pyplot as plt
 
-    from genre_utils.plots import plot_learning_curve
+    from genre_utils.analysis.plots import plot_learning_curve
 
     table = learning_curve.curve_table(runs_table(gaps(0.2, 0.05), spread=0.02))
     figure = plot_learning_curve(table, chance=0.1)
@@ -247,14 +247,15 @@ def test_a_tiny_curve_trains_end_to_end_and_reuses_its_runs(synthetic_store, tmp
     ("curve_seeds", [1, 1], "curve_seeds: seeds must be distinct"),
 ])
 def test_the_report_checks_the_curve_parameters_before_anything_runs(name, value, message):
-    from genre_utils import parameters, report
+    from genre_utils.study import parameters
+    from genre_utils.study import report
 
     with pytest.raises(ValueError, match=message):
         parameters.check_report_parameters({name: value}, report.notebook_paths())
 
 
 def test_the_embedded_sets_curve_keeps_to_the_chosen_models():
-    from genre_utils import report
+    from genre_utils.study import report
 
     known = {"curve_models", "fractions", "seeds"}
     assert report.synthetic_defaults({}, known)["curve_models"] == list(THESIS_PAIR)

@@ -12,7 +12,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from comparison_fixtures import LABELS, build_runs, write_run  # noqa: E402
-from genre_utils import comparison, comparison_views, plots  # noqa: E402
+from genre_utils.analysis import comparison  # noqa: E402
+from genre_utils.analysis import comparison_views
+from genre_utils.analysis import plots
 
 THESIS_ORDER = ["Alpha net", "Gamma probe", "Beta forest"]
 

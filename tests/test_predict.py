@@ -10,8 +10,8 @@ import soundfile
 
 keras = pytest.importorskip("keras")
 
-from genre_utils.audio import AudioError  # noqa: E402
-from genre_utils.experiment import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
+from genre_utils.data.audio import AudioError  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
 from genre_utils.predict import load_run, main, plot_timeline, predict_file  # noqa: E402
 
 SAMPLE_RATE = 22050
@@ -212,7 +212,7 @@ def test_a_run_that_did_not_learn_says_so_before_any_genre(trained, track, tmp_p
 
 @pytest.mark.slow
 def test_a_whole_clip_model_pads_a_short_file_as_training_did(synthetic_store, track, tmp_path):
-    from genre_utils.features import features_from_samples
+    from genre_utils.features.kinds import features_from_samples
 
     spec = RunSpec("synthetic", "cnn", seed=0, epochs=1, patience=0, segment_seconds=0)  # whole 4 s clips
     run_one(spec, synthetic_store, tmp_path)

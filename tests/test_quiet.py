@@ -40,7 +40,7 @@ def test_the_noise_pattern_knows_the_real_lines_and_spares_the_project_lines():
     assert all(is_noise(line) for line in TF_NOISE)
     assert not any(is_noise(line) for line in PROJECT_LINES)
     assert drop_noise("".join(TF_NOISE[:3] + PROJECT_LINES[:1] + TF_NOISE[3:])) == PROJECT_LINES[0]
-    assert NOISE.pattern  # shared with the HTML export (genre_utils.report.drop_library_noise)
+    assert NOISE.pattern  # shared with the HTML export (genre_utils.study.report.drop_library_noise)
 
 
 def test_the_filter_passes_every_other_byte_through_in_order_whatever_the_chunks():
@@ -129,7 +129,7 @@ def test_library_warnings_and_their_source_lines_leave_the_html_text_but_the_pro
                "  from .autonotebook import tqdm as notebook_tqdm\n",
                "C:\\Program Files\\Python311\\Lib\\site-packages\\sklearn\\base.py:12: FutureWarning: soon gone\n",
                "  warnings.warn(\n"]
-    own = ["/w/genre_utils/training.py:40: UserWarning: the project's own warning stays\n",
+    own = ["/w/genre_utils/experiment/training.py:40: UserWarning: the project's own warning stays\n",
            "  warnings.warn('the project's own warning stays')\n",
            "/tmp/ipykernel_1/123.py:3: FutureWarning: raised from a notebook cell, so the project can fix it\n",
            "  frame.groupby('genre').mean()\n",

@@ -10,9 +10,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from genre_utils import readings, study  # noqa: E402
-from genre_utils.evaluation import classification_report, predictions_frame, report_to_files  # noqa: E402
-from genre_utils.experiment import RunSpec, make_inputs  # noqa: E402
+from genre_utils.analysis import readings  # noqa: E402
+from genre_utils.study import notebook as study
+from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, make_inputs  # noqa: E402
 from genre_utils.models import (contender_names, get_contender, reading, reading_names, register,  # noqa: E402
                                 unregister)
 from genre_utils.models.thesis_cnn import ORIENTATIONS, build_cnn  # noqa: E402
@@ -76,8 +77,8 @@ def test_readings_are_declared_beside_their_models_and_stay_out_of_the_default_c
 
 
 def test_a_reading_can_be_chosen_everywhere_a_contender_can():
-    from genre_utils.parameters import check_report_parameters
-    from genre_utils.report import notebook_paths
+    from genre_utils.study.parameters import check_report_parameters
+    from genre_utils.study.report import notebook_paths
     from genre_utils.run import build_parser
 
     assert build_parser().parse_args(["--models", "cnn_frames_first", "lstm"]).models == ["cnn_frames_first", "lstm"]
@@ -240,7 +241,7 @@ def test_the_table_has_one_row_per_model_with_its_interval_and_learnt_runs(tmp_p
     import matplotlib
 
     matplotlib.use("Agg")
-    from genre_utils.readings_figure import plot_readings
+    from genre_utils.analysis.readings_figure import plot_readings
 
     runs = hand_made_runs(tmp_path)
     plan = readings.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)

@@ -41,8 +41,10 @@ import pytest
 
 from audio_fixtures import tone, write_gtzan_like, write_wav
 from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing, tracks_csv  # noqa: F401  (mp3_bytes: a fixture)
-from genre_utils import data, paths, predict, report, run
-from genre_utils.datasets import fma_large, fma_medium, fma_small, gtzan
+from genre_utils import paths, predict, run
+from genre_utils import prepare
+from genre_utils.study import report
+from genre_utils.data.datasets import fma_large, fma_medium, fma_small, gtzan
 from http_server import Behaviour, LocalServer
 from readme_commands import arguments_after, option_values, readme_commands, replace_option
 
@@ -54,7 +56,7 @@ RULES = {  # rule -> pattern every command it runs matches (exactly one rule per
     "make test": r"make test",
     "make lab": r"make lab",
     "make data": r"make data DATASET=\w+",
-    "data command": r"\.venv/bin/python -m genre_utils\.data (download|validate|extract) --dataset \w+"
+    "data command": r"\.venv/bin/python -m genre_utils\.prepare (download|validate|extract) --dataset \w+"
                     r"( --features \w+)?",
     "run command": r"\.venv/bin/python -m genre_utils\.run .*",
     "predict command": r"\.venv/bin/python -m genre_utils\.predict .*",
@@ -142,8 +144,8 @@ def workspace(tmp_path_factory, gtzan_server):
 
 
 def run_data_line(line: str) -> int:
-    """One ``python -m genre_utils.data ...`` line, in this process (the remotes patched to 127.0.0.1)."""
-    status = data.main([*arguments_after(line, "genre_utils.data"), "--quiet"])
+    """One ``python -m genre_utils.prepare ...`` line, in this process (the remotes patched to 127.0.0.1)."""
+    status = prepare.main([*arguments_after(line, "genre_utils.prepare"), "--quiet"])
     assert status == 0, line
     return status
 
@@ -152,13 +154,13 @@ def test_make_data_for_gtzan_downloads_validates_and_extracts(workspace, gtzan_s
     assert ("/genres.tar.gz", None) in gtzan_server.requests
     tracks = pd.read_csv(workspace["data"] / "gtzan" / "tracks.csv")
     assert len(tracks) == len(GENRES) * CLIPS and (tracks["status"] == "ok").all()
-    store = data.prepare_features("gtzan", workers=1, progress=False)
+    store = prepare.prepare_features("gtzan", workers=1, progress=False)
     assert store.features.shape[0] == len(GENRES) * CLIPS
 
 
 @pytest.mark.parametrize("command", commands_of("data command"))
 def test_data_commands_run_as_written(command, workspace):
-    assert data.main(arguments_after(command, "genre_utils.data")) == 0
+    assert prepare.main(arguments_after(command, "genre_utils.prepare")) == 0
 
 
 @pytest.fixture
@@ -349,8 +351,8 @@ def test_dask_scheduler_and_workers_then_extract_on_them(workspace, tmp_path):
         worker = [word.replace("tcp://<host>:8786", address) for word in shlex.split(worker_command)[1:]]
         started.append(subprocess.Popen([str(bin_dir / "dask"), *worker], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL))
-        arguments = [w.replace("tcp://<host>:8786", address) for w in arguments_after(extract_command, "genre_utils.data")]
-        assert data.main([*arguments, "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+        arguments = [w.replace("tcp://<host>:8786", address) for w in arguments_after(extract_command, "genre_utils.prepare")]
+        assert prepare.main([*arguments, "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
         assert (tmp_path / "cache" / "features" / "gtzan").is_dir()
     finally:
         for process in reversed(started):
@@ -371,8 +373,8 @@ def test_git_clone_gives_a_working_copy(tmp_path):
 def test_the_data_folder_variable_moves_every_dataset(monkeypatch, tmp_path):
     (command,) = commands_of("data folder")
     monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path / Path(command.split("=", 1)[1]).name))
-    assert data.dataset_root("gtzan") == tmp_path / "datasets" / "gtzan"
-    assert data.dataset_root("fma_small") == tmp_path / "datasets" / "fma_small"
+    assert prepare.dataset_root("gtzan") == tmp_path / "datasets" / "gtzan"
+    assert prepare.dataset_root("fma_small") == tmp_path / "datasets" / "fma_small"
 
 
 def test_the_gpu_lines_name_the_installed_tensorflow_and_run():

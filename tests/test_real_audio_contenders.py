@@ -25,10 +25,10 @@ import pytest
 pytest.importorskip("keras")
 pytest.importorskip("sklearn")
 
-from genre_utils.datasets import gtzan  # noqa: E402
-from genre_utils.experiment import run_experiment, sweep  # noqa: E402
-from genre_utils.feature_store import build_feature_store  # noqa: E402
-from genre_utils.features import FeatureConfig  # noqa: E402
+from genre_utils.data.datasets import gtzan  # noqa: E402
+from genre_utils.experiment.runner import run_experiment, sweep  # noqa: E402
+from genre_utils.features.store import build_feature_store  # noqa: E402
+from genre_utils.features.kinds import FeatureConfig  # noqa: E402
 from genre_utils.models import contenders  # noqa: E402
 
 FOLDS = 5

@@ -17,11 +17,11 @@ import pytest
 
 pytest.importorskip("keras")
 
-from genre_utils.datasets import gtzan  # noqa: E402
-from genre_utils.experiment import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
-from genre_utils.feature_store import build_feature_store  # noqa: E402
-from genre_utils.features import FeatureConfig  # noqa: E402
-from genre_utils.training import load_history  # noqa: E402
+from genre_utils.data.datasets import gtzan  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
+from genre_utils.features.store import build_feature_store  # noqa: E402
+from genre_utils.features.kinds import FeatureConfig  # noqa: E402
+from genre_utils.experiment.training import load_history  # noqa: E402
 
 
 @pytest.mark.slow

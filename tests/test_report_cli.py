@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from genre_utils import parameters, report
+from genre_utils.study import parameters
+from genre_utils.study import report
 
 NOISE_LINE = ("E0000 00:00:1783190786.420393    3712 node_def_util.cc:682] NodeDef mentions attribute "
               "use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset>")
@@ -79,7 +80,7 @@ def test_types_come_from_the_annotations_of_the_parameters_cells():
 def test_the_command_line_rejects_an_unknown_parameter_within_seconds(tmp_path):
     build = tmp_path / "build"
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "genre_utils.report", "--build", str(build), "--param", "epoch=1"],
+    done = subprocess.run([sys.executable, "-m", "genre_utils.study.report", "--build", str(build), "--param", "epoch=1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr == "error: unknown parameter 'epoch' (did you mean epochs?)\n"
@@ -121,7 +122,7 @@ def test_the_report_console_shows_the_notebooks_lines_but_no_library_noise(tmp_p
     """What `make report` prints: a kernel's TensorFlow lines reach the report's stderr and are dropped there."""
     notebook = failing_notebook(tmp_path)
     code = ("import sys\nfrom pathlib import Path\nfrom genre_utils.quiet import quiet_stderr\nquiet_stderr()\n"
-            "from genre_utils import report\n"
+            "from genre_utils.study import report\n"
             f"report.run_notebooks({{'dataset': 'synthetic'}}, Path({str(tmp_path)!r}), [Path({str(notebook)!r})])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"})

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genre_utils.datasets.table import make_track_table
-from genre_utils.splits import (
+from genre_utils.data.datasets.table import make_track_table
+from genre_utils.data.splits import (
     carve_validation, check_disjoint, fault_filtered_split, make_split, random_segment_split,
     segment_split, split_summary, thesis_split,
 )
@@ -97,7 +97,7 @@ def test_carve_validation_is_stratified_and_never_touches_test():
 
 
 def test_training_subsets_are_nested_stratified_seeded_and_leave_validation_and_test_alone():
-    from genre_utils.splits import training_subset
+    from genre_utils.data.splits import training_subset
 
     tracks = table(per_genre=30)
     split = carve_validation(thesis_split(tracks, 6, seed=2), tracks, seed=2)  # 22 training tracks per genre
@@ -147,7 +147,7 @@ def _table(per_genre: int = 6, genres=("a", "b", "c")) -> pd.DataFrame:
 
 
 def test_kfold_tests_every_track_exactly_once_stratified_and_seeded():
-    from genre_utils.splits import kfold_split
+    from genre_utils.data.splits import kfold_split
 
     tracks = _table()
     sides = [kfold_split(tracks, folds=3, fold=f, seed=4) for f in range(3)]
@@ -165,7 +165,7 @@ def test_kfold_tests_every_track_exactly_once_stratified_and_seeded():
 
 
 def test_kfold_keeps_each_artist_on_one_side():
-    from genre_utils.splits import check_disjoint, kfold_split
+    from genre_utils.data.splits import check_disjoint, kfold_split
 
     tracks = _table(per_genre=8)
     tracks["artist"] = tracks["track_id"].str[:-1] + (tracks["track_id"].str[-1].astype(int) // 2).astype(str)
@@ -176,7 +176,7 @@ def test_kfold_keeps_each_artist_on_one_side():
 
 
 def test_a_split_file_gives_the_sides_and_says_what_is_wrong(tmp_path):
-    from genre_utils.splits import file_split, make_split
+    from genre_utils.data.splits import file_split, make_split
 
     tracks = _table(per_genre=2)
     path = tmp_path / "final.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genre_utils.standardize import Standardizer
+from genre_utils.features.standardize import Standardizer
 
 
 def test_hand_computed_statistics():

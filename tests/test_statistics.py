@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genre_utils.statistics import holm, mcnemar, paired_seed_test, seed_summary, summarize_runs
+from genre_utils.analysis.statistics import holm, mcnemar, paired_seed_test, seed_summary, summarize_runs
 
 
 def _t3_two_sided_p(t: float) -> float:

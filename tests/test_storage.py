@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 
 from audio_fixtures import write_gtzan_like
-from genre_utils.datasets import gtzan
-from genre_utils.feature_store import build_feature_store
-from genre_utils.features import FeatureConfig
+from genre_utils.data.datasets import gtzan
+from genre_utils.features.store import build_feature_store
+from genre_utils.features.kinds import FeatureConfig
 
 TESTS_DIR = Path(__file__).resolve().parent
 LONG = FeatureConfig(clip_seconds=60.0)  # 4 s clips padded to 60 s: 8 clips need 1.6 MiB of features
@@ -55,9 +55,10 @@ def test_full_disk_is_a_clear_error_before_any_work_and_a_rerun_resumes(tmp_path
     script = f"""
         import json, os, subprocess, sys
         sys.path.insert(0, {str(TESTS_DIR)!r})
-        from genre_utils import feature_store, paths
-        from genre_utils.datasets import gtzan
-        from genre_utils.features import FeatureConfig
+        from genre_utils import paths
+        from genre_utils.features import store as feature_store
+        from genre_utils.data.datasets import gtzan
+        from genre_utils.features.kinds import FeatureConfig
         tracks = gtzan.load_tracks({str(audio)!r})
         out = {{}}
         def build(seconds, **options):
@@ -131,9 +132,10 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
     script = f"""
         import json, subprocess, threading, time, traceback
         import numpy as np
-        from genre_utils import feature_store, paths
-        from genre_utils.datasets import gtzan
-        from genre_utils.features import FeatureConfig
+        from genre_utils import paths
+        from genre_utils.features import store as feature_store
+        from genre_utils.data.datasets import gtzan
+        from genre_utils.features.kinds import FeatureConfig
         if __name__ == "__main__":
             tracks = gtzan.load_tracks({str(audio)!r})
             config = FeatureConfig(clip_seconds=60.0)
@@ -181,7 +183,7 @@ def test_read_only_data_root_says_so_and_cache_dir_moves_the_writes(tmp_path):
         base = dict(os.environ, GENRE_DATA_DIR={str(data_root)!r})
         base.pop("GENRE_CACHE_DIR", None)
         def run(*args, **env):
-            done = subprocess.run([sys.executable, "-m", "genre_utils.data", *args, "--dataset", "gtzan", "--quiet"],
+            done = subprocess.run([sys.executable, "-m", "genre_utils.prepare", *args, "--dataset", "gtzan", "--quiet"],
                                   capture_output=True, text=True, env=dict(base, **env))
             return [done.returncode, done.stdout, done.stderr]
         out = {{

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genre_utils import study
+from genre_utils.study import notebook as study
 
 GOOD = dict(dataset="synthetic", split="thesis", features="mfcc", seeds=[0, 1], segment_seconds=3.0, epochs=30,
             batch_size=32, patience=6)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from genre_utils.datasets import synthetic_audio
-from genre_utils.datasets.synthetic_audio import GENRES, RELATED, SAMPLE_RATE, clip_seed, generate, synthesize_clip
+from genre_utils.data.datasets import synthetic_audio
+from genre_utils.data.datasets.synthetic_audio import GENRES, RELATED, SAMPLE_RATE, clip_seed, generate, synthesize_clip
 
 # Bars of the learnability test (10 genres x 12 clips x 5 s, seed 0). Measured with seeds 0-7:
 # accuracy 0.725-0.808 (0.750 for seed 0), share of errors between related genres 0.57-0.81

@@ -9,7 +9,7 @@
 ======================  =====================================================================
 
 The readings of the thesis models' open choices, declared beside them (``READINGS``) and
-compared by notebook 07 (:mod:`genre_utils.readings`):
+compared by notebook 07 (:mod:`genre_utils.analysis.readings`):
 
 ======================  =====================================================================
 ``cnn_frames_first``    thesis CNN on the transposed matrix: the 3x2 kernel spans 3 frames x 2 coefficients

@@ -72,13 +72,13 @@ class Contender:
         title: Display name (``"Thesis CNN"``).
         description: One line with the citation.
         family: A key of :data:`FAMILIES`.
-        features: The feature kind it consumes by default (see :mod:`genre_utils.features`).
+        features: The feature kind it consumes by default (see :mod:`genre_utils.features.kinds`).
         feature_kinds: Every feature kind it can consume.
         input: What one input item is, in words (``"20 MFCCs x frames of a 3 s segment or clip"``).
         whole_clips: One item per track whatever the setting's segment length (clip-level models).
         standardize: Z-score the features with training statistics before fitting.
         streams: Takes its inputs streamed from the feature store batch by batch
-            (:class:`genre_utils.streaming.StoreItems`) instead of loaded arrays.
+            (:class:`genre_utils.experiment.streaming.StoreItems`) instead of loaded arrays.
         reading_of: For a reading (:func:`reading`), the name of the contender it reads; ``""`` otherwise.
         choice: For a reading, the open choice it makes, in words (``"unit: whole clips ..."``).
     """
@@ -114,8 +114,8 @@ class Contender:
         """Fit on ``inputs.train`` (model selection on ``inputs.valid`` only); save into ``folder``.
 
         Args:
-            inputs: :class:`genre_utils.inputs.ModelInputs` of the run.
-            settings: :class:`genre_utils.training.TrainingSettings` (seed, epochs ...).
+            inputs: :class:`genre_utils.experiment.inputs.ModelInputs` of the run.
+            settings: :class:`genre_utils.experiment.training.TrainingSettings` (seed, epochs ...).
             folder: The run folder; the saved model and ``config.json`` go there.
             description: JSON-ready facts for ``config.json`` (spec, class names, features).
             verbose: 0 silent.

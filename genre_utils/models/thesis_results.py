@@ -4,7 +4,7 @@ Gessle & Akesson (2019) ran each model once and scored it per clip, on 20 MFCCs 
 800/200 (GTZAN) and 7200/800 (FMA-small) split. They name other features (log-mel, chroma) as
 future work for their CNN; the study answers that with :data:`THESIS_FEATURE_STUDY` and uses the
 same model for its leakage demonstration. Its LSTM trails its CNN, and it asks whether more
-training data would close the gap: :data:`THESIS_PAIR`, answered by :mod:`genre_utils.learning_curve`.
+training data would close the gap: :data:`THESIS_PAIR`, answered by :mod:`genre_utils.analysis.learning_curve`.
 """
 
 THESIS_ACCURACY = {  # (dataset, contender) -> accuracy, one run each, per clip, MFCC on the thesis split

@@ -1,0 +1,258 @@
+"""GTZAN genre collection loader (Tzanetakis & Cook 2002).
+
+1000 clips of about 30 s, 10 genres x 100, 22050 Hz mono 16-bit. Layouts read:
+
+- the original archive: ``<root>/genres/<genre>/<genre>.000NN.au`` (or ``.wav`` after the
+  common conversion),
+- the Kaggle copy: ``<root>/Data/genres_original/<genre>/<genre>.000NN.wav``,
+- a folder that holds the genre folders directly.
+
+Nothing is dropped silently: every audio-looking file under the dataset folder becomes a clip
+(any decodable format whose name fits, e.g. ``country.00053.mp3``) or a row of the skipped
+table with its reason (misnamed, wrong genre folder, second copy, unreadable; the Kaggle copy
+of ``jazz.00054.wav`` is not a RIFF file). macOS ``._*`` files are not audio. Clips that are not
+exactly 30 s are padded or cropped by the feature extractor (:data:`CLIP_SECONDS`).
+
+Every copy is verified per file: :func:`check_files` compares each clip with the MD5 of the
+original WAV (shipped with the package, see :mod:`genre_utils.data.datasets.gtzan_reference`).
+The original URL (opihi.cs.uvic.ca) is dead, so :data:`ARCHIVE_URLS` lists mirrors; an archive
+with the original's SHA-256 is accepted, and so is a repacked one whose clips all verify. A user
+who already has a copy sets ``GENRE_DATA_DIR`` (or passes ``root``) and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from genre_utils import paths
+from genre_utils.data.datasets import checksums, gtzan_reference
+from genre_utils.data.datasets import table as track_table
+
+NAME = "gtzan"
+GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+SPLITS = ("thesis", "fault_filtered", "kfold", "file")  # the splits of genre_utils.data.splits that apply
+THESIS_TEST_PER_GENRE = 20  # the thesis's 800/200 split
+CLIP_SECONDS = 30.0
+SAMPLE_RATE = 22050
+# Extensions that make a file look like audio: each such file becomes a clip or a skipped row.
+AUDIO_LOOKING = (".wav", ".au", ".snd", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus",
+                 ".mp3", ".mp2", ".m4a", ".aac", ".wma", ".w64", ".caf")
+PREFERRED_EXTENSIONS = (".wav", ".au", ".flac")  # which copy is used when a clip exists in several formats
+LAYOUTS = ("genres", "Data/genres_original", "genres_original", ".")
+SPLITS_FOLDER = "splits"
+ARCHIVE_SHA256 = "24347e0223d2ba798e0a558c4c172d9d4a19c00bb7963fe055d183dadb4ef2c6"
+ARCHIVE_BYTES = 1_225_571_541
+ARCHIVE_URLS = (
+    # Internet Archive snapshot of the original file ("id_" asks for the raw bytes).
+    "https://web.archive.org/web/2020id_/http://opihi.cs.uvic.ca/sound/genres.tar.gz",
+    # Hugging Face copy of the same archive.
+    "https://huggingface.co/datasets/marsyas/gtzan/resolve/main/data/genres.tar.gz",
+)
+SPLIT_LIST_BASE_URL = "https://raw.githubusercontent.com/coreyker/dnn-mgr/master/gtzan/"
+SPLIT_LIST_SHA256 = {
+    "train_filtered.txt": "2b04966cef1486f1a7767b74271533fa23e220388db804a1937835e1fc4fa3fa",
+    "valid_filtered.txt": "f8fbee7c52397a0e0f3a91dc54fedecb2e27f5bdc9a9daeab8cb10d077e26956",
+    "test_filtered.txt": "09cafa6a89ce0a27f30ed250d56ecb4d03c22fffb5a693f96c7ae655ee02ac72",
+}
+BIBTEX = """@article{tzanetakis2002musical,
+  title={Musical genre classification of audio signals},
+  author={Tzanetakis, George and Cook, Perry},
+  journal={IEEE Transactions on Speech and Audio Processing},
+  volume={10}, number={5}, pages={293--302}, year={2002}
+}"""
+
+_CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})$")
+
+
+def default_root() -> Path:
+    """``<data root>/gtzan``."""
+    return paths.dataset_dir(NAME)
+
+
+def remotes():
+    """The archive and the three fault-filtered split lists, as download remotes."""
+    from genre_utils.data.download import Remote
+
+    archive = Remote(
+        filename="genres.tar.gz",
+        urls=ARCHIVE_URLS,
+        known_hash=f"sha256:{ARCHIVE_SHA256}",
+        size=ARCHIVE_BYTES,
+        description="GTZAN genre collection (1.2 GB)",
+    )
+    lists = [
+        Remote(
+            filename=name,
+            urls=(SPLIT_LIST_BASE_URL + name,),
+            known_hash=f"sha256:{digest}",
+            description=f"GTZAN fault-filtered split list {name}",
+        )
+        for name, digest in SPLIT_LIST_SHA256.items()
+    ]
+    return archive, lists
+
+
+def download(root: str | os.PathLike | None = None, progress: bool = True) -> Path:
+    """Fetch and extract the archive and the split lists into ``root`` unless present.
+
+    The archive is accepted when its SHA-256 is the original's, or, from a mirror that repacked
+    it, when the clips inside verify against the original clips' MD5s. After extraction every
+    clip is checked and the summary printed.
+
+    Returns:
+        The dataset folder.
+    """
+    from genre_utils.data.download import extract, fetch
+
+    root = Path(root) if root is not None else default_root()
+    root.mkdir(parents=True, exist_ok=True)
+    archive, lists = remotes()
+    for remote in lists:
+        fetch(remote, root / SPLITS_FOLDER, progress=progress)
+    try:
+        find_audio_folder(root)
+        print(f"GTZAN audio already present in {root}; nothing downloaded.")
+    except FileNotFoundError:
+        archive_path = fetch(archive, root, progress=progress, verify=gtzan_reference.accept_archive)
+        extract(archive_path, root, progress=progress)
+        report = check_files(scan_tracks(root))
+        print(f"GTZAN clips checked against the originals: {checksums.summary_line(report)}")
+    return root
+
+
+def find_audio_folder(root: str | os.PathLike) -> Path:
+    """Return the folder whose sub-folders are the genre folders.
+
+    Raises:
+        FileNotFoundError: If no known layout is found under ``root``; the message names
+            the folders looked at and how to get the data.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"GTZAN folder {root} does not exist: run `python -m genre_utils.prepare download "
+            f"--dataset gtzan` or point {paths.DATA_DIR_ENV} (or root=) at a copy"
+        )
+    for layout in LAYOUTS:
+        candidate = (root / layout).resolve()
+        if candidate.is_dir() and any((candidate / genre).is_dir() for genre in GENRES):
+            return candidate
+    tried = ", ".join(str(root / layout) for layout in LAYOUTS)
+    raise FileNotFoundError(
+        f"no GTZAN genre folders (blues/, classical/, ...) under {root}; looked in {tried}. "
+        f"Run `python -m genre_utils.prepare download --dataset gtzan` or point "
+        f"{paths.DATA_DIR_ENV} at the folder that holds genres/"
+    )
+
+
+def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """List every audio-looking file under ``root`` by name only (no header reads).
+
+    Files named ``<genre>/<genre>.<5 digits>.<ext>`` in a genre folder of the audio folder are
+    clips (``status`` ``"ok"``), whatever their audio format; when one clip exists in several
+    formats the first of :data:`PREFERRED_EXTENSIONS` is used. Every other audio-looking file
+    (misnamed, in the wrong genre folder, outside the genre folders, a second copy) is a row
+    whose ``status`` says why it is not used, with its path relative to ``root`` as its id.
+    Hidden files (macOS ``._*`` companions) are not audio.
+    """
+    root = Path(root) if root is not None else default_root()
+    audio_folder = find_audio_folder(root)
+    copies: dict[str, list[Path]] = {}
+    skipped: list[dict] = []
+    for path in _audio_files(root):
+        folder = path.parent.resolve()
+        inside = folder.parent == audio_folder
+        genre = folder.name if inside and folder.name in GENRES else ""
+        match = _CLIP_NAME.match(path.name[: -len(path.suffix)])
+        reason = None
+        if not inside:
+            reason = f"not in a genre folder of {audio_folder}"
+        elif not genre:
+            reason = f"folder {folder.name}/ is not a GTZAN genre ({', '.join(GENRES)})"
+        elif match is None:
+            reason = f"name does not fit <genre>.<5 digits>.<ext> (e.g. {genre}.00001.wav)"
+        elif match["genre"] != genre:
+            reason = f"named for genre {match['genre']} but in folder {genre}/"
+        if reason is None:
+            copies.setdefault(match.group(0), []).append(folder / path.name)
+        else:
+            skipped.append(_skipped_row(root, path, folder / path.name, genre, reason))
+    rows = []
+    for track_id, found in copies.items():
+        chosen, *others = sorted(found, key=_preference)
+        rows.append({"track_id": track_id, "path": str(chosen), "genre": track_id.split(".")[0],
+                     "status": track_table.STATUS_OK})
+        for other in others:
+            reason = f"another copy of {track_id} is used ({chosen.name})"
+            skipped.append(_skipped_row(root, other, other, rows[-1]["genre"], reason))
+    return track_table.make_track_table(rows + skipped)
+
+
+def _audio_files(root: Path):
+    """Audio-looking files under ``root`` (symbolic links followed once), hidden ones left out."""
+    seen = set()
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in AUDIO_LOOKING:
+                yield Path(folder) / name
+
+
+def _preference(path: Path) -> tuple:
+    suffix = path.suffix.lower()
+    rank = PREFERRED_EXTENSIONS.index(suffix) if suffix in PREFERRED_EXTENSIONS else len(PREFERRED_EXTENSIONS)
+    return rank, path.name
+
+
+def _skipped_row(root: Path, found: Path, path: Path, genre: str, reason: str) -> dict:
+    try:
+        track_id = found.relative_to(root).as_posix()
+    except ValueError:
+        track_id = str(found)
+    return {"track_id": track_id, "path": str(path), "genre": genre, "status": reason}
+
+
+def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The track table: one row per clip, header facts filled, unreadable files flagged.
+
+    Adds ``split_fault_filtered`` when the split lists are in ``<root>/splits``.
+    """
+    root = Path(root) if root is not None else default_root()
+    tracks = track_table.probe_headers(scan_tracks(root))
+    lists_dir = root / SPLITS_FOLDER
+    if all((lists_dir / name).is_file() for name in SPLIT_LIST_SHA256):
+        from genre_utils.data.splits import fault_filtered_split
+
+        tracks["split_fault_filtered"] = fault_filtered_split(tracks, lists_dir).to_numpy()
+    return tracks
+
+
+def validate(root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
+    """Decode every clip and return the track table with failures marked in ``status``."""
+    return track_table.decode_check(load_tracks(root), progress=progress)
+
+
+def check_files(tracks: pd.DataFrame, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``.
+
+    See :mod:`genre_utils.data.datasets.gtzan_reference`; ``root`` is not needed (the reference
+    ships with the package) and is accepted for the common dataset interface.
+    """
+    return gtzan_reference.check_tracks(tracks)
+
+
+REFERENCE_NAME = gtzan_reference.REFERENCE_NAME
+
+
+def clip_seconds(root: str | os.PathLike | None = None) -> float:
+    """Length every clip is padded or cropped to before feature extraction (30 s)."""
+    return CLIP_SECONDS

@@ -1,0 +1,209 @@
+"""Model inputs from a feature store and a track split: leak-free, standardized on training only.
+
+The order is the one that keeps evaluation honest: the split is made by *track*; only then are
+the tracks of each side cut into segments (each segment inherits its track's side); then the
+standardization statistics are fitted on the training items alone and applied to every side.
+:func:`random_segment_inputs` exists only to measure the common mistake of splitting segments
+at random (the leakage demonstration).
+
+With ``stream=True`` (what the Keras contenders ask for, :attr:`Contender.streams
+<genre_utils.models.registry.Contender.streams>`) no side is loaded: each side's ``x`` is a
+:class:`~genre_utils.experiment.streaming.StoreItems` view that reads, cuts and standardizes the items a
+batch needs, the standardization statistics are fitted by streaming over the training items,
+and memory does not grow with the dataset. Its items, labels and statistics equal the
+in-memory ones exactly. The leaky setup always loads its segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from genre_utils.features.store import FeatureSet
+from genre_utils.data.splits import SIDES, random_segment_split
+from genre_utils.features.standardize import Standardizer
+from genre_utils.experiment.streaming import StoreItems, is_streamed, item_index
+
+WHOLE_CLIP = 0.0  # segment_seconds meaning "train on whole clips" (the thesis)
+DEFAULT_SEGMENT_SECONDS = 3.0  # the study's unit: 3 s segments (notebooks, `make report`, `run` and RunSpec alike)
+LEAKY_VALID_FRACTION = 0.1  # share of training segments held out for early stopping in the leaky setup
+
+
+@dataclass
+class SideArrays:
+    """The model inputs of one side of a split.
+
+    Attributes:
+        x: ``(n_items, n_features, n_frames)`` standardized float32 (clips or segments): an
+            in-memory array, or a :class:`~genre_utils.experiment.streaming.StoreItems` view of the store
+            that reads them batch by batch (streamed inputs).
+        y: Integer genre label of each item.
+        track_ids: Owning track of each item, to aggregate segment predictions per track.
+        valid_frames: Frames of real (unpadded) audio per item, for whole clips; None for segments.
+    """
+
+    x: np.ndarray | StoreItems
+    y: np.ndarray
+    track_ids: np.ndarray
+    valid_frames: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_tracks(self) -> int:
+        """Distinct tracks on this side."""
+        return len(pd.unique(self.track_ids))
+
+
+@dataclass
+class ModelInputs:
+    """Train, validation and test arrays plus what is needed to read them back.
+
+    Attributes:
+        train, valid, test: The three sides.
+        class_names: Genre of each label index (sorted genre names).
+        standardizer: Statistics fitted on the training items only (None: inputs left as extracted).
+        segment_seconds: Segment length, or 0 for whole clips.
+        notes: Human-readable remarks for reports (how validation was obtained ...).
+    """
+
+    train: SideArrays
+    valid: SideArrays
+    test: SideArrays
+    class_names: list[str]
+    standardizer: Standardizer | None
+    segment_seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """``(n_features, n_frames)`` of one item."""
+        return tuple(self.train.x.shape[1:])
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the sides are read from the feature store batch by batch (not held in memory)."""
+        return is_streamed(self.train.x)
+
+    def counts(self) -> pd.DataFrame:
+        """Tracks and items (clips or segments) per side."""
+        rows = [{"side": side, "tracks": getattr(self, side).n_tracks, "items": len(getattr(self, side))}
+                for side in SIDES]
+        return pd.DataFrame(rows).set_index("side")
+
+
+def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float = WHOLE_CLIP,
+                   class_names: list[str] | None = None, standardize: bool = True,
+                   require_test: bool = True, stream: bool = False) -> ModelInputs:
+    """Arrays (or streamed views) for training and evaluation from a store and a by-track split.
+
+    Args:
+        store: The dataset's feature store.
+        split: Side of each track (``"train"``, ``"valid"``, ``"test"`` or ``""``), aligned
+            with ``store.tracks`` (as :func:`genre_utils.data.splits.make_split` returns it).
+        segment_seconds: 0 for whole clips (thesis) or the length of the fixed segments each
+            track is cut into *after* splitting.
+        class_names: Label order; default the sorted genres of the store.
+        standardize: Fit per-feature statistics on the training items and apply them to every
+            side; False leaves the features as extracted (a pretrained model's own input).
+        require_test: False allows a split without test tracks (a final model trained on all
+            the data, to classify new files); its ``test`` side is then empty.
+        stream: Leave the features in the store: every side's ``x`` is a
+            :class:`~genre_utils.experiment.streaming.StoreItems` view read batch by batch, and the
+            statistics are fitted by streaming over the training items. False loads every side.
+
+    Raises:
+        ValueError: If the split is not aligned with the store, the training or validation side
+            (or, with ``require_test``, the test side) is empty, a track sits on two sides, or
+            ``segment_seconds`` is negative.
+    """
+    if segment_seconds < 0:
+        raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {segment_seconds!r}")
+    if not split.index.equals(store.tracks.index):
+        raise ValueError("split must be aligned with store.tracks (use make_split(store.tracks, ...))")
+    class_names = _class_names(store, class_names)
+    sides = {}
+    for side in SIDES:
+        chosen = store.tracks.loc[split == side]
+        if chosen.empty and (side != "test" or require_test):
+            hint = ("carve validation tracks from training first (genre_utils.data.splits.carve_validation)"
+                    if side == "valid" else "pass require_test=False to train a final model on all tracks"
+                    if side == "test" else "every model needs training tracks")
+            raise ValueError(f"the split has no {side!r} tracks; {hint}")
+        sides[side] = _side_arrays(store, chosen, segment_seconds, class_names, stream)
+    _check_tracks_disjoint(sides)
+    standardizer = None
+    if standardize:
+        standardizer = Standardizer().fit(sides["train"].x, fitted_on=sorted(pd.unique(sides["train"].track_ids)))
+        for arrays in sides.values():
+            if is_streamed(arrays.x):
+                arrays.x = arrays.x.standardized(standardizer)
+            elif len(arrays):
+                arrays.x = standardizer.transform(arrays.x)
+    return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
+                       segment_seconds=float(segment_seconds))
+
+
+def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fraction: float = 0.2,
+                          seed: int = 0, class_names: list[str] | None = None) -> ModelInputs:
+    """The leaky setup, kept to measure it: every usable track segmented, segments split at random.
+
+    Segments of one recording land in training and test alike, so the model is tested on
+    recordings it has heard. Test accuracy is still aggregated per track (over the track's test
+    segments) so it compares with the leak-free figure.
+    """
+    if not segment_seconds > 0:
+        raise ValueError(f"the random-segment split needs segment_seconds > 0, got {segment_seconds!r}")
+    class_names = _class_names(store, class_names)
+    everything = _side_arrays(store, store.usable, segment_seconds, class_names)
+    sides_of_items = random_segment_split(len(everything), test_fraction=test_fraction, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    train_items = np.flatnonzero(sides_of_items == "train")
+    sides_of_items[rng.choice(train_items, size=max(1, round(LEAKY_VALID_FRACTION * len(train_items))),
+                              replace=False)] = "valid"
+    sides = {side: SideArrays(everything.x[sides_of_items == side], everything.y[sides_of_items == side],
+                              everything.track_ids[sides_of_items == side]) for side in SIDES}
+    standardizer = Standardizer().fit(sides["train"].x)
+    for arrays in sides.values():
+        arrays.x = standardizer.transform(arrays.x)
+    shared = len(set(sides["train"].track_ids) & set(sides["test"].track_ids))
+    notes = [f"LEAKY: segments split at random; {shared} of {sides['test'].n_tracks} test tracks also have "
+             "segments in training"]
+    return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
+                       segment_seconds=float(segment_seconds), notes=notes)
+
+
+def _side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names,
+                 stream: bool = False) -> SideArrays:
+    label_of = {genre: index for index, genre in enumerate(class_names)}
+    unknown = sorted(set(tracks["genre"]) - set(label_of))
+    if unknown:
+        raise ValueError(f"genres {unknown} are not in class_names {class_names}")
+    track_ids = tracks["track_id"].tolist()
+    valid_frames = None
+    if stream:
+        index = item_index(store, track_ids, segment_seconds)
+        x, owners = StoreItems(store, index), index.track_ids
+    elif segment_seconds:
+        x, owners = store.segments(track_ids, segment_seconds)
+    else:
+        x, owners = store.clips(track_ids), np.array(track_ids, dtype=object)
+    if not segment_seconds:
+        valid_frames = tracks["valid_frames"].to_numpy(dtype=np.int64) if "valid_frames" in tracks else None
+    genre_of = dict(zip(tracks["track_id"], tracks["genre"]))
+    y = np.array([label_of[genre_of[t]] for t in owners], dtype=np.int64)
+    return SideArrays(x=x, y=y, track_ids=np.asarray(owners, dtype=object), valid_frames=valid_frames)
+
+
+def _class_names(store: FeatureSet, class_names) -> list[str]:
+    return sorted(store.usable["genre"].unique()) if class_names is None else list(class_names)
+
+
+def _check_tracks_disjoint(sides: dict) -> None:
+    for first, second in (("train", "valid"), ("train", "test"), ("valid", "test")):
+        shared = set(sides[first].track_ids) & set(sides[second].track_ids)
+        if shared:
+            raise ValueError(f"{len(shared)} tracks are on both the {first} and {second} sides: {sorted(shared)[:5]}")

@@ -1,0 +1,380 @@
+"""Run contender x dataset x split x features x seeds, one folder per run, resuming a killed sweep.
+
+Every contender of the registry (:mod:`genre_utils.models`) goes through the same path: the
+same track splits and seeds, the same leak-free inputs, the same per-track evaluation and the
+same run folder. A run folder (``<results>/<dataset>/runs/<model>-<features>-<split>-<unit>-seed<N>/``)
+holds what the contender's fit writes (its model, ``config.json``, and ``history.csv`` for
+networks or ``selection.csv`` for models chosen on the validation tracks), the standardization
+statistics (``standardizer.json``, when the contender standardizes), the per-track test
+predictions (``predictions.csv``), the metrics (``metrics.json``, ``per_genre.csv``,
+``confusion.csv``) and, written last, ``result.json``: a run counts as finished only when that
+file exists and describes the same settings, so a killed sweep resumes where it stopped and a
+changed setting is retrained, never read stale. :func:`collect_runs` gathers every finished run
+into ``runs.csv``, which the comparative notebook reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from genre_utils.experiment.evaluation import (aggregate_tracks, classification_report, predictions_frame, report_to_files,
+                                    track_labels)
+from genre_utils.features.store import FeatureSet
+from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS, WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
+from genre_utils.experiment.learning_check import judge
+from genre_utils.models import contender_names, get_contender
+from genre_utils.experiment.streaming import should_stream
+from genre_utils.data.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split, training_subset
+from genre_utils.atomic import write_csv, write_json
+from genre_utils.experiment.training import TrainingSettings
+
+LEAKY_SPLIT = "random_segments"  # the tutorial mistake, run only to measure it
+RUN_SPLITS = (*SPLIT_NAMES, LEAKY_SPLIT)
+AGGREGATIONS = ("mean", "vote")
+RESULT_FILE = "result.json"
+RUNS_FILE = "runs.csv"
+SKIPPED_FILE = "skipped.csv"
+PREDICTIONS_FILE = "predictions.csv"
+STANDARDIZER_FILE = "standardizer.json"
+LEAKY_SEGMENT_SECONDS = 3.0  # segment length when a leaky run is asked for whole clips
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run.
+
+    Attributes:
+        dataset: ``synthetic``, ``gtzan``, ``fma_small`` ...
+        model: A registered contender (:func:`genre_utils.models.contender_names`).
+        split: ``thesis``, ``fault_filtered`` (GTZAN), ``official`` (FMA), ``kfold``, ``file`` or
+            ``random_segments``.
+        features: A feature kind the contender consumes; None (default) takes its own.
+        seed: Seeds the split's draw (thesis, kfold), the validation carve-out, weights and dropout.
+        segment_seconds: Segment length in seconds (default 3, the study's); 0 trains on whole clips (the
+            thesis's own setting).
+            Clip-level contenders use one item per track whatever it says.
+        epochs, batch_size, patience: See :class:`genre_utils.experiment.training.TrainingSettings`.
+        aggregation: How segment probabilities become a track's prediction (``mean`` or ``vote``).
+        folds, fold: ``kfold`` only: the number of folds and the one tested in this run.
+        split_file: ``file`` only: CSV of ``track_id,side`` (see :func:`genre_utils.data.splits.file_split`).
+        train_fraction: Share of each genre's training tracks kept (learning curves,
+            :func:`genre_utils.data.splits.training_subset`); validation and test tracks are unchanged.
+    """
+
+    dataset: str
+    model: str
+    split: str = "thesis"
+    features: str | None = None
+    seed: int = 0
+    segment_seconds: float = DEFAULT_SEGMENT_SECONDS
+    epochs: int = TrainingSettings.epochs
+    batch_size: int = TrainingSettings.batch_size
+    patience: int = TrainingSettings.patience
+    aggregation: str = "mean"
+    folds: int = 0
+    fold: int = 0
+    split_file: str = ""
+    train_fraction: float = 1.0
+
+    def __post_init__(self):
+        contender = get_contender(self.model)  # raises, naming the registered contenders
+        if self.features is None:
+            object.__setattr__(self, "features", contender.features)
+        for name, value, allowed in (("split", self.split, RUN_SPLITS), ("aggregation", self.aggregation, AGGREGATIONS),
+                                     (f"features for {self.model}", self.features, contender.feature_kinds)):
+            if value not in allowed:
+                raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
+        if self.segment_seconds < 0:
+            raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {self.segment_seconds!r}")
+        if self.split == "kfold":
+            if self.folds < 2 or not 0 <= self.fold < self.folds:
+                raise ValueError(f"kfold needs folds >= 2 and fold in 0..folds-1, got folds={self.folds}, "
+                                 f"fold={self.fold}")
+        elif self.folds or self.fold:
+            raise ValueError(f"folds and fold apply to the kfold split only, not {self.split!r}")
+        if (self.split == "file") != bool(self.split_file):
+            raise ValueError("split='file' needs split_file (a CSV of track_id,side), and split_file needs "
+                             f"split='file'; got split={self.split!r}, split_file={self.split_file!r}")
+        if self.split == LEAKY_SPLIT and contender.whole_clips:
+            raise ValueError(f"{self.model} classifies whole clips; the random-segment split needs a segment model")
+        if isinstance(self.train_fraction, bool) or not isinstance(self.train_fraction, (int, float)) \
+                or not 0 < self.train_fraction <= 1:
+            raise ValueError(f"train_fraction must be a number in (0, 1], got {self.train_fraction!r}")
+        if self.split == LEAKY_SPLIT and self.train_fraction != 1:
+            raise ValueError("train_fraction applies to splits by track, not to the random-segment split")
+        self.settings()  # validates epochs, batch size, patience and seed
+
+    @property
+    def unit(self) -> str:
+        """``clip`` or ``seg3s`` (what one training item is)."""
+        return f"seg{self.segment_seconds:g}s" if self.segment_seconds else "clip"
+
+    @property
+    def split_label(self) -> str:
+        """The split as it appears in folder names: ``thesis``, ``kfold5-fold2``, ``file-final``."""
+        if self.split == "kfold":
+            return f"kfold{self.folds}-fold{self.fold}"
+        if self.split == "file":
+            stem = "".join(c if c.isalnum() or c == "_" else "_" for c in Path(self.split_file).stem)
+            return f"file-{stem}"
+        return self.split
+
+    @property
+    def name(self) -> str:
+        """The run folder's name."""
+        fraction = f"-train{self.train_fraction:g}" if self.train_fraction < 1 else ""
+        return f"{self.model}-{self.features}-{self.split_label}-{self.unit}-seed{self.seed}{fraction}"
+
+    def settings(self) -> TrainingSettings:
+        """The training hyper-parameters."""
+        return TrainingSettings(epochs=self.epochs, batch_size=self.batch_size, patience=self.patience,
+                                seed=self.seed)
+
+
+def run_folder(results_dir: str | os.PathLike, spec: RunSpec) -> Path:
+    """``<results_dir>/<dataset>/runs/<spec.name>``."""
+    return Path(results_dir) / spec.dataset / "runs" / spec.name
+
+
+def finished_result(folder: Path, spec: RunSpec) -> dict | None:
+    """The stored result when ``folder`` holds a finished run of exactly ``spec``, else None.
+
+    For a ``file`` split the split file's content must be unchanged as well.
+    """
+    path = folder / RESULT_FILE
+    if not path.is_file():
+        return None
+    result = json.loads(path.read_text())
+    later = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}  # fields older runs lack
+    if {**later, **result.get("spec", {})} != asdict(spec):
+        return None
+    if spec.split_file and result.get("split_file_sha256") != _file_digest(spec.split_file):
+        return None
+    if "learned" not in result:  # finished before runs were judged (genre_utils.experiment.learning_check): run it again
+        return None
+    return result
+
+
+def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
+    """The leak-free (or, for ``random_segments``, the deliberately leaky) inputs of a run."""
+    if spec.split == LEAKY_SPLIT:
+        return random_segment_inputs(store, spec.segment_seconds or LEAKY_SEGMENT_SECONDS, seed=spec.seed)
+    contender = get_contender(spec.model)
+    split = make_split(store.tracks, spec.split, dataset=spec.dataset, seed=spec.seed, folds=spec.folds or 5,
+                       fold=spec.fold, split_file=spec.split_file or None)
+    notes = []
+    if not (split == "valid").any():
+        split = carve_validation(split, store.tracks, seed=spec.seed)
+        notes.append(f"the {spec.split} split has no validation tracks: {int((split == 'valid').sum())} training "
+                     "tracks were set aside for early stopping and model selection; test tracks were never seen "
+                     "in training")
+    if spec.train_fraction < 1:
+        before = int((split == "train").sum())
+        split = training_subset(split, store.tracks, spec.train_fraction, seed=spec.seed)
+        notes.append(f"learning curve: {int((split == 'train').sum())} of the {before} training tracks kept "
+                     f"({spec.train_fraction:g} of each genre's); validation and test tracks unchanged")
+    check_disjoint(store.tracks, split)
+    if "artist" in store.tracks.columns and spec.split != "thesis":
+        check_disjoint(store.tracks, split, group_column="artist")
+        notes.append("no artist appears on two sides of the split")
+    segment_seconds = WHOLE_CLIP if contender.whole_clips else spec.segment_seconds
+    if contender.whole_clips and spec.segment_seconds:
+        notes.append(f"{contender.title} classifies whole clips: one item per track whatever the segment length")
+    inputs = prepare_inputs(store, split, segment_seconds, standardize=contender.standardize,
+                            require_test=spec.split != "file",
+                            stream=should_stream(store, split, streams=contender.streams))
+    if not len(inputs.test):
+        notes.append("the split has no test tracks: a final model trained on all listed tracks, not evaluated")
+    inputs.notes.extend(notes)
+    return inputs
+
+
+def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, verbose: int = 0,
+            model_options: dict | None = None) -> dict:
+    """Fit and evaluate one run of any contender unless it already finished; return its result.
+
+    Raises:
+        ValueError: If the store's dataset or features do not match ``spec``.
+    """
+    if store.config.kind != spec.features:
+        raise ValueError(f"spec asks for {spec.features!r} features but the store holds {store.config.kind!r}")
+    folder = run_folder(results_dir, spec)
+    done = finished_result(folder, spec)
+    if done is not None:
+        return done
+    if folder.exists():  # a killed or outdated run: start it again from nothing
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    contender = get_contender(spec.model)
+    inputs = make_inputs(store, spec)
+    description = {"spec": asdict(spec), "contender": contender.summary(), "class_names": inputs.class_names,
+                   "feature_config": store.config.to_dict(), "segment_frames": int(inputs.input_shape[-1]),
+                   "counts": inputs.counts().reset_index().to_dict(orient="records"), "notes": inputs.notes,
+                   "model_options": model_options or {}, "streamed": inputs.streamed}
+    fitted = contender.fit(inputs, spec.settings(), folder, description, verbose=verbose, **(model_options or {}))
+    if inputs.standardizer is not None:
+        inputs.standardizer.save(folder / STANDARDIZER_FILE)
+    metrics = (evaluate(fitted.predictor, inputs, spec.aggregation, folder) if len(inputs.test)
+               else dict.fromkeys(("accuracy", "balanced_accuracy", "macro_f1", "item_accuracy")))
+    verdict = learning_verdict(fitted.predictor, inputs, spec.aggregation, folder)
+    result = {"spec": asdict(spec), **metrics, **verdict, "parameters": int(fitted.parameters),
+              "epochs_run": fitted.epochs_run,
+              "best_epoch": fitted.best_epoch, "stopped_by": fitted.stopped_by,
+              "train_seconds": round(fitted.seconds, 2), "notes": inputs.notes,
+              "test_tracks": inputs.test.n_tracks if len(inputs.test) else 0, "train_tracks": inputs.train.n_tracks,
+              "valid_tracks": inputs.valid.n_tracks, "streamed": inputs.streamed}
+    if spec.split_file:
+        result["split_file_sha256"] = _file_digest(spec.split_file)
+    write_json(folder / RESULT_FILE, result)
+    return result
+
+
+def _file_digest(path: str) -> str | None:
+    import pooch
+
+    return pooch.file_hash(path, alg="sha256") if Path(path).is_file() else None
+
+
+def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
+    """Whether the run learnt (:func:`genre_utils.experiment.learning_check.judge`), from its training tracks and the
+    test predictions :func:`evaluate` wrote to ``folder`` (a final model: its training tracks alone)."""
+    _, _, train_tracks, train_true = side_predictions(predictor, inputs.train, aggregation)
+    test_true = test_predicted = None
+    if len(inputs.test):
+        predictions = pd.read_csv(folder / PREDICTIONS_FILE, dtype={"true": str, "predicted": str})
+        names = [str(name) for name in inputs.class_names]
+        test_true, test_predicted = (pd.Categorical(predictions[column], categories=names).codes
+                                     for column in ("true", "predicted"))
+    return judge(train_true, train_tracks.argmax(axis=1), len(inputs.class_names), test_true, test_predicted,
+                 class_names=inputs.class_names)
+
+
+def side_predictions(predictor, side, aggregation: str) -> tuple:
+    """``(item probabilities, track ids, track probabilities, true label per track)`` of one side of a run.
+
+    A streamed side is predicted batch by batch by the predictor; only the probabilities (one row
+    per item) are held for the per-track aggregation.
+    """
+    probabilities = np.asarray(predictor.predict_proba(side.x, valid_frames=side.valid_frames))
+    track_ids, track_probabilities = aggregate_tracks(probabilities, side.track_ids, method=aggregation)
+    return probabilities, track_ids, track_probabilities, track_labels(side.y, side.track_ids)
+
+
+def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
+    """Per-track test metrics (files in ``folder``) plus the other aggregation and per-item accuracy."""
+    probabilities, track_ids, track_probabilities, y_true = side_predictions(predictor, inputs.test, aggregation)
+    y_items = inputs.test.y
+    report = classification_report(y_true, track_probabilities.argmax(axis=1), inputs.class_names)
+    report_to_files(report, folder)
+    predictions_frame(track_ids, y_true, track_probabilities, inputs.class_names).to_csv(
+        folder / PREDICTIONS_FILE, index=False)
+    other = "vote" if aggregation == "mean" else "mean"
+    _, other_probabilities = aggregate_tracks(probabilities, inputs.test.track_ids, method=other)
+    return {"accuracy": report["accuracy"], "balanced_accuracy": report["balanced_accuracy"],
+            "macro_f1": report["macro_f1"],
+            f"accuracy_{other}": float(np.mean(other_probabilities.argmax(axis=1) == y_true)),
+            "item_accuracy": float(np.mean(probabilities.argmax(axis=1) == y_items))}
+
+
+def run_experiment(specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike,
+                   verbose: int = 0, log=print) -> pd.DataFrame:
+    """Run every spec (skipping finished ones) and return :func:`collect_runs` for their datasets.
+
+    Args:
+        specs: The runs, e.g. from :func:`sweep`.
+        stores: Feature store per features kind (``{"mfcc": store}``), all of one dataset.
+        results_dir: Root of the results.
+        log: Called with one line per run.
+    """
+    for number, spec in enumerate(specs, start=1):
+        if spec.features not in stores:
+            raise ValueError(f"no feature store for features {spec.features!r}; have {sorted(stores)}")
+        already = finished_result(run_folder(results_dir, spec), spec) is not None
+        result = run_one(spec, stores[spec.features], results_dir, verbose=verbose)
+        log(f"[{number}/{len(specs)}] {spec.dataset} {spec.name}: {result_line(result, already)}")
+    frames = [collect_runs(results_dir, dataset) for dataset in sorted({s.dataset for s in specs})]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def own_runs(runs: pd.DataFrame, specs: list[RunSpec]) -> pd.DataFrame:
+    """The rows of a runs table (:func:`collect_runs`) that belong to ``specs``, renumbered."""
+    if runs.empty:
+        return runs
+    wanted = {spec.name for spec in specs}
+    return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
+
+
+def result_line(result: dict, finished_earlier: bool = False) -> str:
+    """What a run gave, in one line: its test accuracy, or for a final model that it has no test side;
+    whether it learnt (:mod:`genre_utils.experiment.learning_check`) and how long it trained."""
+    state = "finished earlier" if finished_earlier else f"trained in {result['train_seconds']:.0f} s"
+    if result.get("accuracy") is None:
+        head = f"final model on {result['train_tracks']} training tracks, no test tracks"
+    else:
+        head = f"accuracy {result['accuracy']:.3f} on {result['test_tracks']} test tracks"
+    learned = "" if result.get("learned", True) else f"; DID NOT LEARN: {result.get('learned_reason', '')}"
+    return f"{head} ({state}){learned}"
+
+
+def sweep(dataset: str, models=None, splits=("thesis",), features=None, seeds=(0,), folds: int = 5,
+          **common) -> list[RunSpec]:
+    """Every combination, seeds innermost-last so each seed's contenders train back to back.
+
+    Args:
+        models: Contender names; None means every registered contender.
+        features: Feature kinds; None gives each contender its own. A kind a contender cannot
+            consume is left out for that contender (a contender left with none is an error).
+        folds: Folds of the ``kfold`` split (one run per fold and seed).
+    """
+    models = list(contender_names() if models is None else models)
+    specs = []
+    for model in models:
+        own = get_contender(model)
+        kinds = [own.features] if features is None else [k for k in features if k in own.feature_kinds]
+        if not kinds:
+            raise ValueError(f"{model} consumes {', '.join(own.feature_kinds)}, none of features={list(features)}")
+    for kind in (features or [None]):
+        for split in splits:
+            fold_range = range(folds) if split == "kfold" else [None]
+            for seed in seeds:
+                for fold in fold_range:
+                    for model in models:
+                        own = get_contender(model)
+                        if kind is not None and kind not in own.feature_kinds:
+                            continue
+                        extra = {"folds": folds, "fold": fold} if fold is not None else {}
+                        specs.append(RunSpec(dataset=dataset, model=model, split=split, features=kind,
+                                             seed=int(seed), **extra, **common))
+    return specs
+
+
+def skipped_note(store: FeatureSet, results_dir: str | os.PathLike, dataset: str) -> str:
+    """Write the store's skipped-clips table to ``<results>/<dataset>/skipped.csv``; one line saying so."""
+    path = Path(results_dir) / dataset / SKIPPED_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(path, store.skipped)
+    return (f"{dataset} ({store.config.kind}): {len(store.usable)} clips used, {len(store.skipped)} skipped; "
+            f"the skipped clips and why: {path}")
+
+
+def collect_runs(results_dir: str | os.PathLike, dataset: str) -> pd.DataFrame:
+    """One row per finished run of ``dataset`` (spec, metrics, timings), also written as ``runs.csv``."""
+    runs_dir = Path(results_dir) / dataset / "runs"
+    rows = []
+    for path in sorted(runs_dir.glob(f"*/{RESULT_FILE}")):
+        result = json.loads(path.read_text())
+        row = {**result["spec"], **{k: v for k, v in result.items() if k not in ("spec", "notes")}}
+        row["notes"] = " ".join(f"{note[0].upper()}{note[1:]}." for note in result.get("notes", []))
+        row["folder"] = str(path.parent)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if rows:
+        table.to_csv(Path(results_dir) / dataset / RUNS_FILE, index=False)
+    return table

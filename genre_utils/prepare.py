@@ -1,0 +1,219 @@
+"""Data preparation in one call, and its command line.
+
+Notebooks call :func:`prepare_features`; people who work outside notebooks use::
+
+    python -m genre_utils.prepare download --dataset gtzan [--root DIR]
+    python -m genre_utils.prepare validate --dataset gtzan [--root DIR] [--cache-dir DIR]
+    python -m genre_utils.prepare extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
+                                        [--scheduler tcp://host:8786] [--engine dask|processes]
+
+Each prints what it found, skipped and wrote. ``--root`` defaults to ``$GENRE_DATA_DIR/<dataset>``
+or ``data/<dataset>`` in the project. ``validate`` also checks every file against the published
+checksums (GTZAN: the original clips' MD5s; FMA: ``fma_<subset>/checksums``) and prints
+each clip that differs or is missing and one summary line.
+
+``--cache-dir DIR`` (or ``GENRE_CACHE_DIR=DIR``) writes the feature cache to ``DIR/features`` and
+the tables of ``validate`` to ``DIR/<dataset>``, for a read-only data root. A read-only folder or a
+full disk is one line, exit status 2; Ctrl-C stops at once (exit status 130) and the same command
+resumes.
+
+``extract`` runs on the Dask scheduler given by ``--scheduler`` (or ``GENRE_DASK_SCHEDULER``), else
+on a Dask LocalCluster of ``--workers`` processes; ``--engine processes`` uses a plain process pool.
+"""
+
+from __future__ import annotations
+
+if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
+    from genre_utils.quiet import quiet_stderr
+
+    quiet_stderr()
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from genre_utils import paths
+from genre_utils.atomic import write_csv
+from genre_utils.data.datasets import DATASET_NAMES, checksums, get_dataset
+from genre_utils.data.datasets.table import skipped_files
+from genre_utils.features.cluster import SCHEDULER_ENV
+from genre_utils.features.store import DEFAULT_ENGINE, ENGINES, FeatureSet, build_feature_store
+from genre_utils.features.kinds import FEATURE_KINDS, FeatureConfig
+
+TRACKS_FILE = "tracks.csv"
+SKIPPED_FILE = "skipped.csv"
+CHECKS_FILE = "file_checks.csv"
+INTERRUPTED_STATUS = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+def dataset_root(dataset: str, root: str | os.PathLike | None = None) -> Path:
+    """The folder of ``dataset``: ``root`` if given, else its default under the data root."""
+    get_dataset(dataset)  # validates the name
+    return Path(root).expanduser().resolve() if root is not None else paths.dataset_dir(dataset)
+
+
+def prepare_features(
+    dataset: str,
+    root: str | os.PathLike | None = None,
+    kind: str = "mfcc",
+    cache_dir: str | os.PathLike | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    engine: str = DEFAULT_ENGINE,
+    scheduler: str | None = None,
+    **config_overrides,
+) -> FeatureSet:
+    """Load a dataset's track table and return its (cached) features.
+
+    Args:
+        dataset: One of :data:`genre_utils.data.datasets.DATASET_NAMES` (``synthetic``, ``gtzan``, ``fma_small`` ...).
+        root: Dataset folder; defaults as in :func:`dataset_root`.
+        kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
+        cache_dir: Feature cache folder; defaults to ``$GENRE_CACHE_DIR/features`` when that is
+            set, else ``<data root>/features``.
+        workers: Extraction processes (default: all cores).
+        progress: Show progress bars.
+        engine: ``dask`` or ``processes`` (see :func:`~genre_utils.features.store.build_feature_store`).
+        scheduler: Dask scheduler address; defaults to ``$GENRE_DASK_SCHEDULER``, else a LocalCluster.
+        **config_overrides: Other :class:`~genre_utils.features.kinds.FeatureConfig` fields.
+
+    Returns:
+        The complete feature store; unreadable clips are in its ``skipped`` table.
+    """
+    module = get_dataset(dataset)
+    folder = dataset_root(dataset, root)
+    tracks = module.load_tracks(folder)
+    config_overrides.setdefault("clip_seconds", module.clip_seconds(folder))
+    config = FeatureConfig(kind=kind, **config_overrides)
+    return build_feature_store(tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress,
+                               engine=engine, scheduler=scheduler)
+
+
+def _summary(tracks: pd.DataFrame) -> str:
+    counts = tracks.groupby("genre")["status"].agg(total="size", usable=lambda s: int((s == "ok").sum()))
+    return counts.to_string()
+
+
+def _command_download(args) -> int:
+    module = get_dataset(args.dataset)
+    folder = dataset_root(args.dataset, args.root)
+    extra = _synthetic_options(args)
+    module.download(folder, progress=not args.quiet, **extra)
+    print(f"{args.dataset}: data ready in {folder}")
+    return 0
+
+
+def tables_dir(dataset: str, root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where ``validate`` writes ``tracks.csv`` and ``skipped.csv`` of ``dataset``.
+
+    ``<cache dir>/<dataset>`` when ``cache_dir`` or ``GENRE_CACHE_DIR`` is given, else the
+    dataset folder.
+    """
+    return paths.tables_dir(dataset, dataset_root(dataset, root), cache_dir)
+
+
+def _command_validate(args) -> int:
+    module = get_dataset(args.dataset)
+    folder = dataset_root(args.dataset, args.root)
+    tables = paths.tables_dir(args.dataset, folder, args.cache_dir)
+    paths.require_writable(tables, "the track tables")  # before the long decode, not after
+    tracks = module.validate(folder, progress=not args.quiet)
+    skipped = skipped_files(tracks)
+    print(f"{args.dataset}: found {len(tracks)} clips in {folder}")
+    print(_summary(tracks))
+    print(f"skipped {len(skipped)} unusable clip(s)")
+    if not skipped.empty:
+        print(skipped.to_string(index=False))
+    written = [tables / TRACKS_FILE, tables / SKIPPED_FILE]
+    report = module.check_files(tracks, folder) if hasattr(module, "check_files") else None
+    if report is not None:
+        print(f"files checked against {module.REFERENCE_NAME}:")
+        for line in checksums.problem_lines(report, module.REFERENCE_NAME):
+            print(line)
+        print(checksums.summary_line(report))
+        write_csv(tables / CHECKS_FILE, report)
+        written.append(tables / CHECKS_FILE)
+    write_csv(tables / TRACKS_FILE, tracks)
+    write_csv(tables / SKIPPED_FILE, skipped)
+    print(f"wrote {', '.join(str(path) for path in written)}")
+    return 0
+
+
+def _command_extract(args) -> int:
+    cache = args.cache if args.cache is not None else paths.features_dir(args.cache_dir)
+    if args.cache is None and args.cache_dir is not None and "://" in args.cache_dir:  # an fsspec URL (s3://...)
+        cache = f"{args.cache_dir.rstrip('/')}/{paths.FEATURE_CACHE_NAME}"
+    store = prepare_features(args.dataset, args.root, kind=args.features, cache_dir=cache,
+                             workers=args.workers, progress=not args.quiet, engine=args.engine,
+                             scheduler=args.scheduler)
+    print(f"{args.dataset}: {len(store.tracks)} clips, {len(store.usable)} extracted, {len(store.skipped)} skipped")
+    if not store.skipped.empty:
+        print(store.skipped.to_string(index=False))
+    print(f"features {tuple(store.features.shape)} ({store.config.kind}) in {store.directory}")
+    return 0
+
+
+def _synthetic_options(args) -> dict:
+    given = {name: getattr(args, name) for name in ("clips_per_genre", "seconds", "seed") if getattr(args, name) is not None}
+    if given and args.dataset != "synthetic":
+        raise ValueError(f"--{'/--'.join(given).replace('_', '-')} only apply to --dataset synthetic, not {args.dataset!r}")
+    return given
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m genre_utils.prepare`` argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m genre_utils.prepare", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, text in (
+        ("download", _command_download, "fetch (or generate) a dataset, verified by checksum"),
+        ("validate", _command_validate, "decode every clip and report the unusable ones"),
+        ("extract", _command_extract, "extract features into the on-disk cache"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("--dataset", required=True, choices=DATASET_NAMES)
+        sub.add_argument("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        if name in ("validate", "extract"):
+            sub.add_argument("--cache-dir", help=f"write the feature cache (DIR/features) and the track tables "
+                                                 f"(DIR/<dataset>) here, e.g. when the data root is read-only "
+                                                 f"(default: ${paths.CACHE_DIR_ENV}, else the data root)")
+        if name == "download":
+            sub.add_argument("--clips-per-genre", type=int, help="synthetic only: clips per genre")
+            sub.add_argument("--seconds", type=float, help="synthetic only: seconds per clip")
+            sub.add_argument("--seed", type=int, help="synthetic only: generator seed")
+        if name == "extract":
+            sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
+            sub.add_argument("--workers", type=int, help="processes (default: all cores)")
+            sub.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES,
+                             help="dask (default: a scheduler, else a LocalCluster) or a plain process pool")
+            sub.add_argument("--scheduler", help=f"Dask scheduler address, e.g. tcp://host:8786 "
+                                                 f"(default: ${SCHEDULER_ENV}, else a LocalCluster of --workers)")
+            sub.add_argument("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; errors print one clear line and exit with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
+        return INTERRUPTED_STATUS
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if paths.is_read_only_error(error) and error.filename:
+            folder = paths.nearest_existing(Path(error.filename).parent)
+            print(f"error: {paths.read_only_message(folder, 'files')}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
