@@ -48,7 +48,7 @@ CHILD = textwrap.dedent(
         from genre_utils.data.datasets import synthetic
         from genre_utils.features.store import build_feature_store, warm_up
         from genre_utils.features.kinds import FeatureConfig
-        tracks = synthetic.load_tracks(root).head(limit)
+        tracks = synthetic.DATASET.load_tracks(root).head(limit)
         config = FeatureConfig(clip_seconds=seconds)
         if mode in ("warm", "running"):  # the main process's librosa import and JIT, off the clock
             warm_up(config)
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     per_genre = -(-args.clips // len(synthetic.GENRES))
     print(f"generating {per_genre * len(synthetic.GENRES)} synthetic clips of {args.seconds:g} s in {root} ...",
           flush=True)
-    synthetic.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
+    synthetic.DATASET.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
     print(f"cores: {len(os.sched_getaffinity(0))}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     if args.repeat < 1:

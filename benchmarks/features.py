@@ -33,7 +33,7 @@ CHILD = textwrap.dedent(
     import json, resource, sys, time
     mode, root, cache, seconds, limit = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
     from genre_utils.data.datasets import synthetic
-    tracks = synthetic.load_tracks(root).head(limit)
+    tracks = synthetic.DATASET.load_tracks(root).head(limit)
     # Import and JIT warm-up (about 3 s) is paid once per process by both; keep it out of the rate.
     import numpy, librosa
     librosa.feature.mfcc(y=numpy.zeros(8192, numpy.float32), sr=22050, n_mfcc=20, n_fft=2048, hop_length=512)
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     largest = max(args.sizes)
     per_genre = -(-largest // len(synthetic.GENRES))
     print(f"generating {per_genre * len(synthetic.GENRES)} synthetic clips of {args.seconds:g} s in {root} ...", flush=True)
-    synthetic.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
+    synthetic.DATASET.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
 
     print(f"cores: {len(os.sched_getaffinity(0))}")
     header = f"{'clips':>6} {'plain clip/s':>13} {'cold clip/s':>12} {'warm clip/s':>12} {'cold x':>7} {'warm x':>8} {'main MiB':>9} {'worker MiB':>11}"

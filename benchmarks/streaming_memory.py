@@ -63,7 +63,7 @@ def build_store(clips: int, unique: int, work_dir: Path) -> str:
 
     genres = synthetic.GENRES
     per_genre = max(1, unique // len(genres))
-    base = synthetic.download(work_dir / "base", progress=False, clips_per_genre=per_genre, seconds=CLIP_SECONDS)
+    base = synthetic.DATASET.download(work_dir / "base", progress=False, clips_per_genre=per_genre, seconds=CLIP_SECONDS)
     rows = []
     for number in range(clips):
         genre = genres[number % len(genres)]
@@ -99,7 +99,7 @@ def train_and_measure(store_dir: str, epochs: int, in_memory: bool, results_dir:
     from genre_utils.experiment.runner import RunSpec, run_one
     from genre_utils.features.store import open_feature_store
     from genre_utils.models import get_contender, register
-    from genre_utils.experiment.streaming import STREAMING_ENV
+    from genre_utils.models.streaming import STREAMING_ENV
 
     if in_memory:
         register(replace(get_contender(MODEL), name=IN_MEMORY_MODEL, streams=False), replace=True)

@@ -56,7 +56,8 @@ CHILD = textwrap.dedent(
     from genre_utils.features.kinds import FeatureConfig, segment_features
     from genre_utils.models import build_model, get_contender
     from genre_utils.models.keras_family import parameter_count
-    from genre_utils.experiment.training import DEFAULT_EPOCHS, one_hot, set_seeds
+    from genre_utils.models.hyperparameters import DEFAULT_EPOCHS
+    from genre_utils.models.training import one_hot, set_seeds
     mib = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     config = FeatureConfig(kind=get_contender(model_name).features)
     n_features, n_frames = config.n_features, config.n_frames
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Keras contenders to measure (default: all of them)")
     parser.add_argument("--units", nargs="+", choices=("clip", "segment"), default=["clip", "segment"])
     parser.add_argument("--study-epochs", type=int,
-                        help="epochs of the projected study (default: genre_utils.experiment.training.DEFAULT_EPOCHS, "
+                        help="epochs of the projected study (default: genre_utils.models.training.DEFAULT_EPOCHS, "
                              "the early-stopping bound)")
     parser.add_argument("--typical-epochs", type=int, default=20, help="epochs of a typical early-stopped run")
     parser.add_argument("--batch-size", type=int, default=32)

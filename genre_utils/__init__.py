@@ -1,9 +1,17 @@
-"""Shared helpers for the CNN vs LSTM music genre classification study.
+"""Shared code of the CNN vs LSTM music genre classification study, in the order the data flows.
 
-The notebooks in ``notebooks/`` stay thin and call into this package: dataset loaders
-(:mod:`genre_utils.data.datasets`), verified downloads (:mod:`genre_utils.data.download`), splits
-(:mod:`genre_utils.data.splits`), features and their on-disk cache (:mod:`genre_utils.features.kinds`,
-:mod:`genre_utils.features.store`) and standardization (:mod:`genre_utils.features.standardize`).
+========================  ===========================================================================
+:mod:`.data`              datasets (declared and discovered), audio, downloads, splits
+:mod:`.features`          feature kinds, standardization, the cached feature store and its engines
+:mod:`.models`            the contenders (registry), how they learn and predict
+:mod:`.experiment`        inputs, runs, evaluation, whether a run learnt
+:mod:`.analysis`          statistics, significance, comparison, summary, figures, learning curve, readings
+:mod:`.study`             the study's settings, the notebooks' helpers, parameters, the report
+========================  ===========================================================================
+
+A sub-package imports only from those above it in this table and from the base modules
+(:mod:`.atomic`, :mod:`.paths`, :mod:`.quiet`); the command lines (:mod:`.prepare`, :mod:`.run`,
+:mod:`.predict`, :mod:`.report`) sit on top. ``tests/test_package_shape.py`` holds the package to it.
 """
 
 __version__ = "0.1.0"

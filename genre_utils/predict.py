@@ -13,7 +13,7 @@ the first window is always kept.
 A run that did not learn (``learned: false`` in its ``result.json``, :mod:`genre_utils.experiment.learning_check`)
 says so before any genre. A run trained on the synthetic set says so first: its genres are those of generated clips. Beside
 the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
-(:mod:`genre_utils.models.pretrained.musicnn`), the one answer that means something on real music
+(:mod:`genre_utils.features.pretrained.musicnn`), the one answer that means something on real music
 without training anything.
 """
 
@@ -35,14 +35,16 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.data.audio import AudioError, is_silent, load_audio
+from genre_utils.data.datasets import dataset_names, get_dataset
 from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment.runner import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
 from genre_utils.features.kinds import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
 from genre_utils.models import get_contender
 from genre_utils.paths import PROJECT_ROOT
-from genre_utils.models.pretrained.musicnn import MODEL_NAMES as TAGGERS
+from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
 from genre_utils.features.standardize import Standardizer
-from genre_utils.experiment.training import CONFIG_FILE
+from genre_utils.models.training import CONFIG_FILE
+from genre_utils.features.pretrained.musicnn import tag_file
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 DEFAULT_TOP = 3
@@ -72,7 +74,8 @@ class TrainedRun:
     @property
     def trained_on_synthetic(self) -> bool:
         """Whether the run learnt generated clips rather than music."""
-        return self.spec.get("dataset") == "synthetic"
+        dataset = self.spec.get("dataset")
+        return dataset in dataset_names() and get_dataset(dataset).generated
 
     @property
     def learned(self) -> bool:
@@ -259,7 +262,6 @@ def latest_run(results: str | os.PathLike, dataset: str | None = None, model: st
 
 def file_tags(path: str | os.PathLike, tagger: str = DEFAULT_TAGGER, top: int | None = DEFAULT_TOP) -> pd.Series:
     """The pretrained musicnn tagger's mean tag scores for a file, best first (``top`` of them)."""
-    from genre_utils.models.pretrained.musicnn import tag_file
 
     return tag_file(path, model=tagger, top=top)
 

@@ -1,6 +1,7 @@
-"""Data preparation in one call, and its command line.
+"""The data command line: download, validate and extract a dataset.
 
-Notebooks call :func:`prepare_features`; people who work outside notebooks use::
+Notebooks call :func:`genre_utils.features.extraction.prepare_features`; people who work outside
+notebooks use::
 
     python -m genre_utils.prepare download --dataset gtzan [--root DIR]
     python -m genre_utils.prepare validate --dataset gtzan [--root DIR] [--cache-dir DIR]
@@ -37,59 +38,17 @@ import pandas as pd
 
 from genre_utils import paths
 from genre_utils.atomic import write_csv
-from genre_utils.data.datasets import DATASET_NAMES, checksums, get_dataset
+from genre_utils.data.datasets import checksums, dataset_names, dataset_root, datasets, get_dataset
 from genre_utils.data.datasets.table import skipped_files
 from genre_utils.features.cluster import SCHEDULER_ENV
-from genre_utils.features.store import DEFAULT_ENGINE, ENGINES, FeatureSet, build_feature_store
-from genre_utils.features.kinds import FEATURE_KINDS, FeatureConfig
+from genre_utils.features.extraction import prepare_features
+from genre_utils.features.kinds import FEATURE_KINDS
+from genre_utils.features.store import DEFAULT_ENGINE, ENGINES
 
 TRACKS_FILE = "tracks.csv"
 SKIPPED_FILE = "skipped.csv"
 CHECKS_FILE = "file_checks.csv"
 INTERRUPTED_STATUS = 130  # 128 + SIGINT, as shells report Ctrl-C
-
-
-def dataset_root(dataset: str, root: str | os.PathLike | None = None) -> Path:
-    """The folder of ``dataset``: ``root`` if given, else its default under the data root."""
-    get_dataset(dataset)  # validates the name
-    return Path(root).expanduser().resolve() if root is not None else paths.dataset_dir(dataset)
-
-
-def prepare_features(
-    dataset: str,
-    root: str | os.PathLike | None = None,
-    kind: str = "mfcc",
-    cache_dir: str | os.PathLike | None = None,
-    workers: int | None = None,
-    progress: bool = True,
-    engine: str = DEFAULT_ENGINE,
-    scheduler: str | None = None,
-    **config_overrides,
-) -> FeatureSet:
-    """Load a dataset's track table and return its (cached) features.
-
-    Args:
-        dataset: One of :data:`genre_utils.data.datasets.DATASET_NAMES` (``synthetic``, ``gtzan``, ``fma_small`` ...).
-        root: Dataset folder; defaults as in :func:`dataset_root`.
-        kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
-        cache_dir: Feature cache folder; defaults to ``$GENRE_CACHE_DIR/features`` when that is
-            set, else ``<data root>/features``.
-        workers: Extraction processes (default: all cores).
-        progress: Show progress bars.
-        engine: ``dask`` or ``processes`` (see :func:`~genre_utils.features.store.build_feature_store`).
-        scheduler: Dask scheduler address; defaults to ``$GENRE_DASK_SCHEDULER``, else a LocalCluster.
-        **config_overrides: Other :class:`~genre_utils.features.kinds.FeatureConfig` fields.
-
-    Returns:
-        The complete feature store; unreadable clips are in its ``skipped`` table.
-    """
-    module = get_dataset(dataset)
-    folder = dataset_root(dataset, root)
-    tracks = module.load_tracks(folder)
-    config_overrides.setdefault("clip_seconds", module.clip_seconds(folder))
-    config = FeatureConfig(kind=kind, **config_overrides)
-    return build_feature_store(tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress,
-                               engine=engine, scheduler=scheduler)
 
 
 def _summary(tracks: pd.DataFrame) -> str:
@@ -98,10 +57,9 @@ def _summary(tracks: pd.DataFrame) -> str:
 
 
 def _command_download(args) -> int:
-    module = get_dataset(args.dataset)
-    folder = dataset_root(args.dataset, args.root)
-    extra = _synthetic_options(args)
-    module.download(folder, progress=not args.quiet, **extra)
+    dataset = get_dataset(args.dataset)
+    folder = dataset.root(args.root)
+    dataset.download(folder, progress=not args.quiet, **_download_options(args))
     print(f"{args.dataset}: data ready in {folder}")
     return 0
 
@@ -116,11 +74,11 @@ def tables_dir(dataset: str, root: str | os.PathLike | None = None, cache_dir: s
 
 
 def _command_validate(args) -> int:
-    module = get_dataset(args.dataset)
-    folder = dataset_root(args.dataset, args.root)
+    dataset = get_dataset(args.dataset)
+    folder = dataset.root(args.root)
     tables = paths.tables_dir(args.dataset, folder, args.cache_dir)
     paths.require_writable(tables, "the track tables")  # before the long decode, not after
-    tracks = module.validate(folder, progress=not args.quiet)
+    tracks = dataset.validate(folder, progress=not args.quiet)
     skipped = skipped_files(tracks)
     print(f"{args.dataset}: found {len(tracks)} clips in {folder}")
     print(_summary(tracks))
@@ -128,10 +86,10 @@ def _command_validate(args) -> int:
     if not skipped.empty:
         print(skipped.to_string(index=False))
     written = [tables / TRACKS_FILE, tables / SKIPPED_FILE]
-    report = module.check_files(tracks, folder) if hasattr(module, "check_files") else None
+    report = dataset.check_files(tracks, folder)
     if report is not None:
-        print(f"files checked against {module.REFERENCE_NAME}:")
-        for line in checksums.problem_lines(report, module.REFERENCE_NAME):
+        print(f"files checked against {dataset.reference_name}:")
+        for line in checksums.problem_lines(report, dataset.reference_name):
             print(line)
         print(checksums.summary_line(report))
         write_csv(tables / CHECKS_FILE, report)
@@ -156,10 +114,29 @@ def _command_extract(args) -> int:
     return 0
 
 
-def _synthetic_options(args) -> dict:
-    given = {name: getattr(args, name) for name in ("clips_per_genre", "seconds", "seed") if getattr(args, name) is not None}
-    if given and args.dataset != "synthetic":
-        raise ValueError(f"--{'/--'.join(given).replace('_', '-')} only apply to --dataset synthetic, not {args.dataset!r}")
+def _flag(option: str) -> str:
+    return "--" + option.replace("_", "-")
+
+
+def _option_owners() -> dict[str, list]:
+    """``{download option: [the datasets that declare it]}``, over every registered dataset."""
+    owners: dict[str, list] = {}
+    for dataset in datasets():
+        for option in dataset.download_options:
+            owners.setdefault(option, []).append(dataset)
+    return owners
+
+
+def _download_options(args) -> dict:
+    """The download options given on the command line; each must be one ``--dataset`` declares."""
+    given = {name: getattr(args, name) for name in _option_owners() if getattr(args, name, None) is not None}
+    declared = get_dataset(args.dataset).download_options
+    foreign = [name for name in given if name not in declared]
+    if foreign:
+        owners = sorted({dataset.name for name in foreign for dataset in _option_owners()[name]})
+        raise ValueError(f"{'/'.join(_flag(name) for name in foreign)} only apply to --dataset {', '.join(owners)}, "
+                         f"not {args.dataset!r} (whose download takes "
+                         f"{', '.join(_flag(name) for name in declared) or 'no options'})")
     return given
 
 
@@ -174,17 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(handler=handler)
-        sub.add_argument("--dataset", required=True, choices=DATASET_NAMES)
+        sub.add_argument("--dataset", required=True, choices=dataset_names())
         sub.add_argument("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
         sub.add_argument("--quiet", action="store_true", help="no progress bars")
         if name in ("validate", "extract"):
             sub.add_argument("--cache-dir", help=f"write the feature cache (DIR/features) and the track tables "
                                                  f"(DIR/<dataset>) here, e.g. when the data root is read-only "
                                                  f"(default: ${paths.CACHE_DIR_ENV}, else the data root)")
-        if name == "download":
-            sub.add_argument("--clips-per-genre", type=int, help="synthetic only: clips per genre")
-            sub.add_argument("--seconds", type=float, help="synthetic only: seconds per clip")
-            sub.add_argument("--seed", type=int, help="synthetic only: generator seed")
+        if name == "download":  # the options datasets declare for their download (the embedded set's generator)
+            for option, owners in _option_owners().items():
+                default = owners[0].download_options[option]
+                plain = isinstance(default, (int, float, str)) and not isinstance(default, bool)
+                kind = type(default) if plain else str
+                sub.add_argument(_flag(option), type=kind, dest=option,
+                                 help=f"{', '.join(d.name for d in owners)} only (default {default})")
         if name == "extract":
             sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
             sub.add_argument("--workers", type=int, help="processes (default: all cores)")

@@ -24,21 +24,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from genre_utils import prepare as data
 from genre_utils.analysis.comparison import learned_mask
-from genre_utils.data.datasets import DATASET_NAMES
-from genre_utils.experiment.runner import LEAKY_SPLIT, RUN_SPLITS, own_runs, run_experiment, skipped_note, sweep
-from genre_utils.features.kinds import FEATURE_KINDS
+from genre_utils.analysis.statistics import summarize_runs
+from genre_utils.data.datasets import dataset_names, default_dataset
 from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS
 from genre_utils.experiment.learning_check import LEARNED_RULE
+from genre_utils.experiment.runner import RUN_SPLITS, own_runs, run_experiment, skipped_note
+from genre_utils.features.kinds import FEATURE_KINDS
 from genre_utils.models import contender_names, contenders
+from genre_utils.models.hyperparameters import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 from genre_utils.paths import PROJECT_ROOT
-from genre_utils.data.splits import check_split_applies
-from genre_utils.analysis.statistics import summarize_runs
-from genre_utils.experiment.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
+from genre_utils.study.notebook import open_dataset
+from genre_utils.study.settings import DEFAULT_SEEDS, StudySettings
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
-DEFAULT_SEEDS = (0, 1, 2, 3, 4)  # the notebooks' default: five complete runs per setting
 SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds"]
 
 
@@ -53,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m genre_utils.run", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=f"contenders (genre_utils.models):\n{_contender_lines()}")
-    parser.add_argument("--dataset", default="synthetic",
-                        help=f"{', '.join(DATASET_NAMES)} (default synthetic)")
+    parser.add_argument("--dataset", default=default_dataset(),
+                        help=f"{', '.join(dataset_names())} (default {default_dataset()})")
     parser.add_argument("--root", default=None, help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
     parser.add_argument("--models", nargs="+", default=list(contender_names()),
                         choices=contender_names(include_readings=True),
@@ -79,30 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_from_arguments(args: argparse.Namespace) -> StudySettings:
+    """The study's settings from the parsed command line."""
+    return StudySettings(dataset=args.dataset, data_root=args.root, models=args.models, splits=args.splits,
+                         folds=args.folds, split_file=args.split_file or None, features=args.features,
+                         seeds=args.seeds, segment_seconds=args.segment_seconds, epochs=args.epochs,
+                         batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,
+                         workers=args.workers or 0, output_dir=args.results)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        file_option = {"split_file": str(Path(args.split_file).resolve())} if args.split_file else {}
-        for split in [name for name in args.splits if name != LEAKY_SPLIT]:  # before any feature is extracted
-            check_split_applies(split, args.dataset)
-        specs = sweep(args.dataset, models=args.models, splits=args.splits, features=args.features, seeds=args.seeds,
-                      folds=args.folds, segment_seconds=args.segment_seconds, epochs=args.epochs,
-                      batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,
-                      **file_option)
-        if args.dataset == "synthetic":  # generate the default set unless one is there already
-            from genre_utils.data.datasets import synthetic
-
-            root = data.dataset_root("synthetic", args.root)
-            try:
-                synthetic.parameters(root)
-            except FileNotFoundError:
-                synthetic.download(root, progress=False)
-        stores = {kind: data.prepare_features(args.dataset, args.root, kind=kind, workers=args.workers)
-                  for kind in sorted({spec.features for spec in specs})}
+        settings = settings_from_arguments(args)  # every value checked before any feature is extracted
+        specs = settings.run_specs()
+        stores = {kind: open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
         for store in stores.values():
-            print(skipped_note(store, args.results, args.dataset))
-        runs = run_experiment(specs, stores, args.results, verbose=2 if args.verbose else 0)
+            print(skipped_note(store, settings.output_dir, settings.dataset))
+        runs = run_experiment(specs, stores, settings.output_dir, verbose=2 if args.verbose else 0)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

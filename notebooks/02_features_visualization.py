@@ -35,8 +35,6 @@ workers: int = 0  # feature extraction processes; 0 means all cores
 output_dir: str = "../build/results"  # tables are written to <output_dir>/<dataset>/
 
 # %%
-from pathlib import Path
-
 import librosa
 import librosa.display
 import matplotlib.pyplot as plt
@@ -45,20 +43,16 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from genre_utils import prepare as data
 from genre_utils.data.audio import SAMPLE_RATE, load_audio
-from genre_utils.data.datasets import get_dataset
 from genre_utils.data.explore import clip_statistics, example_per_genre, pca_projection
 from genre_utils.features.kinds import FeatureConfig, compute_features
+from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings
 
-module = get_dataset(dataset)  # an unknown name fails here, listing the known ones
-root = data.dataset_root(dataset, data_root)
-if dataset == "synthetic":
-    module.download(root, clips_per_genre=synthetic_clips_per_genre, seconds=synthetic_seconds, progress=False)
-    display(Markdown("> **Synthetic data**: generated clips, not music recordings."))
-results_dir = Path(output_dir) / dataset
-results_dir.mkdir(parents=True, exist_ok=True)
-store = data.prepare_features(dataset, root, kind="mfcc", workers=workers or None, progress=False, n_mels=n_mels)
+settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
+display(Markdown(study.dataset_notice(settings)))  # what results on it mean (the embedded set: synthetic data)
+results_dir = settings.results_folder()
+store = study.open_dataset(settings, "mfcc", n_mels=n_mels)  # the embedded set is generated on first use
 config = store.config
 examples = example_per_genre(store.tracks)
 print(f"{len(store.usable)} clips with features {store.features.shape[1:]} ({config.kind}); {len(store.skipped)} skipped")

@@ -59,26 +59,24 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from genre_utils.study import notebook as study
 from genre_utils.analysis.comparison import leakage_table, summed_confusion
-from genre_utils.models import get_contender
 from genre_utils.analysis.plots import plot_confusion, plot_seed_accuracies
 from genre_utils.analysis.statistics import summarize_runs
+from genre_utils.models import get_contender
+from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings
 
-model = study.pick_model(model)
-features = study.model_features(model, features)
-study.check_training_parameters(dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience,
-                                model=model)
+settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
+model, features = settings.model, settings.features_for(settings.model)
 contender = get_contender(model)
-store = study.open_dataset(dataset, data_root, features, workers, synthetic_clips_per_genre, synthetic_seconds)
-results_dir = study.results_folder(output_dir, dataset)
-if dataset == "synthetic":
-    display(Markdown(study.SYNTHETIC_NOTE))
+store = study.open_dataset(settings, features)
+results_dir = settings.results_folder()
+display(Markdown(study.dataset_notice(settings)))
 display(Markdown(study.contender_card(contender)))
-frames = store.config.frames_for_seconds(segment_seconds) if segment_seconds and not contender.whole_clips \
-    else store.config.n_frames
+segments = settings.segment_seconds and not contender.whole_clips
+frames = store.config.frames_for_seconds(settings.segment_seconds) if segments else store.config.n_frames
 print(f"{len(store.usable)} usable clips, {len(store.skipped)} skipped; one item is {store.config.n_features} x "
-      f"{frames} {features} frames ({'whole clips' if frames == store.config.n_frames else f'{segment_seconds:g} s segments'})")
+      f"{frames} {features} frames ({f'{settings.segment_seconds:g} s segments' if segments else 'whole clips'})")
 
 # %% [markdown]
 # ## The model
@@ -96,10 +94,9 @@ study.describe_model(contender, (store.config.n_features, frames), store.usable[
 
 # %%
 log = study.RunLog()
-runs = study.train_runs(model, store, dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience,
-                        output_dir, leakage_demo=leakage_demo, folds=folds, log=log)
+runs = study.train_runs(settings, model, store, log=log)
 display(log)
-honest = runs[runs["split"] == split].sort_values(["seed", "fold"]).reset_index(drop=True)
+honest = runs[runs["split"] == settings.split].sort_values(["seed", "fold"]).reset_index(drop=True)
 notes = honest["notes"].iloc[0] or "the split's own training, validation and test tracks were used."
 display(Markdown(f"**How the data were used** (seed {honest['seed'].iloc[0]}): {notes}"))
 if study.not_learned_note(honest):
@@ -124,7 +121,7 @@ plt.show()
 # the genre's test tracks and summed over all seeds.
 
 # %%
-plot_confusion(summed_confusion(honest), title=f"{contender.title} · {dataset} · {split} · {len(honest)} run(s)")
+plot_confusion(summed_confusion(honest), title=f"{contender.title} · {settings.dataset} · {settings.split} · {len(honest)} run(s)")
 plt.show()
 per_genre = pd.concat([pd.read_csv(f"{folder}/per_genre.csv", index_col=0) for folder in honest["folder"]])
 per_genre.groupby(level=0).mean().round(3)

@@ -46,20 +46,19 @@ from IPython.display import Markdown, display
 
 from genre_utils.analysis import comparison
 from genre_utils.analysis import comparison_views
-from genre_utils.analysis import significance
+from genre_utils.analysis import significance, summary
 from genre_utils.study import notebook as study
-from genre_utils.data.datasets import DATASET_NAMES
+from genre_utils.study.settings import StudySettings
 from genre_utils.experiment.runner import collect_runs
 from genre_utils.models import contender_names, get_contender
 from genre_utils.analysis.plots import plot_accuracy_vs_time, plot_confusion, plot_contender_accuracy, plot_f1_heatmap
 
-study.check_choice("dataset", dataset, DATASET_NAMES)
-models = study.check_models(models)
-results_dir = study.results_folder(output_dir, dataset)
+settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
+models = settings.models
+results_dir = settings.results_folder()
 labels = {name: get_contender(name).title for name in contender_names(include_readings=True)}
 runs = comparison_views.finished_runs(collect_runs(output_dir, dataset), models)
-if dataset == "synthetic":
-    display(Markdown(study.SYNTHETIC_NOTE))
+display(Markdown(study.dataset_notice(settings)))
 chosen = comparison_views.select_setting(runs, split, segment_seconds, folds)
 print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); detail: "
       f"{comparison.setting_label(chosen.iloc[0])}")
@@ -172,6 +171,6 @@ leakage.round(3) if not leakage.empty else Markdown("*No random-segment runs (no
 # ## Summary (generated from the numbers above)
 
 # %%
-summary = comparison.written_summary(detail, mcnemar_table, paired, leakage)
-(results_dir / "summary.md").write_text(summary + "\n")
-Markdown(summary)
+written = summary.written_summary(detail, mcnemar_table, paired, leakage)
+(results_dir / "summary.md").write_text(written + "\n")
+Markdown(written)

@@ -51,15 +51,14 @@ import pandas as pd
 from IPython.display import Audio, Markdown, display
 
 from genre_utils import predict
-from genre_utils import prepare as data
-from genre_utils.study import notebook as study
-from genre_utils.data.datasets import DATASET_NAMES, get_dataset
-from genre_utils.models.pretrained.musicnn import MODEL_NAMES as TAGGERS
+from genre_utils.study.settings import check_choice, check_models
+from genre_utils.data.datasets import dataset_names, get_dataset
+from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
 
-study.check_choice("dataset", dataset, DATASET_NAMES)
-study.check_choice("tagger", tagger, TAGGERS)
+check_choice("dataset", dataset, dataset_names())
+check_choice("tagger", tagger, TAGGERS)
 if model is not None:
-    model = study.pick_model(model)
+    model = check_models([model])[0]
 if run_folder is None:
     run_folder = predict.latest_run(output_dir, dataset=dataset, model=model)
     if run_folder is None:
@@ -72,7 +71,7 @@ if run.trained_on_synthetic:
     display(Markdown(f"> **Read this first:** {predict.SYNTHETIC_WARNING}."))
 if audio_path is None:  # a test track of this very run: never seen in training
     test_tracks = pd.read_csv(Path(run_folder) / "predictions.csv")["track_id"]
-    tracks = get_dataset(dataset).load_tracks(data.dataset_root(dataset, data_root))
+    tracks = get_dataset(dataset).load_tracks(data_root)  # data_root None: the dataset's default folder
     audio_path = tracks.set_index("track_id").loc[test_tracks.iloc[0], "path"]
 print(f"model: {run.description}")
 print(f"file: {audio_path}")
@@ -100,7 +99,7 @@ prediction.segments.round(3)
 # %%
 top = pd.DataFrame(prediction.top(top_k), columns=["genre", "probability"])
 tags = predict.file_tags(audio_path, tagger, top_k)
-folder = study.results_folder(output_dir, dataset) / "predictions"
-folder.mkdir(exist_ok=True)
+folder = Path(output_dir) / dataset / "predictions"
+folder.mkdir(parents=True, exist_ok=True)
 prediction.segments.to_csv(folder / f"{Path(audio_path).name}.csv", index=False)
 pd.concat([top.round(3), pd.DataFrame({f"{tagger} tag": tags.index, "score": tags.to_numpy().round(3)})], axis=1)

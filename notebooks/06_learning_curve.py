@@ -61,17 +61,17 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from genre_utils.analysis import learning_curve
-from genre_utils.study import notebook as study
 from genre_utils.analysis.comparison_views import genre_count, majority_rate
 from genre_utils.analysis.plots import plot_learning_curve
+from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings, check_seeds
 
-study.check_training_parameters(dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience)
-on_curve = learning_curve.curve_models(study.check_models(models), curve_models)
+settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
+on_curve = learning_curve.curve_models(settings.models, curve_models)
 fractions = learning_curve.check_fractions(fractions)
-curve_seeds = study.check_seeds(seeds if curve_seeds is None else curve_seeds)
-results_dir = study.results_folder(output_dir, dataset)
-if dataset == "synthetic":
-    display(Markdown(study.SYNTHETIC_NOTE))
+curve_seeds = check_seeds(settings.seeds if curve_seeds is None else curve_seeds)
+results_dir = settings.results_folder()
+display(Markdown(study.dataset_notice(settings)))
 print(f"{len(on_curve)} contender(s) x {len(fractions)} share(s) of the training tracks x {len(curve_seeds)} seed(s)")
 
 # %% [markdown]
@@ -81,13 +81,10 @@ print(f"{len(on_curve)} contender(s) x {len(fractions)} share(s) of the training
 # any curve run of an earlier report) are reused.
 
 # %%
-specs = learning_curve.curve_specs(dataset, on_curve, fractions, curve_seeds, split, features, folds,
-                                   segment_seconds=float(segment_seconds), epochs=epochs, batch_size=batch_size,
-                                   patience=patience)
-stores = {kind: study.open_dataset(dataset, data_root, kind, workers, synthetic_clips_per_genre, synthetic_seconds)
-          for kind in learning_curve.feature_kinds(specs)}
+specs = learning_curve.curve_specs(settings, on_curve, fractions, curve_seeds)
+stores = {kind: study.open_dataset(settings, kind) for kind in learning_curve.feature_kinds(specs)}
 log = study.RunLog()
-runs = learning_curve.train_curve(specs, stores, output_dir, log=log)
+runs = learning_curve.train_curve(specs, stores, settings.output_dir, log=log)
 log
 
 # %% [markdown]
@@ -111,7 +108,7 @@ table.round(3)
 
 # %%
 figure = plot_learning_curve(table, chance=1 / genre_count(runs), majority=majority_rate(runs),
-                             title=f"{dataset} · {split} · test tracks the same at every size", runs=runs)
+                             title=f"{settings.dataset} · {settings.split} · test tracks the same at every size", runs=runs)
 figure.savefig(results_dir / learning_curve.CURVE_FIGURE, dpi=110, bbox_inches="tight")
 plt.show()
 
@@ -124,6 +121,6 @@ plt.show()
 # interval of its change across seeds excludes zero.
 
 # %%
-answer = f"{learning_curve.gap_sentence(runs, dataset)}\n\n*Rule:* {learning_curve.GAP_RULE}"
+answer = f"{learning_curve.gap_sentence(runs, settings.dataset)}\n\n*Rule:* {learning_curve.GAP_RULE}"
 (results_dir / learning_curve.ANSWER_FILE).write_text(answer + "\n")
 Markdown(answer)

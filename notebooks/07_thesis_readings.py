@@ -60,16 +60,16 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from genre_utils.analysis import readings as thesis_readings
-from genre_utils.study import notebook as study
 from genre_utils.analysis.comparison_views import genre_count
 from genre_utils.analysis.readings_figure import plot_readings
+from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings, check_seeds
 
-study.check_training_parameters(dataset, split, features, seeds, segment_seconds, epochs, batch_size, patience)
-plan = thesis_readings.plan_readings(readings, segment_seconds)
-reading_seeds = study.check_seeds(seeds if reading_seeds is None else reading_seeds)
-results_dir = study.results_folder(output_dir, dataset)
-if dataset == "synthetic":
-    display(Markdown(study.SYNTHETIC_NOTE))
+settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
+plan = thesis_readings.plan_readings(readings, settings.segment_seconds)
+reading_seeds = check_seeds(settings.seeds if reading_seeds is None else reading_seeds)
+results_dir = settings.results_folder()
+display(Markdown(study.dataset_notice(settings)))
 print(f"{len(plan.readings)} reading(s) and the two thesis models as read here x {len(reading_seeds)} seed(s); "
       f"{len(plan.comparisons)} comparison(s)" + "".join(f"\n{note}" for note in plan.notes))
 
@@ -89,13 +89,10 @@ thesis_readings.declarations(plan)
 # thesis models, and the readings of an earlier report) are reused.
 
 # %%
-specs = thesis_readings.reading_specs(plan, dataset, reading_seeds, split, features, folds,
-                                      segment_seconds=float(segment_seconds), epochs=epochs, batch_size=batch_size,
-                                      patience=patience)
-stores = {kind: study.open_dataset(dataset, data_root, kind, workers, synthetic_clips_per_genre, synthetic_seconds)
-          for kind in sorted({spec.features for spec in specs})}
+specs = thesis_readings.reading_specs(plan, settings, reading_seeds)
+stores = {kind: study.open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
 log = study.RunLog()
-runs = thesis_readings.train_readings(specs, stores, output_dir, log=log)
+runs = thesis_readings.train_readings(specs, stores, settings.output_dir, log=log)
 log
 
 # %% [markdown]
@@ -118,7 +115,7 @@ table.round(3)
 
 # %%
 figure = plot_readings(table, runs, chance=1 / genre_count(runs),
-                       title=f"{dataset} · {split} · the thesis's open choices, read several ways")
+                       title=f"{settings.dataset} · {settings.split} · the thesis's open choices, read several ways")
 figure.savefig(results_dir / thesis_readings.FIGURE_FILE, dpi=110, bbox_inches="tight")
 plt.show()
 

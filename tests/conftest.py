@@ -70,7 +70,7 @@ def synthetic_store(tmp_path_factory):
     from genre_utils.features.kinds import FeatureConfig
 
     root = tmp_path_factory.mktemp("synthetic")
-    synthetic.download(root, clips_per_genre=SYNTHETIC_CLIPS_PER_GENRE, seconds=SYNTHETIC_SECONDS, progress=False)
-    tracks = synthetic.load_tracks(root)
+    synthetic.DATASET.download(root, clips_per_genre=SYNTHETIC_CLIPS_PER_GENRE, seconds=SYNTHETIC_SECONDS, progress=False)
+    tracks = synthetic.DATASET.load_tracks(root)
     config = FeatureConfig(kind="mfcc", clip_seconds=SYNTHETIC_SECONDS)
     return build_feature_store(tracks, "synthetic", config, cache_dir=root / "features", workers=1, progress=False)

@@ -17,7 +17,7 @@ import pytest
 from comparison_fixtures import LABELS, build_runs
 from genre_utils.analysis import comparison
 from genre_utils.analysis import comparison_views
-from genre_utils.analysis import significance
+from genre_utils.analysis import significance, summary
 from genre_utils.analysis.statistics import holm
 
 T_975_DF2 = 4.302652729749464  # Student t quantile, two degrees of freedom, from tables
@@ -112,12 +112,12 @@ def test_runs_that_did_not_learn_are_counted_flagged_and_named_first(runs):
     shown = comparison.display_table(table).set_index(["setting", "contender"])
     assert shown.loc[("toy · thesis · 3 s segments", "Beta forest"), "did not learn"] == "1 of 3"
     assert shown.loc[("toy · thesis · 3 s segments", "Alpha net"), "did not learn"] == "0 of 3"
-    summary = comparison.written_summary(table, significance.pairwise_mcnemar(flagged, LABELS),
-                                         significance.pairwise_paired_tests(flagged, LABELS))
-    first = summary.splitlines()[0]
+    written = summary.written_summary(table, significance.pairwise_mcnemar(flagged, LABELS),
+                                      significance.pairwise_paired_tests(flagged, LABELS))
+    first = written.splitlines()[0]
     assert first.startswith("- **Runs that did not learn**") and "Beta forest (toy · thesis · 3 s segments): 1 of 3" in first
-    assert "Beta forest 51.7% ± 2.9% (did not learn in 1 of 3 runs)" in summary
-    assert "did not learn" not in comparison.written_summary(comparison.comparison_table(runs, LABELS),
+    assert "Beta forest 51.7% ± 2.9% (did not learn in 1 of 3 runs)" in written
+    assert "did not learn" not in summary.written_summary(comparison.comparison_table(runs, LABELS),
                                                              significance.pairwise_mcnemar(runs, LABELS),
                                                              significance.pairwise_paired_tests(runs, LABELS))
 
@@ -237,7 +237,7 @@ def test_the_written_summary_quotes_the_numbers_by_label(runs, monkeypatch):
     monkeypatch.setitem(comparison.THESIS_ACCURACY, ("toy", "alpha"), 0.6)
     table = comparison.comparison_table(runs, LABELS)
     # the tests are built without labels: the summary still names entries by the table's labels
-    text = comparison.written_summary(table, significance.pairwise_mcnemar(runs),
+    text = summary.written_summary(table, significance.pairwise_mcnemar(runs),
                                       significance.pairwise_paired_tests(runs), comparison.leakage_table(runs, LABELS))
     assert ("**toy · thesis · 3 s segments** (3 seeds): Alpha net 98.3% ± 2.9% (thesis 60.0%, +38.3 points); "
             "Gamma probe 91.7% ± 5.8%; Beta forest 51.7% ± 2.9%.") in text
@@ -278,4 +278,4 @@ def test_no_runs_give_empty_tables_and_a_plain_summary(runs):
     assert table.empty and table.columns.tolist() == comparison.TABLE_COLUMNS
     tests = significance.pairwise_mcnemar(none), significance.pairwise_paired_tests(none)
     assert all(t.empty for t in tests) and comparison.display_table(table).empty
-    assert comparison.written_summary(table, *tests, comparison.leakage_table(none)) == "No finished runs to summarize."
+    assert summary.written_summary(table, *tests, comparison.leakage_table(none)) == "No finished runs to summarize."

@@ -74,8 +74,8 @@ def test_musicnn_probe_embeds_each_track_once_and_learns(tmp_path_factory):
     from genre_utils.models import musicnn_probe
 
     root = tmp_path_factory.mktemp("synthetic16k")
-    synthetic.download(root, clips_per_genre=8, seconds=4.0, progress=False)
-    store = build_feature_store(synthetic.load_tracks(root), "synthetic",
+    synthetic.DATASET.download(root, clips_per_genre=8, seconds=4.0, progress=False)
+    store = build_feature_store(synthetic.DATASET.load_tracks(root), "synthetic",
                                 FeatureConfig(kind="musicnn_mel", clip_seconds=4.0), cache_dir=root / "features",
                                 workers=1, progress=False)
     assert store.config.sample_rate == 16000 and store.features.shape[1] == 96

@@ -8,6 +8,7 @@ in a ``slow`` folder so that a worker can be killed while tasks are in flight.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import pytest
 
 from audio_fixtures import counting_extracted_chunks, interruptible, tone, write_wav
 from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings
 from genre_utils.data.datasets.table import make_track_table
 from genre_utils.features.cluster import SCHEDULER_ENV
 from genre_utils.features.store import build_feature_store, store_directory
@@ -179,12 +181,13 @@ def test_a_clip_no_worker_can_decode_is_in_the_skipped_table(scheduler, tmp_path
 def test_notebooks_extract_on_the_scheduler_named_by_the_environment(scheduler, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GENRE_CACHE_DIR", str(tmp_path / "local_cache"))
     monkeypatch.delenv(SCHEDULER_ENV, raising=False)
-    options = dict(synthetic_clips_per_genre=1, synthetic_seconds=CLIP_SECONDS)
-    local = study.open_dataset("synthetic", data_root=tmp_path / "synthetic", workers=1, **options)
+    settings = StudySettings(dataset="synthetic", data_root=str(tmp_path / "synthetic"), workers=1,
+                             dataset_options={"clips_per_genre": 1, "seconds": CLIP_SECONDS})
+    local = study.open_dataset(settings)
     monkeypatch.setenv("GENRE_CACHE_DIR", str(tmp_path / "cluster_cache"))
     monkeypatch.setenv(SCHEDULER_ENV, scheduler)
     capsys.readouterr()
-    on_dask = study.open_dataset("synthetic", data_root=tmp_path / "synthetic", **options)
+    on_dask = study.open_dataset(dataclasses.replace(settings, workers=0))
     assert f"extracting on the Dask scheduler at {scheduler}; Dask dashboard: " in capsys.readouterr().out
     assert str(on_dask.directory).startswith(str(tmp_path / "cluster_cache"))
     assert_same_store(on_dask, local)

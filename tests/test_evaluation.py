@@ -10,15 +10,13 @@ import pandas as pd
 import pytest
 
 from genre_utils.experiment.evaluation import (
-    VOTE_TIE_NUDGE,
-    aggregate_tracks,
     classification_report,
     predictions_frame,
     read_confusion,
     read_metrics,
     report_to_files,
-    track_labels,
 )
+from genre_utils.models.aggregation import VOTE_TIE_NUDGE, aggregate_tracks, track_labels
 
 # Segments of three tracks, interleaved; t2 appears first, so first-appearance order != sorted.
 SEGMENT_IDS = np.array(["t2", "t1", "t1", "t2", "t1", "t3", "t3"])

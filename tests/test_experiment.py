@@ -10,15 +10,15 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from genre_utils.experiment.evaluation import aggregate_tracks, track_labels  # noqa: E402
+from genre_utils.models.aggregation import aggregate_tracks, track_labels  # noqa: E402
 from genre_utils.experiment.runner import (RunSpec, collect_runs, finished_result, make_inputs, run_experiment,  # noqa: E402
                                     run_folder, run_one, sweep)
-from genre_utils.experiment.training import load_history  # noqa: E402
+from genre_utils.models.training import load_history  # noqa: E402
 
 # Measured on the 160-clip fixture (30 test tracks, chance 0.10), 2 s segments, seeds 0-2:
 # CNN 0.47-0.53 after 25 epochs, LSTM 0.57-0.70. A bar of 0.30 is 3.6 binomial standard errors
 # above chance and leaves room for other CPUs' floating-point order. With the study's own shuffling
-# (genre_utils.experiment.streaming.epoch_order) the CNN gave 0.40-0.47 after 25 epochs (seeds 0-2) but 0.23-0.40
+# (genre_utils.models.streaming.epoch_order) the CNN gave 0.40-0.47 after 25 epochs (seeds 0-2) but 0.23-0.40
 # after 15 (seeds 0-6; Keras's own shuffling gave 0.17-0.47 there), too near the bar: it gets 25.
 MIN_ACCURACY = 0.30
 LEARN_EPOCHS = {"cnn": 25, "lstm": 15}

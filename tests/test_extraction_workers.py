@@ -40,7 +40,7 @@ def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> s
             time.sleep({SLOW_SECONDS})
             return real(jobs, config, min_seconds)
         feature_store.extract_chunk = maybe_slow
-        tracks = gtzan.load_tracks({str(audio)!r})
+        tracks = gtzan.DATASET.load_tracks({str(audio)!r})
         try:
             feature_store.build_feature_store(tracks, "workers", FeatureConfig(clip_seconds=4.0), cache_dir={str(cache)!r},
                                               workers=2, chunk_size=1, progress=False, engine="processes")
@@ -105,7 +105,7 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path):
 def test_ctrl_c_stops_at_once_and_the_next_run_resumes(tmp_path):
     audio = write_gtzan_like(tmp_path / "audio", genres=("blues", "rock"), clips=3, seconds=4.0)
     cache = tmp_path / "cache"
-    tracks = gtzan.load_tracks(audio)
+    tracks = gtzan.DATASET.load_tracks(audio)
     directory = store_directory(tracks, "workers", SMALL, cache)
     process = start_extraction(audio, cache, tmp_path / "pids", fast_genre="blues")
     workers = []

@@ -38,7 +38,7 @@ SMALL = FeatureConfig(clip_seconds=4.0)
 
 @pytest.fixture()
 def small_tracks(tmp_path) -> pd.DataFrame:
-    return gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", clips=4, seconds=4.0))
+    return gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", clips=4, seconds=4.0))
 
 
 def all_rows(store) -> np.ndarray:
@@ -130,7 +130,7 @@ def test_bad_files_land_in_the_skipped_table_and_the_rest_is_extracted(tmp_path)
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
 def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_method):
     """Spawned workers (used once TensorFlow is loaded) once ran OpenBLAS on every core: 5e-5 dB off."""
-    tracks = gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz", "pop"), clips=4))
+    tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz", "pop"), clips=4))
     serial = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2,
                                  progress=False)
     monkeypatch.setattr(feature_workers, "process_context", lambda: get_context(start_method))
@@ -144,7 +144,7 @@ def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_met
 def test_librosa_is_compiled_here_once_before_local_workers_start(tmp_path, monkeypatch):
     from genre_utils.features import store as feature_store
 
-    tracks = gtzan.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
+    tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
     warmed = []
     monkeypatch.setattr(feature_store, "warm_up", warmed.append)
     build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
@@ -200,12 +200,12 @@ def test_killed_run_resumes_without_redoing_finished_chunks(tmp_path):
             time.sleep(0.3)
             return real(*args, **kwargs)
         feature_store.extract_chunk = slow
-        tracks = gtzan.load_tracks({str(audio)!r})
+        tracks = gtzan.DATASET.load_tracks({str(audio)!r})
         feature_store.build_feature_store(tracks, "resume", FeatureConfig(clip_seconds=4.0),
                                           cache_dir={str(cache)!r}, workers=1, chunk_size=1, progress=False)
     """)
     process = subprocess.Popen([sys.executable, "-c", script])
-    tracks = gtzan.load_tracks(audio)
+    tracks = gtzan.DATASET.load_tracks(audio)
     directory = store_directory(tracks, "resume", SMALL, cache)
     deadline = time.time() + 60
     while time.time() < deadline and len(list((directory / "chunks").glob("*.json"))) < 3:
@@ -246,7 +246,7 @@ def test_bad_arguments_are_named(small_tracks, tmp_path):
 @pytest.mark.slow
 def test_real_gtzan_excerpts_match_the_reference_table(gtzan_excerpts, shared_data, tmp_path):
     """Real clips, most 15-20 s: padded to 30 s, and the complete ones agree with the published means."""
-    tracks = gtzan.load_tracks(gtzan_excerpts)
+    tracks = gtzan.DATASET.load_tracks(gtzan_excerpts)
     assert len(tracks) == 101 and tracks.status.eq("ok").all()  # 100 WAVs and country.00053.mp3
     store = build_feature_store(tracks, "gtzan_excerpts", FeatureConfig(), cache_dir=tmp_path, workers=2, progress=False)
     assert store.features.shape == (101, 20, 1292)

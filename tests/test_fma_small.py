@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing  # noqa: F401  (mp3_bytes: a fixture)
-from genre_utils import prepare as data
-from genre_utils.data.datasets import fma_small, get_dataset
+from genre_utils import prepare
+from genre_utils.data.datasets import fma, fma_small, get_dataset
 from genre_utils.data.datasets.table import readable, skipped_files
 
 # The real file's layout: two header rows, then the index-name row, then one row per track.
@@ -109,7 +109,7 @@ def fake_fma(tmp_path, mp3_bytes) -> Path:
 def test_read_tracks_csv_parses_the_two_header_rows(tmp_path):
     path = tmp_path / "tracks.csv"
     path.write_text(TRACKS_CSV)
-    tracks = fma_small.read_tracks_csv(path)
+    tracks = fma.read_tracks_csv(path)
     assert isinstance(tracks.columns, pd.MultiIndex)
     assert tracks.index.name == "track_id" and tracks.index.dtype == np.int64
     assert len(tracks) == 21 and tracks.index[:3].tolist() == [2, 3, 5]
@@ -123,7 +123,7 @@ def test_read_tracks_csv_parses_the_two_header_rows(tmp_path):
 
 
 def test_load_tracks_keeps_the_small_subset_with_ids_genres_splits_artists(fake_fma):
-    tracks = fma_small.load_tracks(fake_fma)
+    tracks = fma_small.DATASET.load_tracks(fake_fma)
     assert tracks.track_id.tolist() == SMALL_IDS  # no medium (000003) or large (000182, 000190) rows
     assert list(tracks.columns[:7]) == ["track_id", "path", "genre", "duration", "sample_rate", "channels", "status"]
     by_id = tracks.set_index("track_id")
@@ -139,11 +139,11 @@ def test_load_tracks_keeps_the_small_subset_with_ids_genres_splits_artists(fake_
     assert good.status.eq("ok").all()
     assert np.allclose(good.duration, 3.0, atol=0.05)
     assert (good.sample_rate == 22050).all() and (good.channels == 1).all()
-    assert get_dataset("fma_small") is fma_small and fma_small.clip_seconds(fake_fma) == 30.0
+    assert get_dataset("fma_small") is fma_small.DATASET and fma_small.DATASET.clip_seconds(fake_fma) == 30.0
 
 
 def test_broken_files_are_reported_with_their_reason_never_dropped(fake_fma):
-    tracks = fma_small.load_tracks(fake_fma)
+    tracks = fma_small.DATASET.load_tracks(fake_fma)
     status = tracks.set_index("track_id").status
     for track_id, words in BROKEN_AFTER_LOAD.items():
         assert words in status[track_id], (track_id, status[track_id])
@@ -156,10 +156,10 @@ def test_broken_files_are_reported_with_their_reason_never_dropped(fake_fma):
 
 
 def test_validate_decodes_every_ok_clip_and_flags_short_ones(fake_fma):
-    tracks = fma_small.validate(fake_fma, progress=False).set_index("track_id")
+    tracks = fma_small.DATASET.validate(fake_fma, progress=False).set_index("track_id")
     for track_id in SHORT_AFTER_VALIDATE:
         assert tracks.status[track_id].startswith("too short"), tracks.status[track_id]
-        assert tracks.duration[track_id] < fma_small.MIN_SECONDS
+        assert tracks.duration[track_id] < fma.MIN_SECONDS
     for track_id, words in BROKEN_AFTER_LOAD.items():  # load_tracks' reasons survive
         assert words in tracks.status[track_id]
     usable = readable(tracks.reset_index())
@@ -169,41 +169,41 @@ def test_validate_decodes_every_ok_clip_and_flags_short_ones(fake_fma):
 
 def test_missing_pieces_name_the_folder_and_how_to_get_the_data(tmp_path, fake_fma):
     with pytest.raises(FileNotFoundError, match="does not exist.*download --dataset fma_small"):
-        fma_small.load_tracks(tmp_path / "nowhere")
+        fma_small.DATASET.load_tracks(tmp_path / "nowhere")
     shutil.rmtree(fake_fma / "fma_small")
     with pytest.raises(ValueError, match=r"no FMA-small audio folder .*fma_small.*GENRE_DATA_DIR"):
-        fma_small.load_tracks(fake_fma)
+        fma_small.DATASET.load_tracks(fake_fma)
     (fake_fma / "fma_metadata" / "tracks.csv").unlink()
     with pytest.raises(FileNotFoundError, match=r"no FMA metadata at .*fma_metadata/tracks\.csv.*GENRE_DATA_DIR"):
-        fma_small.load_tracks(fake_fma)
+        fma_small.DATASET.load_tracks(fake_fma)
     with pytest.raises(ValueError, match=r"tracks\.csv not found at .*elsewhere"):
-        fma_small.read_tracks_csv(tmp_path / "elsewhere" / "tracks.csv")
+        fma.read_tracks_csv(tmp_path / "elsewhere" / "tracks.csv")
 
 
 def test_tracks_csv_without_the_needed_columns_is_refused(tmp_path):
     flat = tmp_path / "flat.csv"  # a one-header export of the same data
     flat.write_text("track_id,genre_top,subset,split\n2,Hip-Hop,small,training\n")
     with pytest.raises(ValueError, match=r"flat\.csv lacks the FMA column\(s\).*'set', 'subset'"):
-        fma_small.read_tracks_csv(flat)
+        fma.read_tracks_csv(flat)
     partial_csv = tmp_path / "partial.csv"
     partial_csv.write_text(",set,track\n,subset,genre_top\ntrack_id,,\n2,small,Hip-Hop\n")
     with pytest.raises(ValueError, match=r"partial\.csv lacks .*\('set', 'split'\).*\('artist', 'id'\)"):
-        fma_small.read_tracks_csv(partial_csv)
+        fma.read_tracks_csv(partial_csv)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     with pytest.raises(ValueError, match=r"empty\.csv is not FMA's tracks\.csv"):
-        fma_small.read_tracks_csv(empty)
+        fma.read_tracks_csv(empty)
 
 
 def test_unknown_subset_or_split_names_are_refused(tmp_path, fake_fma):
     path = tmp_path / "tracks.csv"
     path.write_text(TRACKS_CSV.replace("training,medium", "training,Medium"))
     with pytest.raises(ValueError, match=r"tracks\.csv: unknown \('set', 'subset'\) value\(s\) \['Medium'\]"):
-        fma_small.read_tracks_csv(path)
+        fma.read_tracks_csv(path)
     csv_path = fake_fma / "fma_metadata" / "tracks.csv"
     csv_path.write_text(TRACKS_CSV.replace("validation,small", "val,small"))
     with pytest.raises(ValueError, match=r"unknown \('set', 'split'\) value\(s\) \['val'\]"):
-        fma_small.load_tracks(fake_fma)
+        fma_small.DATASET.load_tracks(fake_fma)
 
 
 def test_real_mp3_copies_and_a_truncated_known_broken_clip(shared_data, tmp_path):
@@ -216,7 +216,7 @@ def test_real_mp3_copies_and_a_truncated_known_broken_clip(shared_data, tmp_path
     for track_id in ("000002", "000010", "000140"):
         put(root, track_id, real.read_bytes())
     put(root, "098565", real.read_bytes()[:700])  # no Xing header: libsndfile estimates from the size
-    tracks = fma_small.validate(root, progress=False).set_index("track_id")
+    tracks = fma_small.DATASET.validate(root, progress=False).set_index("track_id")
     copies = tracks.loc[["000002", "000010", "000140"]]
     # No Xing header: the header's 30.21 s is an estimate from the file size; 30.07 s decode.
     assert copies.status.eq("ok").all() and np.allclose(copies.duration, 30.07, atol=0.05)
@@ -247,7 +247,7 @@ def local_server(tmp_path):
 
 
 def serve_fake_fma(source: Path, served: Path, base_url: str, monkeypatch, corrupt: str | None = None) -> None:
-    """Zip the fake dataset as FMA does (with a checksums file) and point REMOTES at the local server."""
+    """Zip the fake dataset as FMA does (with a checksums file) and point its archives at the local server."""
     metadata = build_zip(served / "fma_metadata.zip", {
         "fma_metadata/tracks.csv": (source / "fma_metadata" / "tracks.csv").read_bytes(),
         "fma_metadata/genres.csv": b"genre_id,#tracks,parent,title,top_level\n21,8389,0,Hip-Hop,21\n",
@@ -262,10 +262,11 @@ def serve_fake_fma(source: Path, served: Path, base_url: str, monkeypatch, corru
     audio = build_zip(served / "fma_small.zip", audio_members)
     remotes = {}
     for key, facts in (("metadata", metadata), ("audio", audio)):
-        spec = dict(fma_small.REMOTES[key])
+        spec = dict(fma_small.ARCHIVES[key])
         spec.update(urls=(base_url + spec["filename"],), known_hash=f"sha1:{facts['sha1']}", size=facts["size"])
         remotes[key] = spec
-    monkeypatch.setattr(fma_small, "REMOTES", remotes)
+    for key, spec in remotes.items():
+        monkeypatch.setitem(fma_small.DATASET.archives, key, spec)
 
 
 def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server, monkeypatch, capsys):
@@ -273,17 +274,17 @@ def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server,
     serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch)
 
     root = tmp_path / "data" / "fma_small"
-    assert fma_small.download(root, progress=False) == root
+    assert fma_small.DATASET.download(root, progress=False) == root
     assert "MP3s checked against fma_small/checksums: 17 clips: 17 verified, 0 differs, 0 missing" in capsys.readouterr().out
     assert (root / "fma_metadata" / "tracks.csv").is_file()
     assert (root / "fma_small" / "000" / "000002.mp3").read_bytes() == mp3_bytes(3.0)
     assert any("fma_small.zip" in line for line in requests)
-    tracks = fma_small.load_tracks(root)
+    tracks = fma_small.DATASET.load_tracks(root)
     assert tracks.track_id.tolist() == SMALL_IDS
     assert sorted(skipped_files(tracks).track_id) == sorted(BROKEN_AFTER_LOAD)
 
     requests.clear()
-    fma_small.download(root, progress=False)  # everything present: no request at all
+    fma_small.DATASET.download(root, progress=False)  # everything present: no request at all
     assert requests == []
 
 
@@ -292,17 +293,17 @@ def test_download_refuses_mp3s_that_differ_from_the_checksums_file(tmp_path, mp3
     serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch, corrupt="000010")
     with pytest.raises(ValueError, match=r"1 MP3\(s\) extracted from .*fma_small\.zip do not match fma_small/checksums: "
                                          r"000010 \(differs\) \(17 clips: 16 verified, 1 differs, 0 missing\); delete"):
-        fma_small.download(tmp_path / "data" / "fma_small", progress=False)
+        fma_small.DATASET.download(tmp_path / "data" / "fma_small", progress=False)
 
 
 def test_validate_checks_every_mp3_against_the_checksums_file(tmp_path, mp3_bytes, local_server, monkeypatch, capsys):
     base_url, served, _ = local_server
     serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch)
-    root = fma_small.download(tmp_path / "data" / "fma_small", progress=False)
+    root = fma_small.DATASET.download(tmp_path / "data" / "fma_small", progress=False)
     (root / "fma_small" / "000" / "000140.mp3").write_bytes(mp3_bytes(1.0))  # replaced after the download
     (root / "fma_small" / "000" / "000141.mp3").unlink()
     capsys.readouterr()
-    assert data.main(["validate", "--dataset", "fma_small", "--root", str(root), "--quiet"]) == 0
+    assert prepare.main(["validate", "--dataset", "fma_small", "--root", str(root), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "000140: differs from fma_small/checksums: SHA1 is not the listed one" in out
     assert "000141: missing" in out
@@ -311,8 +312,8 @@ def test_validate_checks_every_mp3_against_the_checksums_file(tmp_path, mp3_byte
 
 
 def test_remotes_are_the_published_archives():
-    assert fma_small.REMOTES["metadata"]["known_hash"] == "sha1:f0df49ffe5f2a6008d7dc83c6915b31835dfe733"
-    assert fma_small.REMOTES["audio"]["known_hash"] == "sha1:ade154f733639d52e35e32f5593efe5be76c6d70"
-    assert fma_small.REMOTES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_small.zip",)
+    assert fma_small.ARCHIVES["metadata"]["known_hash"] == "sha1:f0df49ffe5f2a6008d7dc83c6915b31835dfe733"
+    assert fma_small.ARCHIVES["audio"]["known_hash"] == "sha1:ade154f733639d52e35e32f5593efe5be76c6d70"
+    assert fma_small.ARCHIVES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_small.zip",)
     assert len(fma_small.GENRES) == 8 and len(fma_small.KNOWN_BROKEN) == 6
     assert all(len(track_id) == 6 for track_id in fma_small.KNOWN_BROKEN)

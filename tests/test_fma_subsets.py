@@ -15,8 +15,8 @@ import pytest
 
 from fma_fixtures import build_zip, clip_member, mp3_bytes, sha1sum_listing, tracks_csv  # noqa: F401  (a fixture)
 from genre_utils import paths
-from genre_utils import prepare as data
-from genre_utils.data.datasets import DATASET_NAMES, checksums, fma, fma_large, fma_medium, fma_small, get_dataset
+from genre_utils import prepare
+from genre_utils.data.datasets import checksums, dataset_names, fma, fma_large, fma_medium, fma_small, get_dataset
 from genre_utils.data.datasets.table import readable, skipped_files
 from genre_utils.data.download import DownloadError
 from genre_utils.data.explore import NO_GENRE_LABEL, class_counts, imbalance_ratio
@@ -93,25 +93,26 @@ def server():
 
 
 def serve_medium(server: LocalServer, served: Path, mp3_bytes, monkeypatch, **audio_behaviour) -> dict:
-    """Zip FMA-medium as FMA does (with its checksums file), serve both archives, point REMOTES at them."""
+    """Zip FMA-medium as FMA does (with its checksums file), serve both archives, point its archives at them."""
     metadata = build_zip(served / "fma_metadata.zip", {"fma_metadata/tracks.csv": tracks_csv(fake_rows()).encode()})
     members = {"fma_medium/README.txt": b"FMA-medium\n", **audio_members("medium", mp3_bytes)}
     members["fma_medium/checksums"] = sha1sum_listing(members)
     audio = build_zip(served / "fma_medium.zip", members)
     remotes = {}
     for key, facts in (("metadata", metadata), ("audio", audio)):
-        spec = dict(fma_medium.REMOTES[key])
+        spec = dict(fma_medium.ARCHIVES[key])
         path = "/" + spec["filename"]
         server.files[path] = Behaviour((served / spec["filename"]).read_bytes(),
                                        **(audio_behaviour if key == "audio" else {}))
         spec.update(urls=(server.url(path),), known_hash=f"sha1:{facts['sha1']}", size=facts["size"])
         remotes[key] = spec
-    monkeypatch.setattr(fma_medium, "REMOTES", remotes)
+    for key, spec in remotes.items():
+        monkeypatch.setitem(fma_medium.DATASET.archives, key, spec)
     return audio
 
 
 def test_subsets_nest_small_within_medium_within_large(fake_fma):
-    tables = {subset: MODULES[subset].load_tracks(fake_fma) for subset in fma.SUBSETS}
+    tables = {subset: MODULES[subset].DATASET.load_tracks(fake_fma) for subset in fma.SUBSETS}
     ids = {subset: set(table.track_id) for subset, table in tables.items()}
     assert {subset: len(table) for subset, table in tables.items()} == SUBSET_SIZES
     assert ids["small"] < ids["medium"] < ids["large"]
@@ -122,7 +123,7 @@ def test_subsets_nest_small_within_medium_within_large(fake_fma):
 
 
 def test_medium_has_16_unbalanced_genres_counted_per_split_side(fake_fma):
-    tracks = fma_medium.load_tracks(fake_fma)
+    tracks = fma_medium.DATASET.load_tracks(fake_fma)
     assert set(tracks.genre) == set(fma.TOP_GENRES) and len(fma_medium.GENRES) == 16
     counts = class_counts(tracks)
     assert counts.index[0] == "Rock" and counts.index[-1] == "total"
@@ -137,7 +138,7 @@ def test_medium_has_16_unbalanced_genres_counted_per_split_side(fake_fma):
 
 
 def test_large_keeps_tracks_without_a_top_genre_with_the_reason(fake_fma):
-    tracks = fma_large.load_tracks(fake_fma)
+    tracks = fma_large.DATASET.load_tracks(fake_fma)
     unlabelled = tracks[tracks.genre == ""]
     assert len(unlabelled) == 3 and unlabelled.status.eq(fma.NO_GENRE_STATUS).all()
     assert unlabelled.duration.isna().all()  # left unread: no label, no use
@@ -150,7 +151,7 @@ def test_large_keeps_tracks_without_a_top_genre_with_the_reason(fake_fma):
 
 
 def test_official_split_is_artist_aware_and_the_thesis_split_is_refused(fake_fma):
-    tracks = fma_medium.load_tracks(fake_fma)
+    tracks = fma_medium.DATASET.load_tracks(fake_fma)
     by_id = tracks.set_index("track_id")
     electronic = ["002004", "002007", "002008"]  # ranks 0, 3 and 4 of the genre
     assert by_id.loc[electronic, "split_official"].tolist() == ["train", "valid", "test"]
@@ -165,10 +166,10 @@ def test_official_split_is_artist_aware_and_the_thesis_split_is_refused(fake_fma
 
 
 def test_known_broken_clips_are_marked_only_when_broken_here(fake_fma):
-    medium = fma_medium.load_tracks(fake_fma).set_index("track_id")
+    medium = fma_medium.DATASET.load_tracks(fake_fma).set_index("track_id")
     assert medium.status[SHORT_SMALL] == "known broken in FMA-medium: audio shorter than 2 s (header says 1.00 s)"
     assert medium.status[CUT_BUT_FINE] == "ok"  # listed, but this copy decodes to 3 s
-    large = fma_large.load_tracks(fake_fma).set_index("track_id")
+    large = fma_large.DATASET.load_tracks(fake_fma).set_index("track_id")
     assert large.status[UNDECODABLE].startswith(
         "known broken in FMA-large: reported undecodable by ffmpeg/librosa (mdeff/fma#49) (too short")
     assert large.status[SHORT_SMALL].startswith("known broken in FMA-large: audio shorter than 2 s")
@@ -182,14 +183,14 @@ def test_a_genre_outside_the_top_level_ones_is_refused(tmp_path, fake_fma):
     (fake_fma / "fma_metadata" / "tracks.csv").write_text(tracks_csv(rows))
     with pytest.raises(ValueError, match=r"tracks\.csv: \('track', 'genre_top'\) value\(s\) \['Metal'\] in the medium "
                                          r"subset are not genres of FMA-medium"):
-        fma_medium.load_tracks(fake_fma)
+        fma_medium.DATASET.load_tracks(fake_fma)
 
 
 def test_missing_audio_folder_names_the_subset_and_the_download_command(fake_fma):
     shutil.rmtree(fake_fma / "fma_large")
     with pytest.raises(FileNotFoundError,
                        match=r"no FMA-large audio folder .*fma_large .*download --dataset fma_large"):
-        fma_large.load_tracks(fake_fma)
+        fma_large.DATASET.load_tracks(fake_fma)
 
 
 def test_download_verifies_sha1_resumes_and_checks_every_mp3(tmp_path, mp3_bytes, server, monkeypatch, capsys):
@@ -198,22 +199,22 @@ def test_download_verifies_sha1_resumes_and_checks_every_mp3(tmp_path, mp3_bytes
     audio = serve_medium(server, served, mp3_bytes, monkeypatch, drop_after=200_000)
     root = tmp_path / "data" / "fma_medium"
     with pytest.raises(DownloadError, match=r"(?s)fma_medium\.zip.*bytes kept in fma_medium\.zip\.part to resume"):
-        fma_medium.download(root, progress=False)  # the connection drops after 200,000 bytes
+        fma_medium.DATASET.download(root, progress=False)  # the connection drops after 200,000 bytes
     assert (root / "fma_metadata" / "tracks.csv").is_file() and not (root / "fma_medium").exists()
     kept = (root / "fma_medium.zip.part").stat().st_size
     assert 0 < kept <= 200_000
     capsys.readouterr()
     server.requests.clear()
 
-    assert fma_medium.download(root, progress=False) == root
+    assert fma_medium.DATASET.download(root, progress=False) == root
     assert server.requests == [("/fma_medium.zip", f"bytes={kept}-")]  # the rest only; the metadata is there
     out = capsys.readouterr().out
     assert "FMA fma_metadata/ already present" in out
     assert "FMA-medium MP3s checked against fma_medium/checksums: 32 clips: 32 verified, 0 differs, 0 missing" in out
     assert (root / "fma_medium.zip").stat().st_size == audio["size"]
-    assert sorted(fma_medium.load_tracks(root).track_id) == subset_ids("medium")
+    assert sorted(fma_medium.DATASET.load_tracks(root).track_id) == subset_ids("medium")
     server.requests.clear()
-    fma_medium.download(root, progress=False)  # everything present: no request at all
+    fma_medium.DATASET.download(root, progress=False)  # everything present: no request at all
     assert server.requests == []
 
 
@@ -221,11 +222,11 @@ def test_an_archive_with_other_bytes_is_refused(tmp_path, mp3_bytes, server, mon
     served = tmp_path / "served"
     served.mkdir()
     serve_medium(server, served, mp3_bytes, monkeypatch)
-    remotes = {**fma_medium.REMOTES, "audio": {**fma_medium.REMOTES["audio"], "known_hash": "sha1:" + "0" * 40}}
-    monkeypatch.setattr(fma_medium, "REMOTES", remotes)
+    monkeypatch.setitem(fma_medium.DATASET.archives, "audio",
+                        {**fma_medium.DATASET.archives["audio"], "known_hash": "sha1:" + "0" * 40})
     root = tmp_path / "data"
     with pytest.raises(DownloadError, match=r"(?s)fma_medium\.zip.*checksum mismatch.*expected sha1:0000"):
-        fma_medium.download(root, progress=False)
+        fma_medium.DATASET.download(root, progress=False)
     assert not (root / "fma_medium").exists() and not (root / "fma_medium.zip").exists()
 
 
@@ -234,11 +235,10 @@ def test_not_enough_space_is_one_line_before_any_byte_is_fetched(tmp_path, mp3_b
     served.mkdir()
     serve_medium(server, served, mp3_bytes, monkeypatch)
     huge = 1 << 60  # an archive no disk here can hold: the real free space is what the check reads
-    monkeypatch.setattr(fma_medium, "REMOTES", {**fma_medium.REMOTES,
-                                                "audio": {**fma_medium.REMOTES["audio"], "size": huge}})
+    monkeypatch.setitem(fma_medium.DATASET.archives, "audio", {**fma_medium.DATASET.archives["audio"], "size": huge})
     root = tmp_path / "data" / "fma_medium"
     with pytest.raises(paths.StorageError) as refused:
-        fma_medium.download(root, progress=False)
+        fma_medium.DATASET.download(root, progress=False)
     message = str(refused.value)
     assert "\n" not in message
     assert message.startswith(f"not enough disk space in {root} for FMA-medium: ")
@@ -248,14 +248,14 @@ def test_not_enough_space_is_one_line_before_any_byte_is_fetched(tmp_path, mp3_b
     assert server.requests == []  # refused before any request
     assert not list(root.glob("*.part")) and not (root / "fma_metadata").exists()
     capsys.readouterr()
-    assert data.main(["download", "--dataset", "fma_medium", "--root", str(root), "--quiet"]) == 2
+    assert prepare.main(["download", "--dataset", "fma_medium", "--root", str(root), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: not enough disk space in {root} for FMA-medium: ") and err.count("\n") == 1
     assert server.requests == []
 
 
 def test_space_needed_counts_what_is_left_of_a_partial_download(tmp_path):
-    remote = fma_medium.remotes()[1]
+    remote = fma_medium.DATASET.remotes()[1]
     assert fma.space_needed(remote, tmp_path, 1.0) == (remote.size, remote.size)
     (tmp_path / "fma_medium.zip.part").write_bytes(bytes(1000))
     assert fma.space_needed(remote, tmp_path, 1.0) == (remote.size - 1000, remote.size)
@@ -274,13 +274,13 @@ def test_every_mp3_is_checked_against_the_checksums_file(tmp_path, mp3_bytes, se
     served = tmp_path / "served"
     served.mkdir()
     serve_medium(server, served, mp3_bytes, monkeypatch)
-    root = fma_medium.download(tmp_path / "data" / "fma_medium", progress=False)
+    root = fma_medium.DATASET.download(tmp_path / "data" / "fma_medium", progress=False)
     (root / "fma_medium" / "002" / "002000.mp3").write_bytes(mp3_bytes(1.0))  # replaced after the download
     (root / "fma_medium" / "002" / "002001.mp3").unlink()
-    report = fma_medium.check_files(root=root)
+    report = fma_medium.DATASET.check_files(root=root)
     assert checksums.summary_line(report) == "32 clips: 30 verified, 1 differs, 1 missing"
     capsys.readouterr()
-    assert data.main(["validate", "--dataset", "fma_medium", "--root", str(root), "--quiet"]) == 0
+    assert prepare.main(["validate", "--dataset", "fma_medium", "--root", str(root), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "002000: differs from fma_medium/checksums: SHA1 is not the listed one" in out
     assert "002001: missing" in out
@@ -295,31 +295,34 @@ def test_an_extracted_mp3_that_differs_from_the_list_stops_the_download(tmp_path
     metadata = build_zip(served / "fma_metadata.zip", {"fma_metadata/tracks.csv": tracks_csv(fake_rows()).encode()})
     remotes = {}
     for key, facts in (("metadata", metadata), ("audio", audio)):
-        spec = dict(fma_medium.REMOTES[key])
+        spec = dict(fma_medium.ARCHIVES[key])
         server.files["/" + spec["filename"]] = Behaviour((served / spec["filename"]).read_bytes())
         spec.update(urls=(server.url("/" + spec["filename"]),), known_hash=f"sha1:{facts['sha1']}", size=facts["size"])
         remotes[key] = spec
-    monkeypatch.setattr(fma_medium, "REMOTES", remotes)
+    for key, spec in remotes.items():
+        monkeypatch.setitem(fma_medium.DATASET.archives, key, spec)
     with pytest.raises(ValueError, match=r"1 MP3\(s\) extracted from .*fma_medium\.zip do not match "
                                          r"fma_medium/checksums: 002000 \(differs\)"):
-        fma_medium.download(tmp_path / "data", progress=False)
+        fma_medium.DATASET.download(tmp_path / "data", progress=False)
 
 
 def test_the_registry_lists_the_subsets_with_the_common_interface():
-    assert DATASET_NAMES == ("synthetic", "gtzan", "fma_small", "fma_medium", "fma_large")
-    for module in MODULES.values():
-        assert get_dataset(module.NAME) is module
-        for name in fma.Loader._fields:  # bound in the declared order
-            assert getattr(module, name).__name__ == name, (module.NAME, name)
-        assert module.REFERENCE_NAME == f"{module.AUDIO_FOLDER}/checksums"
-        assert module.clip_seconds() == 30.0 and module.default_root().name == module.NAME
-        assert module.remotes()[0].filename == "fma_metadata.zip"
-    assert fma_medium.REMOTES["audio"] == {
+    assert dataset_names() == ("synthetic", "gtzan", "fma_small", "fma_medium", "fma_large")
+    for subset, module in MODULES.items():
+        declared = module.DATASET
+        assert get_dataset(module.NAME) is declared and isinstance(declared, fma.FmaDataset)
+        assert (declared.name, declared.title, declared.subset, declared.genres) == (module.NAME, module.TITLE, subset,
+                                                                                     module.GENRES)
+        assert declared.reference_name == f"{module.AUDIO_FOLDER}/checksums" and declared.citation == fma.BIBTEX
+        assert declared.clip_seconds() == 30.0 and declared.default_root().name == module.NAME
+        assert declared.remotes()[0].filename == "fma_metadata.zip" and not declared.generated
+        assert declared.known_broken is module.KNOWN_BROKEN and declared.archives is module.ARCHIVES
+    assert fma_medium.ARCHIVES["audio"] == {
         "filename": "fma_medium.zip", "urls": ("https://os.unil.cloud.switch.ch/fma/fma_medium.zip",),
         "known_hash": "sha1:c67b69ea232021025fca9231fc1c7c1a063ab50b", "size": 23_825_005_356,
         "description": "FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)"}
-    assert fma_large.REMOTES["audio"]["known_hash"] == "sha1:497109f4dd721066b5ce5e5f250ec604dc78939e"
-    assert fma_large.REMOTES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_large.zip",)
-    assert fma_large.REMOTES["audio"]["size"] == fma_large.ARCHIVE_BYTES_APPROXIMATE == 93 * 2**30
+    assert fma_large.ARCHIVES["audio"]["known_hash"] == "sha1:497109f4dd721066b5ce5e5f250ec604dc78939e"
+    assert fma_large.ARCHIVES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_large.zip",)
+    assert fma_large.ARCHIVES["audio"]["size"] == fma_large.ARCHIVE_BYTES_APPROXIMATE == 93 * 2**30
     assert fma_medium.SPLITS == fma_large.SPLITS == ("official", "kfold", "file")
     assert fma_small.THESIS_TEST_PER_GENRE == 100 and "official" in fma_small.SPLITS

@@ -13,7 +13,7 @@ import pytest
 import soundfile
 
 from audio_fixtures import tone, write_gtzan_like, write_wav
-from genre_utils import prepare as data
+from genre_utils import prepare
 from genre_utils.data.datasets import get_dataset, gtzan, gtzan_reference
 from genre_utils.data.datasets.table import readable, skipped_files
 
@@ -23,7 +23,7 @@ def test_original_layout_is_read_and_junk_ignored(tmp_path):
     (root / "genres" / "blues" / "._blues.00000.wav").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     (root / "genres" / "blues" / "blues.mf").write_text("blues.00000.wav\tblues\n")
     (root / "genres" / "jazz" / "notes.txt").write_text("not audio")
-    tracks = gtzan.load_tracks(root)
+    tracks = gtzan.DATASET.load_tracks(root)
     assert tracks.track_id.tolist() == ["blues.00000", "blues.00001", "jazz.00000", "jazz.00001"]
     assert tracks.genre.tolist() == ["blues", "blues", "jazz", "jazz"]
     assert tracks.status.eq("ok").all()
@@ -35,7 +35,7 @@ def test_kaggle_layout_with_its_broken_jazz_clip(tmp_path):
     audio = tmp_path / "Data" / "genres_original"
     write_wav(audio / "jazz" / "jazz.00053.wav", tone(3.0))
     (audio / "jazz" / "jazz.00054.wav").write_bytes(b"\x00" * 4096)  # the Kaggle copy is not RIFF
-    tracks = gtzan.load_tracks(tmp_path)
+    tracks = gtzan.DATASET.load_tracks(tmp_path)
     assert len(tracks) == 2
     skipped = skipped_files(tracks)
     assert skipped.track_id.tolist() == ["jazz.00054"]
@@ -48,7 +48,7 @@ def test_au_files_of_the_original_archive(tmp_path):
     soundfile.write(str(folder / "rock.00000.au"), tone(2.5), 22050, format="AU", subtype="PCM_16")
     soundfile.write(str(folder / "rock.00001.au"), tone(2.5), 22050, format="AU", subtype="PCM_16")
     write_wav(folder / "rock.00001.wav", tone(2.5))  # converted copy beside the original
-    tracks = gtzan.load_tracks(tmp_path)
+    tracks = gtzan.DATASET.load_tracks(tmp_path)
     usable = readable(tracks)
     assert usable.path.map(lambda p: p.rsplit(".", 1)[1]).tolist() == ["au", "wav"]
     # The unused copy is not dropped silently: it is a skipped row that names the copy used.
@@ -69,7 +69,7 @@ def test_every_audio_looking_file_is_a_clip_or_a_skipped_row(tmp_path):
     write_wav(tmp_path / "extra" / "loose.wav", tone(2.5))
     (genres / "blues" / "._blues.00000.wav").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     (genres / "blues" / "cover.jpg").write_bytes(b"\xff\xd8")
-    tracks = gtzan.load_tracks(tmp_path)
+    tracks = gtzan.DATASET.load_tracks(tmp_path)
     audio_looking = {str(p.resolve()) for p in tmp_path.rglob("*") if p.suffix in (".wav", ".flac", ".mp3")
                      and not p.name.startswith("._")}
     assert set(tracks.path) == audio_looking  # nothing vanished
@@ -91,17 +91,17 @@ def test_a_folder_of_mp3s_is_found_not_zero_clips(tmp_path, capsys):
             path = tmp_path / "genres" / genre / f"{genre}.{number:05d}.mp3"
             path.parent.mkdir(parents=True, exist_ok=True)
             soundfile.write(str(path), tone(2.5, seed=number), 22050, format="MP3")
-    assert data.main(["validate", "--dataset", "gtzan", "--root", str(tmp_path), "--quiet"]) == 0
+    assert prepare.main(["validate", "--dataset", "gtzan", "--root", str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "found 4 clips" in out and "skipped 0 unusable" in out
 
 
 def test_missing_folder_says_how_to_get_the_data(tmp_path):
     with pytest.raises(FileNotFoundError, match="download --dataset gtzan"):
-        gtzan.load_tracks(tmp_path / "nowhere")
+        gtzan.DATASET.load_tracks(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no GTZAN genre folders"):
-        gtzan.load_tracks(tmp_path / "empty")
+        gtzan.DATASET.load_tracks(tmp_path / "empty")
 
 
 def test_unknown_dataset_name_lists_the_known_ones():
@@ -114,7 +114,7 @@ def test_real_excerpts_pad_and_fault_filtered_column(gtzan_excerpts, gtzan_split
     root = tmp_path / "gtzan"
     shutil.copytree(gtzan_excerpts / "genres", root / "genres")
     shutil.copytree(gtzan_split_lists, root / gtzan.SPLITS_FOLDER)
-    tracks = gtzan.validate(root, progress=False)
+    tracks = gtzan.DATASET.validate(root, progress=False)
     # 100 WAVs and country.00053.mp3, a clip in another format whose name fits: a track too.
     assert len(tracks) == 101 and tracks.status.eq("ok").all()
     assert tracks.groupby("genre").size().to_dict() == {g: 11 if g == "country" else 10 for g in gtzan.GENRES}
@@ -149,11 +149,11 @@ def test_download_from_a_mirror_then_load(tmp_path, monkeypatch):
         monkeypatch.setattr(gtzan, "ARCHIVE_SHA256", hashlib.sha256(archive_bytes).hexdigest())
         monkeypatch.setattr(gtzan, "SPLIT_LIST_BASE_URL", server.url("/lists/"))
         monkeypatch.setattr(gtzan, "SPLIT_LIST_SHA256", {n: hashlib.sha256(b).hexdigest() for n, b in lists.items()})
-        root = gtzan.download(tmp_path / "gtzan", progress=False)
+        root = gtzan.DATASET.download(tmp_path / "gtzan", progress=False)
         requests_made = len(server.requests)
-        gtzan.download(root, progress=False)  # everything present: no request
+        gtzan.DATASET.download(root, progress=False)  # everything present: no request
         assert len(server.requests) == requests_made
-    tracks = gtzan.load_tracks(root)
+    tracks = gtzan.DATASET.load_tracks(root)
     assert len(tracks) == 4 and tracks.status.eq("ok").all()
     assert tracks.set_index("track_id")["split_fault_filtered"].to_dict() == {
         "blues.00000": "train", "blues.00001": "valid", "rock.00000": "train", "rock.00001": "test"}
@@ -182,7 +182,7 @@ def test_validate_checks_each_clip_against_the_original_md5s(gtzan_excerpts, tmp
     shutil.copyfile(gtzan_excerpts / "genres/country/country.00053.mp3", root / "genres/country/country.00053.mp3")
     (root / "genres" / "jazz").mkdir()
     (root / "genres" / "jazz" / "jazz.00054.wav").write_bytes(b"\x00" * 4096)  # the Kaggle copy's broken clip
-    assert data.main(["validate", "--dataset", "gtzan", "--root", str(root), "--quiet"]) == 0
+    assert prepare.main(["validate", "--dataset", "gtzan", "--root", str(root), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "1000 clips: 2 verified, 3 differs, 995 missing" in out
     assert "jazz.00054: differs from the original GTZAN clip" in out
@@ -234,7 +234,7 @@ def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtza
         monkeypatch.setattr(gtzan, "ARCHIVE_URLS", (server.url("/dead/genres.tar.gz"), server.url("/cut/genres.tar.gz"),
                                                     server.url("/hf/genres.tar.gz")))
         monkeypatch.setattr(gtzan, "SPLIT_LIST_BASE_URL", server.url("/lists/"))
-        root = gtzan.download(tmp_path / "gtzan", progress=False)
+        root = gtzan.DATASET.download(tmp_path / "gtzan", progress=False)
         out = capsys.readouterr().out
         assert "its content verifies: 1000 clips: 3 verified, 0 differs, 997 missing; accepted" in out
         assert "GTZAN clips checked against the originals: 1000 clips: 3 verified, 0 differs, 997 missing" in out
@@ -242,11 +242,11 @@ def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtza
         requests_made = len(server.requests)
         (root / ".genres.tar.gz.extracted").unlink()
         shutil.rmtree(root / "genres")  # extracted audio gone: the accepted archive is reused, not fetched
-        gtzan.download(root, progress=False)
+        gtzan.DATASET.download(root, progress=False)
         assert len(server.requests) == requests_made
-    tracks = gtzan.load_tracks(root)
+    tracks = gtzan.DATASET.load_tracks(root)
     assert readable(tracks).track_id.tolist() == ["blues.00000", "country.00000", "reggae.00000"]
-    assert gtzan.check_files(tracks).set_index("clip").loc[["blues.00000", "country.00000"], "result"].eq("verified").all()
+    assert gtzan.DATASET.check_files(tracks).set_index("clip").loc[["blues.00000", "country.00000"], "result"].eq("verified").all()
 
 
 def test_an_archive_with_an_unknown_checksum_and_a_cut_clip_is_refused(gtzan_excerpts, tmp_path, monkeypatch):

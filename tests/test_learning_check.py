@@ -15,7 +15,8 @@ import pytest
 from genre_utils.experiment import learning_check
 from genre_utils.experiment.runner import RESULT_FILE, RunSpec, run_folder, run_one
 from genre_utils.experiment.learning_check import judge
-from genre_utils.experiment.training import EarlyStoppingAfterWarmUp, MIN_TRAINING_STEPS, warm_up_epochs
+from genre_utils.models.hyperparameters import MIN_TRAINING_STEPS
+from genre_utils.models.training import EarlyStoppingAfterWarmUp, warm_up_epochs
 
 GENRES = 10
 

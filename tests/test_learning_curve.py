@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from genre_utils.analysis import learning_curve
+from genre_utils.study.settings import StudySettings
 from genre_utils.experiment.runner import RunSpec, finished_result, make_inputs, run_folder, run_one, sweep
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
@@ -49,8 +50,8 @@ def test_a_run_spec_names_its_share_and_keeps_the_full_data_name():
 
 
 def test_the_curve_specs_end_with_notebook_03s_runs():
-    specs = learning_curve.curve_specs("synthetic", ["cnn", "svm"], [1.0, 0.25, 0.5], seeds=[0, 1],
-                                       segment_seconds=3.0, epochs=5, patience=1)
+    settings = StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0, epochs=5, patience=1)
+    specs = learning_curve.curve_specs(settings, ["cnn", "svm"], [1.0, 0.25, 0.5])
     assert len(specs) == 2 * 3 * 2 and {s.train_fraction for s in specs} == {0.25, 0.5, 1.0}
     notebook_03 = [spec for model in ("cnn", "svm") for spec in sweep(
         "synthetic", models=[model], splits=["thesis"], features=[get_contender(model).features], seeds=[0, 1],
@@ -224,7 +225,8 @@ def test_the_figure_has_a_log_axis_ticked_at_the_training_sizes_and_one_line_per
 
 
 def test_a_tiny_curve_trains_end_to_end_and_reuses_its_runs(synthetic_store, tmp_path):
-    specs = learning_curve.curve_specs("synthetic", ["svm"], [0.25, 1.0], seeds=[0, 1], segment_seconds=2.0)
+    specs = learning_curve.curve_specs(StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=2.0), ["svm"],
+                                       [0.25, 1.0])
     lines = []
     runs = learning_curve.train_curve(specs, {"mfcc": synthetic_store}, tmp_path, log=lines.append)
     assert len(runs) == 4 and sum("trained in" in line for line in lines) == 4
@@ -258,7 +260,7 @@ def test_the_embedded_sets_curve_keeps_to_the_chosen_models():
     from genre_utils.study import report
 
     known = {"curve_models", "fractions", "seeds"}
-    assert report.synthetic_defaults({}, known)["curve_models"] == list(THESIS_PAIR)
-    assert report.synthetic_defaults({"models": [LEADING, "svm"]}, known)["curve_models"] == [LEADING]
-    assert report.synthetic_defaults({"models": ["svm"]}, known)["curve_models"] is None  # then all chosen models
-    assert "curve_models" not in report.synthetic_defaults({}, {"seeds"})  # no notebook declares it
+    assert report.dataset_defaults({}, known)["curve_models"] == list(THESIS_PAIR)
+    assert report.dataset_defaults({"models": [LEADING, "svm"]}, known)["curve_models"] == [LEADING]
+    assert report.dataset_defaults({"models": ["svm"]}, known)["curve_models"] is None  # then all chosen models
+    assert "curve_models" not in report.dataset_defaults({}, {"seeds"})  # no notebook declares it

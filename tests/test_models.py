@@ -11,7 +11,7 @@ from genre_utils.models import build_model  # noqa: E402
 from genre_utils.models.keras_family import parameter_count  # noqa: E402
 from genre_utils.models.thesis_cnn import build_cnn  # noqa: E402
 from genre_utils.models.thesis_lstm import build_lstm  # noqa: E402
-from genre_utils.experiment.training import one_hot  # noqa: E402
+from genre_utils.models.training import one_hot  # noqa: E402
 
 GTZAN_SHAPE = (20, 1292)  # 20 MFCCs x 30 s at hop 512
 

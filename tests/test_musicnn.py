@@ -41,8 +41,8 @@ import pytest
 
 from audio_fixtures import tone, write_wav
 from genre_utils.data.audio import load_audio
-from genre_utils.models.pretrained import musicnn
-from genre_utils.models.pretrained.musicnn import (
+from genre_utils.features.pretrained import musicnn
+from genre_utils.features.pretrained.musicnn import (
     EMBEDDING_LAYERS,
     MODEL_NAMES,
     N_MELS,
@@ -216,7 +216,7 @@ np.savez(request["outputs"], **results)
 PORT_RUNNER = r"""
 import json, sys
 import numpy as np
-from genre_utils.models.pretrained.musicnn import MODEL_NAMES, load_model
+from genre_utils.features.pretrained.musicnn import MODEL_NAMES, load_model
 
 request = json.loads(sys.argv[1])
 results = {}

@@ -93,7 +93,7 @@ def test_all_notebooks_run_and_export_html(report_run):
 
 
 def test_every_contender_gets_its_training_report():
-    from genre_utils.analysis.comparison import THESIS_FEATURE_STUDY
+    from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
     from genre_utils.models import contender_names
 
     training = [p for p in report.notebook_paths() if p.name.startswith("03_")][0]

@@ -129,7 +129,7 @@ def test_library_warnings_and_their_source_lines_leave_the_html_text_but_the_pro
                "  from .autonotebook import tqdm as notebook_tqdm\n",
                "C:\\Program Files\\Python311\\Lib\\site-packages\\sklearn\\base.py:12: FutureWarning: soon gone\n",
                "  warnings.warn(\n"]
-    own = ["/w/genre_utils/experiment/training.py:40: UserWarning: the project's own warning stays\n",
+    own = ["/w/genre_utils/models/training.py:40: UserWarning: the project's own warning stays\n",
            "  warnings.warn('the project's own warning stays')\n",
            "/tmp/ipykernel_1/123.py:3: FutureWarning: raised from a notebook cell, so the project can fix it\n",
            "  frame.groupby('genre').mean()\n",

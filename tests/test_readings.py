@@ -11,7 +11,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genre_utils.analysis import readings  # noqa: E402
-from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings, check_models
 from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, make_inputs  # noqa: E402
 from genre_utils.models import (contender_names, get_contender, reading, reading_names, register,  # noqa: E402
@@ -63,11 +63,11 @@ def test_readings_are_declared_beside_their_models_and_stay_out_of_the_default_c
     assert set(DECLARED) <= set(reading_names())
     assert not set(reading_names()) & set(contender_names())
     assert contender_names(include_readings=True) == (*contender_names(), *reading_names())
-    assert set(study.check_models("all")) == set(contender_names())
+    assert set(check_models("all")) == set(contender_names())
     for name in DECLARED:
         declared = get_contender(name)
         assert declared.reading_of in ("cnn", "lstm") and declared.choice
-        assert study.check_models([name]) == [name] and RunSpec("synthetic", name).name.startswith(f"{name}-mfcc-")
+        assert check_models([name]) == (name,) and RunSpec("synthetic", name).name.startswith(f"{name}-mfcc-")
     assert get_contender("cnn_clips").whole_clips and get_contender("lstm_clips").whole_clips
     assert not get_contender("cnn").whole_clips and not get_contender("cnn").reading_of
     assert get_contender("cnn_frames_first").build_options == {"orientation": "frames_first"}
@@ -78,7 +78,7 @@ def test_readings_are_declared_beside_their_models_and_stay_out_of_the_default_c
 
 def test_a_reading_can_be_chosen_everywhere_a_contender_can():
     from genre_utils.study.parameters import check_report_parameters
-    from genre_utils.study.report import notebook_paths
+    from genre_utils.study.parameters import notebook_paths
     from genre_utils.run import build_parser
 
     assert build_parser().parse_args(["--models", "cnn_frames_first", "lstm"]).models == ["cnn_frames_first", "lstm"]
@@ -140,7 +140,8 @@ def test_the_plan_compares_each_reading_with_the_other_thesis_model():
                      ("cnn_clips", "cnn_clips", "lstm"), ("lstm_clips", "cnn", "lstm_clips"),
                      ("cnn_clips+lstm_clips", "cnn_clips", "lstm_clips")]  # the same choice on both sides
     assert plan.models == ("cnn", "lstm", "cnn_frames_first", "cnn_clips", "lstm_clips")
-    specs = readings.reading_specs(plan, "synthetic", seeds=[0, 1], segment_seconds=3.0, epochs=5)
+    specs = readings.reading_specs(plan, StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0,
+                                                                 epochs=5))
     assert len(specs) == 5 * 2 and RunSpec("synthetic", "lstm", seed=1, segment_seconds=3.0, epochs=5) in specs
 
 
@@ -157,7 +158,7 @@ def test_a_reading_registered_at_run_time_is_picked_up_with_no_other_edit(averag
     from genre_utils.run import build_parser
 
     assert "cnn_average_pooling" in reading_names("cnn") and "cnn_average_pooling" not in contender_names()
-    assert "cnn_average_pooling" in readings.check_readings("all") and study.check_models(["cnn_average_pooling"])
+    assert "cnn_average_pooling" in readings.check_readings("all") and check_models(["cnn_average_pooling"])
     assert build_parser().parse_args(["--models", "cnn_average_pooling"]).models == ["cnn_average_pooling"]
     plan = readings.plan_readings("all", segment_seconds=3)
     assert ("cnn_average_pooling", "lstm") in [(c.cnn, c.lstm) for c in plan.comparisons]
@@ -264,7 +265,8 @@ def test_the_table_has_one_row_per_model_with_its_interval_and_learnt_runs(tmp_p
 @pytest.mark.slow
 def test_a_small_real_run_answers_the_question(synthetic_store, tmp_path):
     plan = readings.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=2.0)
-    specs = readings.reading_specs(plan, "synthetic", seeds=[0], segment_seconds=2.0, epochs=2, patience=0)
+    specs = readings.reading_specs(plan, StudySettings(dataset="synthetic", seeds=[0], segment_seconds=2.0, epochs=2,
+                                                                 patience=0))
     runs = readings.train_readings(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
     assert sorted(runs["model"]) == sorted(plan.models)
     table = readings.readings_table(runs, plan.models)

@@ -43,6 +43,8 @@ from audio_fixtures import tone, write_gtzan_like, write_wav
 from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing, tracks_csv  # noqa: F401  (mp3_bytes: a fixture)
 from genre_utils import paths, predict, run
 from genre_utils import prepare
+from genre_utils.features.extraction import prepare_features
+from genre_utils.data.datasets import dataset_root
 from genre_utils.study import report
 from genre_utils.data.datasets import fma_large, fma_medium, fma_small, gtzan
 from http_server import Behaviour, LocalServer
@@ -154,7 +156,7 @@ def test_make_data_for_gtzan_downloads_validates_and_extracts(workspace, gtzan_s
     assert ("/genres.tar.gz", None) in gtzan_server.requests
     tracks = pd.read_csv(workspace["data"] / "gtzan" / "tracks.csv")
     assert len(tracks) == len(GENRES) * CLIPS and (tracks["status"] == "ok").all()
-    store = prepare.prepare_features("gtzan", workers=1, progress=False)
+    store = prepare_features("gtzan", workers=1, progress=False)
     assert store.features.shape[0] == len(GENRES) * CLIPS
 
 
@@ -179,12 +181,13 @@ def fma_server(mp3_bytes, tmp_path, monkeypatch):
             audio = build_zip(served / f"{name}.zip", members)
             remotes = {}
             for key, facts in (("metadata", metadata), ("audio", audio)):
-                spec = dict(module.REMOTES[key])
+                spec = dict(module.ARCHIVES[key])
                 path = f"/{name}/{spec['filename']}"
                 server.files[path] = Behaviour((served / spec["filename"]).read_bytes())
                 spec.update(urls=(server.url(path),), known_hash=f"sha1:{facts['sha1']}", size=facts["size"])
                 remotes[key] = spec
-            monkeypatch.setattr(module, "REMOTES", remotes)
+            for key, spec in remotes.items():
+                monkeypatch.setitem(module.DATASET.archives, key, spec)
         monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path / "data"))
         yield server
 
@@ -373,8 +376,8 @@ def test_git_clone_gives_a_working_copy(tmp_path):
 def test_the_data_folder_variable_moves_every_dataset(monkeypatch, tmp_path):
     (command,) = commands_of("data folder")
     monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path / Path(command.split("=", 1)[1]).name))
-    assert prepare.dataset_root("gtzan") == tmp_path / "datasets" / "gtzan"
-    assert prepare.dataset_root("fma_small") == tmp_path / "datasets" / "fma_small"
+    assert dataset_root("gtzan") == tmp_path / "datasets" / "gtzan"
+    assert dataset_root("fma_small") == tmp_path / "datasets" / "fma_small"
 
 
 def test_the_gpu_lines_name_the_installed_tensorflow_and_run():

@@ -41,7 +41,7 @@ def cross_validate(excerpts, folder, models=None, folds=None):
     root = folder / "gtzan"
     root.mkdir()
     (root / "genres").symlink_to(excerpts / "genres", target_is_directory=True)
-    tracks = gtzan.load_tracks(root)
+    tracks = gtzan.DATASET.load_tracks(root)
     specs = [spec for spec in sweep("gtzan", models=models, splits=["kfold"], folds=FOLDS, seeds=[0],
                                     segment_seconds=SEGMENT_SECONDS) if folds is None or spec.fold in folds]
     stores = {kind: build_feature_store(tracks, "gtzan", FeatureConfig(kind=kind), cache_dir=folder / "features",

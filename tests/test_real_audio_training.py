@@ -21,7 +21,7 @@ from genre_utils.data.datasets import gtzan  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
 from genre_utils.features.store import build_feature_store  # noqa: E402
 from genre_utils.features.kinds import FeatureConfig  # noqa: E402
-from genre_utils.experiment.training import load_history  # noqa: E402
+from genre_utils.models.training import load_history  # noqa: E402
 
 
 @pytest.mark.slow
@@ -30,7 +30,7 @@ def test_cnn_on_real_gtzan_excerpts_with_the_fault_filtered_split(gtzan_excerpts
     root.mkdir()
     (root / "genres").symlink_to(gtzan_excerpts / "genres", target_is_directory=True)
     shutil.copytree(gtzan_split_lists, root / gtzan.SPLITS_FOLDER)
-    tracks = gtzan.load_tracks(root)
+    tracks = gtzan.DATASET.load_tracks(root)
     assert "split_fault_filtered" in tracks.columns
     store = build_feature_store(tracks, "gtzan", FeatureConfig(), cache_dir=tmp_path / "features", workers=2,
                                 progress=False)

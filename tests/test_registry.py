@@ -9,7 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genre_utils.analysis import comparison  # noqa: E402
-from genre_utils.study import notebook as study
+from genre_utils.study.settings import check_models  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, collect_runs, run_experiment, sweep  # noqa: E402
 from genre_utils.models import FAMILIES, contender_names, contenders, get_contender, register, unregister  # noqa: E402
 from genre_utils.models.registry import Contender, Fitted  # noqa: E402
@@ -99,7 +99,7 @@ def test_a_throwaway_contender_is_trained_evaluated_compared_plotted_and_predict
     matplotlib.use("Agg")
     from genre_utils.analysis import plots
 
-    assert "neighbours" in contender_names() and "neighbours" in study.check_models("all")
+    assert "neighbours" in contender_names() and "neighbours" in check_models("all")
     specs = sweep("synthetic", models=["neighbours", "svm"], seeds=[0, 1], segment_seconds=SEGMENT_SECONDS)
     assert {spec.model for spec in specs} == {"neighbours", "svm"}
     runs = run_experiment(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)

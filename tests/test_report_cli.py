@@ -29,7 +29,7 @@ NOISE_LINE = ("E0000 00:00:1783190786.420393    3712 node_def_util.cc:682] NodeD
     (["--param", "seeds=[0,0]"], "error: seeds must be distinct, got [0, 0]"),
     (["--param", "epochs=-1"], "error: epochs must be an integer >= 1, got -1"),
     (["--param", "patience=1.5"], "error: patience must be an integer >= 0, got 1.5"),
-    (["--param", "segment_seconds=-1"], "error: segment_seconds must be 0 or a positive number, got -1"),
+    (["--param", "segment_seconds=-1"], "error: segment_seconds must be 0 (whole clips) or a positive number, got -1"),
     (["--dataset", "gtzn"], "error: unknown dataset 'gtzn'; expected one of synthetic, gtzan, fma_small"),
     (["--dataset", "fma_large", "--param", "split=thesis"], "error: split 'thesis' applies to synthetic, gtzan, fma_small only, not 'fma_large'"),
     (["--param", 'models=["transformer"]'], "error: unknown model 'transformer'; expected one of cnn,"),

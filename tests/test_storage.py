@@ -59,7 +59,7 @@ def test_full_disk_is_a_clear_error_before_any_work_and_a_rerun_resumes(tmp_path
         from genre_utils.features import store as feature_store
         from genre_utils.data.datasets import gtzan
         from genre_utils.features.kinds import FeatureConfig
-        tracks = gtzan.load_tracks({str(audio)!r})
+        tracks = gtzan.DATASET.load_tracks({str(audio)!r})
         out = {{}}
         def build(seconds, **options):
             return feature_store.build_feature_store(tracks, "full", FeatureConfig(clip_seconds=seconds),
@@ -119,7 +119,7 @@ def test_full_disk_is_a_clear_error_before_any_work_and_a_rerun_resumes(tmp_path
     assert out["second_shape"] == [8, 20, LONG.n_frames]
     assert out["third"].startswith(f"not enough disk space in {cache / 'full'}/mfcc-") and "run the same command again" in out["third"]
     assert out["chunks_kept"] == 3 and out["resumed_calls"] == 5
-    fresh = build_feature_store(gtzan.load_tracks(audio), "full", FeatureConfig(clip_seconds=61.0),
+    fresh = build_feature_store(gtzan.DATASET.load_tracks(audio), "full", FeatureConfig(clip_seconds=61.0),
                                 cache_dir=tmp_path / "fresh", workers=1, progress=False)
     # Exact across processes: the same binaries on this machine, one BLAS thread per task, every sum in one order.
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), fresh.read_rows(np.arange(len(fresh.tracks))))
@@ -137,7 +137,7 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
         from genre_utils.data.datasets import gtzan
         from genre_utils.features.kinds import FeatureConfig
         if __name__ == "__main__":
-            tracks = gtzan.load_tracks({str(audio)!r})
+            tracks = gtzan.DATASET.load_tracks({str(audio)!r})
             config = FeatureConfig(clip_seconds=60.0)
             store_dir = feature_store.store_directory(tracks, "frozen", config, {str(cache)!r})
             shards, records = store_dir / "features.zarr" / "c", store_dir / "chunks"
@@ -167,7 +167,7 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
     assert out["first"].startswith(f"{cache / 'frozen'}/mfcc-") and "is read-only, so the feature cache" in out["first"]
     assert out["raised_on_a_worker"], "the error did not come from a worker's shard write"
     assert 1 <= out["chunks_kept"] < 8
-    fresh = build_feature_store(gtzan.load_tracks(audio), "frozen", FeatureConfig(clip_seconds=60.0),
+    fresh = build_feature_store(gtzan.DATASET.load_tracks(audio), "frozen", FeatureConfig(clip_seconds=60.0),
                                 cache_dir=tmp_path / "fresh", workers=1, progress=False)
     # Exact across processes: the same binaries on this machine, one BLAS thread per task, every sum in one order.
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), fresh.read_rows(np.arange(len(fresh.tracks))))

@@ -3,7 +3,7 @@
 Every streamed-vs-in-memory comparison here is exact, with no tolerance, and that holds on any
 CPU: both sides run in this one process, on float32 values read back unchanged from the same
 store, through the same code in the same order (statistics accumulated over the same batches,
-networks trained with the same seed by :func:`genre_utils.experiment.training.set_seeds`, which also asks
+networks trained with the same seed by :func:`genre_utils.models.training.set_seeds`, which also asks
 for deterministic ops, predictions made in batches of the same size), so the same kernels,
 whichever oneDNN or Eigen code this CPU gets, sum the same numbers in the same order. Only where
 the items come from differs.
@@ -26,8 +26,9 @@ from genre_utils.models import get_contender  # noqa: E402
 from genre_utils.models.keras_family import KerasContender, compile_classifier  # noqa: E402
 from genre_utils.data.splits import carve_validation, make_split  # noqa: E402
 from genre_utils.features.standardize import Standardizer  # noqa: E402
-from genre_utils.experiment.streaming import StoreItems, batch_count, epoch_order, item_batches, item_index  # noqa: E402
-from genre_utils.experiment.training import TrainingSettings, one_hot  # noqa: E402
+from genre_utils.models.streaming import StoreItems, batch_count, epoch_order, item_batches, item_index  # noqa: E402
+from genre_utils.models.hyperparameters import TrainingSettings  # noqa: E402
+from genre_utils.models.training import one_hot  # noqa: E402
 
 UNEVEN_SECONDS = (4.0, 3.5, 2.9, 2.3, 2.05, 1.0)  # the last is too short: skipped at extraction
 SEGMENT_SECONDS = 2.0
@@ -216,7 +217,7 @@ def test_evaluating_a_streamed_test_side_equals_the_in_memory_evaluation(trained
 
 
 def test_networks_stream_and_clip_level_models_and_the_leaky_setup_load(synthetic_store, monkeypatch):
-    from genre_utils.experiment.streaming import STREAMING_ENV
+    from genre_utils.models.streaming import STREAMING_ENV
 
     monkeypatch.setenv(STREAMING_ENV, "always")  # as for data larger than memory
     assert make_inputs(synthetic_store, RunSpec("synthetic", "cnn", segment_seconds=SEGMENT_SECONDS)).streamed
@@ -239,7 +240,7 @@ def test_bad_batch_settings_are_named(call, message):
 
 
 def test_inputs_stream_when_they_outgrow_memory_unless_told_otherwise(synthetic_store, split, monkeypatch):
-    from genre_utils.experiment import streaming
+    from genre_utils.models import streaming
 
     monkeypatch.delenv(streaming.STREAMING_ENV, raising=False)
     assert not streaming.should_stream(synthetic_store, split)  # a few MiB: loaded
@@ -265,7 +266,7 @@ def test_predictions_trace_one_graph_per_model_whatever_the_number_of_items():
     import tensorflow as tf
 
     from genre_utils.models.keras_family import KerasPredictor
-    from genre_utils.experiment.streaming import predict_items
+    from genre_utils.models.streaming import predict_items
 
     class Lines(logging.Handler):
         def __init__(self):

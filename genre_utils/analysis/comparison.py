@@ -20,9 +20,7 @@ import pandas as pd
 
 from genre_utils.experiment.evaluation import PER_GENRE_FILE, read_confusion
 from genre_utils.analysis.statistics import summarize_runs
-
-from genre_utils.models.thesis_results import (THESIS_ACCURACY, THESIS_FEATURE_STUDY,  # noqa: F401 (re-exported)
-                                               THESIS_FEATURES, THESIS_SPLIT)
+from genre_utils.models.thesis_results import THESIS_ACCURACY, THESIS_FEATURES, THESIS_SPLIT
 
 SETTING = ["dataset", "split", "folds", "split_file", "segment_seconds"]
 ENTRY = ["model", "features"]
@@ -240,22 +238,6 @@ def setting_label(row) -> str:
     elif protocol == FILE_SPLIT:
         protocol = f"split file {Path(split_file).name}" if isinstance(split_file, str) and split_file else "split file"
     return f"{get('dataset')} · {protocol} · {unit}"
-
-
-def written_summary(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.DataFrame,
-                    leakage: pd.DataFrame | None = None) -> str:
-    """A short Markdown conclusion built only from the numbers passed in.
-
-    Args:
-        table: :func:`comparison_table`; its labels name the entries everywhere in the summary.
-        mcnemar_table: :func:`genre_utils.analysis.significance.pairwise_mcnemar`.
-        paired: :func:`genre_utils.analysis.significance.pairwise_paired_tests`.
-        leakage: :func:`leakage_table`, optional.
-    """
-    from genre_utils.analysis.summary import summary_lines  # the wording lives apart from the tables
-
-    lines = summary_lines(table, mcnemar_table, paired, leakage)
-    return "\n".join(lines) if lines else "No finished runs to summarize."
 
 
 def _label(row) -> str:

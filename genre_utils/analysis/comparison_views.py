@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from genre_utils.analysis.comparison import ALPHA, THESIS_FEATURE_STUDY, runs_frame, setting_label
+from genre_utils.analysis.comparison import ALPHA, runs_frame, setting_label
+from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 from genre_utils.analysis.significance import mcnemar_wins
+from genre_utils.experiment.evaluation import PER_GENRE_FILE
 
 PAIR_COLUMNS = ["label_a", "features_a", "label_b", "features_b"]
 
@@ -64,8 +66,6 @@ def majority_rate(runs: pd.DataFrame) -> float:
 
 def _per_genre(runs: pd.DataFrame) -> pd.DataFrame:
     from pathlib import Path
-
-    from genre_utils.experiment.evaluation import PER_GENRE_FILE
 
     return pd.read_csv(Path(runs["folder"].iloc[0]) / PER_GENRE_FILE, index_col=0)
 

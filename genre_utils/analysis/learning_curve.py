@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.analysis.comparison import MIN_RUNS_FOR_INTERVAL, SETTING, learned_mask, runs_frame
-from genre_utils.experiment.runner import RunSpec, own_runs, run_experiment, sweep
+from genre_utils.experiment.runner import RunSpec, own_runs, run_experiment
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
 from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, seed_summary, summarize_runs
@@ -81,21 +81,19 @@ def curve_models(models: list[str], chosen: list[str] | None = None) -> list[str
     return kept
 
 
-def curve_specs(dataset: str, models=None, fractions=DEFAULT_FRACTIONS, seeds=(0,), split: str = "thesis",
-                features: str | None = None, folds: int = 5, **common) -> list[RunSpec]:
+def curve_specs(settings, models=None, fractions=DEFAULT_FRACTIONS, seeds=None) -> list[RunSpec]:
     """Every run of a learning curve: contender x share x seed (x fold), the full share first.
 
     Args:
-        models: Contender names; None means every registered contender.
+        settings: The study's :class:`~genre_utils.study.settings.StudySettings` (dataset, split, features,
+            training); the runs at share 1 are exactly notebook 03's with the same settings, so they are reused.
+        models: Contender names; None means the settings' contenders.
         fractions: Shares of each genre's training tracks (:func:`check_fractions`).
-        features: One feature kind for all; None gives each contender its own (as notebook 03).
-        common: Further :class:`genre_utils.experiment.runner.RunSpec` fields (segment_seconds, epochs ...).
-            The runs at share 1 are exactly notebook 03's with the same settings, so they are reused.
+        seeds: The curve's seeds; None means the settings' seeds.
     """
     specs = []
     for fraction in reversed(check_fractions(fractions)):
-        specs += sweep(dataset, models=models, splits=[split], features=None if features is None else [features],
-                       seeds=seeds, folds=folds, train_fraction=fraction, **common)
+        specs += settings.run_specs(models=models, seeds=seeds, train_fraction=fraction)
     return specs
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.analysis.comparison import ALPHA, SETTING, learned_mask, runs_frame
-from genre_utils.experiment.runner import LEAKY_SPLIT, RunSpec, own_runs, run_experiment, sweep
+from genre_utils.experiment.runner import LEAKY_SPLIT, RunSpec, own_runs, run_experiment
 from genre_utils.models import contender_names, get_contender, reading_names
 from genre_utils.models.thesis_results import THESIS_PAIR
 from genre_utils.analysis.significance import MCNEMAR_COLUMNS, mcnemar_by_seed, paired_tests
@@ -171,16 +171,14 @@ def declarations(plan: ReadingPlan) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model")
 
 
-def reading_specs(plan: ReadingPlan, dataset: str, seeds=(0,), split: str = "thesis", features: str | None = None,
-                  folds: int = 5, **common) -> list[RunSpec]:
+def reading_specs(plan: ReadingPlan, settings, seeds=None) -> list[RunSpec]:
     """Every run of the plan: model x seed (x fold); the two thesis models' runs are notebook 03's.
 
     Args:
-        features: One feature kind for all; None gives each model its own (MFCC).
-        common: Further :class:`genre_utils.experiment.runner.RunSpec` fields (segment_seconds, epochs ...).
+        settings: The study's :class:`~genre_utils.study.settings.StudySettings` (dataset, split, features, training).
+        seeds: The readings' seeds; None means the settings' seeds.
     """
-    return sweep(dataset, models=list(plan.models), splits=[split], features=None if features is None else [features],
-                 seeds=seeds, folds=folds, **common)
+    return settings.run_specs(models=list(plan.models), seeds=seeds)
 
 
 def train_readings(specs: list[RunSpec], stores: dict, results_dir: str | os.PathLike, log=print) -> pd.DataFrame:

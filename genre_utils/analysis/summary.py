@@ -1,7 +1,7 @@
 """The written summary's sentences, built only from the comparison and significance tables.
 
 Entries are named by the ``label`` column of the comparison table (falling back to the tests'
-own labels), never by a name typed here. :func:`genre_utils.analysis.comparison.written_summary` joins the
+own labels), never by a name typed here. :func:`written_summary` joins the
 lines into Markdown.
 """
 
@@ -38,6 +38,20 @@ def summary_lines(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.D
                          f"{_pct(r.random_segment_split)} instead of {_pct(r.track_split)} "
                          f"({_signed(r.inflation)} points): accuracy measured on recordings already heard in training.")
     return lines
+
+
+def written_summary(table: pd.DataFrame, mcnemar_table: pd.DataFrame, paired: pd.DataFrame,
+                    leakage: pd.DataFrame | None = None) -> str:
+    """A short Markdown conclusion built only from the numbers passed in.
+
+    Args:
+        table: :func:`genre_utils.analysis.comparison.comparison_table`; its labels name the entries everywhere in the summary.
+        mcnemar_table: :func:`genre_utils.analysis.significance.pairwise_mcnemar`.
+        paired: :func:`genre_utils.analysis.significance.pairwise_paired_tests`.
+        leakage: :func:`genre_utils.analysis.comparison.leakage_table`, optional.
+    """
+    lines = summary_lines(table, mcnemar_table, paired, leakage)
+    return "\n".join(lines) if lines else "No finished runs to summarize."
 
 
 def not_learned_lines(table: pd.DataFrame) -> list[str]:

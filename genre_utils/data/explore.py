@@ -7,6 +7,7 @@ import pandas as pd
 
 from genre_utils.data.audio import AudioError, SAMPLE_RATE, load_audio
 from genre_utils.data.datasets.table import SPLIT_PREFIX, STATUS_OK
+from genre_utils.data.splits import SIDES, split_summary
 
 SUMMARY_COLUMNS = ("loudness_db", "spectral_centroid_hz", "zero_crossing_rate", "tempo_bpm")
 LOUDNESS_FLOOR_DB = -120.0
@@ -61,8 +62,6 @@ def class_counts(tracks: pd.DataFrame) -> pd.DataFrame:
         and, for each ``split_*`` column of the table, ``<column>: <side>`` with the usable clips on
         each side (``train``, ``valid``, ``test``), from :func:`genre_utils.data.splits.split_summary`.
     """
-    from genre_utils.data.splits import SIDES, split_summary
-
     genre = tracks["genre"].astype(str).replace("", NO_GENRE_LABEL)
     usable = tracks["status"] == STATUS_OK
     counts = pd.DataFrame({"clips": genre.value_counts(), "usable": genre[usable].value_counts()})

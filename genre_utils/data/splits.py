@@ -15,9 +15,9 @@ segment of a track inherits its track's side (:func:`segment_split`).
 - ``file`` (any dataset): the sides read from a CSV of ``track_id,side`` (:func:`file_split`);
   a file without test tracks trains a final model on everything it lists.
 
-Which splits apply to a dataset is its loader module's ``SPLITS``, and the thesis split's test
-tracks per genre its ``THESIS_TEST_PER_GENRE`` when it declares one (:func:`check_split_applies`,
-read through the dataset registry), so a new dataset is one module.
+Which splits apply to a dataset is its declaration's ``splits``, and the thesis split's test
+tracks per genre its ``thesis_test_per_genre`` when it fixes one (:func:`check_split_applies`,
+read through the dataset registry, :mod:`genre_utils.data.datasets`), so a new dataset is one module.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from genre_utils.data.datasets import dataset_names, datasets, get_dataset
 from genre_utils.data.datasets.table import STATUS_OK
 
 SPLIT_NAMES = ("thesis", "fault_filtered", "official", "kfold", "file")
 DEFAULT_FOLDS = 5
 SPLIT_FILE_COLUMNS = ("track_id", "side")
 SIDES = ("train", "valid", "test")
-THESIS_TEST_FRACTION = 0.2  # datasets that declare no THESIS_TEST_PER_GENRE (synthetic): GTZAN's proportion
+THESIS_TEST_FRACTION = 0.2  # datasets that fix no thesis_test_per_genre (the embedded set): GTZAN's proportion
 UNREGISTERED_SPLITS = ("thesis", "kfold", "file")  # for a table whose dataset name the registry does not know
 FAULT_FILTERED_FILES = {"train": "train_filtered.txt", "valid": "valid_filtered.txt", "test": "test_filtered.txt"}
 VALID_FRACTION = 0.1  # share of training tracks carved out for early stopping
@@ -181,13 +182,11 @@ def file_split(tracks: pd.DataFrame, path: str | os.PathLike) -> pd.Series:
 
 
 def dataset_splits(dataset: str) -> tuple[str, ...]:
-    """The splits that apply to ``dataset``: its loader module's ``SPLITS``.
+    """The splits that apply to ``dataset``: its declaration's ``splits``.
 
     A name the dataset registry does not know (a table built by hand) gets :data:`UNREGISTERED_SPLITS`.
     """
-    from genre_utils.data.datasets import DATASET_NAMES, get_dataset
-
-    return tuple(get_dataset(dataset).SPLITS) if dataset in DATASET_NAMES else UNREGISTERED_SPLITS
+    return get_dataset(dataset).splits if dataset in dataset_names() else UNREGISTERED_SPLITS
 
 
 def check_split_applies(name: str, dataset: str) -> None:
@@ -196,22 +195,18 @@ def check_split_applies(name: str, dataset: str) -> None:
     Raises:
         ValueError: One line naming the split, the datasets it applies to and the splits ``dataset`` has.
     """
-    from genre_utils.data.datasets import DATASET_NAMES
-
     if name not in SPLIT_NAMES:
         raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLIT_NAMES)}")
     own = dataset_splits(dataset)
     if name not in own:
-        having = [other for other in DATASET_NAMES if name in dataset_splits(other)]
+        having = [other.name for other in datasets() if name in other.splits]
         raise ValueError(f"split {name!r} applies to {', '.join(having)} only, not {dataset!r} "
                          f"(whose splits are {', '.join(own)})")
 
 
-def _dataset_fact(dataset: str, name: str):
-    """A constant of ``dataset``'s loader module, or None (also for a name the registry does not know)."""
-    from genre_utils.data.datasets import DATASET_NAMES, get_dataset
-
-    return getattr(get_dataset(dataset), name, None) if dataset in DATASET_NAMES else None
+def thesis_test_per_genre(dataset: str) -> int | None:
+    """The thesis split's test tracks per genre that ``dataset`` fixes; None when it fixes none (or is unregistered)."""
+    return get_dataset(dataset).thesis_test_per_genre if dataset in dataset_names() else None
 
 
 def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
@@ -221,7 +216,7 @@ def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
     check_split_applies(name, dataset)
     if name == "thesis":
         if test_per_genre is None:
-            test_per_genre = _dataset_fact(dataset, "THESIS_TEST_PER_GENRE")
+            test_per_genre = thesis_test_per_genre(dataset)
         if test_per_genre is None:
             smallest = int(tracks[tracks["status"] == STATUS_OK].groupby("genre").size().min())
             test_per_genre = max(1, round(THESIS_TEST_FRACTION * smallest))

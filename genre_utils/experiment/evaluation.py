@@ -1,8 +1,8 @@
-"""Per-track evaluation of a genre classifier: aggregation, metrics and the files they go to.
+"""Per-track evaluation of a genre classifier: metrics and the files they go to.
 
 Models score fixed-length segments; the study reports results per track. Segment outputs are
-aggregated to one probability row per track (:func:`aggregate_tracks`), compared with one label
-per track (:func:`track_labels`), and summarized by :func:`classification_report`. Metrics are
+aggregated to one probability row per track and compared with one label per track
+(:mod:`genre_utils.models.aggregation`), then summarized by :func:`classification_report`. Metrics are
 computed from the confusion matrix with numpy, so no scikit-learn warnings can appear: a class
 that is never predicted has precision 0, a class with no test track has recall 0.
 """
@@ -18,98 +18,11 @@ import pandas as pd
 
 from genre_utils.atomic import write_csv, write_json
 
-AGGREGATION_METHODS = ("mean", "vote")
-VOTE_TIE_NUDGE = 1e-9  # moved onto the tie-break winner; far below one vote's weight (1 / n_segments)
 METRICS_FILE = "metrics.json"
 PER_GENRE_FILE = "per_genre.csv"
 CONFUSION_FILE = "confusion.csv"
 METRIC_KEYS = ("accuracy", "balanced_accuracy", "macro_f1", "n_tracks")
 PROBABILITY_PREFIX = "p_"
-
-
-def _track_codes(segment_track_ids, n_segments: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Track ids in first-appearance order, each segment's track index, and each track's first segment."""
-    ids = np.asarray(segment_track_ids)
-    if ids.ndim != 1 or ids.size == 0:
-        raise ValueError(f"segment_track_ids must be non-empty and one-dimensional, got shape {ids.shape}")
-    if n_segments is not None and ids.size != n_segments:
-        raise ValueError(f"segment_track_ids has {ids.size} entries but there are {n_segments} segments")
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return ids[first[order]], rank[inverse.ravel()], first[order]
-
-
-def aggregate_tracks(probabilities, segment_track_ids, method: str = "mean") -> tuple[np.ndarray, np.ndarray]:
-    """Combine segment probabilities into one probability row per track.
-
-    Args:
-        probabilities: ``(n_segments, n_classes)`` softmax outputs.
-        segment_track_ids: Owning track id of each segment.
-        method: ``"mean"``: mean probability over the track's segments. ``"vote"``: fraction of
-            the track's segments whose argmax is each class (rows sum to 1). A tie for the most
-            votes goes to the tied class with the higher mean probability (then the lower class
-            index): :data:`VOTE_TIE_NUDGE` is moved onto it from the other tied classes, so the
-            argmax of the returned row is the tie-broken winner. Rows without a tie are exact.
-
-    Returns:
-        ``(track_ids, track_probabilities)``: track ids in order of first appearance and a
-        ``(n_tracks, n_classes)`` float64 array in the same order.
-
-    Raises:
-        ValueError: Unknown ``method``, empty input, non-finite probabilities or mismatched shapes.
-    """
-    if method not in AGGREGATION_METHODS:
-        raise ValueError(f"method must be one of {AGGREGATION_METHODS}, got {method!r}")
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    if probabilities.ndim != 2 or 0 in probabilities.shape:
-        raise ValueError(f"probabilities must be a non-empty (n_segments, n_classes) array, got {probabilities.shape}")
-    if not np.all(np.isfinite(probabilities)):
-        raise ValueError("probabilities contains NaN or infinite values")
-    track_ids, codes, _ = _track_codes(segment_track_ids, probabilities.shape[0])
-    n_tracks, n_classes = track_ids.size, probabilities.shape[1]
-    counts = np.bincount(codes, minlength=n_tracks).astype(np.float64)
-    means = np.zeros((n_tracks, n_classes))
-    np.add.at(means, codes, probabilities)
-    means /= counts[:, None]
-    if method == "mean":
-        return track_ids, means
-    votes = np.zeros((n_tracks, n_classes))
-    np.add.at(votes, (codes, probabilities.argmax(axis=1)), 1.0)
-    fractions = votes / counts[:, None]
-    tied = votes == votes.max(axis=1, keepdims=True)
-    for row in np.flatnonzero(tied.sum(axis=1) > 1):
-        candidates = np.flatnonzero(tied[row])
-        winner = candidates[np.argmax(means[row, candidates])]  # first maximum: lower index on equal means
-        losers = candidates[candidates != winner]
-        fractions[row, winner] += VOTE_TIE_NUDGE
-        fractions[row, losers] -= VOTE_TIE_NUDGE / losers.size
-    return track_ids, fractions
-
-
-def track_labels(segment_labels, segment_track_ids) -> np.ndarray:
-    """One label per track, in order of first appearance (the order of :func:`aggregate_tracks`).
-
-    Args:
-        segment_labels: Label of each segment.
-        segment_track_ids: Owning track id of each segment.
-
-    Returns:
-        The tracks' labels.
-
-    Raises:
-        ValueError: Mismatched lengths, empty input, or a track whose segments disagree.
-    """
-    labels = np.asarray(segment_labels)
-    if labels.ndim != 1:
-        raise ValueError(f"segment_labels must be one-dimensional, got shape {labels.shape}")
-    track_ids, codes, first = _track_codes(segment_track_ids, labels.size)
-    disagree = labels != labels[first][codes]
-    if np.any(disagree):
-        bad = list(dict.fromkeys(track_ids[codes[disagree]].tolist()))
-        raise ValueError(f"segment_labels disagree within {len(bad)} track(s), e.g. {bad[:5]}")
-    return labels[first]
 
 
 def _check_labels(values, name: str, n_classes: int) -> np.ndarray:
@@ -228,7 +141,7 @@ def predictions_frame(track_ids, y_true, probabilities, class_names) -> pd.DataF
     Args:
         track_ids: Id of each track.
         y_true: True class index of each track.
-        probabilities: ``(n_tracks, n_classes)`` track probabilities (e.g. from :func:`aggregate_tracks`).
+        probabilities: ``(n_tracks, n_classes)`` track probabilities (e.g. from :func:`genre_utils.models.aggregation.aggregate_tracks`).
         class_names: Name of each class index.
 
     Returns:

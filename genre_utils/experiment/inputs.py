@@ -8,7 +8,7 @@ at random (the leakage demonstration).
 
 With ``stream=True`` (what the Keras contenders ask for, :attr:`Contender.streams
 <genre_utils.models.registry.Contender.streams>`) no side is loaded: each side's ``x`` is a
-:class:`~genre_utils.experiment.streaming.StoreItems` view that reads, cuts and standardizes the items a
+:class:`~genre_utils.models.streaming.StoreItems` view that reads, cuts and standardizes the items a
 batch needs, the standardization statistics are fitted by streaming over the training items,
 and memory does not grow with the dataset. Its items, labels and statistics equal the
 in-memory ones exactly. The leaky setup always loads its segments.
@@ -24,7 +24,7 @@ import pandas as pd
 from genre_utils.features.store import FeatureSet
 from genre_utils.data.splits import SIDES, random_segment_split
 from genre_utils.features.standardize import Standardizer
-from genre_utils.experiment.streaming import StoreItems, is_streamed, item_index
+from genre_utils.models.streaming import StoreItems, is_streamed, item_index
 
 WHOLE_CLIP = 0.0  # segment_seconds meaning "train on whole clips" (the thesis)
 DEFAULT_SEGMENT_SECONDS = 3.0  # the study's unit: 3 s segments (notebooks, `make report`, `run` and RunSpec alike)
@@ -37,7 +37,7 @@ class SideArrays:
 
     Attributes:
         x: ``(n_items, n_features, n_frames)`` standardized float32 (clips or segments): an
-            in-memory array, or a :class:`~genre_utils.experiment.streaming.StoreItems` view of the store
+            in-memory array, or a :class:`~genre_utils.models.streaming.StoreItems` view of the store
             that reads them batch by batch (streamed inputs).
         y: Integer genre label of each item.
         track_ids: Owning track of each item, to aggregate segment predictions per track.
@@ -112,7 +112,7 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
         require_test: False allows a split without test tracks (a final model trained on all
             the data, to classify new files); its ``test`` side is then empty.
         stream: Leave the features in the store: every side's ``x`` is a
-            :class:`~genre_utils.experiment.streaming.StoreItems` view read batch by batch, and the
+            :class:`~genre_utils.models.streaming.StoreItems` view read batch by batch, and the
             statistics are fitted by streaming over the training items. False loads every side.
 
     Raises:

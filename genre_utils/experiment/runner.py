@@ -24,16 +24,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.experiment.evaluation import (aggregate_tracks, classification_report, predictions_frame, report_to_files,
-                                    track_labels)
+from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files
+from genre_utils.models.aggregation import aggregate_tracks, track_labels
 from genre_utils.features.store import FeatureSet
 from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS, WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
 from genre_utils.experiment.learning_check import judge
 from genre_utils.models import contender_names, get_contender
-from genre_utils.experiment.streaming import should_stream
+from genre_utils.models.streaming import should_stream
 from genre_utils.data.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split, training_subset
 from genre_utils.atomic import write_csv, write_json
-from genre_utils.experiment.training import TrainingSettings
+from genre_utils.models.hyperparameters import TrainingSettings
 
 LEAKY_SPLIT = "random_segments"  # the tutorial mistake, run only to measure it
 RUN_SPLITS = (*SPLIT_NAMES, LEAKY_SPLIT)
@@ -60,7 +60,7 @@ class RunSpec:
         segment_seconds: Segment length in seconds (default 3, the study's); 0 trains on whole clips (the
             thesis's own setting).
             Clip-level contenders use one item per track whatever it says.
-        epochs, batch_size, patience: See :class:`genre_utils.experiment.training.TrainingSettings`.
+        epochs, batch_size, patience: See :class:`genre_utils.models.training.TrainingSettings`.
         aggregation: How segment probabilities become a track's prediction (``mean`` or ``vote``).
         folds, fold: ``kfold`` only: the number of folds and the one tested in this run.
         split_file: ``file`` only: CSV of ``track_id,side`` (see :func:`genre_utils.data.splits.file_split`).

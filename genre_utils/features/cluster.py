@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import warnings
+from genre_utils.features.workers import process_context
 
 SCHEDULER_ENV = "GENRE_DASK_SCHEDULER"
 IN_FLIGHT_PER_THREAD = 2  # tasks submitted ahead per worker thread
@@ -127,7 +128,6 @@ def worker_start_method() -> str:
     starts in a fraction of a second, where a spawned one imports Python, Dask and the package
     again (seconds on a small machine, a third of a GTZAN-sized job). ``spawn`` otherwise.
     """
-    from genre_utils.features.workers import process_context
 
     return process_context().get_start_method()
 

@@ -5,7 +5,7 @@ those are the defaults of :class:`FeatureConfig`. Log-mel spectrograms and chrom
 thesis names as future work, sit behind the same :func:`compute_features` so every model and
 notebook can switch with one parameter. ``musicnn_mel`` is the input the pretrained musicnn
 networks were trained on (16 kHz, n_fft 512, hop 256, 96 mel bands, ``log10(10000 x + 1)``;
-:mod:`genre_utils.models.pretrained.musicnn`); its settings are fixed (:data:`KIND_SETTINGS`), since
+:mod:`genre_utils.features.pretrained.musicnn`); its settings are fixed (:data:`KIND_SETTINGS`), since
 the pretrained weights only fit that front end.
 
 Shapes are ``(n_features, n_frames)``: 20 x 1292 for a 30 s clip (``1 + 661500 // 512``).
@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from genre_utils.data.audio import SAMPLE_RATE, fix_duration, load_audio
+from genre_utils.features.pretrained import musicnn_frontend
 
 FEATURE_KINDS = ("mfcc", "logmel", "chroma", "musicnn_mel")
 N_MFCC = 20  # thesis
@@ -124,9 +125,7 @@ def compute_features(samples: np.ndarray, config: FeatureConfig = FeatureConfig(
                                              hop_length=config.hop_length)
         return values.astype(np.float32, copy=False)
     if config.kind == "musicnn_mel":
-        from genre_utils.models.pretrained.musicnn import log_mel
-
-        return np.ascontiguousarray(log_mel(samples).T, dtype=np.float32)
+        return np.ascontiguousarray(musicnn_frontend.log_mel(samples).T, dtype=np.float32)
     # The same steps as librosa.feature.melspectrogram / power_to_db / mfcc (tested equal),
     # with the mel filterbank computed once per process instead of once per clip.
     spectrum = librosa.stft(samples, n_fft=config.n_fft, hop_length=config.hop_length)
@@ -219,7 +218,7 @@ def segment_starts(
 ) -> np.ndarray:
     """First frame of each segment :func:`segment_features` cuts from a clip of ``n_frames``.
 
-    The one cutting rule, shared with the streaming input (:mod:`genre_utils.experiment.streaming`), which
+    The one cutting rule, shared with the streaming input (:mod:`genre_utils.models.streaming`), which
     cuts the segments of a batch on the fly from these starts.
 
     Returns:

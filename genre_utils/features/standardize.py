@@ -3,7 +3,7 @@
 Statistics are a mean and a standard deviation per feature row (per MFCC coefficient), over
 all frames of the training clips. They are accumulated in float64 over batches of rows, so
 features on disk -- a memory map, or the lazy item view of a feature store that the streaming
-input reads (:class:`genre_utils.experiment.streaming.StoreItems`) -- are never loaded whole: fitting on
+input reads (:class:`genre_utils.models.streaming.StoreItems`) -- are never loaded whole: fitting on
 the lazy view and on the same items in memory runs the same batches and gives the same
 statistics, bit for bit.
 """
@@ -43,7 +43,7 @@ class Standardizer:
         Args:
             features: Array or memory map of clips or segments, or a lazy view of them: anything
                 with ``shape`` whose indexing by an ascending integer array returns those items
-                (:class:`genre_utils.experiment.streaming.StoreItems` reads them from the store).
+                (:class:`genre_utils.models.streaming.StoreItems` reads them from the store).
             rows: Indices of the training items; None uses every item.
             batch_size: Items read at a time.
             fitted_on: Track ids of the training items, stored with the statistics.

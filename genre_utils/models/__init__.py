@@ -23,7 +23,11 @@ runner, the notebooks, the comparison and ``predict`` find it through :func:`con
 and :func:`get_contender`. Adding a reading is one more entry of its module's ``READINGS``
 (:func:`reading`); :func:`reading_names` lists them and :func:`contender_names` leaves them out, so
 the report does not train every reading as a contender. ``keras_family`` and ``sklearn_family``
-hold what contenders of one family share.
+hold what contenders of one family share; :mod:`.training` (the Keras training loop), :mod:`.streaming`
+(batches in memory or from the feature store), :mod:`.hyperparameters` and :mod:`.aggregation`
+(segment predictions to a track's) are how a contender learns and predicts.
+
+May import: :mod:`genre_utils.features`, :mod:`genre_utils.data` and the base modules.
 """
 
 from genre_utils.models.registry import (FAMILIES, Contender, Fitted, contender_names, contender_table,  # noqa: F401

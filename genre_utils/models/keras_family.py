@@ -2,7 +2,7 @@
 
 A :class:`KerasContender` declares a ``builder(input_shape, n_classes, **options)`` that returns
 a compiled model taking ``(batch, n_features, n_frames)`` arrays; fitting is the study's one
-training loop (:func:`genre_utils.experiment.training.train`: seeded, early stopping on the validation
+training loop (:func:`genre_utils.models.training.train`: seeded, early stopping on the validation
 tracks, ``history.csv``, ``model.keras``, ``config.json``).
 
 A declaration carries its builder's options (``build_options``, default none): a reading of an open
@@ -11,7 +11,7 @@ choice (:func:`genre_utils.models.registry.reading`) is the same builder with ot
 declaration that does not apply to whole clips (the runner refuses it there, saying why).
 
 Keras contenders stream (``streams=True``): the runner hands them sides that stay in the feature
-store (:class:`genre_utils.experiment.streaming.StoreItems`), read, cut and standardized batch by batch for
+store (:class:`genre_utils.models.streaming.StoreItems`), read, cut and standardized batch by batch for
 training and for prediction alike, so memory does not grow with the dataset. In-memory arrays
 take the same batching path and give the same model.
 """
@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from genre_utils.models.registry import Contender, Fitted
-from genre_utils.experiment.streaming import predict_items, predict_step
+from genre_utils.models.streaming import predict_items, predict_step
 
 LEARNING_RATE = 0.001  # thesis, Adam
 WHOLE_CLIPS_CHOICE = ("unit: whole clips, one item per track whatever the run's segment length (the thesis's own "
@@ -61,7 +61,7 @@ class KerasPredictor:
     """A trained network behind the contenders' common ``predict_proba``.
 
     Its inference graph is traced once, at the first prediction, and serves every later one
-    whatever the number of items (:func:`~genre_utils.experiment.streaming.predict_step`).
+    whatever the number of items (:func:`~genre_utils.models.streaming.predict_step`).
     """
 
     model: object  # keras.Model
@@ -71,7 +71,7 @@ class KerasPredictor:
         """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs, batch by batch.
 
         Args:
-            x: An in-memory array or a :class:`~genre_utils.experiment.streaming.StoreItems` view.
+            x: An in-memory array or a :class:`~genre_utils.models.streaming.StoreItems` view.
             valid_frames: Unused (the network sees padding as it was trained).
         """
         if self.step is None and len(x):
@@ -115,12 +115,12 @@ class KerasContender(Contender):
         return self.builder(input_shape, n_classes, **{**self.build_options, **options})
 
     def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0, **options) -> Fitted:
-        """Train with :func:`genre_utils.experiment.training.train`.
+        """Train with :func:`genre_utils.models.training.train`.
 
         Raises:
             ValueError: A ``segments_only`` declaration asked to train on whole clips.
         """
-        from genre_utils.experiment.training import set_seeds, train
+        from genre_utils.models.training import set_seeds, train  # lazy: Keras loads TensorFlow
 
         if self.segments_only and not inputs.segment_seconds:
             raise ValueError(f"{self.name} ({self.title}) applies to segments only, not to whole clips "
@@ -141,6 +141,6 @@ class KerasContender(Contender):
     def load(self, folder: Path) -> KerasPredictor:
         import keras
 
-        from genre_utils.experiment.training import MODEL_FILE
+        from genre_utils.models.training import MODEL_FILE  # lazy: Keras loads TensorFlow
 
         return KerasPredictor(keras.saving.load_model(Path(folder) / MODEL_FILE, compile=False))

@@ -1,7 +1,7 @@
 """A linear probe on pretrained musicnn embeddings (Pons & Serra 2019): what transfer learning gives.
 
 musicnn is a convolutional tagger its authors trained on 200 k songs of the Million Song
-Dataset (``MSD_musicnn``; :mod:`genre_utils.models.pretrained.musicnn` runs it in Keras 3 from the
+Dataset (``MSD_musicnn``; :mod:`genre_utils.features.pretrained.musicnn` runs it in Keras 3 from the
 authors' own weights). Its inner layers describe music far beyond what a few hundred clips can
 teach a network from scratch; a logistic regression on them measures how much of the genre
 question such a description already answers. Choices:
@@ -22,6 +22,7 @@ import hashlib
 import numpy as np
 
 from genre_utils.models.sklearn_family import SklearnContender
+from genre_utils.features.pretrained.musicnn import load_model, patches
 
 ORDER = 5
 PRETRAINED = "MSD_musicnn"  # the model trained on the Million Song Dataset
@@ -32,7 +33,6 @@ _CACHE: dict[str, np.ndarray] = {}  # embedding per item content, shared by the 
 
 def musicnn_embeddings(x: np.ndarray, valid_frames=None) -> np.ndarray:
     """One pooled musicnn embedding per item of ``(n_items, 96, n_frames)`` musicnn mel features."""
-    from genre_utils.models.pretrained.musicnn import load_model, patches
 
     x = np.asarray(x, dtype=np.float32)
     frames = np.full(len(x), x.shape[-1]) if valid_frames is None else np.asarray(valid_frames)

@@ -78,7 +78,7 @@ class Contender:
         whole_clips: One item per track whatever the setting's segment length (clip-level models).
         standardize: Z-score the features with training statistics before fitting.
         streams: Takes its inputs streamed from the feature store batch by batch
-            (:class:`genre_utils.experiment.streaming.StoreItems`) instead of loaded arrays.
+            (:class:`genre_utils.models.streaming.StoreItems`) instead of loaded arrays.
         reading_of: For a reading (:func:`reading`), the name of the contender it reads; ``""`` otherwise.
         choice: For a reading, the open choice it makes, in words (``"unit: whole clips ..."``).
     """
@@ -115,7 +115,7 @@ class Contender:
 
         Args:
             inputs: :class:`genre_utils.experiment.inputs.ModelInputs` of the run.
-            settings: :class:`genre_utils.experiment.training.TrainingSettings` (seed, epochs ...).
+            settings: :class:`genre_utils.models.training.TrainingSettings` (seed, epochs ...).
             folder: The run folder; the saved model and ``config.json`` go there.
             description: JSON-ready facts for ``config.json`` (spec, class names, features).
             verbose: 0 silent.

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.atomic import write_csv
+from genre_utils.models.aggregation import aggregate_tracks, track_labels
 from genre_utils.models.registry import Contender, Fitted
 
 ESTIMATOR_FILE = "model.joblib"
@@ -54,8 +55,6 @@ def full_probabilities(estimator, vectors: np.ndarray, n_classes: int) -> np.nda
 
 def track_accuracy(probabilities: np.ndarray, labels: np.ndarray, track_ids: np.ndarray) -> float:
     """Accuracy per track of item probabilities averaged over each track's items."""
-    from genre_utils.experiment.evaluation import aggregate_tracks, track_labels
-
     _, per_track = aggregate_tracks(probabilities, track_ids, method="mean")
     return float(np.mean(per_track.argmax(axis=1) == track_labels(labels, track_ids)))
 
@@ -79,7 +78,7 @@ class SklearnContender(Contender):
     def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0, **options) -> Fitted:
         import joblib
 
-        from genre_utils.experiment.training import write_run_config
+        from genre_utils.models.training import write_run_config  # lazy: Keras loads TensorFlow
 
         if not self.grid:
             raise ValueError(f"contender {self.name!r} declares no candidate hyper-parameters")
@@ -113,7 +112,7 @@ class SklearnContender(Contender):
     def load(self, folder: Path) -> SklearnPredictor:
         import joblib
 
-        from genre_utils.experiment.training import CONFIG_FILE
+        from genre_utils.models.training import CONFIG_FILE  # lazy: Keras loads TensorFlow
 
         estimator = joblib.load(Path(folder) / ESTIMATOR_FILE)
         config = pd.read_json(Path(folder) / CONFIG_FILE, typ="series")

@@ -14,6 +14,19 @@ import re
 from pathlib import Path
 from typing import Callable
 
+import papermill
+
+from genre_utils.analysis.learning_curve import check_fractions
+from genre_utils.analysis.readings import check_readings
+from genre_utils.experiment.runner import RUN_SPLITS
+from genre_utils.features.kinds import FEATURE_KINDS
+from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
+from genre_utils.models import get_contender
+from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
+from genre_utils.paths import PROJECT_ROOT
+from genre_utils.study.settings import FIELD_CHECKS, FILE_SPLIT, StudySettings, check_choice, check_models, check_seeds
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 #: Parameters of the report itself (not of a notebook) and their types.
 REPORT_PARAMETERS = {"models": "Union[str, list[str]]", "feature_study": "list[str]",
                      "feature_study_seeds": "Optional[list[int]]"}
@@ -21,10 +34,18 @@ _TYPE_WORDS = {"str": "a string", "int": "an integer", "float": "a number", "boo
                "list": "a list", "dict": "a mapping", "None": "null"}
 
 
+def notebook_paths(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The numbered notebooks (``01_...ipynb``, ``02_...``) in run order."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+
+
+def declared_parameters(path: Path) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``."""
+    return set(papermill.inspect_notebook(str(path)).keys())
+
+
 def notebook_parameters(notebooks: list[Path]) -> dict[str, str]:
     """``{name: type annotation}`` of every parameter the notebooks declare (first notebook wins)."""
-    import papermill
-
     declared: dict[str, str] = {}
     for notebook in notebooks:
         for name, info in papermill.inspect_notebook(str(notebook)).items():
@@ -35,8 +56,6 @@ def notebook_parameters(notebooks: list[Path]) -> dict[str, str]:
 def notebook_default(notebooks: list[Path], name: str):
     """The value the first notebook declaring ``name`` gives it in its ``parameters`` cell; None if none does."""
     import ast
-
-    import papermill
 
     for notebook in notebooks:
         info = papermill.inspect_notebook(str(notebook)).get(name)
@@ -135,75 +154,6 @@ def _number(name: str, positive: bool, optional: bool = False) -> Callable:
     return check
 
 
-def _choice(name: str, allowed: Callable[[], tuple | list], optional: bool = False) -> Callable:
-    def check(value):
-        from genre_utils.study.notebook import check_choice
-
-        if optional and value is None:
-            return
-        check_choice(name, value, allowed())
-    return check
-
-
-def _datasets():
-    from genre_utils.data.datasets import DATASET_NAMES
-
-    return DATASET_NAMES
-
-
-def _notebook_splits():
-    from genre_utils.experiment.runner import RUN_SPLITS
-
-    return [split for split in RUN_SPLITS if split != "file"]  # "file" needs a split file: the command line's
-
-
-def _feature_kinds():
-    from genre_utils.features.kinds import FEATURE_KINDS
-
-    return FEATURE_KINDS
-
-
-def _contenders():
-    from genre_utils.models import contender_names
-
-    return contender_names(include_readings=True)
-
-
-def _taggers():
-    from genre_utils.models.pretrained.musicnn import MODEL_NAMES
-
-    return MODEL_NAMES
-
-
-def _check_seeds(value):
-    from genre_utils.study.notebook import check_seeds
-
-    check_seeds(value)
-
-
-def _check_models(value):
-    from genre_utils.study.notebook import check_models
-
-    check_models(value)
-
-
-def _check_feature_study(value):
-    from genre_utils.analysis.comparison import THESIS_FEATURE_STUDY
-    from genre_utils.models import get_contender
-    from genre_utils.study.notebook import check_choice
-
-    if not isinstance(value, (list, tuple)):
-        raise ValueError(f"feature_study must be a list of feature kinds ([] skips the study), got {value!r}")
-    allowed = get_contender(THESIS_FEATURE_STUDY[0]).feature_kinds
-    for kind in value:
-        check_choice("feature_study kind", kind, allowed)
-
-
-def _check_optional_seeds(value):
-    if value is not None:
-        _check_seeds(value)
-
-
 def _named(name: str, check: Callable) -> Callable:
     """``check`` with its messages prefixed by the parameter's name (for rules shared by several names)."""
     def named(value):
@@ -214,55 +164,65 @@ def _named(name: str, check: Callable) -> Callable:
     return named
 
 
-def _check_fractions(value):
-    from genre_utils.analysis.learning_curve import check_fractions
+def _optional(check: Callable) -> Callable:
+    def optional(value):
+        if value is not None:
+            check(value)
+    return optional
 
-    check_fractions(value)
+
+def _notebook_split(value):
+    """One split a notebook can run: every split but ``file`` (a split file is the command line's)."""
+    check_choice("split", value, [split for split in RUN_SPLITS if split != FILE_SPLIT])
 
 
-def _check_readings(value):
-    from genre_utils.analysis.readings import check_readings
+def _one_feature_kind(value):
+    if value is not None:
+        check_choice("features", value, FEATURE_KINDS)
 
-    check_readings(value)
+
+def _model(value):
+    if value is not None:
+        check_models([value])
+
+
+def _check_feature_study(value):
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"feature_study must be a list of feature kinds ([] skips the study), got {value!r}")
+    allowed = get_contender(THESIS_FEATURE_STUDY[0]).feature_kinds
+    for kind in value:
+        check_choice("feature_study kind", kind, allowed)
 
 
 def _check_curve_models(value):
-    from genre_utils.study.notebook import check_models
-
     if value is not None and (not isinstance(value, (list, tuple)) or not value):
         raise ValueError(f"expected a non-empty list of contender names or null, got {value!r}")
     if value is not None:
         check_models(value)
 
 
-#: name -> function that raises ``ValueError`` when the value is not usable. A parameter without a rule
-#: here is checked against its type annotation only.
+#: name -> function that raises ``ValueError`` when the value is not usable: the study's settings are
+#: checked by their own rules (:data:`genre_utils.study.settings.FIELD_CHECKS`); the notebooks' other
+#: parameters here. A parameter without a rule is checked against its type annotation only.
 CHECKS: dict[str, Callable] = {
-    "dataset": _choice("dataset", _datasets),
-    "split": _choice("split", _notebook_splits),
-    "features": _choice("features", _feature_kinds, optional=True),
-    "model": _choice("model", _contenders, optional=True),
-    "models": _check_models,
+    **{name: FIELD_CHECKS[name] for name in ("dataset", "folds", "seeds", "segment_seconds", "epochs", "batch_size",
+                                             "patience", "workers", "models")},
+    "split": _notebook_split,
+    "features": _one_feature_kind,
+    "model": _model,
     "feature_study": _check_feature_study,
-    "tagger": _choice("tagger", _taggers),
-    "seeds": _check_seeds,
-    "feature_study_seeds": _check_optional_seeds,
-    "curve_seeds": _named("curve_seeds", _check_optional_seeds),
-    "fractions": _check_fractions,
+    "tagger": lambda value: check_choice("tagger", value, TAGGERS),
+    "feature_study_seeds": _optional(check_seeds),
+    "curve_seeds": _named("curve_seeds", _optional(check_seeds)),
+    "fractions": check_fractions,
     "curve_models": _named("curve_models", _check_curve_models),
-    "readings": _check_readings,
-    "reading_seeds": _named("reading_seeds", _check_optional_seeds),
+    "readings": check_readings,
+    "reading_seeds": _named("reading_seeds", _optional(check_seeds)),
     "seed": _integer("seed", 0),
-    "epochs": _integer("epochs", 1),
-    "batch_size": _integer("batch_size", 1),
-    "patience": _integer("patience", 0),
-    "folds": _integer("folds", 2),
-    "workers": _integer("workers", 0),
     "n_mels": _integer("n_mels", 1),
     "top_k": _integer("top_k", 1),
     "synthetic_clips_per_genre": _integer("synthetic_clips_per_genre", 1),
     "summary_clips_per_genre": _integer("summary_clips_per_genre", 1),
-    "segment_seconds": _number("segment_seconds", positive=False),
     "synthetic_seconds": _number("synthetic_seconds", positive=True),
     "listen_seconds": _number("listen_seconds", positive=True),
     "hop_seconds": _number("hop_seconds", positive=True, optional=True),
@@ -283,12 +243,10 @@ def check_report_parameters(parameters: dict, notebooks: list[Path] | None = Non
 
     Names are those of the notebooks' ``parameters`` cells (default: the numbered notebooks) and
     :data:`REPORT_PARAMETERS`; values must fit each parameter's annotation and :data:`CHECKS`, and
-    the feature kind must suit every contender that will train (:func:`genre_utils.study.notebook.model_features`)
-    and the split (given, or the notebooks' default) must be one of the dataset's.
+    across parameters they must make one :class:`~genre_utils.study.settings.StudySettings`: a feature kind
+    every contender that will train can consume, a split (given, or the notebooks' default) the dataset has.
     """
     if notebooks is None:
-        from genre_utils.study.report import notebook_paths
-
         notebooks = notebook_paths()
     known = known_parameters(notebooks)
     for name in parameters:
@@ -299,15 +257,7 @@ def check_report_parameters(parameters: dict, notebooks: list[Path] | None = Non
             CHECKS[name](value)
         elif not fits_type(value, known[name]):
             raise ValueError(f"{name} must be {describe_type(known[name])}, got {value!r}")
-    if "dataset" in parameters:  # a split the dataset lacks would stop the training notebook, hours in
-        from genre_utils.data.splits import SPLIT_NAMES, check_split_applies
-
-        split = parameters["split"] if "split" in parameters else notebook_default(notebooks, "split")
-        if split in SPLIT_NAMES:
-            check_split_applies(split, parameters["dataset"])
-    if parameters.get("features") is not None:  # the training notebook runs every contender on it
-        from genre_utils.study.notebook import check_models, model_features
-
-        models = check_models(parameters.get("models", "all"))
-        for model in models:
-            model_features(model, parameters["features"])
+    settings = {name: parameters[name] for name in ("dataset", "split", "features", "models") if name in parameters}
+    if "split" not in settings and notebook_default(notebooks, "split") is not None:
+        settings["split"] = notebook_default(notebooks, "split")
+    StudySettings.from_parameters(settings)  # across parameters: the dataset's splits, a kind every contender takes

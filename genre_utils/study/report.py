@@ -31,17 +31,28 @@ if __name__ == "__main__":  # before anything imports TensorFlow, whose C++ log 
     quiet_stderr()
 
 import argparse
+import base64
 import html
 import json
 import sys
 import time
 from pathlib import Path
 
-from genre_utils.models.thesis_results import THESIS_PAIR
+import mistune
+import pandas as pd
+
+from genre_utils.analysis import learning_curve, readings
+from genre_utils.analysis.comparison import display_table
+from genre_utils.data.datasets import dataset_names, default_dataset, get_dataset
+from genre_utils.data.splits import dataset_splits
+from genre_utils.models import contender_names, get_contender
+from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.quiet import drop_library_warnings, drop_noise
+from genre_utils.study.parameters import (NOTEBOOK_DIR, check_report_parameters, declared_parameters, known_parameters,
+                                          notebook_default, notebook_paths)
+from genre_utils.study.settings import check_models
 
-NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
 KERNEL_NAME = "python3"
 PROGRESS_ENGINE = "genre_progress"  # papermill's nbclient engine, reporting each finished cell
@@ -50,34 +61,8 @@ COMPARISON_FILE = "comparison.csv"  # written by the comparative notebook
 COMPARISON_FIGURE = "comparison.png"  # written by the comparative notebook
 SUMMARY_FILE = "summary.md"  # written by the comparative notebook
 PER_CONTENDER_PARAMETERS = {"model", "seeds"}  # a notebook declaring both trains one contender
-# The embedded synthetic set exists to show the pipeline within minutes on two cores (measured: 16 min
-# with three seeds and the whole feature study): two seeds instead of the notebooks' five (which are
-# for real data), the feature study with MFCC and chroma on the first seed (the thesis CNN on
-# 128-band log-mel costs 3 minutes a seed there), and no leakage runs (the synthetic clips share no
-# recordings, so there is nothing to leak). The learning curve there answers the thesis's question with its
-# two models on 1/8 and all of the training tracks: a run on less data costs nearly as much as a full-data run
-# (early stopping runs more epochs; measured 2.9 min for the notebook and its four new runs on the shared
-# machine, each further share adds 2-3 min), and the full-data runs are notebook 03's. The command line
-# overrides each.
-# The thesis's readings (notebook 07) there: the transposed CNN and the CNN on whole clips on the first seed
-# (measured 1 min 20 s for the notebook and its two new runs; the LSTM on whole clips alone costs 3.5 min).
-SYNTHETIC_DEFAULTS = {"seeds": [0, 1], "feature_study": ["mfcc", "chroma"], "feature_study_seeds": [0],
-                      "leakage_demo": False, "curve_models": list(THESIS_PAIR), "fractions": [0.125, 1.0],
-                      "readings": ["cnn_frames_first", "cnn_clips"], "reading_seeds": [0]}
 INDEX_STYLE = ("body{font-family:sans-serif;max-width:75em;margin:2em auto}table{border-collapse:collapse}"
                "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}img{max-width:100%}")
-
-
-def notebook_paths(folder: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The numbered notebooks (``01_...ipynb``, ``02_...``) in run order."""
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
-
-
-def declared_parameters(path: Path) -> set[str]:
-    """Names assigned in the notebook's cell tagged ``parameters``."""
-    import papermill
-
-    return set(papermill.inspect_notebook(str(path)).keys())
 
 
 def run_notebooks(parameters: dict, build_dir: Path = DEFAULT_BUILD_DIR, notebooks: list[Path] | None = None) -> Path:
@@ -217,10 +202,6 @@ def notebook_variants(notebook: Path, declared: set[str], parameters: dict) -> l
     """
     if not PER_CONTENDER_PARAMETERS <= declared:
         return [("", {})]
-    from genre_utils.analysis.comparison import THESIS_FEATURE_STUDY
-    from genre_utils.models import get_contender
-    from genre_utils.study.notebook import check_models
-
     models = check_models(parameters.get("models", "all"))
     study_model, study_kinds = THESIS_FEATURE_STUDY
     leakage = {"leakage_demo": parameters.get("leakage_demo", True)} if "leakage_demo" in declared else {}
@@ -281,10 +262,6 @@ def _results_dir(parameters: dict) -> Path | None:
 
 def comparison_html(results: Path | None) -> str:
     """The accuracy figure, the comparison table (``comparison.csv``) and the summary as HTML."""
-    import pandas as pd
-
-    from genre_utils.analysis.comparison import display_table
-
     if results is None or not (results / COMPARISON_FILE).is_file():
         return "<p><em>No comparison yet: the comparative notebook writes it after the training notebooks.</em></p>"
     figure = _embedded_png(results / COMPARISON_FIGURE, "comparison-figure",
@@ -295,8 +272,6 @@ def comparison_html(results: Path | None) -> str:
     table_html = table.to_html(index=False, classes="comparison", border=0, na_rep="–", escape=True)
     summary = ""
     if (results / SUMMARY_FILE).is_file():
-        import mistune
-
         summary = mistune.html((results / SUMMARY_FILE).read_text())
     return (f"{figure}<h2>Every contender, beside the thesis (per-track test accuracy)</h2>{table_html}"
             f"<h2>Summary</h2>{summary}")
@@ -304,8 +279,6 @@ def comparison_html(results: Path | None) -> str:
 
 def _embedded_png(path: Path, css_class: str, alt: str) -> str:
     """An ``<img>`` carrying the PNG at ``path`` inline (so the page stands alone); "" when there is none."""
-    import base64
-
     if not path.is_file():
         return ""
     encoded = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -314,29 +287,21 @@ def _embedded_png(path: Path, css_class: str, alt: str) -> str:
 
 def learning_curve_html(results: Path | None) -> str:
     """The learning curve's figure and its answer to the thesis's question, as HTML ("" before notebook 06 ran)."""
-    import mistune
-
-    from genre_utils.analysis.learning_curve import ANSWER_FILE, CURVE_FIGURE
-
-    if results is None or not (results / ANSWER_FILE).is_file():
+    if results is None or not (results / learning_curve.ANSWER_FILE).is_file():
         return ""
-    figure = _embedded_png(results / CURVE_FIGURE, "learning-curve-figure",
+    figure = _embedded_png(results / learning_curve.CURVE_FIGURE, "learning-curve-figure",
                            "per-track test accuracy against the number of training tracks, one line per contender")
-    return f"<h2>More data: the learning curve</h2>{figure}{mistune.html((results / ANSWER_FILE).read_text())}"
+    return f"<h2>More data: the learning curve</h2>{figure}{mistune.html((results / learning_curve.ANSWER_FILE).read_text())}"
 
 
 def readings_html(results: Path | None) -> str:
     """The readings' figure and whether the thesis's ranking holds under each, as HTML ("" before notebook 07 ran)."""
-    import mistune
-
-    from genre_utils.analysis.readings import ANSWER_FILE, FIGURE_FILE
-
-    if results is None or not (results / ANSWER_FILE).is_file():
+    if results is None or not (results / readings.ANSWER_FILE).is_file():
         return ""
-    figure = _embedded_png(results / FIGURE_FILE, "readings-figure",
+    figure = _embedded_png(results / readings.FIGURE_FILE, "readings-figure",
                            "per-track test accuracy of each reading of the thesis models' open choices")
     return (f"<h2>The thesis's open choices: does CNN above LSTM hold under each reading?</h2>{figure}"
-            f"{mistune.html((results / ANSWER_FILE).read_text())}")
+            f"{mistune.html((results / readings.ANSWER_FILE).read_text())}")
 
 
 def _report_title(path: Path) -> str:
@@ -344,8 +309,6 @@ def _report_title(path: Path) -> str:
     stem, _, variant = path.stem.partition("-")
     if not variant:
         return stem
-    from genre_utils.models import contender_names, get_contender
-
     name, _, kind = variant.partition("-")
     title = get_contender(name).title if name in contender_names() else name
     return f"{stem}: {title}" + (f" on {kind}" if kind else "")
@@ -366,27 +329,33 @@ def _index_page(reports: list[Path], parameters: dict, results: Path | None = No
     items = "\n".join(f'<li><a href="{html.escape(p.name)}">{html.escape(_report_title(p))}</a></li>'
                       for p in reports)
     settings = html.escape(json.dumps({name: _project_relative(value) for name, value in parameters.items()}))
-    synthetic = ("<p><strong>Synthetic data</strong>: generated clips, not music recordings; the numbers show "
-                 "that the pipeline works, not how the models fare on real music.</p>"
-                 if parameters.get("dataset") == "synthetic" else "")
+    notice = dataset_notice_html(parameters.get("dataset"))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
             f"<style>{INDEX_STYLE}</style></head>"
-            f"<body><h1>Genre study: the thesis models among their peers</h1>{synthetic}"
+            f"<body><h1>Genre study: the thesis models among their peers</h1>{notice}"
             f"{comparison_html(results)}{readings_html(results)}{learning_curve_html(results)}"
             f"<h2>Reports</h2><ul>\n{items}\n</ul>"
             f"<p>Parameters: <code>{settings}</code></p></body></html>\n")
 
 
-def synthetic_defaults(parameters: dict, known) -> dict:
-    """:data:`SYNTHETIC_DEFAULTS` for the parameters some notebook declares (``known``).
+def dataset_notice_html(dataset) -> str:
+    """The dataset's notice (its declaration's Markdown ``notice``) as HTML; "" for a dataset without one."""
+    notice = get_dataset(dataset).notice if dataset in dataset_names() else None
+    return mistune.html(notice) if notice else ""
+
+
+def dataset_defaults(parameters: dict, known) -> dict:
+    """The report parameters the dataset (``parameters["dataset"]``, default :func:`default_dataset`) declares
+    to fit it (its ``report_defaults``; the embedded set's time budget), for the parameters some notebook
+    declares (``known``); {} for an unknown dataset.
 
     The learning curve's default contenders are kept only where the chosen ``models`` include them; with
     none of them chosen, the curve draws the chosen models (``curve_models`` null).
     """
-    defaults = {k: v for k, v in SYNTHETIC_DEFAULTS.items() if k in known}
+    dataset = parameters.get("dataset", default_dataset())
+    declared = get_dataset(dataset).report_defaults if dataset in dataset_names() else {}
+    defaults = {k: v for k, v in declared.items() if k in known}
     if "curve_models" in defaults and "models" in parameters:
-        from genre_utils.study.notebook import check_models
-
         try:
             chosen = check_models(parameters["models"])
         except ValueError:  # reported by the parameter checks that follow
@@ -401,12 +370,8 @@ def dataset_split(parameters: dict, notebooks: list[Path]) -> str | None:
     FMA-medium and FMA-large, for instance, have no thesis split (unbalanced genres): their report
     uses the official split. None when ``split`` was given, the default applies or the dataset is unknown.
     """
-    from genre_utils.data.datasets import DATASET_NAMES
-    from genre_utils.study.parameters import notebook_default
-    from genre_utils.data.splits import dataset_splits
-
     dataset = parameters.get("dataset")
-    if "split" in parameters or dataset not in DATASET_NAMES:
+    if "split" in parameters or dataset not in dataset_names():
         return None
     default = notebook_default(notebooks, "split")
     own = dataset_splits(dataset)
@@ -431,7 +396,8 @@ def failure_message(error) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 done, 1 a notebook failed, 2 a parameter is wrong (nothing ran)."""
     parser = argparse.ArgumentParser(prog="python -m genre_utils.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="synthetic", help="dataset every notebook uses")
+    parser.add_argument("--dataset", default=default_dataset(),
+                        help=f"dataset every notebook uses: {', '.join(dataset_names())} (default {default_dataset()})")
     parser.add_argument("--build", type=Path, default=DEFAULT_BUILD_DIR, help="output folder")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="extra notebook parameter (VALUE parsed as JSON when it can be); "
@@ -446,10 +412,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --param expects NAME=VALUE, got {item!r}", file=sys.stderr)
             return 2
         parameters[name.strip()] = _parse_value(value)
-    from genre_utils.study.parameters import check_report_parameters, known_parameters
-
-    if args.dataset == "synthetic":  # the embedded set's defaults, for the parameters some notebook declares
-        parameters = {**synthetic_defaults(parameters, known_parameters(notebook_paths())), **parameters}
+    # the dataset's own defaults (the embedded set's time budget), for the parameters some notebook declares
+    parameters = {**dataset_defaults(parameters, known_parameters(notebook_paths())), **parameters}
     chosen_split = dataset_split(parameters, notebook_paths())
     if chosen_split is not None:
         print(f"{args.dataset}: split {chosen_split} (the notebooks' default split does not apply to it; "

@@ -1,10 +1,9 @@
 """The FMA loaders' shared base (Defferrard et al. 2017): one ``tracks.csv``, three nested audio subsets.
 
 FMA-small, FMA-medium and FMA-large are thin modules of constants (:mod:`fma_small`,
-:mod:`fma_medium`, :mod:`fma_large`): ``NAME``, ``TITLE``, ``SUBSET``, ``AUDIO_FOLDER``,
-``GENRES``, ``REMOTES`` and ``KNOWN_BROKEN``. :func:`loader` gives each the functions every
-dataset module exposes, reading those constants when called (so a test can point ``REMOTES`` at a
-local server).
+:mod:`fma_medium`, :mod:`fma_large`), each declaring its ``DATASET`` as an :class:`FmaDataset`: the
+common declaration plus its ``subset``, ``audio_folder``, ``archives`` (the two archives' plain
+specs, read at each download, so a test can point them at a local server) and ``known_broken``.
 
 Layout after ``download`` (both archives extracted into ``root``)::
 
@@ -34,9 +33,9 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Callable, NamedTuple
+from typing import Mapping
 
 import pandas as pd
 
@@ -44,6 +43,8 @@ from genre_utils import paths
 from genre_utils.data.audio import AudioError, load_audio
 from genre_utils.data.datasets import fma_checksums
 from genre_utils.data.datasets import table as track_table
+from genre_utils.data.datasets.base import Dataset
+from genre_utils.data.download import PART_SUFFIX, Remote, extract, fetch
 
 CLIP_SECONDS = 30.0
 MIN_SECONDS = 2.0  # clips shorter than this hold too little music to classify
@@ -81,129 +82,18 @@ BIBTEX = """@inproceedings{defferrard2017fma,
   year={2017},
   eprint={1612.01840}, archivePrefix={arXiv}, url={https://arxiv.org/abs/1612.01840}
 }"""
+LICENCE = ("metadata (tracks.csv): CC BY 4.0; audio: each track under the licence its artist chose on the Free "
+           "Music Archive (mostly Creative Commons, see tracks.csv's ('track', 'license')), for research use")
 
 
 class MissingDataError(FileNotFoundError, ValueError):
     """A dataset file or folder that is not there; both a ``FileNotFoundError`` and a ``ValueError``."""
 
 
-class Loader(NamedTuple):
-    """The functions every dataset module exposes, bound to one FMA subset module."""
-
-    default_root: Callable
-    remotes: Callable
-    download: Callable
-    find_folders: Callable
-    load_tracks: Callable
-    validate: Callable
-    check_files: Callable
-    clip_seconds: Callable
-
-
-def loader(module: ModuleType) -> Loader:
-    """Bind the loader functions to a subset module (its constants are read at each call).
-
-    Args:
-        module: A module defining ``NAME``, ``TITLE``, ``SUBSET``, ``AUDIO_FOLDER``, ``GENRES``,
-            ``REMOTES`` (``{"metadata": spec, "audio": spec}``, :class:`genre_utils.data.download.Remote`
-            keyword arguments) and ``KNOWN_BROKEN`` (``{six-digit id: reason}``).
-
-    Raises:
-        ValueError: If the module lacks one of them or names an unknown subset.
-    """
-    missing = [name for name in ("NAME", "TITLE", "SUBSET", "AUDIO_FOLDER", "GENRES", "REMOTES", "KNOWN_BROKEN")
-               if not hasattr(module, name)]
-    if missing:
-        raise ValueError(f"FMA subset module {module.__name__} lacks {', '.join(missing)}")
-    if module.SUBSET not in SUBSETS:
-        raise ValueError(f"{module.__name__}.SUBSET must be one of {', '.join(SUBSETS)}, got {module.SUBSET!r}")
-
-    def default_root() -> Path:
-        """``<data root>/<dataset name>``."""
-        return paths.dataset_dir(module.NAME)
-
-    def remotes():
-        """The metadata and audio archives as :class:`genre_utils.data.download.Remote` objects."""
-        return remotes_of(module)
-
-    def download(root: str | os.PathLike | None = None, progress: bool = True) -> Path:
-        """Fetch and extract ``fma_metadata.zip`` and the audio archive into ``root`` unless present.
-
-        An archive is skipped when what it holds is already extracted; ``fetch`` itself skips an
-        archive already downloaded and verified, and resumes an interrupted one. Before any byte is
-        fetched, ``root`` must have room for what is left to download plus the extracted files.
-
-        Returns:
-            The dataset folder.
-
-        Raises:
-            genre_utils.paths.StorageError: If ``root``'s disk lacks the space (one line: folder,
-                space needed, space free).
-            genre_utils.data.download.DownloadError: If an archive cannot be fetched or fails its checksum.
-            ValueError: If an extracted archive does not hold the expected folder, or an MP3 differs
-                from the archive's checksums file.
-        """
-        return _download(module, _root(module, root), progress)
-
-    def find_folders(root: str | os.PathLike | None = None) -> tuple[Path, Path]:
-        """Return ``(metadata folder, audio folder)`` under ``root``.
-
-        Raises:
-            MissingDataError: If ``root``, ``fma_metadata/`` or the audio folder is missing; the
-                message names the folder and how to get the data.
-        """
-        return _find_folders(module, _root(module, root))
-
-    def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
-        """The subset's track table: header facts filled, unusable files flagged, none dropped.
-
-        Known-broken clips whose header looks fine are decoded here, and marked when they turn
-        out short or silent or fail to decode; tracks without a top-level genre get
-        :data:`NO_GENRE_STATUS`.
-
-        Raises:
-            MissingDataError: If the dataset, its metadata or its audio folder is missing.
-            ValueError: If ``tracks.csv`` is malformed or holds an unknown split or genre name.
-        """
-        return _load_tracks(module, *find_folders(root))
-
-    def validate(root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
-        """Decode every ``ok`` clip; failures, clips under :data:`MIN_SECONDS` and silent ones are marked."""
-        return track_table.decode_check(load_tracks(root), min_seconds=MIN_SECONDS, progress=progress)
-
-    def check_files(tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None) -> pd.DataFrame | None:
-        """Each MP3 listed in ``<audio folder>/checksums``: ``verified``, ``differs`` or ``missing`` (SHA-1).
-
-        ``tracks`` is not needed (the list names the files) and is accepted for the common dataset
-        interface. Returns ``None`` when the audio folder carries no (or an empty) checksums file.
-        """
-        return fma_checksums.check_folder(_root(module, root) / module.AUDIO_FOLDER)
-
-    def clip_seconds(root: str | os.PathLike | None = None) -> float:
-        """Length every clip is padded or cropped to before feature extraction (30 s)."""
-        return CLIP_SECONDS
-
-    return Loader(default_root, remotes, download, find_folders, load_tracks, validate, check_files, clip_seconds)
-
-
-def remotes_of(module: ModuleType) -> tuple:
-    """A subset module's ``REMOTES`` (metadata, then audio) as :class:`genre_utils.data.download.Remote` objects."""
-    from genre_utils.data.download import Remote
-
-    return tuple(Remote(**module.REMOTES[key]) for key in ARCHIVE_KEYS)
-
-
 def audio_remote(filename: str, sha1: str, size: int, description: str) -> dict:
     """The plain spec of an audio archive on the FMA server: :class:`genre_utils.data.download.Remote` keyword arguments."""
     return {"filename": filename, "urls": (BASE_URL + filename,), "known_hash": f"sha1:{sha1}", "size": size,
             "description": description}
-
-
-def how_to_get(module: ModuleType) -> str:
-    """What to do when the data is missing: the download command, or where to point ``GENRE_DATA_DIR``."""
-    return (f"run `python -m genre_utils.prepare download --dataset {module.NAME}` (or {module.NAME}.download()) or "
-            f"point {paths.DATA_DIR_ENV} (or root=) at the folder that holds {METADATA_FOLDER}/ and "
-            f"{module.AUDIO_FOLDER}/")
 
 
 def read_tracks_csv(path: str | os.PathLike) -> pd.DataFrame:
@@ -291,8 +181,6 @@ def space_needed(remote, root: Path, extraction_factor: float) -> tuple[int, int
     A complete download counts nothing to download; a partial one (``<file>.part``) only what is
     left, as ``fetch`` resumes it. The extraction is ``extraction_factor`` times the archive's size.
     """
-    from genre_utils.data.download import PART_SUFFIX
-
     size = int(remote.size or 0)
     part = root / (remote.filename + PART_SUFFIX)
     if (root / remote.filename).is_file():
@@ -328,73 +216,6 @@ def extracted_bytes(archive: Path) -> int | None:
         return None  # extract() names the problem
 
 
-def _download(module: ModuleType, root: Path, progress: bool) -> Path:
-    from genre_utils.data.download import extract, fetch
-
-    root.mkdir(parents=True, exist_ok=True)
-    folders = {"metadata": METADATA_FOLDER, "audio": module.AUDIO_FOLDER}
-    pending = []
-    for key, remote in zip(ARCHIVE_KEYS, remotes_of(module)):
-        if _present(root, key, module):
-            print(f"FMA {folders[key]}/ already present in {root}; {remote.filename} not downloaded.")
-        else:
-            pending.append((key, remote))
-    needs = [space_needed(remote, root, EXTRACTION_FACTOR[key]) for key, remote in pending]
-    require_space(root, module.TITLE, sum(left for left, _ in needs), sum(unpacked for _, unpacked in needs))
-    for key, remote in pending:
-        archive = fetch(remote, root, progress=progress)
-        unpacked = extracted_bytes(archive)
-        if unpacked is not None:
-            require_space(root, f"extracting {archive.name}", 0, unpacked)
-        extract(archive, root, progress=progress)
-        if not _present(root, key, module):
-            raise ValueError(f"{archive} did not extract to {root / folders[key]}: expected the FMA archive layout")
-        if key == "audio":
-            fma_checksums.require_verified(root / module.AUDIO_FOLDER, archive, module.TITLE)
-    return root
-
-
-def _find_folders(module: ModuleType, root: Path) -> tuple[Path, Path]:
-    if not root.is_dir():
-        raise MissingDataError(f"{module.TITLE} folder {root} does not exist: {how_to_get(module)}")
-    metadata, audio = root / METADATA_FOLDER, root / module.AUDIO_FOLDER
-    if not (metadata / TRACKS_CSV).is_file():
-        raise MissingDataError(
-            f"no FMA metadata at {metadata / TRACKS_CSV} (from fma_metadata.zip): {how_to_get(module)}"
-        )
-    if not audio.is_dir():
-        raise MissingDataError(f"no {module.TITLE} audio folder {audio} (from {module.AUDIO_FOLDER}.zip): "
-                               f"{how_to_get(module)}")
-    return metadata.resolve(), audio.resolve()
-
-
-def _load_tracks(module: ModuleType, metadata: Path, audio: Path) -> pd.DataFrame:
-    csv_path = metadata / TRACKS_CSV
-    subset = select_subset(read_tracks_csv(csv_path), module.SUBSET)
-    splits = subset[SPLIT_COLUMN].astype(object)
-    unknown = sorted({str(value) for value in splits.dropna() if value not in SPLIT_NAMES})
-    if unknown:
-        raise ValueError(f"{csv_path}: unknown ('set', 'split') value(s) {unknown}; expected {list(SPLIT_NAMES)}")
-    genres = subset[GENRE_COLUMN].astype(object)
-    unknown = sorted({str(value) for value in genres.dropna() if value not in module.GENRES})
-    if unknown:
-        raise ValueError(f"{csv_path}: ('track', 'genre_top') value(s) {unknown} in the {module.SUBSET} subset are "
-                         f"not genres of {module.TITLE}; expected {list(module.GENRES)}")
-    rows = []
-    for track_number, genre, split, artist in zip(subset.index, genres, splits, subset[ARTIST_COLUMN]):
-        track_id = f"{int(track_number):06d}"
-        rows.append({
-            "track_id": track_id,
-            "path": str(audio / track_id[:3] / f"{track_id}.mp3"),
-            "genre": "" if pd.isna(genre) else str(genre),
-            "split_official": SPLIT_NAMES.get(split, "") if not pd.isna(split) else "",
-            "artist": _id_string(artist),
-            "status": NO_GENRE_STATUS if pd.isna(genre) else track_table.STATUS_OK,  # unlabelled: header not read
-        })
-    table = track_table.probe_headers(track_table.make_track_table(rows))
-    return mark_known_broken(table, module.KNOWN_BROKEN, f"known broken in {module.TITLE}")
-
-
 def _id_string(value) -> str:
     """An id as a plain string: ``1`` and ``1.0`` give ``"1"``, missing gives ``""``."""
     if pd.isna(value):
@@ -404,13 +225,151 @@ def _id_string(value) -> str:
     return str(value)
 
 
-def _present(root: Path, key: str, module: ModuleType) -> bool:
-    """Whether what the archive ``key`` holds is already extracted under ``root``."""
-    if key == "metadata":
-        return (root / METADATA_FOLDER / TRACKS_CSV).is_file()
-    folder = root / module.AUDIO_FOLDER
-    return folder.is_dir() and next(folder.glob("[0-9][0-9][0-9]/*.mp3"), None) is not None
+@dataclass(frozen=True, eq=False, kw_only=True)
+class FmaDataset(Dataset):
+    """One FMA subset: the common declaration, and what sets the subset apart.
 
+    Attributes:
+        subset: ``"small"``, ``"medium"`` or ``"large"`` (:data:`SUBSETS`).
+        audio_folder: The folder its audio archive extracts to (``fma_small``).
+        archives: ``{"metadata": spec, "audio": spec}``, :class:`genre_utils.data.download.Remote`
+            keyword arguments, read at each download.
+        known_broken: ``{six-digit id: reason}`` of the clips the FMA project reports as broken.
+    """
 
-def _root(module: ModuleType, root: str | os.PathLike | None) -> Path:
-    return Path(root).expanduser() if root is not None else paths.dataset_dir(module.NAME)
+    subset: str
+    audio_folder: str
+    archives: Mapping[str, Mapping[str, object]]
+    known_broken: Mapping[str, str] = field(default_factory=dict)
+    citation: str = BIBTEX
+    licence: str = LICENCE
+    clip_length: float | None = CLIP_SECONDS
+    min_seconds: float = MIN_SECONDS
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.subset not in SUBSETS:
+            raise ValueError(f"FMA dataset {self.name!r}: subset must be one of {', '.join(SUBSETS)}, "
+                             f"got {self.subset!r}")
+        missing = [key for key in ARCHIVE_KEYS if key not in self.archives]
+        if missing:
+            raise ValueError(f"FMA dataset {self.name!r}: archives lacks {', '.join(missing)}")
+
+    def remotes(self) -> tuple[Remote, Remote]:
+        """The metadata and audio archives as :class:`genre_utils.data.download.Remote` objects."""
+        return tuple(Remote(**self.archives[key]) for key in ARCHIVE_KEYS)
+
+    def how_to_get(self) -> str:
+        """What to do when the data is missing: the download command, or where to point ``GENRE_DATA_DIR``."""
+        return (f"run `python -m genre_utils.prepare download --dataset {self.name}` or point "
+                f"{paths.DATA_DIR_ENV} (or root=) at the folder that holds {METADATA_FOLDER}/ and "
+                f"{self.audio_folder}/")
+
+    def obtain(self, root: Path, progress: bool, **options) -> Path:
+        """Fetch and extract ``fma_metadata.zip`` and the audio archive into ``root`` unless present.
+
+        An archive is skipped when what it holds is already extracted; ``fetch`` itself skips an
+        archive already downloaded and verified, and resumes an interrupted one. Before any byte is
+        fetched, ``root`` must have room for what is left to download plus the extracted files.
+
+        Raises:
+            genre_utils.paths.StorageError: If ``root``'s disk lacks the space (one line: folder,
+                space needed, space free).
+            genre_utils.data.download.DownloadError: If an archive cannot be fetched or fails its checksum.
+            ValueError: If an extracted archive does not hold the expected folder, or an MP3 differs
+                from the archive's checksums file.
+        """
+        root.mkdir(parents=True, exist_ok=True)
+        folders = {"metadata": METADATA_FOLDER, "audio": self.audio_folder}
+        pending = []
+        for key, remote in zip(ARCHIVE_KEYS, self.remotes()):
+            if self._present(root, key):
+                print(f"FMA {folders[key]}/ already present in {root}; {remote.filename} not downloaded.")
+            else:
+                pending.append((key, remote))
+        needs = [space_needed(remote, root, EXTRACTION_FACTOR[key]) for key, remote in pending]
+        require_space(root, self.title, sum(left for left, _ in needs), sum(unpacked for _, unpacked in needs))
+        for key, remote in pending:
+            archive = fetch(remote, root, progress=progress)
+            unpacked = extracted_bytes(archive)
+            if unpacked is not None:
+                require_space(root, f"extracting {archive.name}", 0, unpacked)
+            extract(archive, root, progress=progress)
+            if not self._present(root, key):
+                raise ValueError(f"{archive} did not extract to {root / folders[key]}: expected the FMA archive layout")
+            if key == "audio":
+                fma_checksums.require_verified(root / self.audio_folder, archive, self.title)
+        return root
+
+    def find_folders(self, root: str | os.PathLike | None = None) -> tuple[Path, Path]:
+        """Return ``(metadata folder, audio folder)`` under ``root``.
+
+        Raises:
+            MissingDataError: If ``root``, ``fma_metadata/`` or the audio folder is missing; the
+                message names the folder and how to get the data.
+        """
+        root = self.root(root)
+        if not root.is_dir():
+            raise MissingDataError(f"{self.title} folder {root} does not exist: {self.how_to_get()}")
+        metadata, audio = root / METADATA_FOLDER, root / self.audio_folder
+        if not (metadata / TRACKS_CSV).is_file():
+            raise MissingDataError(
+                f"no FMA metadata at {metadata / TRACKS_CSV} (from fma_metadata.zip): {self.how_to_get()}"
+            )
+        if not audio.is_dir():
+            raise MissingDataError(f"no {self.title} audio folder {audio} (from {self.audio_folder}.zip): "
+                                   f"{self.how_to_get()}")
+        return metadata.resolve(), audio.resolve()
+
+    def load_tracks(self, root: str | os.PathLike | None = None) -> pd.DataFrame:
+        """The subset's track table: header facts filled, unusable files flagged, none dropped.
+
+        Known-broken clips whose header looks fine are decoded here, and marked when they turn
+        out short or silent or fail to decode; tracks without a top-level genre get
+        :data:`NO_GENRE_STATUS`.
+
+        Raises:
+            MissingDataError: If the dataset, its metadata or its audio folder is missing.
+            ValueError: If ``tracks.csv`` is malformed or holds an unknown split or genre name.
+        """
+        metadata, audio = self.find_folders(root)
+        csv_path = metadata / TRACKS_CSV
+        subset = select_subset(read_tracks_csv(csv_path), self.subset)
+        splits = subset[SPLIT_COLUMN].astype(object)
+        unknown = sorted({str(value) for value in splits.dropna() if value not in SPLIT_NAMES})
+        if unknown:
+            raise ValueError(f"{csv_path}: unknown ('set', 'split') value(s) {unknown}; expected {list(SPLIT_NAMES)}")
+        genres = subset[GENRE_COLUMN].astype(object)
+        unknown = sorted({str(value) for value in genres.dropna() if value not in self.genres})
+        if unknown:
+            raise ValueError(f"{csv_path}: ('track', 'genre_top') value(s) {unknown} in the {self.subset} subset are "
+                             f"not genres of {self.title}; expected {list(self.genres)}")
+        rows = []
+        for track_number, genre, split, artist in zip(subset.index, genres, splits, subset[ARTIST_COLUMN]):
+            track_id = f"{int(track_number):06d}"
+            rows.append({
+                "track_id": track_id,
+                "path": str(audio / track_id[:3] / f"{track_id}.mp3"),
+                "genre": "" if pd.isna(genre) else str(genre),
+                "split_official": SPLIT_NAMES.get(split, "") if not pd.isna(split) else "",
+                "artist": _id_string(artist),
+                "status": NO_GENRE_STATUS if pd.isna(genre) else track_table.STATUS_OK,  # unlabelled: header not read
+            })
+        table = track_table.probe_headers(track_table.make_track_table(rows))
+        return mark_known_broken(table, self.known_broken, f"known broken in {self.title}")
+
+    def check_files(self, tracks: pd.DataFrame | None = None,
+                    root: str | os.PathLike | None = None) -> pd.DataFrame | None:
+        """Each MP3 listed in ``<audio folder>/checksums``: ``verified``, ``differs`` or ``missing`` (SHA-1).
+
+        ``tracks`` is not needed (the list names the files). None when the audio folder carries no
+        (or an empty) checksums file.
+        """
+        return fma_checksums.check_folder(self.root(root) / self.audio_folder)
+
+    def _present(self, root: Path, key: str) -> bool:
+        """Whether what the archive ``key`` holds is already extracted under ``root``."""
+        if key == "metadata":
+            return (root / METADATA_FOLDER / TRACKS_CSV).is_file()
+        folder = root / self.audio_folder
+        return folder.is_dir() and next(folder.glob("[0-9][0-9][0-9]/*.mp3"), None) is not None

@@ -1,7 +1,8 @@
 """FMA-large loader (Defferrard et al. 2017): 106,574 30-s MP3 clips, 16 unbalanced top genres.
 
-The constants below are the whole of FMA-large; the shared FMA base (:mod:`genre_utils.data.datasets.fma`)
-reads them. Layout after :func:`download` (both archives extracted into ``root``)::
+The constants below are the whole of FMA-large; they make its declaration, :data:`DATASET`, an
+:class:`genre_utils.data.datasets.fma.FmaDataset` of the shared FMA base. Layout after its
+download (both archives extracted into ``root``)::
 
     <root>/fma_metadata/tracks.csv      # from fma_metadata.zip
     <root>/fma_large/000/000002.mp3     # from fma_large.zip, <first 3 digits>/<6-digit id>.mp3
@@ -20,12 +21,7 @@ thesis's equal count per genre does not fit unbalanced classes, so that split is
 
 from __future__ import annotations
 
-import sys
-
 from genre_utils.data.datasets import fma, fma_checksums, fma_known_broken
-from genre_utils.data.datasets.fma import (  # noqa: F401  (the common dataset interface)
-    BIBTEX, CLIP_SECONDS, MIN_SECONDS, MissingDataError, read_tracks_csv,
-)
 
 NAME = "fma_large"
 TITLE = "FMA-large"
@@ -36,8 +32,8 @@ SPLITS = ("official", "kfold", "file")  # the splits of genre_utils.data.splits 
 # APPROXIMATE: the FMA README gives "93 GiB"; the exact byte count of fma_large.zip is not published.
 # Used only for the free-space check before downloading (the SHA-1 is what verifies the file).
 ARCHIVE_BYTES_APPROXIMATE = 93 * 2**30
-# Plain specs, turned into genre_utils.data.download.Remote objects by remotes().
-REMOTES = {
+# Plain specs, turned into genre_utils.data.download.Remote objects by DATASET.remotes().
+ARCHIVES = {
     "metadata": fma.METADATA_REMOTE,
     "audio": fma.audio_remote("fma_large.zip", sha1="497109f4dd721066b5ce5e5f250ec604dc78939e",
                               size=ARCHIVE_BYTES_APPROXIMATE,
@@ -46,5 +42,7 @@ REMOTES = {
 KNOWN_BROKEN = fma_known_broken.MEDIUM_AND_LARGE
 REFERENCE_NAME = f"{AUDIO_FOLDER}/{fma_checksums.CHECKSUMS_FILE}"
 
-(default_root, remotes, download, find_folders, load_tracks, validate, check_files,
- clip_seconds) = fma.loader(sys.modules[__name__])
+DATASET = fma.FmaDataset(
+    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, reference_name=REFERENCE_NAME,
+    subset=SUBSET, audio_folder=AUDIO_FOLDER, archives=ARCHIVES, known_broken=KNOWN_BROKEN, order=40,
+)

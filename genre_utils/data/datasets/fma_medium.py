@@ -1,7 +1,8 @@
 """FMA-medium loader (Defferrard et al. 2017): 25,000 30-s MP3 clips, 16 unbalanced top genres.
 
-The constants below are the whole of FMA-medium; the shared FMA base (:mod:`genre_utils.data.datasets.fma`)
-reads them. Layout after :func:`download` (both archives extracted into ``root``)::
+The constants below are the whole of FMA-medium; they make its declaration, :data:`DATASET`, an
+:class:`genre_utils.data.datasets.fma.FmaDataset` of the shared FMA base. Layout after its
+download (both archives extracted into ``root``)::
 
     <root>/fma_metadata/tracks.csv      # from fma_metadata.zip
     <root>/fma_medium/000/000002.mp3    # from fma_medium.zip, <first 3 digits>/<6-digit id>.mp3
@@ -21,12 +22,7 @@ in the table with the reason in ``status`` when they are short, silent or undeco
 
 from __future__ import annotations
 
-import sys
-
 from genre_utils.data.datasets import fma, fma_checksums, fma_known_broken
-from genre_utils.data.datasets.fma import (  # noqa: F401  (the common dataset interface)
-    BIBTEX, CLIP_SECONDS, MIN_SECONDS, MissingDataError, read_tracks_csv,
-)
 
 NAME = "fma_medium"
 TITLE = "FMA-medium"
@@ -34,8 +30,8 @@ SUBSET = "medium"
 AUDIO_FOLDER = "fma_medium"
 GENRES = fma.TOP_GENRES
 SPLITS = ("official", "kfold", "file")  # the splits of genre_utils.data.splits that apply
-# Plain specs, turned into genre_utils.data.download.Remote objects by remotes().
-REMOTES = {
+# Plain specs, turned into genre_utils.data.download.Remote objects by DATASET.remotes().
+ARCHIVES = {
     "metadata": fma.METADATA_REMOTE,
     "audio": fma.audio_remote("fma_medium.zip", sha1="c67b69ea232021025fca9231fc1c7c1a063ab50b", size=23_825_005_356,
                               description="FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)"),
@@ -43,5 +39,7 @@ REMOTES = {
 KNOWN_BROKEN = fma_known_broken.MEDIUM_AND_LARGE
 REFERENCE_NAME = f"{AUDIO_FOLDER}/{fma_checksums.CHECKSUMS_FILE}"
 
-(default_root, remotes, download, find_folders, load_tracks, validate, check_files,
- clip_seconds) = fma.loader(sys.modules[__name__])
+DATASET = fma.FmaDataset(
+    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, reference_name=REFERENCE_NAME,
+    subset=SUBSET, audio_folder=AUDIO_FOLDER, archives=ARCHIVES, known_broken=KNOWN_BROKEN, order=30,
+)

@@ -13,7 +13,8 @@ table with its reason (misnamed, wrong genre folder, second copy, unreadable; th
 of ``jazz.00054.wav`` is not a RIFF file). macOS ``._*`` files are not audio. Clips that are not
 exactly 30 s are padded or cropped by the feature extractor (:data:`CLIP_SECONDS`).
 
-Every copy is verified per file: :func:`check_files` compares each clip with the MD5 of the
+The declaration is :data:`DATASET` (a :class:`GtzanDataset`), built from the constants below.
+Every copy is verified per file: its ``check_files`` compares each clip with the MD5 of the
 original WAV (shipped with the package, see :mod:`genre_utils.data.datasets.gtzan_reference`).
 The original URL (opihi.cs.uvic.ca) is dead, so :data:`ARCHIVE_URLS` lists mirrors; an archive
 with the original's SHA-256 is accepted, and so is a repacked one whose clips all verify. A user
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -31,8 +33,12 @@ import pandas as pd
 from genre_utils import paths
 from genre_utils.data.datasets import checksums, gtzan_reference
 from genre_utils.data.datasets import table as track_table
+from genre_utils.data.datasets.base import Dataset
+from genre_utils.data.download import Remote, extract, fetch
+from genre_utils.data.splits import fault_filtered_split
 
 NAME = "gtzan"
+TITLE = "GTZAN"
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 SPLITS = ("thesis", "fault_filtered", "kfold", "file")  # the splits of genre_utils.data.splits that apply
 THESIS_TEST_PER_GENRE = 20  # the thesis's 800/200 split
@@ -64,19 +70,14 @@ BIBTEX = """@article{tzanetakis2002musical,
   journal={IEEE Transactions on Speech and Audio Processing},
   volume={10}, number={5}, pages={293--302}, year={2002}
 }"""
+LICENCE = ("no licence published: collected by Tzanetakis from CDs, radio and recordings for research use; "
+           "the recordings' copyright stays with their owners")
 
 _CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})$")
 
 
-def default_root() -> Path:
-    """``<data root>/gtzan``."""
-    return paths.dataset_dir(NAME)
-
-
 def remotes():
-    """The archive and the three fault-filtered split lists, as download remotes."""
-    from genre_utils.data.download import Remote
-
+    """The archive and the three fault-filtered split lists, as download remotes (read from the constants above)."""
     archive = Remote(
         filename="genres.tar.gz",
         urls=ARCHIVE_URLS,
@@ -94,34 +95,6 @@ def remotes():
         for name, digest in SPLIT_LIST_SHA256.items()
     ]
     return archive, lists
-
-
-def download(root: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Fetch and extract the archive and the split lists into ``root`` unless present.
-
-    The archive is accepted when its SHA-256 is the original's, or, from a mirror that repacked
-    it, when the clips inside verify against the original clips' MD5s. After extraction every
-    clip is checked and the summary printed.
-
-    Returns:
-        The dataset folder.
-    """
-    from genre_utils.data.download import extract, fetch
-
-    root = Path(root) if root is not None else default_root()
-    root.mkdir(parents=True, exist_ok=True)
-    archive, lists = remotes()
-    for remote in lists:
-        fetch(remote, root / SPLITS_FOLDER, progress=progress)
-    try:
-        find_audio_folder(root)
-        print(f"GTZAN audio already present in {root}; nothing downloaded.")
-    except FileNotFoundError:
-        archive_path = fetch(archive, root, progress=progress, verify=gtzan_reference.accept_archive)
-        extract(archive_path, root, progress=progress)
-        report = check_files(scan_tracks(root))
-        print(f"GTZAN clips checked against the originals: {checksums.summary_line(report)}")
-    return root
 
 
 def find_audio_folder(root: str | os.PathLike) -> Path:
@@ -159,7 +132,7 @@ def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
     whose ``status`` says why it is not used, with its path relative to ``root`` as its id.
     Hidden files (macOS ``._*`` companions) are not audio.
     """
-    root = Path(root) if root is not None else default_root()
+    root = DATASET.root(root)
     audio_folder = find_audio_folder(root)
     copies: dict[str, list[Path]] = {}
     skipped: list[dict] = []
@@ -221,38 +194,55 @@ def _skipped_row(root: Path, found: Path, path: Path, genre: str, reason: str) -
     return {"track_id": track_id, "path": str(path), "genre": genre, "status": reason}
 
 
-def load_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The track table: one row per clip, header facts filled, unreadable files flagged.
+@dataclass(frozen=True, eq=False, kw_only=True)
+class GtzanDataset(Dataset):
+    """GTZAN: the archive from a mirror (:data:`ARCHIVE_URLS`), verified clip by clip; the fault-filtered lists."""
 
-    Adds ``split_fault_filtered`` when the split lists are in ``<root>/splits``.
-    """
-    root = Path(root) if root is not None else default_root()
-    tracks = track_table.probe_headers(scan_tracks(root))
-    lists_dir = root / SPLITS_FOLDER
-    if all((lists_dir / name).is_file() for name in SPLIT_LIST_SHA256):
-        from genre_utils.data.splits import fault_filtered_split
+    def obtain(self, root: Path, progress: bool, **options) -> Path:
+        """Fetch and extract the archive and the split lists into ``root`` unless present.
 
-        tracks["split_fault_filtered"] = fault_filtered_split(tracks, lists_dir).to_numpy()
-    return tracks
+        The archive is accepted when its SHA-256 is the original's, or, from a mirror that repacked
+        it, when the clips inside verify against the original clips' MD5s. After extraction every
+        clip is checked and the summary printed.
+        """
+        root.mkdir(parents=True, exist_ok=True)
+        archive, lists = remotes()
+        for remote in lists:
+            fetch(remote, root / SPLITS_FOLDER, progress=progress)
+        try:
+            find_audio_folder(root)
+            print(f"GTZAN audio already present in {root}; nothing downloaded.")
+        except FileNotFoundError:
+            archive_path = fetch(archive, root, progress=progress, verify=gtzan_reference.accept_archive)
+            extract(archive_path, root, progress=progress)
+            report = self.check_files(scan_tracks(root))
+            print(f"GTZAN clips checked against the originals: {checksums.summary_line(report)}")
+        return root
+
+    def load_tracks(self, root: str | os.PathLike | None = None) -> pd.DataFrame:
+        """The track table: one row per clip, header facts filled, unreadable files flagged.
+
+        Adds ``split_fault_filtered`` when the split lists are in ``<root>/splits``.
+        """
+        root = self.root(root)
+        tracks = track_table.probe_headers(scan_tracks(root))
+        lists_dir = root / SPLITS_FOLDER
+        if all((lists_dir / name).is_file() for name in SPLIT_LIST_SHA256):
+            tracks["split_fault_filtered"] = fault_filtered_split(tracks, lists_dir).to_numpy()
+        return tracks
+
+    def check_files(self, tracks: pd.DataFrame | None = None,
+                    root: str | os.PathLike | None = None) -> pd.DataFrame:
+        """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``.
+
+        See :mod:`genre_utils.data.datasets.gtzan_reference`; the reference ships with the package, so
+        ``root`` is read only when ``tracks`` is not given.
+        """
+        return gtzan_reference.check_tracks(self.load_tracks(root) if tracks is None else tracks)
 
 
-def validate(root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
-    """Decode every clip and return the track table with failures marked in ``status``."""
-    return track_table.decode_check(load_tracks(root), progress=progress)
-
-
-def check_files(tracks: pd.DataFrame, root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``.
-
-    See :mod:`genre_utils.data.datasets.gtzan_reference`; ``root`` is not needed (the reference
-    ships with the package) and is accepted for the common dataset interface.
-    """
-    return gtzan_reference.check_tracks(tracks)
-
-
-REFERENCE_NAME = gtzan_reference.REFERENCE_NAME
-
-
-def clip_seconds(root: str | os.PathLike | None = None) -> float:
-    """Length every clip is padded or cropped to before feature extraction (30 s)."""
-    return CLIP_SECONDS
+DATASET = GtzanDataset(
+    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, citation=BIBTEX, licence=LICENCE,
+    thesis_test_per_genre=THESIS_TEST_PER_GENRE, reference_name=gtzan_reference.REFERENCE_NAME,
+    clip_length=CLIP_SECONDS, order=10,
+)

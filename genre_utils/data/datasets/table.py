@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from genre_utils.data.audio import AudioError, audio_info
+from genre_utils.data.audio import SAMPLE_RATE, AudioError, audio_info, is_silent, load_audio
 
 STATUS_OK = "ok"
 TRACK_COLUMNS = ("track_id", "path", "genre", "duration", "sample_rate", "channels", "status")
@@ -106,8 +106,6 @@ def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress
     """
     from tqdm import tqdm
 
-    from genre_utils.data.audio import SAMPLE_RATE, load_audio
-
     table = table.copy()
     ok_rows = table.index[table["status"] == STATUS_OK]
     for index in tqdm(ok_rows, desc="decoding", unit="clip", disable=not progress):
@@ -125,8 +123,6 @@ def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress
 
 def audio_status(samples, min_seconds: float = MIN_SECONDS) -> str:
     """``"ok"`` or why decoded 22050 Hz samples cannot be used (too short, silent)."""
-    from genre_utils.data.audio import SAMPLE_RATE, is_silent
-
     seconds = samples.shape[-1] / SAMPLE_RATE
     if seconds < min_seconds:
         return f"too short ({seconds:.2f} s < {min_seconds:g} s)"

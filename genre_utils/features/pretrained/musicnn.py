@@ -1,7 +1,7 @@
 """The pretrained musicnn taggers (Pons & Serra 2019) as Keras 3 models, with musicnn's own weights.
 
 ``MTT_musicnn`` (trained on MagnaTagATune) and ``MSD_musicnn`` (Million Song Dataset) each map a
-3 s log-mel patch (187 frames x 96 bands, see :mod:`genre_utils.models.pretrained.musicnn_frontend`) to
+3 s log-mel patch (187 frames x 96 bands, see :mod:`genre_utils.features.pretrained.musicnn_frontend`) to
 50 tag probabilities. The network is ``build_musicnn`` of ``musicnn/models.py`` (musicnn 0.1.0),
 rebuilt layer for layer in Keras 3 and loaded from the TF1 checkpoints shipped in the musicnn
 wheel (``musicnn/<model>/.index``, ``.data-00000-of-00001``; weights under the ISC license):
@@ -31,7 +31,7 @@ float32, as musicnn did under its own numpy (< 1.17). Under numpy 2 the literal 
 to ``inf`` on nearly every patch of real music and the original graph then outputs ``nan`` (or, where
 TensorFlow runs it through oneDNN's kernels, finite numbers of no meaning: how ``inf`` propagates depends on
 the CPU's kernels); see
-:mod:`genre_utils.models.pretrained.musicnn_frontend`. The network itself runs in float32 throughout.
+:mod:`genre_utils.features.pretrained.musicnn_frontend`. The network itself runs in float32 throughout.
 Equality with the original TF1 graph (1e-4 on the taggram, on every patch) is tested in
 ``tests/test_musicnn.py``.
 
@@ -49,7 +49,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genre_utils.models.pretrained.musicnn_frontend import (  # noqa: F401  (re-exported)
+from genre_utils.data.audio import load_audio
+from genre_utils.features.pretrained.musicnn_frontend import (  # noqa: F401  (re-exported)
     HOP_LENGTH,
     N_FFT,
     N_MELS,
@@ -269,8 +270,6 @@ def tag_file(path: str | os.PathLike, model: str = "MTT_musicnn", top: int | Non
         genre_utils.data.audio.AudioError: If the file cannot be decoded.
     """
     import pandas as pd
-
-    from genre_utils.data.audio import load_audio
 
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= N_TAGS):
         raise ValueError(f"top must be an integer from 1 to {N_TAGS} or None (all tags), got {top!r}")

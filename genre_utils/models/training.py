@@ -8,8 +8,8 @@
 - ``config.json``: everything needed to know what was run (the caller's description --
   dataset, split, features --, the hyper-parameters, the seed, library versions, timings).
 
-Batches come from :func:`genre_utils.experiment.streaming.item_batches` whether the items are an in-memory
-array or a view streamed from the feature store (:class:`genre_utils.experiment.streaming.StoreItems`): it
+Batches come from :func:`genre_utils.models.streaming.item_batches` whether the items are an in-memory
+array or a view streamed from the feature store (:class:`genre_utils.models.streaming.StoreItems`): it
 shuffles the training items with its own generator seeded from ``settings.seed``, a new order
 every epoch, so both kinds of input give the same batches and the same model.
 
@@ -48,43 +48,13 @@ import pandas as pd
 import keras
 
 from genre_utils.atomic import write_csv, write_json
-from genre_utils.experiment.streaming import DEFAULT_BATCH_SIZE, batch_count, is_streamed, item_batches
+from genre_utils.models.hyperparameters import (LR_FACTOR, LR_PATIENCE, MIN_LEARNING_RATE, MIN_TRAINING_STEPS,
+                                                TrainingSettings)
+from genre_utils.models.streaming import batch_count, is_streamed, item_batches
 
-DEFAULT_EPOCHS = 100  # safety bound; early stopping ends training
-DEFAULT_PATIENCE = 6  # epochs without a lower validation loss before stopping
-LR_PATIENCE = 3  # epochs without a lower validation loss before the learning rate halves
-LR_FACTOR = 0.5
-MIN_LEARNING_RATE = 1e-5
-MIN_TRAINING_STEPS = 250  # gradient steps before early stopping or the learning-rate halving may act (docstring)
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
 CONFIG_FILE = "config.json"
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """Hyper-parameters of one training run.
-
-    Attributes:
-        epochs: Maximum epochs.
-        batch_size: Items per gradient step.
-        patience: Early-stopping patience on validation loss (0 disables early stopping).
-        seed: Seeds Python, NumPy and the backend (weights, dropout, shuffling).
-    """
-
-    epochs: int = DEFAULT_EPOCHS
-    batch_size: int = DEFAULT_BATCH_SIZE
-    patience: int = DEFAULT_PATIENCE
-    seed: int = 0
-
-    def __post_init__(self):
-        for name in ("epochs", "batch_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if int(self.patience) < 0:
-            raise ValueError(f"patience must be >= 0, got {self.patience!r}")
-        if int(self.seed) < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed!r}")
 
 
 @dataclass
@@ -134,7 +104,7 @@ def train(model: keras.Model, train_data: tuple, valid_data: tuple, folder: str 
         model: A compiled model (see :mod:`genre_utils.models`); its weights should have been
             created after :func:`set_seeds` for the run to be repeatable.
         train_data: ``(x, labels)`` of the training items; ``x`` an in-memory array or a
-            :class:`~genre_utils.experiment.streaming.StoreItems` view streamed from the feature store.
+            :class:`~genre_utils.models.streaming.StoreItems` view streamed from the feature store.
         valid_data: ``(x, labels)`` used for early stopping -- never the test data.
         folder: Run folder (created).
         settings: Hyper-parameters.

@@ -1,7 +1,7 @@
 """musicnn's audio front end: the log-compressed mel spectrogram and its 3 s patches.
 
 A port of ``batch_data`` in ``musicnn/extractor.py`` (musicnn 0.1.0, Pons & Serra 2019, ISC
-license), which the pretrained taggers in :mod:`genre_utils.models.pretrained.musicnn` expect as input:
+license), which the pretrained taggers in :mod:`genre_utils.features.pretrained.musicnn` expect as input:
 
 1. a mel power spectrogram of mono audio at 16 kHz (librosa, ``n_fft`` 512, hop 256, 96 bands,
    Hann window, Slaney mel scale and area normalisation, power 2), transposed to time-major
@@ -33,7 +33,7 @@ Choices made here, where reproducing the code literally today would not give wha
   frames ("repeat-pad", how musicnn's training padded short clips: ``"pad_short": "repeat-pad"``
   in the models' config.json), giving one patch.
 - *Decoding and resampling* are the caller's (musicnn used ``librosa.load``, in 2019 with
-  resampy's ``kaiser_best``); :func:`genre_utils.models.pretrained.musicnn.tag_file` decodes with
+  resampy's ``kaiser_best``); :func:`genre_utils.features.pretrained.musicnn.tag_file` decodes with
   :func:`genre_utils.data.audio.load_audio` (soxr ``soxr_hq``). The difference is far below what
   changes a tag.
 
