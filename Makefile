@@ -9,9 +9,11 @@ FEATURES ?= mfcc
 # Optional study settings, passed to every notebook that declares them (empty: the notebooks' defaults):
 # SPLIT=thesis|fault_filtered|official|kfold  SEEDS=0,1,2,3,4  SEGMENT_SECONDS=0|3  EPOCHS=100
 # MODELS=cnn,lstm,svm,crnn,musicnn (contenders to train and compare; default all)
+# AUGMENT=2 (train with that many degraded copies of each training track; 0: none)
 comma := ,
 REPORT_PARAMS := $(if $(SPLIT),--param split=$(SPLIT)) $(if $(SEEDS),--param 'seeds=[$(SEEDS)]') \
 	$(if $(SEGMENT_SECONDS),--param segment_seconds=$(SEGMENT_SECONDS)) $(if $(EPOCHS),--param epochs=$(EPOCHS)) \
+	$(if $(AUGMENT),--param augment=$(AUGMENT)) \
 	$(if $(MODELS),--param 'models=["$(subst $(comma),"$(comma)",$(MODELS))"]')
 KERNEL := genre-study
 
@@ -33,9 +35,9 @@ report: venv
 	$(BIN)/python -m genre_utils.report --dataset $(DATASET) $(REPORT_PARAMS)
 
 data: venv
-	$(BIN)/python -m genre_utils.prepare download --dataset $(DATASET)
-	$(BIN)/python -m genre_utils.prepare validate --dataset $(DATASET)
-	$(BIN)/python -m genre_utils.prepare extract --dataset $(DATASET) --features $(FEATURES)
+	$(BIN)/python -m genre_utils.data download --dataset $(DATASET)
+	$(BIN)/python -m genre_utils.data validate --dataset $(DATASET)
+	$(BIN)/python -m genre_utils.data extract --dataset $(DATASET) --features $(FEATURES)
 
 ## Tests (unit, real-audio when ../shared exists, local-server downloads), one test file per CPU (logical core) at a time
 ## (at most 4: each worker holds TensorFlow). A bare `pytest` runs them one by one.

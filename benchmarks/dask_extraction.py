@@ -2,7 +2,7 @@
 
 On N synthetic clips (default 1000 of 30 s, GTZAN's size) it prints clips/s of
 
-- ``processes`` and ``dask``, whole calls as ``python -m genre_utils.prepare extract`` makes them:
+- ``processes`` and ``dask``, whole calls as ``python -m genre_utils.data extract`` makes them:
   the process pool (``engine="processes"``), and the default engine, a LocalCluster started and
   closed by the call. On the clock: starting the workers (forked for both, as TensorFlow is not
   loaded here; plus Dask's scheduler and dashboard), the workers' first import of librosa and its JIT,

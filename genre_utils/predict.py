@@ -15,6 +15,10 @@ says so before any genre. A run trained on the synthetic set says so first: its 
 the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
 (:mod:`genre_utils.features.pretrained.musicnn`), the one answer that means something on real music
 without training anything.
+
+Before the genres, each file's recording conditions are measured (:mod:`genre_utils.data.conditions`:
+native rate, bandwidth, clipping, silence, level) and every way they lie outside the conditions of the
+run's training audio (``conditions.json`` in the run folder) is said in one line, "out of its depth: ...".
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.data.audio import AudioError, is_silent, load_audio
+from genre_utils.data.conditions import CONDITIONS_FILE, AudioCondition, differences, measure_audio
 from genre_utils.data.datasets import dataset_names, get_dataset
 from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment.runner import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
@@ -70,6 +75,7 @@ class TrainedRun:
     folder: Path
     window_frames: int  # feature frames of one model input
     result: dict = field(default_factory=dict)  # result.json (empty for a folder without one)
+    conditions: dict | None = None  # conditions.json: the training audio's conditions (None: an older run folder)
 
     @property
     def trained_on_synthetic(self) -> bool:
@@ -109,6 +115,9 @@ class Prediction:
             ``p_<genre>`` column per class.
         probabilities: Mean probability over the windows per genre, sorted descending.
         warnings: Remarks (silent file, file shorter than one window ...).
+        condition: The file's measured recording conditions (native rate, bandwidth, clipping ...).
+        out_of_depth: One line per way the file lies outside the run's training conditions
+            (:func:`genre_utils.data.conditions.differences`); empty when it does not.
     """
 
     path: Path
@@ -116,6 +125,8 @@ class Prediction:
     segments: pd.DataFrame
     probabilities: pd.Series
     warnings: list[str] = field(default_factory=list)
+    condition: AudioCondition | None = None
+    out_of_depth: list[str] = field(default_factory=list)
 
     @property
     def genre(self) -> str:
@@ -130,14 +141,16 @@ class Prediction:
 
 
 def load_run(folder: str | os.PathLike) -> TrainedRun:
-    """Load a run folder of any contender: its saved model, ``config.json`` and ``standardizer.json``.
+    """Load a run folder of any contender: its saved model, ``config.json``, ``standardizer.json`` and,
+    where the run recorded them, its training conditions (``conditions.json``).
 
     Any folder that a contender's ``fit`` wrote works, evaluated or not (a final model trained
     on all tracks with a split file has no test metrics but classifies files all the same).
 
     Raises:
         FileNotFoundError: If the folder or one of those files is missing.
-        ValueError: If ``config.json`` lacks a key or the files do not fit together.
+        ValueError: If ``config.json`` lacks a key, ``conditions.json`` is not JSON, or the files do not
+            fit together.
     """
     folder = Path(folder)
     if not (folder / CONFIG_FILE).is_file():
@@ -160,8 +173,15 @@ def load_run(folder: str | os.PathLike) -> TrainedRun:
         raise FileNotFoundError(f"{folder}: the saved {contender.title} cannot be read ({error}); {TRAIN_HINT}") from error
     window = int(config.get("segment_frames") or getattr(predictor, "input_frames", feature_config.n_frames))
     result = json.loads((folder / RESULT_FILE).read_text()) if (folder / RESULT_FILE).is_file() else {}
+    conditions = None
+    if (folder / CONDITIONS_FILE).is_file():
+        try:
+            conditions = json.loads((folder / CONDITIONS_FILE).read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{folder / CONDITIONS_FILE} is not valid JSON ({error})") from error
     run = TrainedRun(predictor, list(config["class_names"]), feature_config, standardizer,
-                     float(config["spec"].get("segment_seconds", 0)), config["spec"], folder, window, result)
+                     float(config["spec"].get("segment_seconds", 0)), config["spec"], folder, window, result,
+                     conditions)
     model = getattr(predictor, "model", None)
     if model is not None:
         expected = (feature_config.n_features, len(run.class_names))
@@ -178,6 +198,9 @@ def load_run(folder: str | os.PathLike) -> TrainedRun:
 def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | None = None) -> Prediction:
     """Classify an audio file of any format, rate, channel count and length by windows.
 
+    The file's recording conditions are measured first (at its native rate) and compared with the
+    run's training conditions (:attr:`Prediction.condition`, :attr:`Prediction.out_of_depth`).
+
     Args:
         run: From :func:`load_run`.
         path: Audio file (wav, mp3, flac, ogg ...).
@@ -191,6 +214,7 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
         raise ValueError(f"hop_seconds must be positive seconds (or None), got {hop_seconds!r}")
     config, window = run.feature_config, run.window_frames
     hop = window if hop_seconds is None else config.frames_for_seconds(hop_seconds)
+    condition = measure_audio(path)
     samples = load_audio(path, sample_rate=config.sample_rate)
     duration = samples.size / config.sample_rate
     notes = ["the file is digitally silent; its prediction means nothing"] if is_silent(samples) else []
@@ -216,7 +240,8 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
         "confidence": probabilities.max(axis=1),
         **{f"{PROBABILITY_PREFIX}{genre}": probabilities[:, i] for i, genre in enumerate(run.class_names)}})
     mean = pd.Series(probabilities.mean(axis=0), index=run.class_names, name="probability")
-    return Prediction(Path(path), duration, segments, mean.sort_values(ascending=False, kind="stable"), notes)
+    return Prediction(Path(path), duration, segments, mean.sort_values(ascending=False, kind="stable"), notes,
+                      condition, differences(condition, run.conditions))
 
 
 def plot_timeline(prediction: Prediction, ax=None):
@@ -303,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
             continue
         print(f"{path} ({prediction.duration:.1f} s, {len(prediction.segments)} segments)")
+        print(f"  condition: {prediction.condition.summary()}")
+        for line in prediction.out_of_depth:
+            print(f"  out of its depth: {line}")
         for rank, (genre, probability) in enumerate(prediction.top(args.top), start=1):
             print(f"  {rank}. {genre:<12} {probability:.3f}")
         if args.tags:

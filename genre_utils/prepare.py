@@ -1,12 +1,12 @@
-"""The data command line: download, validate and extract a dataset.
+"""The data command line, run as ``python -m genre_utils.data``: download, validate and extract a dataset.
 
 Notebooks call :func:`genre_utils.features.extraction.prepare_features`; people who work outside
 notebooks use::
 
-    python -m genre_utils.prepare download --dataset gtzan [--root DIR]
-    python -m genre_utils.prepare validate --dataset gtzan [--root DIR] [--cache-dir DIR]
-    python -m genre_utils.prepare extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
-                                        [--scheduler tcp://host:8786] [--engine dask|processes]
+    python -m genre_utils.data download --dataset gtzan [--root DIR]
+    python -m genre_utils.data validate --dataset gtzan [--root DIR] [--cache-dir DIR]
+    python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
+                                        [--scheduler tcp://host:8786] [--engine auto|dask|processes]
 
 Each prints what it found, skipped and wrote. ``--root`` defaults to ``$GENRE_DATA_DIR/<dataset>``
 or ``data/<dataset>`` in the project. ``validate`` also checks every file against the published
@@ -19,7 +19,7 @@ full disk is one line, exit status 2; Ctrl-C stops at once (exit status 130) and
 resumes.
 
 ``extract`` runs on the Dask scheduler given by ``--scheduler`` (or ``GENRE_DASK_SCHEDULER``), else
-on a Dask LocalCluster of ``--workers`` processes; ``--engine processes`` uses a plain process pool.
+on a process pool of ``--workers`` processes; ``--engine dask`` starts a Dask LocalCluster instead.
 """
 
 from __future__ import annotations
@@ -141,8 +141,8 @@ def _download_options(args) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m genre_utils.prepare`` argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m genre_utils.prepare", description=__doc__.split("\n\n")[0])
+    """The ``python -m genre_utils.data`` argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m genre_utils.data", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler, text in (
         ("download", _command_download, "fetch (or generate) a dataset, verified by checksum"),
@@ -169,9 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
             sub.add_argument("--workers", type=int, help="processes (default: all cores)")
             sub.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES,
-                             help="dask (default: a scheduler, else a LocalCluster) or a plain process pool")
+                             help="auto (default: Dask when a scheduler is named, else a process pool), "
+                                  "dask (a scheduler, else a LocalCluster) or processes")
             sub.add_argument("--scheduler", help=f"Dask scheduler address, e.g. tcp://host:8786 "
-                                                 f"(default: ${SCHEDULER_ENV}, else a LocalCluster of --workers)")
+                                                 f"(default: ${SCHEDULER_ENV}, else none)")
             sub.add_argument("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
     return parser
 

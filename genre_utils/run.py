@@ -38,7 +38,7 @@ from genre_utils.study.notebook import open_dataset
 from genre_utils.study.settings import DEFAULT_SEEDS, StudySettings
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
-SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds"]
+SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds", "augment"]
 
 
 def _contender_lines() -> str:
@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--patience", type=int, default=DEFAULT_PATIENCE)
     parser.add_argument("--aggregation", default="mean", choices=("mean", "vote"))
+    parser.add_argument("--augment", type=int, default=0, metavar="K",
+                        help="train with K degraded copies of each training track (band limits, MP3, noise, clipping, "
+                             "a room; genre_utils.data.degradations); validation and test tracks stay clean (default 0)")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root (default build/results)")
     parser.add_argument("--workers", type=int, default=None, help="feature extraction processes (default all cores)")
     parser.add_argument("--verbose", action="store_true", help="one Keras line per epoch")
@@ -84,7 +87,7 @@ def settings_from_arguments(args: argparse.Namespace) -> StudySettings:
                          folds=args.folds, split_file=args.split_file or None, features=args.features,
                          seeds=args.seeds, segment_seconds=args.segment_seconds, epochs=args.epochs,
                          batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,
-                         workers=args.workers or 0, output_dir=args.results)
+                         augment=args.augment, workers=args.workers or 0, output_dir=args.results)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,6 +48,7 @@ seeds: list[int] = [0, 1, 2, 3, 4]  # one complete run per seed
 epochs: int = 100  # safety bound; early stopping on validation loss ends training
 batch_size: int = 32  # items per gradient step
 patience: int = 6  # epochs without a better validation loss before stopping
+augment: int = 0  # degraded copies of each training track added to training (band limits, MP3, noise ...); 0: none
 leakage_demo: bool = False  # also train with segments split at random, to measure that mistake (make report: thesis CNN)
 synthetic_clips_per_genre: int = 20  # synthetic only: clips generated per genre
 synthetic_seconds: float = 8.0  # synthetic only: seconds per generated clip

@@ -38,6 +38,7 @@ split: str = "thesis"  # the setting examined in detail below (the first table s
 folds: int = 5  # folds, when split is kfold
 segment_seconds: float = 3.0  # 0 for whole-clip runs; as in notebook 03
 models: Union[str, list[str]] = "all"  # contenders to compare: "all" or a list of names (python -m genre_utils.run --help)
+augment: int = 0  # compare the runs trained with this many degraded copies per training track (0: clean audio only)
 output_dir: str = "../build/results"  # where notebook 03 wrote its runs
 
 # %%
@@ -57,7 +58,7 @@ settings = StudySettings.from_parameters(globals())  # the parameters above, che
 models = settings.models
 results_dir = settings.results_folder()
 labels = {name: get_contender(name).title for name in contender_names(include_readings=True)}
-runs = comparison_views.finished_runs(collect_runs(output_dir, dataset), models)
+runs = comparison_views.finished_runs(collect_runs(output_dir, dataset), models, settings.augment)
 display(Markdown(study.dataset_notice(settings)))
 chosen = comparison_views.select_setting(runs, split, segment_seconds, folds)
 print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); detail: "

@@ -28,7 +28,7 @@
 #
 # The same from a terminal: `python -m genre_utils.predict FILE [FILE ...] --run RUN_FOLDER`.
 #
-# **Reads** a run folder and the audio file. **Writes**
+# **Reads** a run folder (with its `conditions.json`, where the run recorded one) and the audio file. **Writes**
 # `<output_dir>/<dataset>/predictions/<file name>.csv` (one row per window).
 
 # %% tags=["parameters"]
@@ -51,6 +51,7 @@ import pandas as pd
 from IPython.display import Audio, Markdown, display
 
 from genre_utils import predict
+from genre_utils.data import conditions
 from genre_utils.study.settings import check_choice, check_models
 from genre_utils.data.datasets import dataset_names, get_dataset
 from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
@@ -83,10 +84,24 @@ print(f"file: {audio_path}")
 Audio(filename=str(audio_path))
 
 # %% [markdown]
-# ## Genre per window, over time
+# ## The file beside the run's training audio
+#
+# What can be measured of the file (native sample rate, where its spectral energy ends, clipping,
+# silence, RMS level) beside the same measures of the run's training audio, recorded in the run
+# folder's `conditions.json`. Each way the file lies outside them is said below the table: there the
+# run is out of its depth, and its genres are a guess outside its experience (the degradation study,
+# notebook 08, measures how much such damage costs).
 
 # %%
 prediction = predict.predict_file(run, audio_path, hop_seconds=hop_seconds)
+display(conditions.condition_table(prediction.condition, run.conditions))
+for line in prediction.out_of_depth:
+    display(Markdown(f"> **Out of its depth:** {line}."))
+
+# %% [markdown]
+# ## Genre per window, over time
+
+# %%
 for warning in prediction.warnings:
     display(Markdown(f"> **Note:** {warning}"))
 predict.plot_timeline(prediction)

@@ -235,7 +235,8 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
             tracks = pd.read_csv({str(tmp_path / "tracks.csv")!r}, dtype={{"track_id": str}})
             try:
                 build_feature_store(tracks, "stop", FeatureConfig(clip_seconds={CLIP_SECONDS}),
-                                    cache_dir={str(cache)!r}, workers=2, chunk_size=1, progress=False)
+                                    cache_dir={str(cache)!r}, workers=2, chunk_size=1, progress=False,
+                                    engine="dask")
             except KeyboardInterrupt:
                 raise SystemExit(130)
     """)

@@ -141,6 +141,35 @@ def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_met
     pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
 
 
+def test_auto_engine_uses_dask_only_where_a_scheduler_is_named(tmp_path, monkeypatch):
+    """A LocalCluster's start-up is paid only by ``engine="dask"``; ``auto`` runs the pool, or the named scheduler."""
+    from genre_utils.features import store as feature_store
+
+    tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
+    used = []
+
+    def pool(function, tasks, workers, on_result):  # the pool's work, done here
+        used.append("processes")
+        for index, task in tasks.items():
+            on_result(index, function(*task))
+
+    def cluster(address, workers):
+        used.append(("dask", address))
+        raise RuntimeError("no cluster in this test")
+
+    monkeypatch.setattr(feature_store, "run_parallel", pool)
+    monkeypatch.setattr(feature_store, "dask_client", cluster)
+    monkeypatch.delenv("GENRE_DASK_SCHEDULER", raising=False)
+    build_feature_store(tracks, "a", SMALL, cache_dir=tmp_path / "one", workers=2, chunk_size=2, progress=False)
+    assert used == ["processes"]
+    build_feature_store(tracks, "a", SMALL, cache_dir=tmp_path / "one", workers=2, chunk_size=2, progress=False)
+    assert used == ["processes"]  # the complete store reopens: nothing starts
+    monkeypatch.setenv("GENRE_DASK_SCHEDULER", "tcp://127.0.0.1:1")
+    with pytest.raises(RuntimeError, match="no cluster"):
+        build_feature_store(tracks, "a", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False)
+    assert used[-1] == ("dask", "tcp://127.0.0.1:1")
+
+
 def test_librosa_is_compiled_here_once_before_local_workers_start(tmp_path, monkeypatch):
     from genre_utils.features import store as feature_store
 

@@ -88,6 +88,18 @@ def test_all_notebooks_run_and_export_html(report_run):
     assert runs["learned"].isin([True, False]).all() and runs.loc[~runs["learned"], "learned_reason"].str.len().gt(0).all()
     answer = (results / "readings.md").read_text()
     assert answer.count("- Under ") == 1 + len(ci["readings"]) and "*Rule:*" in answer  # one sentence per comparison
+    robustness = pd.read_csv(results / "robustness.csv")  # 08: contender x augment x degradation
+    assert sorted(set(zip(robustness["model"], robustness["augment"]))) == sorted(
+        [(model, 0) for model in ci["models"]] + [(model, 1) for model in ci["augment_models"]])
+    assert set(robustness["degradation"]) == set(ci["degradations"])
+    scored = pd.read_csv(results / "robustness_predictions.csv")
+    assert set(scored["degradation"]) == {"clean", *ci["degradations"]}
+    assert scored.groupby(["run", "degradation"]).size().groupby("run").nunique().eq(1).all()  # same tracks each
+    effect = pd.read_csv(results / "augmentation.csv")
+    assert set(effect["model"]) == set(ci["augment_models"]) and effect["goal_met"].isin([True, False]).all()
+    assert body.index("learning-curve-figure") < body.index("robustness-figure")
+    assert "most robust" in body.split("robustness-figure")[1] or "no ranking" in body.split("robustness-figure")[1]
+    assert len([p for p in executed_all if p.stem.startswith("08_")]) == 1
     for notebook in notebooks:  # the parameters CI sets are all used by some notebook
         assert set(report.declared_parameters(notebook)) & set(ci_parameters())
 

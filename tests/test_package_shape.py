@@ -28,7 +28,10 @@ def module_name(path: Path) -> str:
 
 
 def rank(module: str) -> int:
-    """0 for the base modules, 1.. for the sub-packages bottom up, then the command lines."""
+    """0 for the base modules, 1.. for the sub-packages bottom up, then the command lines (and a
+    sub-package's ``__main__``, the entry point of ``python -m genre_utils.<sub-package>``)."""
+    if module.endswith(".__main__"):
+        return 1 + len(LAYERS)
     first = module.split(".")[1] if "." in module else ""
     if first in BASE:
         return 0

@@ -250,3 +250,38 @@ def test_latest_run_filters_by_dataset_and_model_and_never_picks_a_leaky_run(tmp
     assert latest_run(tmp_path).name == names[1]
     assert latest_run(tmp_path, dataset="gtzan", model="cnn").name == names[0]
     assert latest_run(tmp_path, dataset="fma_small") is None
+
+
+def test_cli_says_when_a_file_is_out_of_its_depth_before_its_genres(synthetic_store, trained, track, tmp_path,
+                                                                     capsys):
+    import shutil
+
+    from genre_utils.data.conditions import CONDITIONS_FILE, training_conditions, write_training_conditions
+    from genre_utils.data.degradations import get_degradation
+
+    _, folder, _ = trained
+    copy = shutil.copytree(folder, tmp_path / folder.name)
+    write_training_conditions(copy, training_conditions(synthetic_store.usable, synthetic_store.config.sample_rate))
+    run = load_run(copy)
+    assert run.conditions["sample_rate"] == SAMPLE_RATE and run.conditions["tracks_measured"] == 16
+    mono, rate = soundfile.read(track[1], dtype="float32")
+    band = tmp_path / "band.wav"
+    soundfile.write(band, get_degradation("band_8k").apply(mono, rate, seed=0), rate)
+    prediction = predict_file(run, band)
+    assert prediction.condition.native_rate == SAMPLE_RATE and prediction.condition.bandwidth_hz < 4250
+    assert len(prediction.out_of_depth) == 1 and prediction.warnings == []
+
+    assert main([track[1], str(band), "--run", str(copy), "--no-tags"]) == 0
+    out = capsys.readouterr().out
+    normal, limited = out[out.index(f"{track[1]} ("):out.index(f"{band} (")], out[out.index(f"{band} ("):]
+    assert "out of its depth" not in normal
+    assert normal.index("  condition: 22.05 kHz sampling, content up to 11.0 kHz") < normal.index("  1. ")
+    depth = f"  out of its depth: {prediction.out_of_depth[0]}\n"
+    assert depth.startswith("  out of its depth: this file has no content above 3.9 kHz; the run was trained on "
+                            "full-band audio") and "notebook 08" in depth
+    assert limited.index("  condition: ") < limited.index(depth) < limited.index("  1. ")
+
+    (copy / CONDITIONS_FILE).unlink()  # a run folder written before conditions were recorded
+    old = predict_file(load_run(copy), track[1])
+    assert load_run(copy).conditions is None and len(old.out_of_depth) == 1
+    assert old.out_of_depth[0].startswith("the run does not record its training conditions")

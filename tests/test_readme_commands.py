@@ -58,7 +58,7 @@ RULES = {  # rule -> pattern every command it runs matches (exactly one rule per
     "make test": r"make test",
     "make lab": r"make lab",
     "make data": r"make data DATASET=\w+",
-    "data command": r"\.venv/bin/python -m genre_utils\.prepare (download|validate|extract) --dataset \w+"
+    "data command": r"\.venv/bin/python -m genre_utils\.data (download|validate|extract) --dataset \w+"
                     r"( --features \w+)?",
     "run command": r"\.venv/bin/python -m genre_utils\.run .*",
     "predict command": r"\.venv/bin/python -m genre_utils\.predict .*",
@@ -146,8 +146,8 @@ def workspace(tmp_path_factory, gtzan_server):
 
 
 def run_data_line(line: str) -> int:
-    """One ``python -m genre_utils.prepare ...`` line, in this process (the remotes patched to 127.0.0.1)."""
-    status = prepare.main([*arguments_after(line, "genre_utils.prepare"), "--quiet"])
+    """One ``python -m genre_utils.data ...`` line, in this process (the remotes patched to 127.0.0.1)."""
+    status = prepare.main([*arguments_after(line, "genre_utils.data"), "--quiet"])
     assert status == 0, line
     return status
 
@@ -162,7 +162,7 @@ def test_make_data_for_gtzan_downloads_validates_and_extracts(workspace, gtzan_s
 
 @pytest.mark.parametrize("command", commands_of("data command"))
 def test_data_commands_run_as_written(command, workspace):
-    assert prepare.main(arguments_after(command, "genre_utils.prepare")) == 0
+    assert prepare.main(arguments_after(command, "genre_utils.data")) == 0
 
 
 @pytest.fixture
@@ -281,6 +281,9 @@ def test_run_commands_train_and_evaluate(command, workspace, capsys):
     models = option_values(arguments_after(command, "genre_utils.run"), "--models") or None
     if models:
         assert {name.split("-")[0] for name in trained} == set(models)
+    copies = option_values(arguments_after(command, "genre_utils.run"), "--augment")
+    if copies:  # trained with degraded copies: its own runs, named so
+        assert all(name.endswith(f"-aug{copies[0]}") for name in trained), trained
     assert "mean" in out  # the summary across seeds
 
 
@@ -354,7 +357,7 @@ def test_dask_scheduler_and_workers_then_extract_on_them(workspace, tmp_path):
         worker = [word.replace("tcp://<host>:8786", address) for word in shlex.split(worker_command)[1:]]
         started.append(subprocess.Popen([str(bin_dir / "dask"), *worker], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL))
-        arguments = [w.replace("tcp://<host>:8786", address) for w in arguments_after(extract_command, "genre_utils.prepare")]
+        arguments = [w.replace("tcp://<host>:8786", address) for w in arguments_after(extract_command, "genre_utils.data")]
         assert prepare.main([*arguments, "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
         assert (tmp_path / "cache" / "features" / "gtzan").is_dir()
     finally:

@@ -23,7 +23,7 @@ NOISE_LINE = ("E0000 00:00:1783190786.420393    3712 node_def_util.cc:682] NodeD
 @pytest.mark.parametrize("arguments, message", [
     (["--param", "epoch=1"], "error: unknown parameter 'epoch' (did you mean epochs?)"),
     (["--param", "segment_second=2"], "error: unknown parameter 'segment_second' (did you mean segment_seconds, "),
-    (["--param", "zzz=1"], "error: unknown parameter 'zzz'; the notebooks' parameters are audio_path, batch_size,"),
+    (["--param", "zzz=1"], "error: unknown parameter 'zzz'; the notebooks' parameters are audio_path, augment, augment_copies,"),
     (["--param", "split=offical"], "error: unknown split 'offical'; expected one of thesis, fault_filtered, official,"),
     (["--param", "seeds=abc"], "error: seeds must be a non-empty list of integers >= 0, got 'abc'"),
     (["--param", "seeds=[0,0]"], "error: seeds must be distinct, got [0, 0]"),

@@ -149,7 +149,7 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
             threading.Thread(target=freeze_the_shards_after_the_first_record, daemon=True).start()
             def build():  # a LocalCluster of 2 worker processes: the shards are written there
                 return feature_store.build_feature_store(tracks, "frozen", config, cache_dir={str(cache)!r},
-                                                         workers=2, chunk_size=1, progress=False)
+                                                         workers=2, chunk_size=1, progress=False, engine="dask")
             out = {{}}
             try:
                 build()
@@ -183,7 +183,7 @@ def test_read_only_data_root_says_so_and_cache_dir_moves_the_writes(tmp_path):
         base = dict(os.environ, GENRE_DATA_DIR={str(data_root)!r})
         base.pop("GENRE_CACHE_DIR", None)
         def run(*args, **env):
-            done = subprocess.run([sys.executable, "-m", "genre_utils.prepare", *args, "--dataset", "gtzan", "--quiet"],
+            done = subprocess.run([sys.executable, "-m", "genre_utils.data", *args, "--dataset", "gtzan", "--quiet"],
                                   capture_output=True, text=True, env=dict(base, **env))
             return [done.returncode, done.stdout, done.stderr]
         out = {{

@@ -16,16 +16,20 @@ from genre_utils.experiment.evaluation import PER_GENRE_FILE
 PAIR_COLUMNS = ["label_a", "features_a", "label_b", "features_b"]
 
 
-def finished_runs(runs: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+def finished_runs(runs: pd.DataFrame, models: list[str], augment: int = 0) -> pd.DataFrame:
     """The finished runs of ``models`` on all their training tracks, the columns older tables lack filled in.
 
-    A learning curve's runs on part of the training tracks (notebook 06) are left out.
+    A learning curve's runs on part of the training tracks (notebook 06) are left out, and so are
+    runs trained with another number of degraded copies than ``augment`` (the degradation study's,
+    notebook 08: by default the runs trained on clean audio only are compared).
 
     Raises:
         FileNotFoundError: If none of them has a finished run (saying how to train them).
     """
     if "train_fraction" in runs.columns:
         runs = runs[runs["train_fraction"].fillna(1.0) == 1.0]
+    if "augment" in runs.columns or augment:
+        runs = runs[runs.get("augment", pd.Series(0, index=runs.index)).fillna(0).astype(int) == int(augment)]
     if runs.empty or not runs["model"].isin(models).any():
         raise FileNotFoundError(f"no finished runs of {', '.join(models)}: run notebook 03 for each (make report "
                                 "does), or python -m genre_utils.run")

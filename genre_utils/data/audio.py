@@ -104,6 +104,22 @@ def load_audio(
     """
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive number of Hz, got {sample_rate!r}")
+    samples, native_rate = load_native(path, mono=mono)
+    if native_rate != sample_rate:
+        import librosa
+
+        samples = librosa.resample(
+            samples, orig_sr=native_rate, target_sr=sample_rate, res_type=RESAMPLE_TYPE
+        )
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def load_native(path: str | os.PathLike, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Decode a file at its own sample rate: ``(samples, native rate)``, float32, mono (or ``(channels, samples)``).
+
+    Raises:
+        AudioError: As :func:`load_audio`.
+    """
     path = Path(path)
     _check_file(path)
     samples, native_rate = _decode(path)
@@ -113,13 +129,7 @@ def load_audio(
         raise AudioError(path, "decoded to NaN or infinite sample values")
     if mono:
         samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
-    if native_rate != sample_rate:
-        import librosa
-
-        samples = librosa.resample(
-            samples, orig_sr=native_rate, target_sr=sample_rate, res_type=RESAMPLE_TYPE
-        )
-    return np.ascontiguousarray(samples, dtype=np.float32)
+    return samples, native_rate
 
 
 def _decode(path: Path) -> tuple[np.ndarray, int]:

@@ -75,7 +75,7 @@ def read_split_list(path: str | os.PathLike) -> list[str]:
     """Track ids (``blues.00029``) of a fault-filtered list file (``blues/blues.00029.wav`` lines)."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"split list {path} not found: run `python -m genre_utils.prepare download --dataset gtzan`")
+        raise ValueError(f"split list {path} not found: run `python -m genre_utils.data download --dataset gtzan`")
     ids = [Path(line.strip()).stem for line in path.read_text().splitlines() if line.strip()]
     if not ids:
         raise ValueError(f"split list {path} is empty")

@@ -12,6 +12,11 @@ With ``stream=True`` (what the Keras contenders ask for, :attr:`Contender.stream
 batch needs, the standardization statistics are fitted by streaming over the training items,
 and memory does not grow with the dataset. Its items, labels and statistics equal the
 in-memory ones exactly. The leaky setup always loads its segments.
+
+With ``augmented`` stores (degraded copies of every track, :func:`genre_utils.features.store.degraded_copy`)
+the training side also holds each training track's items from every copy, after its clean items;
+validation and test tracks are never augmented, and the standardization statistics are fitted on
+all the training items, clean and degraded. Augmented inputs are loaded, not streamed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.features.store import FeatureSet
+from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.splits import SIDES, random_segment_split
 from genre_utils.features.standardize import Standardizer
 from genre_utils.models.streaming import StoreItems, is_streamed, item_index
@@ -68,6 +74,8 @@ class ModelInputs:
         standardizer: Statistics fitted on the training items only (None: inputs left as extracted).
         segment_seconds: Segment length, or 0 for whole clips.
         notes: Human-readable remarks for reports (how validation was obtained ...).
+        clean_train: With augmentation, the training side's clean items alone (what the learning
+            check judges); None without.
     """
 
     train: SideArrays
@@ -77,6 +85,7 @@ class ModelInputs:
     standardizer: Standardizer | None
     segment_seconds: float
     notes: list[str] = field(default_factory=list)
+    clean_train: SideArrays | None = None
 
     @property
     def input_shape(self) -> tuple[int, int]:
@@ -97,7 +106,7 @@ class ModelInputs:
 
 def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float = WHOLE_CLIP,
                    class_names: list[str] | None = None, standardize: bool = True,
-                   require_test: bool = True, stream: bool = False) -> ModelInputs:
+                   require_test: bool = True, stream: bool = False, augmented=()) -> ModelInputs:
     """Arrays (or streamed views) for training and evaluation from a store and a by-track split.
 
     Args:
@@ -114,17 +123,25 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
         stream: Leave the features in the store: every side's ``x`` is a
             :class:`~genre_utils.models.streaming.StoreItems` view read batch by batch, and the
             statistics are fitted by streaming over the training items. False loads every side.
+        augmented: Degraded copies of ``store`` (the same tracks and features): each adds its items of
+            the training tracks to the training side. Augmented inputs are always loaded.
 
     Raises:
         ValueError: If the split is not aligned with the store, the training or validation side
-            (or, with ``require_test``, the test side) is empty, a track sits on two sides, or
-            ``segment_seconds`` is negative.
+            (or, with ``require_test``, the test side) is empty, a track sits on two sides,
+            ``segment_seconds`` is negative, or an augmented store holds other tracks or features.
     """
     if segment_seconds < 0:
         raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {segment_seconds!r}")
     if not split.index.equals(store.tracks.index):
         raise ValueError("split must be aligned with store.tracks (use make_split(store.tracks, ...))")
     class_names = _class_names(store, class_names)
+    augmented = list(augmented)
+    for copy in augmented:
+        if copy.config != store.config or list(copy.tracks["track_id"]) != list(store.tracks["track_id"]):
+            raise ValueError(f"the augmented store {copy.directory} does not hold the tracks and features of "
+                             f"{store.directory}; make it with degraded_copy(store, ...)")
+    stream = stream and not augmented
     sides = {}
     for side in SIDES:
         chosen = store.tracks.loc[split == side]
@@ -133,8 +150,19 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
                     if side == "valid" else "pass require_test=False to train a final model on all tracks"
                     if side == "test" else "every model needs training tracks")
             raise ValueError(f"the split has no {side!r} tracks; {hint}")
-        sides[side] = _side_arrays(store, chosen, segment_seconds, class_names, stream)
+        sides[side] = side_arrays(store, chosen, segment_seconds, class_names, stream)
     _check_tracks_disjoint(sides)
+    clean_train, notes = None, []
+    if augmented:
+        clean_train = sides["train"]
+        copies = [_augmented_side(copy, split, segment_seconds, class_names) for copy in augmented]
+        sides["train"] = SideArrays(
+            x=np.concatenate([clean_train.x, *(c.x for c in copies)]),
+            y=np.concatenate([clean_train.y, *(c.y for c in copies)]),
+            track_ids=np.concatenate([clean_train.track_ids, *(c.track_ids for c in copies)]),
+            valid_frames=None if clean_train.valid_frames is None
+            else np.concatenate([clean_train.valid_frames, *(c.valid_frames for c in copies)]))
+        notes.append(augmentation_note(augmented, clean_train, copies))
     standardizer = None
     if standardize:
         standardizer = Standardizer().fit(sides["train"].x, fitted_on=sorted(pd.unique(sides["train"].track_ids)))
@@ -143,8 +171,27 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
                 arrays.x = arrays.x.standardized(standardizer)
             elif len(arrays):
                 arrays.x = standardizer.transform(arrays.x)
+        if clean_train is not None:
+            clean_train.x = standardizer.transform(clean_train.x)
     return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
-                       segment_seconds=float(segment_seconds))
+                       segment_seconds=float(segment_seconds), notes=notes, clean_train=clean_train)
+
+
+def augmentation_note(augmented, clean_train: SideArrays, copies: list[SideArrays]) -> str:
+    """One line for the run's notes: how many degraded copies of how many training tracks, drawn from what."""
+    names = sorted({name for copy in augmented for name in copy.degradation["names"]})
+    missing = sum(clean_train.n_tracks - copy.n_tracks for copy in copies)
+    lost = f"; {missing} degraded cop{'y' if missing == 1 else 'ies'} could not be made (skipped)" if missing else ""
+    return (f"trained with augmentation: {len(augmented)} degraded cop{'y' if len(augmented) == 1 else 'ies'} of each "
+            f"of the {clean_train.n_tracks} training tracks ({len(clean_train)} clean items, "
+            f"{sum(len(c) for c in copies)} degraded), each drawn from {', '.join(names)}{lost}; validation and "
+            "test tracks are not augmented")
+
+
+def _augmented_side(copy: FeatureSet, split: pd.Series, segment_seconds: float, class_names) -> SideArrays:
+    """A degraded copy's items of the training tracks (those it could degrade)."""
+    chosen = copy.tracks.loc[(split == "train").to_numpy() & (copy.tracks["status"] == STATUS_OK).to_numpy()]
+    return side_arrays(copy, chosen, segment_seconds, class_names)
 
 
 def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fraction: float = 0.2,
@@ -158,7 +205,7 @@ def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fracti
     if not segment_seconds > 0:
         raise ValueError(f"the random-segment split needs segment_seconds > 0, got {segment_seconds!r}")
     class_names = _class_names(store, class_names)
-    everything = _side_arrays(store, store.usable, segment_seconds, class_names)
+    everything = side_arrays(store, store.usable, segment_seconds, class_names)
     sides_of_items = random_segment_split(len(everything), test_fraction=test_fraction, seed=seed)
     rng = np.random.default_rng(seed + 1)
     train_items = np.flatnonzero(sides_of_items == "train")
@@ -176,8 +223,10 @@ def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fracti
                        segment_seconds=float(segment_seconds), notes=notes)
 
 
-def _side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names,
+def side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names,
                  stream: bool = False) -> SideArrays:
+    """The items of ``tracks`` (rows of ``store.tracks``): whole clips (``segment_seconds`` 0) or segments,
+    with their labels in ``class_names`` order and owning track ids; not standardized."""
     label_of = {genre: index for index, genre in enumerate(class_names)}
     unknown = sorted(set(tracks["genre"]) - set(label_of))
     if unknown:

@@ -4,7 +4,9 @@ Every contender of the registry (:mod:`genre_utils.models`) goes through the sam
 same track splits and seeds, the same leak-free inputs, the same per-track evaluation and the
 same run folder. A run folder (``<results>/<dataset>/runs/<model>-<features>-<split>-<unit>-seed<N>/``)
 holds what the contender's fit writes (its model, ``config.json``, and ``history.csv`` for
-networks or ``selection.csv`` for models chosen on the validation tracks), the standardization
+networks or ``selection.csv`` for models chosen on the validation tracks), the conditions of the
+audio it was trained on (``conditions.json``, :mod:`genre_utils.data.conditions`, which ``predict``
+compares a file with), the standardization
 statistics (``standardizer.json``, when the contender standardizes), the per-track test
 predictions (``predictions.csv``), the metrics (``metrics.json``, ``per_genre.csv``,
 ``confusion.csv``) and, written last, ``result.json``: a run counts as finished only when that
@@ -26,7 +28,9 @@ import pandas as pd
 
 from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files
 from genre_utils.models.aggregation import aggregate_tracks, track_labels
-from genre_utils.features.store import FeatureSet
+from genre_utils.data.conditions import training_conditions, write_training_conditions
+from genre_utils.data.degradations import AUGMENTATION_DEGRADATIONS
+from genre_utils.features.store import FeatureSet, degraded_copy
 from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS, WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
 from genre_utils.experiment.learning_check import judge
 from genre_utils.models import contender_names, get_contender
@@ -66,6 +70,10 @@ class RunSpec:
         split_file: ``file`` only: CSV of ``track_id,side`` (see :func:`genre_utils.data.splits.file_split`).
         train_fraction: Share of each genre's training tracks kept (learning curves,
             :func:`genre_utils.data.splits.training_subset`); validation and test tracks are unchanged.
+        augment: Degraded copies of each training track added to training (0: none). Copy ``c`` is the
+            store of every track degraded by one draw from
+            :data:`~genre_utils.data.degradations.AUGMENTATION_DEGRADATIONS` per track, seeded ``c``
+            (:func:`genre_utils.features.store.degraded_copy`): the same copies for every seed and contender.
     """
 
     dataset: str
@@ -82,6 +90,7 @@ class RunSpec:
     fold: int = 0
     split_file: str = ""
     train_fraction: float = 1.0
+    augment: int = 0
 
     def __post_init__(self):
         contender = get_contender(self.model)  # raises, naming the registered contenders
@@ -109,6 +118,10 @@ class RunSpec:
             raise ValueError(f"train_fraction must be a number in (0, 1], got {self.train_fraction!r}")
         if self.split == LEAKY_SPLIT and self.train_fraction != 1:
             raise ValueError("train_fraction applies to splits by track, not to the random-segment split")
+        if isinstance(self.augment, bool) or not isinstance(self.augment, (int, np.integer)) or self.augment < 0:
+            raise ValueError(f"augment must be a whole number of degraded copies >= 0, got {self.augment!r}")
+        if self.split == LEAKY_SPLIT and self.augment:
+            raise ValueError("augment applies to splits by track, not to the random-segment split")
         self.settings()  # validates epochs, batch size, patience and seed
 
     @property
@@ -130,7 +143,8 @@ class RunSpec:
     def name(self) -> str:
         """The run folder's name."""
         fraction = f"-train{self.train_fraction:g}" if self.train_fraction < 1 else ""
-        return f"{self.model}-{self.features}-{self.split_label}-{self.unit}-seed{self.seed}{fraction}"
+        augmented = f"-aug{self.augment}" if self.augment else ""
+        return f"{self.model}-{self.features}-{self.split_label}-{self.unit}-seed{self.seed}{augmented}{fraction}"
 
     def settings(self) -> TrainingSettings:
         """The training hyper-parameters."""
@@ -162,6 +176,11 @@ def finished_result(folder: Path, spec: RunSpec) -> dict | None:
     return result
 
 
+def augmentation_stores(store: FeatureSet, copies: int) -> list[FeatureSet]:
+    """The ``copies`` degraded copies of ``store`` that training with augmentation draws on (built once, cached)."""
+    return [degraded_copy(store, AUGMENTATION_DEGRADATIONS, seed=copy) for copy in range(copies)]
+
+
 def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
     """The leak-free (or, for ``random_segments``, the deliberately leaky) inputs of a run."""
     if spec.split == LEAKY_SPLIT:
@@ -189,7 +208,8 @@ def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
         notes.append(f"{contender.title} classifies whole clips: one item per track whatever the segment length")
     inputs = prepare_inputs(store, split, segment_seconds, standardize=contender.standardize,
                             require_test=spec.split != "file",
-                            stream=should_stream(store, split, streams=contender.streams))
+                            stream=should_stream(store, split, streams=contender.streams),
+                            augmented=augmentation_stores(store, spec.augment))
     if not len(inputs.test):
         notes.append("the split has no test tracks: a final model trained on all listed tracks, not evaluated")
     inputs.notes.extend(notes)
@@ -232,6 +252,8 @@ def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, ve
               "valid_tracks": inputs.valid.n_tracks, "streamed": inputs.streamed}
     if spec.split_file:
         result["split_file_sha256"] = _file_digest(spec.split_file)
+    augmentation = {"copies": spec.augment, "degradations": list(AUGMENTATION_DEGRADATIONS)} if spec.augment else None
+    write_training_conditions(folder, training_conditions(store.usable, store.config.sample_rate, augmentation))
     write_json(folder / RESULT_FILE, result)
     return result
 
@@ -245,7 +267,8 @@ def _file_digest(path: str) -> str | None:
 def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
     """Whether the run learnt (:func:`genre_utils.experiment.learning_check.judge`), from its training tracks and the
     test predictions :func:`evaluate` wrote to ``folder`` (a final model: its training tracks alone)."""
-    _, _, train_tracks, train_true = side_predictions(predictor, inputs.train, aggregation)
+    clean_train = inputs.clean_train if inputs.clean_train is not None else inputs.train  # not its degraded copies
+    _, _, train_tracks, train_true = side_predictions(predictor, clean_train, aggregation)
     test_true = test_predicted = None
     if len(inputs.test):
         predictions = pd.read_csv(folder / PREDICTIONS_FILE, dtype={"true": str, "predicted": str})
@@ -370,7 +393,8 @@ def collect_runs(results_dir: str | os.PathLike, dataset: str) -> pd.DataFrame:
     rows = []
     for path in sorted(runs_dir.glob(f"*/{RESULT_FILE}")):
         result = json.loads(path.read_text())
-        row = {**result["spec"], **{k: v for k, v in result.items() if k not in ("spec", "notes")}}
+        later = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}  # fields older runs lack
+        row = {**later, **result["spec"], **{k: v for k, v in result.items() if k not in ("spec", "notes")}}
         row["notes"] = " ".join(f"{note[0].upper()}{note[1:]}." for note in result.get("notes", []))
         row["folder"] = str(path.parent)
         rows.append(row)

@@ -16,14 +16,28 @@ The key hashes the feature configuration, the minimum duration and a fingerprint
 track table (ids, paths, file sizes and modification times), so changing any parameter or
 any file gives a new store and can never return stale features.
 
+A *degraded* store (``degradation=``, the degradation study and training with augmentation) holds
+the features of every track after a degradation of :mod:`genre_utils.data.degradations` (one name;
+or a pool, from which each track draws one), applied to the decoded audio at the features' sample
+rate, seeded per track from ``degradation_seed`` and the track id
+(:func:`~genre_utils.data.degradations.track_degradations`). Its key adds the degradation names and
+the seed, its folder reads ``<kind>-<degradation>-seed<N>-<key>``, and its index has a
+``degradation`` column (what each track got). A clip the degradation cannot be applied to is skipped
+with the reason, like an unreadable one.
+
 Extraction engines (``engine=``), all writing the same store, bit for bit on one machine (the same
 binaries, one BLAS thread per task: every sum in the same order; workers on machines with other CPUs
 may differ in the last bits of float32):
 
-- ``"dask"`` (default): on the Dask scheduler at ``scheduler=`` or ``$GENRE_DASK_SCHEDULER``
+- ``"auto"`` (default): Dask when a scheduler is named, else the process pool. On one machine a
+  ``LocalCluster`` costs 1.5-2.5 s to start and a fixed share of every call, which the process pool
+  does not pay (``docs/benchmarks.md``), so a cluster runs only where there is one to use;
+- ``"dask"``: on the Dask scheduler at ``scheduler=`` or ``$GENRE_DASK_SCHEDULER``
   (workers on many machines sharing the cache's file system or object store), else on a
   ``LocalCluster`` of ``workers`` processes started for the call (:mod:`genre_utils.features.cluster`);
 - ``"processes"``: a process pool on this machine (:mod:`genre_utils.features.workers`).
+
+A complete store is reopened without starting anything, whatever the engine.
 
 With ``workers=1`` (and no scheduler) extraction runs inline. Each task extracts one chunk of
 tracks single-threaded and writes its shard itself; the calling process alone writes the chunk
@@ -52,6 +66,7 @@ from genre_utils import paths
 from genre_utils.features import array as feature_array
 from genre_utils.features import location
 from genre_utils.data.audio import AudioError, load_audio
+from genre_utils.data.degradations import check_degradation_names, get_degradation, track_degradations
 from genre_utils.data.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
 from genre_utils.features.array import storage_error
 from genre_utils.features.cluster import dask_client, run_on_dask, scheduler_address
@@ -65,8 +80,8 @@ STORE_VERSION = 2  # 2: a Zarr array (features.zarr) instead of features.npy
 DEFAULT_CHUNK_SIZE = 16  # tracks per worker task, and per shard of the array
 WARM_UP_SAMPLES = 8192  # a tone computed once before local workers start (see warm_up)
 WARM_UP_HZ = 440.0
-ENGINES = ("dask", "processes")
-DEFAULT_ENGINE = "dask"
+ENGINES = ("auto", "dask", "processes")
+DEFAULT_ENGINE = "auto"
 MANIFEST_NAME = "manifest.json"
 ARRAY_NAME = "features.zarr"
 INDEX_NAME = "index.csv"
@@ -95,6 +110,7 @@ class FeatureSet:
     config: FeatureConfig
     tracks: pd.DataFrame
     features: zarr.Array
+    degradation: dict | None = None  # {"names": [...], "seed": N} for a degraded store, else None
 
     @property
     def skipped(self) -> pd.DataFrame:
@@ -165,8 +181,11 @@ def tracks_fingerprint(tracks: pd.DataFrame) -> str:
 
 
 def store_directory(tracks, dataset: str, config: FeatureConfig, cache_dir=None,
-                    min_seconds: float = MIN_SECONDS) -> Path | str:
-    """The folder of the store for exactly these tracks, settings and files (a Path, or a URL)."""
+                    min_seconds: float = MIN_SECONDS, degradation: dict | None = None) -> Path | str:
+    """The folder of the store for exactly these tracks, settings and files (a Path, or a URL).
+
+    ``degradation`` is :func:`degradation_identity`'s ``{"names": [...], "seed": N}`` for a degraded store.
+    """
     tracks = _sorted(tracks)
     identity = {
         "store_version": STORE_VERSION,
@@ -175,9 +194,27 @@ def store_directory(tracks, dataset: str, config: FeatureConfig, cache_dir=None,
         "min_seconds": float(min_seconds),
         "tracks": tracks_fingerprint(tracks),
     }
+    label = config.kind
+    if degradation is not None:  # absent for clean stores, so their keys stay what they were
+        identity["degradation"] = degradation
+        names = degradation["names"]
+        label = f"{label}-{names[0] if len(names) == 1 else f'pool{len(names)}'}-seed{degradation['seed']}"
     key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     root = location.resolve(cache_dir) if cache_dir is not None else paths.feature_cache_dir()
-    return location.join(root, dataset, f"{config.kind}-{key}")
+    return location.join(root, dataset, f"{label}-{key}")
+
+
+def degradation_identity(degradation, seed: int = 0) -> dict | None:
+    """``{"names": [...], "seed": N}`` for a degradation name or a pool of names; None for None.
+
+    Raises:
+        ValueError: If a name is not a registered degradation or the seed is not in [0, 2**32).
+    """
+    if degradation is None:
+        return None
+    names = check_degradation_names([degradation] if isinstance(degradation, str) else degradation, "degradation")
+    track_degradations([], names, seed)  # checks the seed
+    return {"names": list(names), "seed": int(seed)}
 
 
 def build_feature_store(
@@ -191,6 +228,8 @@ def build_feature_store(
     progress: bool = True,
     engine: str = DEFAULT_ENGINE,
     scheduler: str | None = None,
+    degradation: str | tuple[str, ...] | list[str] | None = None,
+    degradation_seed: int = 0,
 ) -> FeatureSet:
     """Extract (or reopen) the features of every track and return the store.
 
@@ -206,11 +245,15 @@ def build_feature_store(
             resumed store keeps the size it was started with).
         min_seconds: Clips shorter than this are skipped with a reason.
         progress: Show a progress bar.
-        engine: ``"dask"`` (default: the scheduler below, else a LocalCluster of ``workers``)
-            or ``"processes"`` (a process pool of ``workers``).
+        engine: ``"auto"`` (default: ``"dask"`` when a scheduler is named, else ``"processes"``),
+            ``"dask"`` (the scheduler below, else a LocalCluster of ``workers``) or ``"processes"``
+            (a process pool of ``workers``).
         scheduler: Dask scheduler address (``tcp://host:8786``); defaults to
             ``$GENRE_DASK_SCHEDULER``. Its workers must see the audio files and the cache at
             the same paths or URLs.
+        degradation: None for the clean audio; a degradation name (every track gets it) or a list
+            of names (each track draws one: augmentation), applied before the features.
+        degradation_seed: Seeds each track's draw and its degradation (with the track id).
 
     Returns:
         The complete, read-only :class:`FeatureSet`.
@@ -224,27 +267,57 @@ def build_feature_store(
         raise ValueError(f"workers must be >= 1, got {workers}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    address = scheduler_address(scheduler) if engine == "dask" else None
-    if scheduler is not None and engine != "dask":
-        raise ValueError(f"scheduler applies to engine='dask' only, got engine={engine!r}")
+    if scheduler is not None and engine == "processes":
+        raise ValueError(f"scheduler applies to engine='dask' or 'auto' only, got engine={engine!r}")
+    address = scheduler_address(scheduler) if engine != "processes" else None
+    engine = engine if engine != "auto" else ("dask" if address is not None else "processes")
     for column in ("track_id", "path", "genre"):
         if column not in tracks.columns:
             raise ValueError(f"tracks table needs a {column!r} column; got {list(tracks.columns)}")
     if tracks.empty:
         raise ValueError(f"the {dataset} track table is empty: nothing to extract")
+    degraded = degradation_identity(degradation, degradation_seed)
     tracks = _sorted(tracks)
-    directory = store_directory(tracks, dataset, config, cache_dir, min_seconds)
+    directory = store_directory(tracks, dataset, config, cache_dir, min_seconds, degraded)
     if location.exists(location.join(directory, INDEX_NAME)):
         return open_feature_store(directory)
     runner = _Runner(engine, address, workers, progress)
     try:
-        _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner)
+        _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner, degraded)
     except OSError as error:
         clear = storage_error(error, directory, WHAT)
         if clear is None:
             raise
         raise clear from error
     return open_feature_store(directory)
+
+
+def degraded_copy(store: FeatureSet, degradation, seed: int = 0, workers: int | None = None, progress: bool = False,
+                  engine: str = DEFAULT_ENGINE, scheduler: str | None = None, track_ids=None) -> FeatureSet:
+    """The store of the same tracks (or of ``track_ids`` among them) and features after ``degradation``
+    (a name, or a pool of names from which each track draws one), in the same cache, built once and
+    reopened after that.
+
+    A clip skipped in ``store`` stays skipped, with the same reason. A track is degraded the same way
+    in a store of all tracks and in one of a few (:func:`~genre_utils.data.degradations.track_degradations`).
+
+    Raises:
+        ValueError: If ``track_ids`` names a track the store does not hold.
+    """
+    manifest = json.loads(location.read_text(location.join(location.resolve(store.directory), MANIFEST_NAME)))
+    directory = location.resolve(store.directory)
+    root = directory.parent.parent if location.is_local(directory) else directory.rsplit("/", 2)[0]
+    tracks = store.tracks.drop(columns=["row", "valid_frames", "degradation"], errors="ignore")
+    if track_ids is not None:
+        wanted = set(track_ids)
+        unknown = sorted(wanted - set(tracks["track_id"]))
+        if unknown:
+            raise ValueError(f"track ids not in the feature store {store.directory}: {unknown[:5]}")
+        tracks = tracks[tracks["track_id"].isin(wanted)]
+    return build_feature_store(tracks, manifest["dataset"], store.config, cache_dir=root, workers=workers,
+                               chunk_size=int(manifest["chunk_size"]), min_seconds=float(manifest["min_seconds"]),
+                               progress=progress, engine=engine, scheduler=scheduler, degradation=degradation,
+                               degradation_seed=seed)
 
 
 def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
@@ -267,12 +340,15 @@ def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
         tracks[column] = tracks[column].astype(str)
     for column in [c for c in tracks.columns if c.startswith("split_")]:
         tracks[column] = tracks[column].fillna("").astype(str)
+    if "degradation" in tracks.columns:
+        tracks["degradation"] = tracks["degradation"].astype(str)
     features = feature_array.open_read_only(location.join(directory, ARRAY_NAME))
-    return FeatureSet(directory, FeatureConfig(**manifest["config"]), tracks, features)
+    return FeatureSet(directory, FeatureConfig(**manifest["config"]), tracks, features, manifest.get("degradation"))
 
 
 def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
-    """Features of a list of ``(path, status)`` jobs; failures become statuses, not errors.
+    """Features of a list of ``(path, status)`` or ``(path, status, (degradation, seed))`` jobs;
+    failures become statuses, not errors.
 
     Returns:
         ``(values, valid_frames, statuses)``: a ``(len(jobs), n_features, n_frames)`` array
@@ -280,7 +356,7 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
     """
     values = np.zeros((len(jobs), config.n_features, config.n_frames), dtype=np.float32)
     valid_frames, statuses = [], []
-    for position, (path, status) in enumerate(jobs):
+    for position, (path, status, *degraded) in enumerate(jobs):
         frames = 0
         if status == STATUS_OK:
             try:
@@ -288,6 +364,12 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
                 status = audio_status(samples, min_seconds)
             except AudioError as error:
                 status = error.reason
+            if status == STATUS_OK and degraded and degraded[0] is not None:
+                name, seed = degraded[0]
+                try:
+                    samples = get_degradation(name).apply(samples, config.sample_rate, seed)
+                except ValueError as error:
+                    status = f"degradation failed: {error}"
             if status == STATUS_OK:
                 values[position], frames = features_from_samples(samples, config)
         valid_frames.append(int(frames))
@@ -352,7 +434,8 @@ def warm_up(config: FeatureConfig) -> None:
         compute_features(tone.astype(np.float32), config)
 
 
-def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner: _Runner) -> None:
+def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner: _Runner,
+                  degradation: dict | None = None) -> None:
     shape = (len(tracks), config.n_features, config.n_frames)
     array = location.join(directory, ARRAY_NAME)
     if location.is_local(directory):
@@ -366,20 +449,25 @@ def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, r
         rows = sum(len(chunks[i]) for i in pending)
         needed = feature_array.uncompressed_bytes(rows, shape) + SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
         paths.require_free_space(directory, needed, WHAT)
-    _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds)
+    _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds, degradation)
     if not existing:  # chunk records left over belong to an older array: start the chunks afresh
         for name in location.file_names(location.join(directory, CHUNKS_FOLDER), RECORD_SUFFIX):
             location.remove(location.join(directory, CHUNKS_FOLDER, name))
         feature_array.create_array(array, shape, chunk_size)
-    _run_chunks(tracks, chunks, pending, os.fspath(array), directory, config, min_seconds, runner)
+    plan = (track_degradations(tracks["track_id"], degradation["names"], degradation["seed"])
+            if degradation is not None else [None] * len(tracks))
+    _run_chunks(tracks, chunks, pending, os.fspath(array), directory, config, min_seconds, runner, plan)
     feature_array.remove_partial_writes(array)
+    if degradation is not None:
+        tracks = tracks.assign(degradation=[name for name, _ in plan])
     _write_index(directory, tracks, len(chunks))
 
 
-def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, runner: _Runner):
+def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, runner: _Runner, plan):
     from tqdm import tqdm
 
-    paths_and_statuses = list(zip(tracks["path"], tracks["status"]))
+    paths_and_statuses = [(path, status) if degradation is None else (path, status, degradation)
+                          for path, status, degradation in zip(tracks["path"], tracks["status"], plan)]
     tasks = {i: (array, chunks[i].start, paths_and_statuses[chunks[i].start : chunks[i].stop], config, min_seconds)
              for i in pending}
     bar = tqdm(total=len(tracks), initial=len(tracks) - sum(len(chunks[i]) for i in pending),
@@ -412,7 +500,7 @@ def _record_name(index: int) -> str:
     return f"{index:05d}{RECORD_SUFFIX}"
 
 
-def _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds):
+def _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds, degradation=None):
     import librosa
     import zarr
 
@@ -424,6 +512,7 @@ def _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds):
         "chunk_size": int(chunk_size),
         "array": ARRAY_NAME,
         "min_seconds": float(min_seconds),
+        "degradation": degradation,
         "librosa_version": librosa.__version__,
         "numpy_version": np.__version__,
         "zarr_version": zarr.__version__,

@@ -24,6 +24,8 @@ from genre_utils.models import FAMILIES, documentation, get_contender
 from genre_utils.models.sklearn_family import SELECTION_FILE, load_selection
 from genre_utils.study.settings import StudySettings
 
+TRAINING_LOG = "Training log"  # a RunLog's default title: its summary counts runs trained now and reused
+
 
 def dataset_notice(settings: StudySettings) -> str:
     """The dataset's own notice for readers of its results (the embedded set: synthetic data); "" if none."""
@@ -131,17 +133,20 @@ class RunLog:
     report then carries a short summary line that opens onto the full log, not a wall of lines.
     """
 
-    def __init__(self):
+    def __init__(self, title: str = TRAINING_LOG):
         self.lines: list[str] = []
+        self.title = title
 
     def __call__(self, line: str) -> None:
         self.lines.append(str(line))
 
     def summary(self) -> str:
         runs = [line for line in self.lines if line.startswith("[")]
+        if self.title != TRAINING_LOG:  # another step's log: one line per run, no training counts
+            return f"{self.title}: {len(runs)} run(s)"
         reused = sum("finished earlier" in line for line in runs)
         flat = sum("DID NOT LEARN" in line for line in runs)
-        return (f"Training log: {len(runs)} run(s), {len(runs) - reused} trained now, {reused} reused"
+        return (f"{self.title}: {len(runs)} run(s), {len(runs) - reused} trained now, {reused} reused"
                 + (f", {flat} did not learn" if flat else ""))
 
     def _repr_html_(self) -> str:

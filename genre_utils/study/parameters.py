@@ -24,6 +24,7 @@ from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
 from genre_utils.models import get_contender
 from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 from genre_utils.paths import PROJECT_ROOT
+from genre_utils.data.degradations import check_degradation_names
 from genre_utils.study.settings import FIELD_CHECKS, FILE_SPLIT, StudySettings, check_choice, check_models, check_seeds
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -206,7 +207,7 @@ def _check_curve_models(value):
 #: parameters here. A parameter without a rule is checked against its type annotation only.
 CHECKS: dict[str, Callable] = {
     **{name: FIELD_CHECKS[name] for name in ("dataset", "folds", "seeds", "segment_seconds", "epochs", "batch_size",
-                                             "patience", "workers", "models")},
+                                             "patience", "workers", "models", "augment")},
     "split": _notebook_split,
     "features": _one_feature_kind,
     "model": _model,
@@ -218,6 +219,11 @@ CHECKS: dict[str, Callable] = {
     "curve_models": _named("curve_models", _check_curve_models),
     "readings": check_readings,
     "reading_seeds": _named("reading_seeds", _optional(check_seeds)),
+    "degradations": lambda value: value == "all" or check_degradation_names(value),
+    "degradation_seed": _integer("degradation_seed", 0),
+    "augment_copies": _integer("augment_copies", 0),
+    "augment_models": _named("augment_models", check_models),
+    "augment_seeds": _named("augment_seeds", _optional(check_seeds)),
     "seed": _integer("seed", 0),
     "n_mels": _integer("n_mels", 1),
     "top_k": _integer("top_k", 1),

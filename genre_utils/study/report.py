@@ -52,6 +52,7 @@ from genre_utils.quiet import drop_library_warnings, drop_noise
 from genre_utils.study.parameters import (NOTEBOOK_DIR, check_report_parameters, declared_parameters, known_parameters,
                                           notebook_default, notebook_paths)
 from genre_utils.study.settings import check_models
+from genre_utils.study import degradation_study
 
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
 KERNEL_NAME = "python3"
@@ -304,6 +305,16 @@ def readings_html(results: Path | None) -> str:
             f"{mistune.html((results / readings.ANSWER_FILE).read_text())}")
 
 
+def robustness_html(results: Path | None) -> str:
+    """The degradation study's figure and answer, as HTML ("" before notebook 08 ran)."""
+    if results is None or not (results / degradation_study.ANSWER_FILE).is_file():
+        return ""
+    figure = _embedded_png(results / degradation_study.FIGURE_FILE, "robustness-figure",
+                           "accuracy drop per contender under each degradation of the recording chain, with intervals")
+    return (f"<h2>Robust to the recording chain? The degradation study</h2>{figure}"
+            f"{mistune.html((results / degradation_study.ANSWER_FILE).read_text())}")
+
+
 def _report_title(path: Path) -> str:
     """``03_training-cnn`` -> ``03_training: Thesis CNN``; other reports keep their name."""
     stem, _, variant = path.stem.partition("-")
@@ -333,7 +344,7 @@ def _index_page(reports: list[Path], parameters: dict, results: Path | None = No
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
             f"<style>{INDEX_STYLE}</style></head>"
             f"<body><h1>Genre study: the thesis models among their peers</h1>{notice}"
-            f"{comparison_html(results)}{readings_html(results)}{learning_curve_html(results)}"
+            f"{comparison_html(results)}{readings_html(results)}{learning_curve_html(results)}{robustness_html(results)}"
             f"<h2>Reports</h2><ul>\n{items}\n</ul>"
             f"<p>Parameters: <code>{settings}</code></p></body></html>\n")
 

@@ -137,6 +137,7 @@ FIELD_CHECKS: dict[str, Callable] = {
     "batch_size": _integer("batch_size", 1),
     "patience": _integer("patience", 0),
     "aggregation": _aggregation,
+    "augment": _integer("augment", 0),
     "leakage_demo": _flag("leakage_demo"),
     "workers": _integer("workers", 0),
     "output_dir": _optional_text("output_dir"),
@@ -159,6 +160,8 @@ class StudySettings:
         segment_seconds: Segment length; 0 trains on whole clips.
         epochs, batch_size, patience: Training hyper-parameters (networks).
         aggregation: How segment predictions become a track's (``mean`` or ``vote``).
+        augment: Degraded copies of each training track added to training (0: none; see
+            :class:`~genre_utils.experiment.runner.RunSpec`).
         leakage_demo: Also train with segments split at random, to measure that mistake.
         workers: Feature-extraction processes; 0: every core.
         output_dir: Results root; runs go to ``<output_dir>/<dataset>/runs/``.
@@ -178,6 +181,7 @@ class StudySettings:
     batch_size: int = DEFAULT_BATCH_SIZE
     patience: int = DEFAULT_PATIENCE
     aggregation: str = "mean"
+    augment: int = 0
     leakage_demo: bool = False
     workers: int = 0
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -240,17 +244,17 @@ class StudySettings:
     def training_options(self) -> dict:
         """The keyword options every run of this study shares (:class:`genre_utils.experiment.runner.RunSpec`)."""
         options = {"segment_seconds": self.segment_seconds, "epochs": self.epochs, "batch_size": self.batch_size,
-                   "patience": self.patience, "aggregation": self.aggregation}
+                   "patience": self.patience, "aggregation": self.aggregation, "augment": self.augment}
         if self.split_file:
             options["split_file"] = str(Path(self.split_file).resolve())
         return options
 
     def run_specs(self, models=None, splits=None, seeds=None, **extra) -> list:
         """Every run of the sweep (:func:`genre_utils.experiment.runner.sweep`); each argument narrows it, ``extra``
-        adds :class:`~genre_utils.experiment.runner.RunSpec` fields (``train_fraction``)."""
+        adds or overrides :class:`~genre_utils.experiment.runner.RunSpec` fields (``train_fraction``, ``augment``)."""
         return sweep(self.dataset, models=list(models or self.models), splits=list(splits or self.splits),
                      features=None if self.features is None else list(self.features), seeds=list(seeds or self.seeds),
-                     folds=self.folds, **self.training_options(), **extra)
+                     folds=self.folds, **{**self.training_options(), **extra})
 
     def results_folder(self) -> Path:
         """``<output_dir>/<dataset>``, created."""

@@ -110,7 +110,7 @@ def read_tracks_csv(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingDataError(f"FMA tracks.csv not found at {path}: run `python -m genre_utils.prepare download "
+        raise MissingDataError(f"FMA tracks.csv not found at {path}: run `python -m genre_utils.data download "
                                f"--dataset fma_small` (or fma_medium, fma_large) or point {paths.DATA_DIR_ENV} "
                                f"(or root=) at the folder that holds {METADATA_FOLDER}/")
     try:
@@ -261,7 +261,7 @@ class FmaDataset(Dataset):
 
     def how_to_get(self) -> str:
         """What to do when the data is missing: the download command, or where to point ``GENRE_DATA_DIR``."""
-        return (f"run `python -m genre_utils.prepare download --dataset {self.name}` or point "
+        return (f"run `python -m genre_utils.data download --dataset {self.name}` or point "
                 f"{paths.DATA_DIR_ENV} (or root=) at the folder that holds {METADATA_FOLDER}/ and "
                 f"{self.audio_folder}/")
 

@@ -107,7 +107,7 @@ def find_audio_folder(root: str | os.PathLike) -> Path:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(
-            f"GTZAN folder {root} does not exist: run `python -m genre_utils.prepare download "
+            f"GTZAN folder {root} does not exist: run `python -m genre_utils.data download "
             f"--dataset gtzan` or point {paths.DATA_DIR_ENV} (or root=) at a copy"
         )
     for layout in LAYOUTS:
@@ -117,7 +117,7 @@ def find_audio_folder(root: str | os.PathLike) -> Path:
     tried = ", ".join(str(root / layout) for layout in LAYOUTS)
     raise FileNotFoundError(
         f"no GTZAN genre folders (blues/, classical/, ...) under {root}; looked in {tried}. "
-        f"Run `python -m genre_utils.prepare download --dataset gtzan` or point "
+        f"Run `python -m genre_utils.data download --dataset gtzan` or point "
         f"{paths.DATA_DIR_ENV} at the folder that holds genres/"
     )
 

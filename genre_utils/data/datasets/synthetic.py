@@ -51,9 +51,14 @@ NOTICE = ("**Synthetic data.** These clips are generated (`genre_utils.data.data
 # (measured 1 min 20 s for the notebook and its two new runs; the LSTM on whole clips alone costs 3.5 min).
 # curve_models is the thesis's pair, genre_utils.models.thesis_results.THESIS_PAIR (the data layer does not
 # import the models; tests/test_dataset_registry.py checks that the two agree).
+# The degradation study (notebook 08) there: three degradations (telephone band, MP3 at 64 kbit/s, white noise
+# at 20 dB), scored on the test tracks only, and one degraded copy for the thesis models and the SVM on the first
+# seed (the CRNN and the musicnn probe add about 50 s; every degradation adds about 10 s).
 REPORT_DEFAULTS = {"seeds": [0, 1], "feature_study": ["mfcc", "chroma"], "feature_study_seeds": [0],
                    "leakage_demo": False, "curve_models": ["lstm", "cnn"], "fractions": [0.125, 1.0],
-                   "readings": ["cnn_frames_first", "cnn_clips"], "reading_seeds": [0]}
+                   "readings": ["cnn_frames_first", "cnn_clips"], "reading_seeds": [0],
+                   "degradations": ["band_8k", "mp3_64k", "white_20db"], "augment_copies": 1, "augment_seeds": [0],
+                   "augment_models": ["cnn", "lstm", "svm"]}
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -77,7 +82,7 @@ class SyntheticDataset(Dataset):
         if not manifest.is_file():
             raise FileNotFoundError(
                 f"no {self.title} in {root} (missing {MANIFEST_NAME}): run "
-                f"`python -m genre_utils.prepare download --dataset {self.name}` or call its download()"
+                f"`python -m genre_utils.data download --dataset {self.name}` or call its download()"
             )
         recorded = json.loads(manifest.read_text())
         if not recorded.get("complete", False):
