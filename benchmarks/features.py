@@ -11,7 +11,8 @@ measurement runs in a fresh Python process so that peaks do not leak between the
 
 Goals (issue #2): cold at least 1.8x the plain loop on 2 cores, warm at least 50x, peak
 memory flat from 200 to 2000 clips. Library import and JIT warm-up (a few seconds, the same
-for both) happen before the clock starts in every measurement.
+for both; and zarr's import, about 0.2 s, for the store) happen before the clock starts in every
+measurement.
 
     python benchmarks/features.py [--sizes 200 2000] [--seconds 10] [--workdir DIR]
 """
@@ -39,6 +40,8 @@ CHILD = textwrap.dedent(
     librosa.feature.mfcc(y=numpy.zeros(8192, numpy.float32), sr=22050, n_mfcc=20, n_fft=2048, hop_length=512)
     from genre_utils.features.kinds import FeatureConfig, compute_features
     compute_features(numpy.zeros(8192, numpy.float32), FeatureConfig(clip_seconds=seconds))
+    if mode != "plain":
+        import zarr  # the store's array library: its import (about 0.2 s, once a process) is warm-up too
     start = time.perf_counter()
     if mode == "plain":
         import librosa

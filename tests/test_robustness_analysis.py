@@ -286,3 +286,28 @@ def test_predictions_read_back_from_csv_are_accepted(tmp_path):
     predictions.astype({"correct": str, "learned": str}).to_csv(path, index=False)
     again = robustness.robustness_table(pd.read_csv(path, dtype={"learned": str, "correct": str}))
     pd.testing.assert_frame_equal(again, robustness.robustness_table(predictions))
+
+
+def test_under_three_runs_the_range_stands_for_the_interval_as_in_the_comparison():
+    table = robustness.robustness_table(study(runs("cnn", CNN, seeds=(0, 1)), runs("svm", SVM, seeds=(0, 1))))
+    band = row(table, "cnn", BAND)
+    assert band["n"] == 2 and np.isnan(band["drop_ci_low"]) and np.isnan(band["drop_ci_high"])
+    assert (band["drop_min"], band["drop_max"]) == (pytest.approx(0.4), pytest.approx(0.5))
+    figure = robustness.plot_robustness(table)
+    ax = figure.axes[0]
+    dashed = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]  # the ranges, dashed
+    assert dashed and [list(segment[:, 0]) for segment in dashed[0].get_segments()][0] == pytest.approx([40.0, 50.0])
+    assert -105 <= ax.get_xlim()[0] and ax.get_xlim()[1] <= 105  # a drop lies within +-100 points
+    assert "dashed: the range" in figure.legends[0].get_title().get_text()
+    plt.close(figure)
+
+
+def test_with_and_without_are_compared_on_the_same_seeds():
+    # un-augmented seeds 0, 1, 2 are right on 10, 9 and 8 of 10 clean tracks; the augmented run has seed 0 only
+    plain = runs("cnn", {"clean": lambda s: wrong_first(s), BAND: lambda s: wrong_first(5)})
+    extra = runs("cnn", {"clean": lambda s: wrong_first(0), BAND: lambda s: wrong_first(2)}, seeds=(0,), augment=1)
+    effect = robustness.augmentation_effect(study(plain, extra))
+    clean = effect[effect["degradation"] == "clean"].iloc[0]
+    assert (clean["n_without"], clean["n_with"]) == (1, 1)
+    assert clean["accuracy_without"] == pytest.approx(1.0)  # seed 0's, not the mean 0.9 of all three seeds
+    assert clean["difference"] == pytest.approx(0.0) and bool(clean["meets_goal"])

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from genre_utils.analysis.comparison import ALPHA, learned_mask
+from genre_utils.analysis.comparison import ALPHA, MIN_RUNS_FOR_INTERVAL, learned_mask
 from genre_utils.analysis.plots import _figure
 from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, holm, mcnemar, seed_summary
 from genre_utils.data.degradations import degradation_names, get_degradation
@@ -36,7 +36,8 @@ TOLERANCE = 1e-9  # float slack on the goal's bounds (0.80 - 0.78 is 0.020000000
 RUN_COLUMNS = ["run", *ENTRY, "seed", "fold", "learned", "degradation", "tracks", "accuracy", "clean_accuracy",
                "drop", "retained"]
 ROBUSTNESS_COLUMNS = [*ENTRY, "label", "degradation", "degradation_title", "n", "excluded_runs", "clean_accuracy",
-                      "degraded_accuracy", "drop", "drop_sd", "drop_ci_low", "drop_ci_high", "retained", "pairs",
+                      "degraded_accuracy", "drop", "drop_sd", "drop_ci_low", "drop_ci_high", "drop_min", "drop_max",
+                      "retained", "pairs",
                       "both", "only_clean", "only_degraded", "neither", "statistic", "p_value", "p_holm"]
 EFFECT_COLUMNS = ["model", "features", "label", "augment", "degradation", "degradation_title", "n_without", "n_with",
                   "excluded_runs", "accuracy_without", "accuracy_with", "difference", "retained_with", "meets_goal",
@@ -44,6 +45,7 @@ EFFECT_COLUMNS = ["model", "features", "label", "augment", "degradation", "degra
 SUMMARY = {"": "mean", "_sd": "sd", "_ci_low": "ci_low", "_ci_high": "ci_high"}  # drop column suffix: seed_summary key
 TRUTHS = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
 DROP_AXIS = "accuracy drop from clean tracks (points)"
+DROP_LIMIT = 105  # points: a drop lies within [-100, 100]; the axis stops a little beyond
 ROW_BAND = 0.8  # share of a degradation's row the contenders' points spread over
 SHADE = "0.94"  # every other degradation row
 
@@ -131,7 +133,8 @@ def robustness_table(table: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE
         features where a model has several), ``degradation`` and its ``degradation_title``, ``n``
         learnt runs, ``excluded_runs`` (runs that did not learn; the columns after it are NaN where ``n`` is 0), mean
         ``clean_accuracy`` and ``degraded_accuracy``, ``drop`` mean with ``drop_sd``, ``drop_ci_low``,
-        ``drop_ci_high`` (NaN for one run), mean ``retained``, ``pairs``, the counts ``both``,
+        ``drop_ci_high`` (from :data:`~genre_utils.analysis.comparison.MIN_RUNS_FOR_INTERVAL` runs up, else
+        NaN), ``drop_min`` and ``drop_max`` (the range), mean ``retained``, ``pairs``, the counts ``both``,
         ``only_clean``, ``only_degraded``, ``neither``, ``statistic``, exact ``p_value``, ``p_holm``.
         Models, features and degradations in order of appearance, augment ascending.
     """
@@ -153,9 +156,12 @@ def robustness_table(table: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE
                    "degradation_title": _degradation_title(degradation), "n": len(learnt), "excluded_runs": excluded}
             if not learnt.empty:
                 drop = seed_summary(learnt["drop"].to_numpy(float), confidence=confidence)
+                if len(learnt) < MIN_RUNS_FOR_INTERVAL:  # as in the comparison: the range, no interval
+                    drop.update(ci_low=np.nan, ci_high=np.nan)
                 pooled = pd.concat([pairs[(run, degradation)] for run in learnt["run"]])
                 test = mcnemar(pooled["clean"].to_numpy(bool), pooled["correct"].to_numpy(bool))
                 row.update(clean_accuracy=learnt["clean_accuracy"].mean(), degraded_accuracy=learnt["accuracy"].mean(),
+                           drop_min=learnt["drop"].min(), drop_max=learnt["drop"].max(),
                            retained=learnt["retained"].mean(), pairs=len(pooled), only_clean=test["only_a"],
                            only_degraded=test["only_b"], **{f"drop{k}": drop[v] for k, v in SUMMARY.items()},
                            **{key: test[key] for key in ("both", "neither", "statistic", "p_value")})
@@ -169,7 +175,8 @@ def robustness_table(table: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE
 def augmentation_effect(table: pd.DataFrame) -> pd.DataFrame:
     """Accuracy without and with augmentation per contender and degradation (clean included), learnt runs only.
 
-    A row ``meets_goal`` when, with augmentation, the contender keeps at least :data:`GOAL_RETAINED`
+    Without augmentation means the learnt un-augmented runs of the same seeds and folds as the augmented
+    ones (all of them when none shares one). A row ``meets_goal`` when, with augmentation, the contender keeps at least :data:`GOAL_RETAINED`
     of its clean accuracy (mean of the runs' ``retained``) under that degradation, or, on the clean
     row, loses at most :data:`GOAL_CLEAN_LOSS` to its un-augmented runs; ``goal_met`` when every row
     of the contender (and augment) does.
@@ -186,11 +193,14 @@ def augmentation_effect(table: pd.DataFrame) -> pd.DataFrame:
         for augment, augmented in group[group["augment"] > 0].groupby("augment", sort=True):
             excluded = int(group.loc[~group["learned"] & group["augment"].isin([0, augment]), "run"].nunique())
             augmented = augmented[augmented["learned"]]
+            seeds = set(zip(augmented["seed"], augmented["fold"]))  # compare on the same seeds and folds
+            plain_here = plain[[pair in seeds for pair in zip(plain["seed"], plain["fold"])]]
+            plain_here = plain_here if not plain_here.empty else plain
             if plain.empty or augmented.empty:
                 continue
             block = []
             for degradation, with_ in augmented.groupby("degradation", sort=False):
-                without = plain[plain["degradation"] == degradation]
+                without = plain_here[plain_here["degradation"] == degradation]
                 if without.empty:
                     continue
                 before, after = without["accuracy"].mean(), with_["accuracy"].mean()
@@ -277,15 +287,22 @@ def plot_robustness(robustness: pd.DataFrame, title: str = "", ax=None):
         errors = np.nan_to_num(np.vstack([drop - 100 * rows["drop_ci_low"].to_numpy(float),
                                           100 * rows["drop_ci_high"].to_numpy(float) - drop]))
         color = colors[entry.label]
-        ax.errorbar(drop, rows["degradation"].map(position).to_numpy(float) + offset, xerr=errors,
-                    fmt="s" if entry.augment else "o", color=color, mec=color, mfc="white" if entry.augment else color,
-                    capsize=3, markersize=5, label=_entry_name(entry))
+        y = rows["degradation"].map(position).to_numpy(float) + offset
+        ax.errorbar(drop, y, xerr=errors, fmt="s" if entry.augment else "o", color=color, mec=color,
+                    mfc="white" if entry.augment else color, capsize=3, markersize=5, label=_entry_name(entry))
+        ranged = (rows["n"].to_numpy() > 1) & ~np.isfinite(rows["drop_ci_low"].to_numpy(float))
+        if ranged.any():  # under MIN_RUNS_FOR_INTERVAL runs: the range, dashed
+            ax.hlines(y[ranged], 100 * rows["drop_min"].to_numpy(float)[ranged],
+                      100 * rows["drop_max"].to_numpy(float)[ranged], colors=[color], linestyles="--", linewidth=1)
     ax.axvline(0, color="grey", linewidth=1, zorder=1)
+    left, right = ax.get_xlim()
+    ax.set_xlim(max(left, -DROP_LIMIT), min(right, DROP_LIMIT))  # an interval may reach past what a drop can be
     titles = shown.drop_duplicates("degradation").set_index("degradation")["degradation_title"]
     ax.set_yticks(list(position.values()), [titles[name] for name in position])
     ax.set(xlabel=DROP_AXIS, ylabel="degradation", ylim=(len(position) - 0.5, -0.5), title=title)
     excluded = int(table.drop_duplicates(ENTRY)["excluded_runs"].sum())
-    heading = "contender: mean over learnt runs, bar: t interval across runs" + (
+    heading = (f"contender: mean over learnt runs, bar: 95 % t interval across runs (dashed: the range, under "
+               f"{MIN_RUNS_FOR_INTERVAL} runs)") + (
         f" ({_plural(excluded, 'run')} that did not learn left out)" if excluded else "")
     if own:
         fig.legend(loc="outside lower center", ncol=min(3, len(entries)), fontsize=8, frameon=False, title=heading,
