@@ -98,10 +98,13 @@ class TrainedRun:
 
     @property
     def description(self) -> str:
-        """One line: contender, dataset, split, features and seed of the run."""
+        """One line: contender, dataset, split, features and seed of the run, and its augmentation if any."""
         contender = get_contender(self.spec["model"])
+        copies = int(self.spec.get("augment", 0) or 0)
+        augmented = (f", with {copies} degraded cop{'y' if copies == 1 else 'ies'} of each training track "
+                     "(band limits, MP3, noise ...)" if copies else "")
         return (f"{contender.title} trained on {self.spec['dataset']} ({self.spec['split']} split, "
-                f"{self.spec['features']}, seed {self.spec['seed']}), {self.folder}")
+                f"{self.spec['features']}, seed {self.spec['seed']}{augmented}), {self.folder}")
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Builders for FMA tests: MP3 clips, ``tracks.csv`` in FMA's two-row-header format, archives in FMA's layout.
 
-``mp3_bytes`` is a session fixture (import it into a test module to use it); the rest are plain
+``mp3_bytes`` is a fixture built once per test run (import it into a test module to use it); the rest are plain
 functions.
 """
 

@@ -285,3 +285,12 @@ def test_cli_says_when_a_file_is_out_of_its_depth_before_its_genres(synthetic_st
     old = predict_file(load_run(copy), track[1])
     assert load_run(copy).conditions is None and len(old.out_of_depth) == 1
     assert old.out_of_depth[0].startswith("the run does not record its training conditions")
+
+
+def test_the_run_line_says_when_the_run_was_trained_with_augmentation(trained):
+    import dataclasses
+
+    _, _, run = trained
+    assert "degraded" not in run.description
+    augmented = dataclasses.replace(run, spec={**run.spec, "augment": 2})
+    assert "with 2 degraded copies of each training track" in augmented.description
