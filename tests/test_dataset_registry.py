@@ -42,6 +42,11 @@ def test_the_embedded_sets_report_defaults_name_the_thesis_pair():
     defaults = get_dataset(default_dataset()).report_defaults
     assert defaults["curve_models"] == list(THESIS_PAIR)  # written as literals in the data layer
     assert set(defaults["readings"]) <= set(contender_names(include_readings=True))
+    # the degradation study's contenders with augmentation there: the thesis pair and the baseline
+    assert set(THESIS_PAIR) <= set(defaults["augment_models"]) <= set(contender_names())
+    from genre_utils.data.degradations import degradation_names
+
+    assert set(defaults["degradations"]) <= set(degradation_names())
 
 
 def test_unknown_names_and_options_are_one_line_naming_them():

@@ -297,22 +297,25 @@ def learning_curve_html(results: Path | None) -> str:
 
 def readings_html(results: Path | None) -> str:
     """The readings' figure and whether the thesis's ranking holds under each, as HTML ("" before notebook 07 ran)."""
-    if results is None or not (results / readings.ANSWER_FILE).is_file():
-        return ""
-    figure = _embedded_png(results / readings.FIGURE_FILE, "readings-figure",
+    return _answer_section(results, "The thesis's open choices: does CNN above LSTM hold under each reading?",
+                           readings.FIGURE_FILE, readings.ANSWER_FILE, "readings-figure",
                            "per-track test accuracy of each reading of the thesis models' open choices")
-    return (f"<h2>The thesis's open choices: does CNN above LSTM hold under each reading?</h2>{figure}"
-            f"{mistune.html((results / readings.ANSWER_FILE).read_text())}")
 
 
 def robustness_html(results: Path | None) -> str:
     """The degradation study's figure and answer, as HTML ("" before notebook 08 ran)."""
-    if results is None or not (results / degradation_study.ANSWER_FILE).is_file():
-        return ""
-    figure = _embedded_png(results / degradation_study.FIGURE_FILE, "robustness-figure",
+    return _answer_section(results, "Robust to the recording chain? The degradation study",
+                           degradation_study.FIGURE_FILE, degradation_study.ANSWER_FILE, "robustness-figure",
                            "accuracy drop per contender under each degradation of the recording chain, with intervals")
-    return (f"<h2>Robust to the recording chain? The degradation study</h2>{figure}"
-            f"{mistune.html((results / degradation_study.ANSWER_FILE).read_text())}")
+
+
+def _answer_section(results: Path | None, heading: str, figure_file: str, answer_file: str, css_class: str,
+                    alt: str) -> str:
+    """A heading, a notebook's figure and its generated answer (Markdown) as HTML; "" before the notebook ran."""
+    if results is None or not (results / answer_file).is_file():
+        return ""
+    figure = _embedded_png(results / figure_file, css_class, alt)
+    return f"<h2>{html.escape(heading)}</h2>{figure}{mistune.html((results / answer_file).read_text())}"
 
 
 def _report_title(path: Path) -> str:
