@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.data.audio import AudioError, is_silent, load_audio
-from genre_utils.data.conditions import CONDITIONS_FILE, AudioCondition, differences, measure_audio
+from genre_utils.data.audio import AudioError, downmix, is_silent, load_native, resampled
+from genre_utils.data.conditions import CONDITIONS_FILE, AudioCondition, differences, measure_channels
 from genre_utils.data.datasets import dataset_names, get_dataset
 from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment.runner import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
@@ -217,8 +217,9 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
         raise ValueError(f"hop_seconds must be positive seconds (or None), got {hop_seconds!r}")
     config, window = run.feature_config, run.window_frames
     hop = window if hop_seconds is None else config.frames_for_seconds(hop_seconds)
-    condition = measure_audio(path)
-    samples = load_audio(path, sample_rate=config.sample_rate)
+    channels, native_rate = load_native(path, mono=False)  # decoded once: measured natively, then resampled
+    condition = measure_channels(channels, native_rate, path)
+    samples = resampled(downmix(channels), native_rate, config.sample_rate)
     duration = samples.size / config.sample_rate
     notes = ["the file is digitally silent; its prediction means nothing"] if is_silent(samples) else []
     real_frames = 1 + samples.size // config.hop_length

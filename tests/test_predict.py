@@ -294,3 +294,13 @@ def test_the_run_line_says_when_the_run_was_trained_with_augmentation(trained):
     assert "degraded" not in run.description
     augmented = dataclasses.replace(run, spec={**run.spec, "augment": 2})
     assert "with 2 degraded copies of each training track" in augmented.description
+
+
+def test_a_file_is_decoded_once_for_its_measurement_and_its_genres(trained, track, monkeypatch):
+    from genre_utils.data import audio
+
+    _, _, run = trained
+    calls, real = [], audio._decode
+    monkeypatch.setattr(audio, "_decode", lambda path: calls.append(path) or real(path))
+    prediction = predict_file(run, track[1])
+    assert len(calls) == 1 and prediction.condition.native_rate == 22050

@@ -105,6 +105,11 @@ def load_audio(
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive number of Hz, got {sample_rate!r}")
     samples, native_rate = load_native(path, mono=mono)
+    return resampled(samples, native_rate, sample_rate)
+
+
+def resampled(samples: np.ndarray, native_rate: int, sample_rate: int) -> np.ndarray:
+    """Decoded ``samples`` at ``sample_rate`` (as :func:`load_audio` resamples), contiguous float32."""
     if native_rate != sample_rate:
         import librosa
 
@@ -112,6 +117,11 @@ def load_audio(
             samples, orig_sr=native_rate, target_sr=sample_rate, res_type=RESAMPLE_TYPE
         )
     return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def downmix(channels: np.ndarray) -> np.ndarray:
+    """Mono samples of ``(channels, samples)`` audio: the mean of the channels."""
+    return channels[0] if channels.shape[0] == 1 else channels.mean(axis=0)
 
 
 def load_native(path: str | os.PathLike, mono: bool = True) -> tuple[np.ndarray, int]:
@@ -127,9 +137,7 @@ def load_native(path: str | os.PathLike, mono: bool = True) -> tuple[np.ndarray,
         raise AudioError(path, "no audio samples (truncated or empty data chunk)")
     if not np.all(np.isfinite(samples)):
         raise AudioError(path, "decoded to NaN or infinite sample values")
-    if mono:
-        samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
-    return samples, native_rate
+    return (downmix(samples) if mono else samples), native_rate
 
 
 def _decode(path: Path) -> tuple[np.ndarray, int]:

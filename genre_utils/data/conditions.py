@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.atomic import write_json
-from genre_utils.data.audio import AudioError, load_native
+from genre_utils.data.audio import AudioError, downmix, load_native
 from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.degradations import get_degradation
 
@@ -119,9 +119,14 @@ def measure_audio(path: str | os.PathLike) -> AudioCondition:
         AudioError: If the file is missing, empty, undecodable, holds no samples or decodes to
             non-finite values (the message names the file).
     """
-    path = Path(path)
     channels, rate = load_native(path, mono=False)  # clipping is counted per channel
-    samples = channels[0] if channels.shape[0] == 1 else channels.mean(axis=0)
+    return measure_channels(channels, rate, path)
+
+
+def measure_channels(channels: np.ndarray, rate: int, path: str | os.PathLike = "") -> AudioCondition:
+    """The conditions of decoded ``(channels, samples)`` audio at its native ``rate`` (see :func:`measure_audio`),
+    for a caller that decodes the file itself (``predict``: one decoding for the measurement and the features)."""
+    samples = downmix(channels)
     frame_power = _frame_power(samples, rate)
     silent = frame_power < 10 ** (SILENCE_DBFS / 10)
     mean_power = float((frame_power[~silent] if (~silent).any() else frame_power).mean())
