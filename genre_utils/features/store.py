@@ -66,7 +66,8 @@ from genre_utils import paths
 from genre_utils.features import array as feature_array
 from genre_utils.features import location
 from genre_utils.data.audio import AudioError, load_audio
-from genre_utils.data.degradations import check_degradation_names, get_degradation, track_degradations
+from genre_utils.data.degradations import (check_degradation_names, check_degradation_seed, get_degradation,
+                                           track_degradations)
 from genre_utils.data.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
 from genre_utils.features.array import storage_error
 from genre_utils.features.cluster import dask_client, run_on_dask, scheduler_address
@@ -213,8 +214,7 @@ def degradation_identity(degradation, seed: int = 0) -> dict | None:
     if degradation is None:
         return None
     names = check_degradation_names([degradation] if isinstance(degradation, str) else degradation, "degradation")
-    track_degradations([], names, seed)  # checks the seed
-    return {"names": list(names), "seed": int(seed)}
+    return {"names": list(names), "seed": check_degradation_seed(seed)}
 
 
 def build_feature_store(

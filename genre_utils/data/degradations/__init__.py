@@ -108,6 +108,17 @@ def check_degradation_names(names, parameter: str = "degradations") -> tuple[str
     return names
 
 
+def check_degradation_seed(seed) -> int:
+    """``seed`` as an int when it is an integer in [0, 2**32).
+
+    Raises:
+        ValueError: Naming the degradation seed, otherwise.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"the degradation seed must be an integer in [0, 2**32), got {seed!r}")
+    return int(seed)
+
+
 def track_degradations(track_ids, names, seed: int) -> list[tuple[str, int]]:
     """The degradation each track gets, and its seed: ``(name, seed)`` per track id.
 
@@ -119,8 +130,7 @@ def track_degradations(track_ids, names, seed: int) -> list[tuple[str, int]]:
         ValueError: If a name is not registered or ``seed`` is not in [0, 2**32).
     """
     names = check_degradation_names(names)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_LIMIT:
-        raise ValueError(f"the degradation seed must be an integer in [0, 2**32), got {seed!r}")
+    check_degradation_seed(seed)
     plan = []
     for track_id in track_ids:
         draw = np.random.default_rng([int(seed), zlib.crc32(str(track_id).encode())])
