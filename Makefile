@@ -42,6 +42,7 @@ data: venv
 ## Tests (unit, real-audio when ../shared exists, local-server downloads), one test file per CPU (logical core) at a time
 ## (at most 4: each worker holds TensorFlow). A bare `pytest` runs them one by one.
 test: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -n logical --maxprocesses 4 --dist loadfile
 
 ## Every contender, 5-fold cross-validated on the 100 real GTZAN excerpts in ../shared (about 9 min on 2 cores).

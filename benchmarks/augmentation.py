@@ -43,8 +43,10 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="results and caches (reused)")
     args = parser.parse_args(argv)
     if not (args.root / "genres").is_dir():
-        print(f"error: {args.root} holds no genres/<genre>/ folders (the GTZAN excerpts live in ../shared)",
-              file=sys.stderr)
+        print(
+            f"error: {args.root} holds no genres/<genre>/ folders (the GTZAN excerpts live in ../shared)",
+            file=sys.stderr,
+        )
         return 2
     os.environ["GENRE_CACHE_DIR"] = str(args.work / "cache")  # the excerpts' folder may be read-only
     import pandas as pd
@@ -55,9 +57,15 @@ def main(argv=None) -> int:
     from genre_utils.study.notebook import open_dataset
     from genre_utils.study.settings import StudySettings
 
-    settings = StudySettings(dataset="gtzan", data_root=str(args.root), models=args.models or "all",
-                             splits=("kfold",), folds=args.folds, seeds=tuple(args.seeds),
-                             output_dir=str(args.work / "results"))
+    settings = StudySettings(
+        dataset="gtzan",
+        data_root=str(args.root),
+        models=args.models or "all",
+        splits=("kfold",),
+        folds=args.folds,
+        seeds=tuple(args.seeds),
+        output_dir=str(args.work / "results"),
+    )
     degradations = degradation_study.study_degradations(args.degradations)
     specs = degradation_study.study_specs(settings, args.copies)
     started = time.perf_counter()
@@ -70,13 +78,38 @@ def main(argv=None) -> int:
     pd.set_option("display.max_columns", 30)
     table = robustness.robustness_table(predictions)
     print("\nAccuracy lost to each degradation (per-track, mean over runs):")
-    print(table[["label", "augment", "degradation", "n", "excluded_runs", "clean_accuracy", "degraded_accuracy",
-                 "drop", "drop_ci_low", "drop_ci_high", "retained", "p_holm"]].round(3).to_string(index=False))
+    print(
+        table[
+            [
+                "label",
+                "augment",
+                "degradation",
+                "n",
+                "excluded_runs",
+                "clean_accuracy",
+                "degraded_accuracy",
+                "drop",
+                "drop_ci_low",
+                "drop_ci_high",
+                "retained",
+                "p_holm",
+            ]
+        ]
+        .round(3)
+        .to_string(index=False)
+    )
     effect = robustness.augmentation_effect(predictions)
-    print(f"\nWith and without {args.copies} degraded copies (goal: retained >= {robustness.GOAL_RETAINED:.0%} under "
-          f"each degradation, clean loss <= {robustness.GOAL_CLEAN_LOSS * 100:g} points):")
-    print(effect[["label", "degradation", "accuracy_without", "accuracy_with", "difference", "retained_with",
-                  "meets_goal"]].round(3).to_string(index=False))
+    print(
+        f"\nWith and without {args.copies} degraded copies (goal: retained >= {robustness.GOAL_RETAINED:.0%} under "
+        f"each degradation, clean loss <= {robustness.GOAL_CLEAN_LOSS * 100:g} points):"
+    )
+    print(
+        effect[
+            ["label", "degradation", "accuracy_without", "accuracy_with", "difference", "retained_with", "meets_goal"]
+        ]
+        .round(3)
+        .to_string(index=False)
+    )
     met = effect.groupby("label", sort=False)["goal_met"].first()
     print("\ngoal met: " + ", ".join(f"{label} {'yes' if ok else 'no'}" for label, ok in met.items()))
     print(robustness.robustness_sentence(table))

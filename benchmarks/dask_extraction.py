@@ -88,7 +88,10 @@ def measure(mode: str, root: Path, cache: Path, seconds: float, clips: int, work
     environment = {key: value for key, value in os.environ.items() if key != "GENRE_DASK_SCHEDULER"}
     output = subprocess.run(
         [sys.executable, "-c", CHILD, mode, str(root), str(cache), str(seconds), str(clips), str(workers)],
-        check=True, capture_output=True, text=True, env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
     ).stdout
     shutil.rmtree(cache, ignore_errors=True)
     return json.loads(output.strip().splitlines()[-1])
@@ -108,8 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="genre-dask-bench-"))
     root = workdir / f"synthetic-{args.seconds:g}s"
     per_genre = -(-args.clips // len(synthetic.GENRES))
-    print(f"generating {per_genre * len(synthetic.GENRES)} synthetic clips of {args.seconds:g} s in {root} ...",
-          flush=True)
+    print(
+        f"generating {per_genre * len(synthetic.GENRES)} synthetic clips of {args.seconds:g} s in {root} ...",
+        flush=True,
+    )
     synthetic.DATASET.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
     print(f"cores: {len(os.sched_getaffinity(0))}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
@@ -122,8 +127,11 @@ def main(argv: list[str] | None = None) -> None:
         rate = run["clips"] / run["seconds"]
         rates[mode, workers] = max(rate, rates.get((mode, workers), 0.0))
         cpu = f", {run['cpu_seconds'] / run['clips'] * 1000:.0f} ms CPU/clip" if mode != "running" else ""
-        print(f"{MODES[mode]:<31} {workers} worker(s): {rate:7.2f} clips/s "
-              f"({run['clips']} clips in {run['seconds']:.1f} s{cpu}; load {os.getloadavg()[0]:.1f})", flush=True)
+        print(
+            f"{MODES[mode]:<31} {workers} worker(s): {rate:7.2f} clips/s "
+            f"({run['clips']} clips in {run['seconds']:.1f} s{cpu}; load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
         return rate
 
     pairs = []
@@ -133,12 +141,16 @@ def main(argv: list[str] | None = None) -> None:
     for mode, workers in (("warm", args.workers), ("running", 1), ("running", args.workers)):
         run_and_print(mode, workers)
     ratios = [pair["dask"] / pair["processes"] for pair in pairs]
-    print(f"dask / processes, whole calls, {args.workers} workers: median of {len(ratios)} pairs "
-          f"{statistics.median(ratios):.3f} (goal >= 0.9; pairs: {', '.join(f'{r:.3f}' for r in ratios)}); "
-          f"best against best {rates['dask', args.workers] / rates['processes', args.workers]:.3f}; "
-          f"against the warm-parent pool: {rates['dask', args.workers] / rates['warm', args.workers]:.3f}")
-    print(f"dask scaling 1 -> {args.workers} workers (running cluster): "
-          f"{rates['running', args.workers] / rates['running', 1]:.2f}x")
+    print(
+        f"dask / processes, whole calls, {args.workers} workers: median of {len(ratios)} pairs "
+        f"{statistics.median(ratios):.3f} (goal >= 0.9; pairs: {', '.join(f'{r:.3f}' for r in ratios)}); "
+        f"best against best {rates['dask', args.workers] / rates['processes', args.workers]:.3f}; "
+        f"against the warm-parent pool: {rates['dask', args.workers] / rates['warm', args.workers]:.3f}"
+    )
+    print(
+        f"dask scaling 1 -> {args.workers} workers (running cluster): "
+        f"{rates['running', args.workers] / rates['running', 1]:.2f}x"
+    )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

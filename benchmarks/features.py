@@ -55,8 +55,8 @@ CHILD = textwrap.dedent(
         build_feature_store(tracks, "benchmark", FeatureConfig(clip_seconds=seconds), cache_dir=cache, progress=False)
     elapsed = time.perf_counter() - start
     kib = lambda who: resource.getrusage(who).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "clips": len(tracks),
-                      "main_mib": kib(resource.RUSAGE_SELF) / 1024, "worker_mib": kib(resource.RUSAGE_CHILDREN) / 1024}))
+    print(json.dumps({"seconds": elapsed, "clips": len(tracks), "main_mib": kib(resource.RUSAGE_SELF) / 1024,
+                      "worker_mib": kib(resource.RUSAGE_CHILDREN) / 1024}))
     """
 )
 
@@ -65,7 +65,9 @@ def measure(mode: str, root: Path, cache: Path, seconds: float, clips: int) -> d
     """Run one measurement in a fresh interpreter and return its JSON line."""
     output = subprocess.run(
         [sys.executable, "-c", CHILD, mode, str(root), str(cache), str(seconds), str(clips)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -83,11 +85,24 @@ def main(argv: list[str] | None = None) -> None:
     root = workdir / "synthetic"
     largest = max(args.sizes)
     per_genre = -(-largest // len(synthetic.GENRES))
-    print(f"generating {per_genre * len(synthetic.GENRES)} synthetic clips of {args.seconds:g} s in {root} ...", flush=True)
+    print(
+        f"generating {per_genre * len(synthetic.GENRES)} synthetic clips of {args.seconds:g} s in {root} ...",
+        flush=True,
+    )
     synthetic.DATASET.download(root, clips_per_genre=per_genre, seconds=args.seconds, progress=False)
 
     print(f"cores: {len(os.sched_getaffinity(0))}")
-    header = f"{'clips':>6} {'plain clip/s':>13} {'cold clip/s':>12} {'warm clip/s':>12} {'cold x':>7} {'warm x':>8} {'main MiB':>9} {'worker MiB':>11}"
+    columns = [
+        ("clips", 6),
+        ("plain clip/s", 13),
+        ("cold clip/s", 12),
+        ("warm clip/s", 12),
+        ("cold x", 7),
+        ("warm x", 8),
+        ("main MiB", 9),
+        ("worker MiB", 11),
+    ]
+    header = " ".join(f"{name:>{width}}" for name, width in columns)
     print(header)
     for size in args.sizes:
         cache = workdir / f"cache-{size}"
@@ -96,9 +111,12 @@ def main(argv: list[str] | None = None) -> None:
         cold = measure("store", root, cache, args.seconds, size)
         warm = measure("store", root, cache, args.seconds, size)
         rate = {name: run["clips"] / run["seconds"] for name, run in (("plain", plain), ("cold", cold), ("warm", warm))}
-        print(f"{size:>6} {rate['plain']:>13.1f} {rate['cold']:>12.1f} {rate['warm']:>12.1f} "
-              f"{rate['cold'] / rate['plain']:>7.2f} {rate['warm'] / rate['plain']:>8.0f} "
-              f"{cold['main_mib']:>9.0f} {cold['worker_mib']:>11.0f}", flush=True)
+        print(
+            f"{size:>6} {rate['plain']:>13.1f} {rate['cold']:>12.1f} {rate['warm']:>12.1f} "
+            f"{rate['cold'] / rate['plain']:>7.2f} {rate['warm'] / rate['plain']:>8.0f} "
+            f"{cold['main_mib']:>9.0f} {cold['worker_mib']:>11.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

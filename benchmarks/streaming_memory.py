@@ -58,12 +58,14 @@ def build_store(clips: int, unique: int, work_dir: Path) -> str:
     import pandas as pd
 
     from genre_utils.data.datasets import synthetic
-    from genre_utils.features.store import build_feature_store
     from genre_utils.features.kinds import FeatureConfig
+    from genre_utils.features.store import build_feature_store
 
     genres = synthetic.GENRES
     per_genre = max(1, unique // len(genres))
-    base = synthetic.DATASET.download(work_dir / "base", progress=False, clips_per_genre=per_genre, seconds=CLIP_SECONDS)
+    base = synthetic.DATASET.download(
+        work_dir / "base", progress=False, clips_per_genre=per_genre, seconds=CLIP_SECONDS
+    )
     rows = []
     for number in range(clips):
         genre = genres[number % len(genres)]
@@ -73,8 +75,13 @@ def build_store(clips: int, unique: int, work_dir: Path) -> str:
             path.parent.mkdir(parents=True, exist_ok=True)
             os.link(base / "genres" / genre / f"{genre}.{index % per_genre:05d}.wav", path)
         rows.append({"track_id": path.stem, "path": str(path), "genre": genre})
-    store = build_feature_store(pd.DataFrame(rows), DATASET, FeatureConfig(clip_seconds=CLIP_SECONDS),
-                                cache_dir=work_dir / "features", progress=False)
+    store = build_feature_store(
+        pd.DataFrame(rows),
+        DATASET,
+        FeatureConfig(clip_seconds=CLIP_SECONDS),
+        cache_dir=work_dir / "features",
+        progress=False,
+    )
     return str(store.directory)
 
 
@@ -106,18 +113,33 @@ def train_and_measure(store_dir: str, epochs: int, in_memory: bool, results_dir:
     else:  # these stores are small enough that the study would load them (streaming.should_stream)
         os.environ[STREAMING_ENV] = "always"
     store = open_feature_store(store_dir)
-    spec = RunSpec(DATASET, IN_MEMORY_MODEL if in_memory else MODEL, segment_seconds=SEGMENT_SECONDS, epochs=epochs,
-                   patience=0, seed=0)
+    spec = RunSpec(
+        DATASET,
+        IN_MEMORY_MODEL if in_memory else MODEL,
+        segment_seconds=SEGMENT_SECONDS,
+        epochs=epochs,
+        patience=0,
+        seed=0,
+    )
     started = time.perf_counter()
     result = run_one(spec, store, results_dir)
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    return {"clips": int(store.features.shape[0]), "streamed": result["streamed"], "seconds": round(seconds, 1),
-            "items": sum(row["items"] for row in json.loads((Path(results_dir) / DATASET / "runs" / spec.name
-                                                             / "config.json").read_text())["counts"]),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB,
-            "peak_anonymous_mib": peak_anonymous[0] / KIB, "accuracy": result["accuracy"]}
+    return {
+        "clips": int(store.features.shape[0]),
+        "streamed": result["streamed"],
+        "seconds": round(seconds, 1),
+        "items": sum(
+            row["items"]
+            for row in json.loads((Path(results_dir) / DATASET / "runs" / spec.name / "config.json").read_text())[
+                "counts"
+            ]
+        ),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB,
+        "peak_anonymous_mib": peak_anonymous[0] / KIB,
+        "accuracy": result["accuracy"],
+    }
 
 
 def anonymous_kib() -> int:
@@ -143,8 +165,9 @@ def child(argv: list[str]) -> None:
 def run_child(*arguments) -> dict:
     """Run this script's ``--child`` mode in a fresh interpreter and return its JSON line."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run([sys.executable, __file__, "--child", *map(str, arguments)], capture_output=True,
-                          text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *map(str, arguments)], capture_output=True, text=True, env=env
+    )
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-4000:])
         raise SystemExit(f"child {arguments[0]} {arguments[1]} failed with exit status {done.returncode}")
@@ -161,8 +184,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=2, help="training epochs per run (no early stopping)")
     parser.add_argument("--unique", type=int, default=200, help="distinct synthetic clips the tracks link to")
     parser.add_argument("--in-memory", action="store_true", help="also train on inputs loaded whole, for contrast")
-    parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "genre_streaming_memory",
-                        help="where the clips and stores are kept (reused by later runs)")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "genre_streaming_memory",
+        help="where the clips and stores are kept (reused by later runs)",
+    )
     args = parser.parse_args(argv)
     for name in ("epochs", "unique"):
         if getattr(args, name) < 1:
@@ -170,10 +197,14 @@ def main(argv: list[str] | None = None) -> None:
     if min(args.clips) < 100:
         parser.error("--clips must be >= 100 each (the thesis split needs test tracks in every genre)")
 
-    print(f"CPUs: {len(os.sched_getaffinity(0))}; {CLIP_SECONDS:g} s clips cut into {SEGMENT_SECONDS:g} s segments, "
-          f"thesis CNN, {args.epochs} epochs, batch 32", flush=True)
-    print(f"{'clips':>7} {'items':>7} {'input':>9} {'seconds':>8} {'peak RSS MiB':>13} {'peak anon MiB':>14}",
-          flush=True)
+    print(
+        f"CPUs: {len(os.sched_getaffinity(0))}; {CLIP_SECONDS:g} s clips cut into {SEGMENT_SECONDS:g} s segments, "
+        f"thesis CNN, {args.epochs} epochs, batch 32",
+        flush=True,
+    )
+    print(
+        f"{'clips':>7} {'items':>7} {'input':>9} {'seconds':>8} {'peak RSS MiB':>13} {'peak anon MiB':>14}", flush=True
+    )
     paths = [("streamed", False)] + ([("in memory", True)] if args.in_memory else [])
     measured = {label: [] for label, _ in paths}
     for clips in sorted(args.clips):
@@ -182,8 +213,11 @@ def main(argv: list[str] | None = None) -> None:
             with tempfile.TemporaryDirectory() as results:
                 result = run_child("train", store, args.epochs, int(in_memory), results)
             measured[label].append(result)
-            print(f"{result['clips']:>7} {result['items']:>7} {label:>9} {result['seconds']:>8.0f} "
-                  f"{result['peak_rss_mib']:>13.0f} {result['peak_anonymous_mib']:>14.0f}", flush=True)
+            print(
+                f"{result['clips']:>7} {result['items']:>7} {label:>9} {result['seconds']:>8.0f} "
+                f"{result['peak_rss_mib']:>13.0f} {result['peak_anonymous_mib']:>14.0f}",
+                flush=True,
+            )
     if len(args.clips) > 1:
         for label, results in measured.items():
             small, large = results[0], results[-1]
@@ -191,8 +225,10 @@ def main(argv: list[str] | None = None) -> None:
             anonymous = large["peak_anonymous_mib"] / small["peak_anonymous_mib"]
             met = "met" if rss <= GOAL_RATIO else "missed"
             verdict = f" (goal <= {GOAL_RATIO}: {met})" if label == "streamed" else ""
-            print(f"{label}: {large['clips']:,} clips / {small['clips']:,}: peak RSS x{rss:.2f}{verdict}, "
-                  f"peak anonymous x{anonymous:.2f}")
+            print(
+                f"{label}: {large['clips']:,} clips / {small['clips']:,}: peak RSS x{rss:.2f}{verdict}, "
+                f"peak anonymous x{anonymous:.2f}"
+            )
 
 
 if __name__ == "__main__":

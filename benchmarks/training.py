@@ -14,7 +14,8 @@ is excluded), the first epoch's extra cost (tracing and warm-up) separately, the
 memory of the process (MiB, ``ru_maxrss``; also after import and model building, for
 reference), and the trainable parameter count. The Keras backend is the study's TensorFlow unless
 ``KERAS_BACKEND`` says otherwise (the script reports which backend ran on which device: on a
-machine with a GPU but no TensorFlow, ``KERAS_BACKEND=jax`` measures the same Keras models there). It then projects a GTZAN study -- every measured model,
+machine with a GPU but no TensorFlow, ``KERAS_BACKEND=jax`` measures the same Keras models there). It then projects a
+GTZAN study -- every measured model,
 one seed, E epochs (``--study-epochs``, default ``DEFAULT_EPOCHS``, the early-stopping bound) --
 per unit as the sum over models of first epoch + (E - 1) x seconds per epoch, and compares it
 with the goal of 15 minutes on 2 CPU cores; a second line gives the same projection for the
@@ -46,8 +47,9 @@ CORES_OF_GOAL = 2
 N_CLASSES = 10
 SEGMENT_SECONDS = 3.0
 
-CHILD = textwrap.dedent(
-    """
+CHILD = (
+    textwrap.dedent(
+        """
     import json, resource, sys, time
     model_name, unit, clips, epochs, batch_size, deterministic = (
         sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6] == "1")
@@ -103,16 +105,30 @@ CHILD = textwrap.dedent(
                       "backend": f"{backend} {backend_version} on {'+'.join(devices)}",
                       "cpus": len(os.sched_getaffinity(0)), "default_epochs": DEFAULT_EPOCHS}))
     """
-).replace("N_CLASSES", str(N_CLASSES)).replace("SEGMENT_SECONDS", repr(SEGMENT_SECONDS))
+    )
+    .replace("N_CLASSES", str(N_CLASSES))
+    .replace("SEGMENT_SECONDS", repr(SEGMENT_SECONDS))
+)
 
 
 def measure(model: str, unit: str, clips: int, epochs: int, batch_size: int, deterministic: bool) -> dict:
     """Train one (model, unit) in a fresh interpreter and return its JSON line."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, model, unit, str(clips), str(epochs), str(batch_size),
-         "1" if deterministic else "0"],
-        capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            model,
+            unit,
+            str(clips),
+            str(epochs),
+            str(batch_size),
+            "1" if deterministic else "0",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -150,42 +166,57 @@ def main(argv: list[str] | None = None) -> None:
     from genre_utils.models import contenders
 
     networks = [c.name for c in contenders() if c.family == "keras"]
-    parser.add_argument("--models", nargs="+", choices=networks, default=networks,
-                        help="Keras contenders to measure (default: all of them)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=networks,
+        default=networks,
+        help="Keras contenders to measure (default: all of them)",
+    )
     parser.add_argument("--units", nargs="+", choices=("clip", "segment"), default=["clip", "segment"])
-    parser.add_argument("--study-epochs", type=int,
-                        help="epochs of the projected study (default: genre_utils.models.training.DEFAULT_EPOCHS, "
-                             "the early-stopping bound)")
+    parser.add_argument(
+        "--study-epochs",
+        type=int,
+        help="epochs of the projected study (default: genre_utils.models.training.DEFAULT_EPOCHS, "
+        "the early-stopping bound)",
+    )
     parser.add_argument("--typical-epochs", type=int, default=20, help="epochs of a typical early-stopped run")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--nondeterministic", action="store_true",
-                        help="leave TensorFlow op determinism off (the study turns it on)")
+    parser.add_argument(
+        "--nondeterministic", action="store_true", help="leave TensorFlow op determinism off (the study turns it on)"
+    )
     args = parser.parse_args(argv)
     for name in ("clips", "epochs", "study_epochs", "typical_epochs", "batch_size"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
 
     cpus = len(os.sched_getaffinity(0))
-    print(f"CPUs: {cpus} (goal: {GOAL_MINUTES:g} min on {CORES_OF_GOAL} cores); {args.clips} clips, "
-          f"{args.epochs} epochs measured, batch {args.batch_size}", flush=True)
+    print(
+        f"CPUs: {cpus} (goal: {GOAL_MINUTES:g} min on {CORES_OF_GOAL} cores); {args.clips} clips, "
+        f"{args.epochs} epochs measured, batch {args.batch_size}",
+        flush=True,
+    )
     if args.epochs < 2:
         print("note: one epoch measured, so s/epoch includes graph tracing and the first-epoch extra is 0")
-    header = (f"{'model':>5} {'unit':>8} {'items':>6} {'shape':>9} {'params':>8} {'s/epoch':>8} "
-              f"{'1st extra s':>11} {'built MiB':>10} {'peak MiB':>9}")
+    header = (
+        f"{'model':>5} {'unit':>8} {'items':>6} {'shape':>9} {'params':>8} {'s/epoch':>8} "
+        f"{'1st extra s':>11} {'built MiB':>10} {'peak MiB':>9}"
+    )
     results: list[dict] = []
     for model in args.models:
         for unit in args.units:
             result = measure(model, unit, args.clips, args.epochs, args.batch_size, not args.nondeterministic)
             if not results:
-                print(f"Keras backend {result['backend']}, op determinism "
-                      f"{'on' if result['determinism'] else 'off'}")
+                print(f"Keras backend {result['backend']}, op determinism {'on' if result['determinism'] else 'off'}")
                 print(header)
             results.append(result)
             _, per_epoch, extra = steady(result)
             shape = "x".join(map(str, result["shape"]))
-            print(f"{model:>5} {unit:>8} {result['items']:>6} {shape:>9} {result['parameters']:>8,} "
-                  f"{per_epoch:>8.2f} {extra:>11.2f} {result['built_mib']:>10.0f} {result['peak_mib']:>9.0f}",
-                  flush=True)
+            print(
+                f"{model:>5} {unit:>8} {result['items']:>6} {shape:>9} {result['parameters']:>8,} "
+                f"{per_epoch:>8.2f} {extra:>11.2f} {result['built_mib']:>10.0f} {result['peak_mib']:>9.0f}",
+                flush=True,
+            )
 
     # The parent stays free of TensorFlow (slow to import, noisy); the child reports the default.
     study_epochs = args.study_epochs or results[0]["default_epochs"]

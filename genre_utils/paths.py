@@ -135,8 +135,10 @@ def require_free_space(folder: str | os.PathLike, needed: int, what: str) -> Non
 def disk_full_message(folder: str | os.PathLike, what: str, needed: int | None = None, free: int | None = None) -> str:
     """One line: not enough space in ``folder``, how much is needed, and what to do."""
     sizes = f": it needs {format_bytes(needed)}, {format_bytes(free)} free" if needed is not None else ""
-    return (f"not enough disk space in {folder} for {what}{sizes}. Free some space and run the same command "
-            f"again (finished work is kept), or {TABLES_HINT}")
+    return (
+        f"not enough disk space in {folder} for {what}{sizes}. Free some space and run the same command "
+        f"again (finished work is kept), or {TABLES_HINT}"
+    )
 
 
 def format_bytes(count: int | None) -> str:

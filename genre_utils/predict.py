@@ -11,7 +11,8 @@ or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of
 the first window is always kept.
 
 A run that did not learn (``learned: false`` in its ``result.json``, :mod:`genre_utils.experiment.learning_check`)
-says so before any genre. A run trained on the synthetic set says so first: its genres are those of generated clips. Beside
+says so before any genre. A run trained on the synthetic set says so first: its genres are those of generated clips.
+Beside
 the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
 (:mod:`genre_utils.features.pretrained.musicnn`), the one answer that means something on real music
 without training anything.
@@ -44,12 +45,12 @@ from genre_utils.data.datasets import dataset_names, get_dataset
 from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment.runner import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
 from genre_utils.features.kinds import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
-from genre_utils.models import get_contender
-from genre_utils.paths import PROJECT_ROOT
 from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
-from genre_utils.features.standardize import Standardizer
-from genre_utils.models.training import CONFIG_FILE
 from genre_utils.features.pretrained.musicnn import tag_file
+from genre_utils.features.standardize import Standardizer
+from genre_utils.models import get_contender
+from genre_utils.models.training import CONFIG_FILE
+from genre_utils.paths import PROJECT_ROOT
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 DEFAULT_TOP = 3
@@ -57,9 +58,11 @@ DEFAULT_TAGGER = "MSD_musicnn"  # its 50 tags are mostly genres and styles
 CONFIG_KEYS = ("spec", "class_names", "feature_config")
 TRAIN_HINT = "train one with `python -m genre_utils.run` or the training notebook (03)"
 TIMELINE_CMAP = "viridis"
-SYNTHETIC_WARNING = ("this run was trained on the synthetic set (generated clips, not music): its genres say "
-                     "which synthetic style the file resembles, not its musical genre; train on GTZAN or FMA "
-                     "(`make data DATASET=gtzan`, then `make report DATASET=gtzan`) for genres of real music")
+SYNTHETIC_WARNING = (
+    "this run was trained on the synthetic set (generated clips, not music): its genres say "
+    "which synthetic style the file resembles, not its musical genre; train on GTZAN or FMA "
+    "(`make data DATASET=gtzan`, then `make report DATASET=gtzan`) for genres of real music"
+)
 
 
 @dataclass
@@ -85,7 +88,9 @@ class TrainedRun:
 
     @property
     def learned(self) -> bool:
-        """Whether the run learnt (``result.json``'s verdict, :mod:`genre_utils.experiment.learning_check`); True when unjudged."""
+        """Whether the run learnt (``result.json``'s verdict, :mod:`genre_utils.experiment.learning_check`); True when
+        unjudged.
+        """
         return self.result.get("learned", True) is not False
 
     @property
@@ -93,18 +98,26 @@ class TrainedRun:
         """What to tell a user of a run that did not learn ("" when it did)."""
         if self.learned:
             return ""
-        return (f"this run did not learn ({self.result.get('learned_reason', 'see its result.json')}): its genres "
-                "are no better than guessing; train it again (more data, another seed or contender) before using it")
+        return (
+            f"this run did not learn ({self.result.get('learned_reason', 'see its result.json')}): its genres "
+            "are no better than guessing; train it again (more data, another seed or contender) before using it"
+        )
 
     @property
     def description(self) -> str:
         """One line: contender, dataset, split, features and seed of the run, and its augmentation if any."""
         contender = get_contender(self.spec["model"])
         copies = int(self.spec.get("augment", 0) or 0)
-        augmented = (f", with {copies} degraded cop{'y' if copies == 1 else 'ies'} of each training track "
-                     "(band limits, MP3, noise ...)" if copies else "")
-        return (f"{contender.title} trained on {self.spec['dataset']} ({self.spec['split']} split, "
-                f"{self.spec['features']}, seed {self.spec['seed']}{augmented}), {self.folder}")
+        augmented = (
+            f", with {copies} degraded cop{'y' if copies == 1 else 'ies'} of each training track "
+            "(band limits, MP3, noise ...)"
+            if copies
+            else ""
+        )
+        return (
+            f"{contender.title} trained on {self.spec['dataset']} ({self.spec['split']} split, "
+            f"{self.spec['features']}, seed {self.spec['seed']}{augmented}), {self.folder}"
+        )
 
 
 @dataclass
@@ -173,7 +186,9 @@ def load_run(folder: str | os.PathLike) -> TrainedRun:
     try:
         predictor = contender.load(folder)
     except (FileNotFoundError, OSError) as error:
-        raise FileNotFoundError(f"{folder}: the saved {contender.title} cannot be read ({error}); {TRAIN_HINT}") from error
+        raise FileNotFoundError(
+            f"{folder}: the saved {contender.title} cannot be read ({error}); {TRAIN_HINT}"
+        ) from error
     window = int(config.get("segment_frames") or getattr(predictor, "input_frames", feature_config.n_frames))
     result = json.loads((folder / RESULT_FILE).read_text()) if (folder / RESULT_FILE).is_file() else {}
     conditions = None
@@ -182,19 +197,30 @@ def load_run(folder: str | os.PathLike) -> TrainedRun:
             conditions = json.loads((folder / CONDITIONS_FILE).read_text())
         except json.JSONDecodeError as error:
             raise ValueError(f"{folder / CONDITIONS_FILE} is not valid JSON ({error})") from error
-    run = TrainedRun(predictor, list(config["class_names"]), feature_config, standardizer,
-                     float(config["spec"].get("segment_seconds", 0)), config["spec"], folder, window, result,
-                     conditions)
+    run = TrainedRun(
+        predictor,
+        list(config["class_names"]),
+        feature_config,
+        standardizer,
+        float(config["spec"].get("segment_seconds", 0)),
+        config["spec"],
+        folder,
+        window,
+        result,
+        conditions,
+    )
     model = getattr(predictor, "model", None)
     if model is not None:
         expected = (feature_config.n_features, len(run.class_names))
         found = (int(model.input_shape[-2]), int(model.output_shape[-1]))
         if expected != found:
-            raise ValueError(f"{folder}: model and config disagree (features, classes expected {expected}, "
-                             f"found {found})")
+            raise ValueError(
+                f"{folder}: model and config disagree (features, classes expected {expected}, found {found})"
+            )
     if standardizer is not None and standardizer.mean.size != feature_config.n_features:
-        raise ValueError(f"{folder}: standardizer has {standardizer.mean.size} statistics for "
-                         f"{feature_config.n_features} features")
+        raise ValueError(
+            f"{folder}: standardizer has {standardizer.mean.size} statistics for {feature_config.n_features} features"
+        )
     return run
 
 
@@ -224,8 +250,10 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
     notes = ["the file is digitally silent; its prediction means nothing"] if is_silent(samples) else []
     real_frames = 1 + samples.size // config.hop_length
     if real_frames < MIN_SEGMENT_FILL * window:
-        notes.append(f"the file ({duration:.2f} s) is shorter than half a window "
-                     f"({window * config.hop_length / config.sample_rate:.2f} s): its window is mostly padding")
+        notes.append(
+            f"the file ({duration:.2f} s) is shorter than half a window "
+            f"({window * config.hop_length / config.sample_rate:.2f} s): its window is mostly padding"
+        )
     # Zero-pad the audio by a window, as training padded short clips, so that every start
     # before the end of the real audio has a whole window; segment_features drops the starts
     # whose window is mostly padding.
@@ -237,15 +265,25 @@ def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | 
     valid = np.clip(real_frames - starts, 1, window)
     probabilities = np.asarray(run.predictor.predict_proba(windows, valid_frames=valid), dtype=np.float64)
     seconds_per_frame = config.hop_length / config.sample_rate
-    segments = pd.DataFrame({
-        "start_s": starts * seconds_per_frame,
-        "end_s": np.minimum((starts + window) * seconds_per_frame, duration),
-        "genre": np.array(run.class_names, dtype=object)[probabilities.argmax(axis=1)],
-        "confidence": probabilities.max(axis=1),
-        **{f"{PROBABILITY_PREFIX}{genre}": probabilities[:, i] for i, genre in enumerate(run.class_names)}})
+    segments = pd.DataFrame(
+        {
+            "start_s": starts * seconds_per_frame,
+            "end_s": np.minimum((starts + window) * seconds_per_frame, duration),
+            "genre": np.array(run.class_names, dtype=object)[probabilities.argmax(axis=1)],
+            "confidence": probabilities.max(axis=1),
+            **{f"{PROBABILITY_PREFIX}{genre}": probabilities[:, i] for i, genre in enumerate(run.class_names)},
+        }
+    )
     mean = pd.Series(probabilities.mean(axis=0), index=run.class_names, name="probability")
-    return Prediction(Path(path), duration, segments, mean.sort_values(ascending=False, kind="stable"), notes,
-                      condition, differences(condition, run.conditions))
+    return Prediction(
+        Path(path),
+        duration,
+        segments,
+        mean.sort_values(ascending=False, kind="stable"),
+        notes,
+        condition,
+        differences(condition, run.conditions),
+    )
 
 
 def plot_timeline(prediction: Prediction, ax=None):
@@ -258,20 +296,31 @@ def plot_timeline(prediction: Prediction, ax=None):
     import matplotlib.pyplot as plt
 
     columns = [c for c in prediction.segments.columns if c.startswith(PROBABILITY_PREFIX)]
-    genres = [c[len(PROBABILITY_PREFIX):] for c in columns]
+    genres = [c[len(PROBABILITY_PREFIX) :] for c in columns]
     frame = prediction.segments
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.35 * len(genres) + 1.8))
     edges = np.append(frame["start_s"].to_numpy(), frame["end_s"].iloc[-1])  # overlapping windows: up to the next
-    mesh = ax.pcolormesh(edges, np.arange(len(genres) + 1) - 0.5, frame[columns].to_numpy().T, cmap=TIMELINE_CMAP,
-                         vmin=0, vmax=1)
+    mesh = ax.pcolormesh(
+        edges, np.arange(len(genres) + 1) - 0.5, frame[columns].to_numpy().T, cmap=TIMELINE_CMAP, vmin=0, vmax=1
+    )
     centres = (edges[:-1] + edges[1:]) / 2
-    ax.scatter(centres, [genres.index(g) for g in frame["genre"]], marker="o", facecolors="none",
-               edgecolors="white", linewidths=1.5)
+    ax.scatter(
+        centres,
+        [genres.index(g) for g in frame["genre"]],
+        marker="o",
+        facecolors="none",
+        edgecolors="white",
+        linewidths=1.5,
+    )
     ax.set_yticks(range(len(genres)), genres)
     ax.invert_yaxis()  # first genre on top, as in the segment table
-    ax.set(xlabel="time (s)", ylabel="genre", title=f"{prediction.path.name}: {prediction.genre} "
-           f"({prediction.probabilities.iloc[0]:.0%} mean); circles = predicted genre per window")
+    ax.set(
+        xlabel="time (s)",
+        ylabel="genre",
+        title=f"{prediction.path.name}: {prediction.genre} "
+        f"({prediction.probabilities.iloc[0]:.0%} mean); circles = predicted genre per window",
+    )
     ax.figure.colorbar(mesh, ax=ax, label="probability")
     return ax.figure
 
@@ -284,8 +333,11 @@ def latest_run(results: str | os.PathLike, dataset: str | None = None, model: st
     curve's runs on part of the training tracks (folder names ending in ``-train<fraction>``).
     """
     pattern = f"{dataset or '*'}/runs/{model + '-' if model else ''}*/{RESULT_FILE}"
-    finished = [p for p in Path(results).glob(pattern) if f"-{LEAKY_SPLIT}-" not in p.parent.name
-                and not p.parent.name.rsplit("-", 1)[-1].startswith("train")]
+    finished = [
+        p
+        for p in Path(results).glob(pattern)
+        if f"-{LEAKY_SPLIT}-" not in p.parent.name and not p.parent.name.rsplit("-", 1)[-1].startswith("train")
+    ]
     return max(finished, key=lambda p: p.stat().st_mtime_ns).parent if finished else None
 
 
@@ -300,11 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m genre_utils.predict", description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", help="audio files (wav, mp3, flac, ogg ...)")
     parser.add_argument("--run", default=None, help="run folder (default: the latest finished run under --results)")
-    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="where to look for runs (default build/results)")
+    parser.add_argument(
+        "--results", default=str(DEFAULT_RESULTS), help="where to look for runs (default build/results)"
+    )
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="genres to list per file (default 3)")
     parser.add_argument("--hop", type=float, default=None, help="seconds between windows (default: window length)")
-    parser.add_argument("--tagger", default=DEFAULT_TAGGER, choices=TAGGERS,
-                        help=f"musicnn model for tags (default {DEFAULT_TAGGER})")
+    parser.add_argument(
+        "--tagger", default=DEFAULT_TAGGER, choices=TAGGERS, help=f"musicnn model for tags (default {DEFAULT_TAGGER})"
+    )
     parser.add_argument("--no-tags", dest="tags", action="store_false", help="skip the musicnn tags")
     args = parser.parse_args(argv)
     if args.top < 1 or (args.hop is not None and not args.hop > 0):

@@ -104,9 +104,16 @@ def _command_extract(args) -> int:
     cache = args.cache if args.cache is not None else paths.features_dir(args.cache_dir)
     if args.cache is None and args.cache_dir is not None and "://" in args.cache_dir:  # an fsspec URL (s3://...)
         cache = f"{args.cache_dir.rstrip('/')}/{paths.FEATURE_CACHE_NAME}"
-    store = prepare_features(args.dataset, args.root, kind=args.features, cache_dir=cache,
-                             workers=args.workers, progress=not args.quiet, engine=args.engine,
-                             scheduler=args.scheduler)
+    store = prepare_features(
+        args.dataset,
+        args.root,
+        kind=args.features,
+        cache_dir=cache,
+        workers=args.workers,
+        progress=not args.quiet,
+        engine=args.engine,
+        scheduler=args.scheduler,
+    )
     print(f"{args.dataset}: {len(store.tracks)} clips, {len(store.usable)} extracted, {len(store.skipped)} skipped")
     if not store.skipped.empty:
         print(store.skipped.to_string(index=False))
@@ -134,9 +141,11 @@ def _download_options(args) -> dict:
     foreign = [name for name in given if name not in declared]
     if foreign:
         owners = sorted({dataset.name for name in foreign for dataset in _option_owners()[name]})
-        raise ValueError(f"{'/'.join(_flag(name) for name in foreign)} only apply to --dataset {', '.join(owners)}, "
-                         f"not {args.dataset!r} (whose download takes "
-                         f"{', '.join(_flag(name) for name in declared) or 'no options'})")
+        raise ValueError(
+            f"{'/'.join(_flag(name) for name in foreign)} only apply to --dataset {', '.join(owners)}, "
+            f"not {args.dataset!r} (whose download takes "
+            f"{', '.join(_flag(name) for name in declared) or 'no options'})"
+        )
     return given
 
 
@@ -155,24 +164,37 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
         sub.add_argument("--quiet", action="store_true", help="no progress bars")
         if name in ("validate", "extract"):
-            sub.add_argument("--cache-dir", help=f"write the feature cache (DIR/features) and the track tables "
-                                                 f"(DIR/<dataset>) here, e.g. when the data root is read-only "
-                                                 f"(default: ${paths.CACHE_DIR_ENV}, else the data root)")
+            sub.add_argument(
+                "--cache-dir",
+                help=f"write the feature cache (DIR/features) and the track tables "
+                f"(DIR/<dataset>) here, e.g. when the data root is read-only "
+                f"(default: ${paths.CACHE_DIR_ENV}, else the data root)",
+            )
         if name == "download":  # the options datasets declare for their download (the embedded set's generator)
             for option, owners in _option_owners().items():
                 default = owners[0].download_options[option]
                 plain = isinstance(default, (int, float, str)) and not isinstance(default, bool)
                 kind = type(default) if plain else str
-                sub.add_argument(_flag(option), type=kind, dest=option,
-                                 help=f"{', '.join(d.name for d in owners)} only (default {default})")
+                sub.add_argument(
+                    _flag(option),
+                    type=kind,
+                    dest=option,
+                    help=f"{', '.join(d.name for d in owners)} only (default {default})",
+                )
         if name == "extract":
             sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
             sub.add_argument("--workers", type=int, help="processes (default: all cores)")
-            sub.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES,
-                             help="auto (default: Dask when a scheduler is named, else a process pool), "
-                                  "dask (a scheduler, else a LocalCluster) or processes")
-            sub.add_argument("--scheduler", help=f"Dask scheduler address, e.g. tcp://host:8786 "
-                                                 f"(default: ${SCHEDULER_ENV}, else none)")
+            sub.add_argument(
+                "--engine",
+                default=DEFAULT_ENGINE,
+                choices=ENGINES,
+                help="auto (default: Dask when a scheduler is named, else a process pool), "
+                "dask (a scheduler, else a LocalCluster) or processes",
+            )
+            sub.add_argument(
+                "--scheduler",
+                help=f"Dask scheduler address, e.g. tcp://host:8786 (default: ${SCHEDULER_ENV}, else none)",
+            )
             sub.add_argument("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
     return parser
 

@@ -39,7 +39,8 @@ NOISE = re.compile(
     r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] \S+:\d+\]"
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|To enable the following instructions: .* rebuild TensorFlow"
-    r"|\[IPKernelApp\] (?:WARNING \| Kernel is running over TCP|ERROR \| KeyboardInterrupt caught in kernel))")
+    r"|\[IPKernelApp\] (?:WARNING \| Kernel is running over TCP|ERROR \| KeyboardInterrupt caught in kernel))"
+)
 #: asyncio's report of a task destroyed while still pending; noise only when :data:`KERNEL_SHUTDOWN_TASK` follows.
 PENDING_TASK = re.compile(r"^Task was destroyed but it is pending!\r?\n?$")
 #: The task a Jupyter kernel leaves pending when it is stopped in the middle of its shutdown request. A kernel
@@ -110,7 +111,7 @@ class NoiseFilter:
             if not ends:
                 return
             end = min(ends) + 1
-            if self._pending[end - 1:end] == b"\r" and self._pending[end:end + 1] == b"\n":
+            if self._pending[end - 1 : end] == b"\r" and self._pending[end : end + 1] == b"\n":
                 end += 1
             line, self._pending = self._pending[:end], self._pending[end:]
             self._emit(line)
@@ -149,7 +150,7 @@ class NoiseFilter:
 def _write_all(fd: int, data: bytes) -> None:
     while data:
         try:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
         except OSError:  # the real stderr is gone (closed terminal): drop the output
             return
 

@@ -42,39 +42,68 @@ SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds", "augment"]
 
 
 def _contender_lines() -> str:
-    return "\n".join([f"  {c.name:<9} {c.title}: {c.description}" for c in contenders()]
-                     + ["readings of their open choices (not run by default):"]
-                     + [f"  {c.name:<17} {c.title}: {c.choice}" for c in contenders(True) if c.reading_of])
+    return "\n".join(
+        [f"  {c.name:<9} {c.title}: {c.description}" for c in contenders()]
+        + ["readings of their open choices (not run by default):"]
+        + [f"  {c.name:<17} {c.title}: {c.choice}" for c in contenders(True) if c.reading_of]
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    parser = argparse.ArgumentParser(prog="python -m genre_utils.run", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=f"contenders (genre_utils.models):\n{_contender_lines()}")
-    parser.add_argument("--dataset", default=default_dataset(),
-                        help=f"{', '.join(dataset_names())} (default {default_dataset()})")
+    parser = argparse.ArgumentParser(
+        prog="python -m genre_utils.run",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"contenders (genre_utils.models):\n{_contender_lines()}",
+    )
+    parser.add_argument(
+        "--dataset", default=default_dataset(), help=f"{', '.join(dataset_names())} (default {default_dataset()})"
+    )
     parser.add_argument("--root", default=None, help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
-    parser.add_argument("--models", nargs="+", default=list(contender_names()),
-                        choices=contender_names(include_readings=True),
-                        help="contenders (or readings) to run (default: all contenders)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=list(contender_names()),
+        choices=contender_names(include_readings=True),
+        help="contenders (or readings) to run (default: all contenders)",
+    )
     parser.add_argument("--splits", nargs="+", default=["thesis"], choices=RUN_SPLITS)
     parser.add_argument("--folds", type=int, default=5, help="folds of the kfold split (default 5)")
     parser.add_argument("--split-file", default="", help="CSV of track_id,side for --splits file")
-    parser.add_argument("--features", nargs="+", default=None, choices=FEATURE_KINDS,
-                        help="feature kinds (default: each contender's own)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS),
-                        help=f"one run per seed (default {' '.join(map(str, DEFAULT_SEEDS))}, as the notebooks)")
-    parser.add_argument("--segment-seconds", type=float, default=DEFAULT_SEGMENT_SECONDS,
-                        help=f"segment length (default {DEFAULT_SEGMENT_SECONDS:g} s, as the notebooks and `make report`); "
-                             "0 trains on whole clips (the thesis's own setting)")
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        default=None,
+        choices=FEATURE_KINDS,
+        help="feature kinds (default: each contender's own)",
+    )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=list(DEFAULT_SEEDS),
+        help=f"one run per seed (default {' '.join(map(str, DEFAULT_SEEDS))}, as the notebooks)",
+    )
+    parser.add_argument(
+        "--segment-seconds",
+        type=float,
+        default=DEFAULT_SEGMENT_SECONDS,
+        help=f"segment length (default {DEFAULT_SEGMENT_SECONDS:g} s, as the notebooks and `make report`); "
+        "0 trains on whole clips (the thesis's own setting)",
+    )
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--patience", type=int, default=DEFAULT_PATIENCE)
     parser.add_argument("--aggregation", default="mean", choices=("mean", "vote"))
-    parser.add_argument("--augment", type=int, default=0, metavar="K",
-                        help="train with K degraded copies of each training track (band limits, MP3, noise, clipping, "
-                             "a room; genre_utils.data.degradations); validation and test tracks stay clean (default 0)")
+    parser.add_argument(
+        "--augment",
+        type=int,
+        default=0,
+        metavar="K",
+        help="train with K degraded copies of each training track (band limits, MP3, noise, clipping, "
+        "a room; genre_utils.data.degradations); validation and test tracks stay clean (default 0)",
+    )
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root (default build/results)")
     parser.add_argument("--workers", type=int, default=None, help="feature extraction processes (default all cores)")
     parser.add_argument("--verbose", action="store_true", help="one Keras line per epoch")
@@ -83,11 +112,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_arguments(args: argparse.Namespace) -> StudySettings:
     """The study's settings from the parsed command line."""
-    return StudySettings(dataset=args.dataset, data_root=args.root, models=args.models, splits=args.splits,
-                         folds=args.folds, split_file=args.split_file or None, features=args.features,
-                         seeds=args.seeds, segment_seconds=args.segment_seconds, epochs=args.epochs,
-                         batch_size=args.batch_size, patience=args.patience, aggregation=args.aggregation,
-                         augment=args.augment, workers=args.workers or 0, output_dir=args.results)
+    return StudySettings(
+        dataset=args.dataset,
+        data_root=args.root,
+        models=args.models,
+        splits=args.splits,
+        folds=args.folds,
+        split_file=args.split_file or None,
+        features=args.features,
+        seeds=args.seeds,
+        segment_seconds=args.segment_seconds,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        patience=args.patience,
+        aggregation=args.aggregation,
+        augment=args.augment,
+        workers=args.workers or 0,
+        output_dir=args.results,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,12 +162,16 @@ def run_summary(runs: pd.DataFrame, specs: list) -> str:
         lines.append(table.to_string(float_format=lambda v: f"{v:.3f}"))
     flat = ours[~learned_mask(ours)]
     if len(flat):
-        lines.append(f"{len(flat)} of {len(ours)} run(s) did not learn; their accuracy is no result ({LEARNED_RULE}): "
-                     f"{', '.join(Path(folder).name for folder in flat['folder'])}")
+        lines.append(
+            f"{len(flat)} of {len(ours)} run(s) did not learn; their accuracy is no result ({LEARNED_RULE}): "
+            f"{', '.join(Path(folder).name for folder in flat['folder'])}"
+        )
     for row in finals.itertuples():
-        lines.append(f"final model ({row.model}: trained on {row.train_tracks} tracks, no test tracks, not evaluated) "
-                     f"saved in {row.folder}\n  classify your files with it: "
-                     f"python -m genre_utils.predict FILE [FILE ...] --run {row.folder}")
+        lines.append(
+            f"final model ({row.model}: trained on {row.train_tracks} tracks, no test tracks, not evaluated) "
+            f"saved in {row.folder}\n  classify your files with it: "
+            f"python -m genre_utils.predict FILE [FILE ...] --run {row.folder}"
+        )
     return "\n".join(lines)
 
 

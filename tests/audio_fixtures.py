@@ -11,8 +11,9 @@ import soundfile
 SAMPLE_RATE = 22050
 
 
-def tone(seconds: float, frequency: float = 440.0, sample_rate: int = SAMPLE_RATE, seed: int = 0,
-         noise: float = 0.01) -> np.ndarray:
+def tone(
+    seconds: float, frequency: float = 440.0, sample_rate: int = SAMPLE_RATE, seed: int = 0, noise: float = 0.01
+) -> np.ndarray:
     """A harmonic tone with a little noise, float32 mono."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * sample_rate)) / sample_rate

@@ -15,9 +15,17 @@ import subprocess
 from pathlib import Path
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--virtual-time-budget=20000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=20000",
+]
 PROBE = """<script>
 window.addEventListener('load', function () {
   var images = Array.from(document.images).map(function (i) { return i.complete && i.naturalWidth > 0; });
@@ -41,8 +49,12 @@ def inspect_page(page: Path, workdir: Path, chromium: str) -> dict:
     probed = workdir / f"probed-{page.name}"
     probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     profile = workdir / "chromium-profile"
-    completed = subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", probed.as_uri()],
-                               capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", probed.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     match = RESULT.search(completed.stdout)
     if not match:
         raise RuntimeError(f"Chromium did not run the probe on {page.name}: {completed.stderr[-2000:]}")

@@ -28,10 +28,13 @@ LABELS = {"alpha": "Alpha net", "beta": "Beta forest", "gamma": "Gamma probe"}
 SEEDS = (0, 1, 2)
 
 THESIS_WRONG = {  # per model, the tracks each seed gets wrong
-    "alpha": [set(), {0}, set()],                                           # 1.00, 0.95, 1.00
-    "beta": [{0, 1, 2, 3, 4, 10, 11, 12, 13, 14}, {1, 2, 3, 4, 10, 11, 12, 13, 14},
-             {0, 1, 2, 3, 4, 10, 11, 12, 13, 14}],                          # 0.50, 0.55, 0.50
-    "gamma": [{5}, {5, 6, 7}, {5}],                                         # 0.95, 0.85, 0.95
+    "alpha": [set(), {0}, set()],  # 1.00, 0.95, 1.00
+    "beta": [
+        {0, 1, 2, 3, 4, 10, 11, 12, 13, 14},
+        {1, 2, 3, 4, 10, 11, 12, 13, 14},
+        {0, 1, 2, 3, 4, 10, 11, 12, 13, 14},
+    ],  # 0.50, 0.55, 0.50
+    "gamma": [{5}, {5, 6, 7}, {5}],  # 0.95, 0.85, 0.95
 }
 KFOLD_WRONG = {  # per (model, features), per seed, the tracks wrong over both folds
     ("alpha", "mfcc"): [{1}, {1, 11}, set()],
@@ -43,8 +46,19 @@ TRAIN_SECONDS = {"alpha": 120.0, "beta": 2.5, "gamma": 30.0}
 PARAMETERS = {"alpha": 123456, "beta": 80, "gamma": 5130}
 
 
-def write_run(root: Path, model: str, seed: int, wrong: set, split: str = "thesis", features: str = "mfcc",
-              tracks=range(20), fold: int = 0, folds: int = 0, split_file: str = "", dataset: str = "toy") -> dict:
+def write_run(
+    root: Path,
+    model: str,
+    seed: int,
+    wrong: set,
+    split: str = "thesis",
+    features: str = "mfcc",
+    tracks=range(20),
+    fold: int = 0,
+    folds: int = 0,
+    split_file: str = "",
+    dataset: str = "toy",
+) -> dict:
     """A run folder with the files the experiment runner writes, and its runs-table row."""
     folder = root / f"{model}-{features}-{split}-seed{seed}-fold{fold}"
     folder.mkdir(parents=True)
@@ -54,13 +68,26 @@ def write_run(root: Path, model: str, seed: int, wrong: set, split: str = "thesi
     report_to_files(classification_report(truth, predicted, GENRES), folder)
     probabilities = np.eye(2)[predicted] * 0.8 + 0.1
     predictions_frame([TRACKS[i] for i in index], truth, probabilities, GENRES).to_csv(
-        folder / "predictions.csv", index=False)
+        folder / "predictions.csv", index=False
+    )
     metrics = json.loads((folder / "metrics.json").read_text())
-    return {"dataset": dataset, "model": model, "split": split, "features": features, "seed": seed,
-            "segment_seconds": 3.0, "folds": folds, "fold": fold, "split_file": split_file,
-            "accuracy": metrics["accuracy"], "balanced_accuracy": metrics["balanced_accuracy"],
-            "macro_f1": metrics["macro_f1"], "train_seconds": TRAIN_SECONDS[model] + seed,
-            "parameters": PARAMETERS[model], "folder": str(folder)}
+    return {
+        "dataset": dataset,
+        "model": model,
+        "split": split,
+        "features": features,
+        "seed": seed,
+        "segment_seconds": 3.0,
+        "folds": folds,
+        "fold": fold,
+        "split_file": split_file,
+        "accuracy": metrics["accuracy"],
+        "balanced_accuracy": metrics["balanced_accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "train_seconds": TRAIN_SECONDS[model] + seed,
+        "parameters": PARAMETERS[model],
+        "folder": str(folder),
+    }
 
 
 def build_runs(root: Path) -> pd.DataFrame:
@@ -69,9 +96,22 @@ def build_runs(root: Path) -> pd.DataFrame:
     for (model, features), wrong in KFOLD_WRONG.items():
         for seed in SEEDS:
             for fold, tracks in enumerate(FOLD_TRACKS):
-                rows.append(write_run(root, model, seed, wrong[seed], split="kfold", features=features,
-                                      tracks=tracks, fold=fold, folds=2))
-    rows += [write_run(root, "alpha", 0, {0, 1}, split="file", split_file="lists/custom_split.csv"),
-             write_run(root, "beta", 0, {0, 1, 2, 3}, split="file", split_file="lists/custom_split.csv")]
+                rows.append(
+                    write_run(
+                        root,
+                        model,
+                        seed,
+                        wrong[seed],
+                        split="kfold",
+                        features=features,
+                        tracks=tracks,
+                        fold=fold,
+                        folds=2,
+                    )
+                )
+    rows += [
+        write_run(root, "alpha", 0, {0, 1}, split="file", split_file="lists/custom_split.csv"),
+        write_run(root, "beta", 0, {0, 1, 2, 3}, split="file", split_file="lists/custom_split.csv"),
+    ]
     rows += [write_run(root, "alpha", seed, set(), split="random_segments") for seed in SEEDS]
     return pd.DataFrame(rows)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["fma_fixtures"]  # the mp3_bytes fixture, for the FMA and README tests
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("GENRE_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 
@@ -24,8 +26,8 @@ def pytest_configure(config):
     """
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return  # an xdist worker, or a run without workers
-    from genre_utils.features.store import warm_up
     from genre_utils.features.kinds import FEATURE_KINDS, FeatureConfig
+    from genre_utils.features.store import warm_up
 
     for kind in FEATURE_KINDS:
         warm_up(FeatureConfig(kind=kind))
@@ -66,11 +68,13 @@ SYNTHETIC_SECONDS = 4.0
 def synthetic_store(tmp_path_factory):
     """MFCC feature store of a small generated synthetic set (160 clips of 4 s), built once."""
     from genre_utils.data.datasets import synthetic
-    from genre_utils.features.store import build_feature_store
     from genre_utils.features.kinds import FeatureConfig
+    from genre_utils.features.store import build_feature_store
 
     root = tmp_path_factory.mktemp("synthetic")
-    synthetic.DATASET.download(root, clips_per_genre=SYNTHETIC_CLIPS_PER_GENRE, seconds=SYNTHETIC_SECONDS, progress=False)
+    synthetic.DATASET.download(
+        root, clips_per_genre=SYNTHETIC_CLIPS_PER_GENRE, seconds=SYNTHETIC_SECONDS, progress=False
+    )
     tracks = synthetic.DATASET.load_tracks(root)
     config = FeatureConfig(kind="mfcc", clip_seconds=SYNTHETIC_SECONDS)
     return build_feature_store(tracks, "synthetic", config, cache_dir=root / "features", workers=1, progress=False)

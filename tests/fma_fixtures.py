@@ -15,13 +15,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
 from audio_fixtures import tone
 
 # The columns of the fake tracks.csv: the real file has more, the loaders need these (two header rows).
-TRACKS_COLUMNS = (("album", "id"), ("album", "title"), ("artist", "id"), ("artist", "name"), ("set", "split"),
-                  ("set", "subset"), ("track", "duration"), ("track", "genre_top"), ("track", "genres"),
-                  ("track", "title"))
+TRACKS_COLUMNS = (
+    ("album", "id"),
+    ("album", "title"),
+    ("artist", "id"),
+    ("artist", "name"),
+    ("set", "split"),
+    ("set", "subset"),
+    ("track", "duration"),
+    ("track", "genre_top"),
+    ("track", "genres"),
+    ("track", "title"),
+)
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +85,9 @@ def build_zip(path: Path, members: dict[str, bytes]) -> dict:
 
 def sha1sum_listing(members: dict[str, bytes]) -> bytes:
     """The ``<subset folder>/checksums`` FMA ships: ``sha1sum`` lines, paths relative to that folder."""
-    lines = [f"{hashlib.sha1(body).hexdigest()}  {name.split('/', 1)[1]}"
-             for name, body in sorted(members.items()) if name.endswith(".mp3")]
+    lines = [
+        f"{hashlib.sha1(body).hexdigest()}  {name.split('/', 1)[1]}"
+        for name, body in sorted(members.items())
+        if name.endswith(".mp3")
+    ]
     return ("\n".join(lines) + "\n").encode()

@@ -42,7 +42,7 @@ def arguments_after(command: str, module: str) -> list[str]:
     """The argument list after ``-m <module>`` of a ``python -m`` command."""
     words = shlex.split(command)
     position = words.index(module)
-    return words[position + 1:]
+    return words[position + 1 :]
 
 
 def option_values(arguments: list[str], option: str) -> list[str]:
@@ -50,7 +50,7 @@ def option_values(arguments: list[str], option: str) -> list[str]:
     if option not in arguments:
         return []
     values = []
-    for word in arguments[arguments.index(option) + 1:]:
+    for word in arguments[arguments.index(option) + 1 :]:
         if word.startswith("--"):
             break
         values.append(word)

@@ -17,8 +17,9 @@ def copies(synthetic_store):
 
 
 def test_copies_are_the_store_degraded_by_draws_from_the_pool_and_cached(synthetic_store, copies):
-    assert [copy.degradation for copy in copies] == [{"names": list(AUGMENTATION_DEGRADATIONS), "seed": c}
-                                                     for c in range(2)]
+    assert [copy.degradation for copy in copies] == [
+        {"names": list(AUGMENTATION_DEGRADATIONS), "seed": c} for c in range(2)
+    ]
     assert copies[0].directory != copies[1].directory != synthetic_store.directory
     assert list(copies[0].tracks["degradation"]) != list(copies[1].tracks["degradation"])  # each copy draws anew
     assert [c.directory for c in augmentation_stores(synthetic_store, 2)] == [c.directory for c in copies]
@@ -26,8 +27,9 @@ def test_copies_are_the_store_degraded_by_draws_from_the_pool_and_cached(synthet
 
 def test_only_the_training_side_gets_the_copies(synthetic_store, copies):
     plain = make_inputs(synthetic_store, RunSpec("synthetic", "cnn", seed=0, segment_seconds=SEGMENT_SECONDS))
-    augmented = make_inputs(synthetic_store, RunSpec("synthetic", "cnn", seed=0, segment_seconds=SEGMENT_SECONDS,
-                                                     augment=2))
+    augmented = make_inputs(
+        synthetic_store, RunSpec("synthetic", "cnn", seed=0, segment_seconds=SEGMENT_SECONDS, augment=2)
+    )
     n = len(plain.train)
     assert len(augmented.train) == 3 * n and augmented.train.n_tracks == plain.train.n_tracks
     np.testing.assert_array_equal(augmented.train.y, np.tile(plain.train.y, 3))
@@ -36,8 +38,12 @@ def test_only_the_training_side_gets_the_copies(synthetic_store, copies):
     # the statistics are fitted on every training item, clean and degraded
     assert augmented.standardizer.fitted_on == plain.standardizer.fitted_on
     assert not np.allclose(augmented.standardizer.mean, plain.standardizer.mean)
-    raw_train = np.concatenate([copy.segments(list(dict.fromkeys(plain.train.track_ids)), SEGMENT_SECONDS)[0]
-                                for copy in (synthetic_store, *copies)])
+    raw_train = np.concatenate(
+        [
+            copy.segments(list(dict.fromkeys(plain.train.track_ids)), SEGMENT_SECONDS)[0]
+            for copy in (synthetic_store, *copies)
+        ]
+    )
     np.testing.assert_allclose(augmented.train.x, augmented.standardizer.transform(raw_train), rtol=1e-6)
     assert augmented.clean_train is not None and len(augmented.clean_train) == n
     np.testing.assert_allclose(augmented.clean_train.x, augmented.train.x[:n])

@@ -13,11 +13,9 @@ from collections import namedtuple
 import numpy as np
 import pandas as pd
 import pytest
-
 from comparison_fixtures import LABELS, build_runs
-from genre_utils.analysis import comparison
-from genre_utils.analysis import comparison_views
-from genre_utils.analysis import significance, summary
+
+from genre_utils.analysis import comparison, comparison_views, significance, summary
 from genre_utils.analysis.statistics import holm
 
 T_975_DF2 = 4.302652729749464  # Student t quantile, two degrees of freedom, from tables
@@ -105,30 +103,43 @@ def test_display_table_is_text_without_nan(runs, monkeypatch):
 
 def test_runs_that_did_not_learn_are_counted_flagged_and_named_first(runs):
     flagged = runs.assign(learned=True)
-    flagged.loc[(flagged["model"] == "beta") & (flagged["split"] == "thesis") & (flagged["seed"] == 1), "learned"] = False
+    flagged.loc[(flagged["model"] == "beta") & (flagged["split"] == "thesis") & (flagged["seed"] == 1), "learned"] = (
+        False
+    )
     table = comparison.comparison_table(flagged, LABELS)
     thesis = table[table["split"] == "thesis"].set_index("model")
     assert thesis.loc["beta", "not_learned"] == 1 and thesis.loc["alpha", "not_learned"] == 0
     shown = comparison.display_table(table).set_index(["setting", "contender"])
     assert shown.loc[("toy · thesis · 3 s segments", "Beta forest"), "did not learn"] == "1 of 3"
     assert shown.loc[("toy · thesis · 3 s segments", "Alpha net"), "did not learn"] == "0 of 3"
-    written = summary.written_summary(table, significance.pairwise_mcnemar(flagged, LABELS),
-                                      significance.pairwise_paired_tests(flagged, LABELS))
+    written = summary.written_summary(
+        table, significance.pairwise_mcnemar(flagged, LABELS), significance.pairwise_paired_tests(flagged, LABELS)
+    )
     first = written.splitlines()[0]
-    assert first.startswith("- **Runs that did not learn**") and "Beta forest (toy · thesis · 3 s segments): 1 of 3" in first
+    assert (
+        first.startswith("- **Runs that did not learn**")
+        and "Beta forest (toy · thesis · 3 s segments): 1 of 3" in first
+    )
     assert "Beta forest 51.7% ± 2.9% (did not learn in 1 of 3 runs)" in written
-    assert "did not learn" not in summary.written_summary(comparison.comparison_table(runs, LABELS),
-                                                             significance.pairwise_mcnemar(runs, LABELS),
-                                                             significance.pairwise_paired_tests(runs, LABELS))
+    assert "did not learn" not in summary.written_summary(
+        comparison.comparison_table(runs, LABELS),
+        significance.pairwise_mcnemar(runs, LABELS),
+        significance.pairwise_paired_tests(runs, LABELS),
+    )
 
 
 def test_setting_label_names_folds_and_split_files():
-    assert comparison.setting_label({"dataset": "gtzan", "split": "kfold", "folds": 5, "split_file": "",
-                                     "segment_seconds": 0.0}) == "gtzan · 5-fold cross-validation · whole clips"
+    assert (
+        comparison.setting_label(
+            {"dataset": "gtzan", "split": "kfold", "folds": 5, "split_file": "", "segment_seconds": 0.0}
+        )
+        == "gtzan · 5-fold cross-validation · whole clips"
+    )
     old = namedtuple("Row", "dataset split features segment_seconds")("gtzan", "thesis", "mfcc", 3.0)
     assert comparison.setting_label(old) == "gtzan · thesis · 3 s segments"
-    row = pd.Series({"dataset": "fma_small", "split": "file", "folds": 0, "split_file": "/a/b/mine.csv",
-                     "segment_seconds": 3.0})
+    row = pd.Series(
+        {"dataset": "fma_small", "split": "file", "folds": 0, "split_file": "/a/b/mine.csv", "segment_seconds": 3.0}
+    )
     assert comparison.setting_label(row) == "fma_small · split file mine.csv · 3 s segments"
 
 
@@ -144,13 +155,13 @@ def test_pairwise_mcnemar_every_pair_every_seed_with_holm(runs):
     seed0 = _setting(table, "thesis").query("seed == 0").set_index(["label_a", "label_b"])
     row = seed0.loc[("Alpha net", "Beta forest")]
     assert row[["both", "only_a", "only_b", "neither"]].tolist() == [10, 10, 0, 0]
-    assert row["p_value"] == pytest.approx(2 ** -9) and row["p_holm"] == pytest.approx(3 * 2 ** -9)
+    assert row["p_value"] == pytest.approx(2**-9) and row["p_holm"] == pytest.approx(3 * 2**-9)
     row = seed0.loc[("Gamma probe", "Beta forest")]
     assert (row["only_a"], row["only_b"]) == (10, 1)
-    assert row["p_value"] == pytest.approx(24 / 2 ** 11) and row["p_holm"] == pytest.approx(2 * 24 / 2 ** 11)
+    assert row["p_value"] == pytest.approx(24 / 2**11) and row["p_holm"] == pytest.approx(2 * 24 / 2**11)
     assert seed0.loc[("Alpha net", "Gamma probe"), "p_holm"] == 1.0
     seed1 = _setting(table, "thesis").query("seed == 1").set_index(["label_a", "label_b"])
-    assert seed1.loc[("Alpha net", "Beta forest"), "p_holm"] == pytest.approx(3 * 22 / 2 ** 10)  # not < 0.05
+    assert seed1.loc[("Alpha net", "Beta forest"), "p_holm"] == pytest.approx(3 * 22 / 2**10)  # not < 0.05
 
 
 def test_pairwise_mcnemar_pools_the_folds_of_a_seed(runs):
@@ -191,7 +202,7 @@ def test_pairwise_paired_tests_across_seeds_with_holm(runs):
     row = thesis.loc[("Alpha net", "Beta forest")]  # differences 0.50, 0.40, 0.50
     assert row["n"] == 3 and row["mean_difference"] == pytest.approx(0.4 + 1 / 15)
     assert row["t_statistic"] == pytest.approx(14.0)
-    assert row["p_value_t"] == pytest.approx(1 - 14 / math.sqrt(14 ** 2 + 2))  # two-sided, t with 2 df
+    assert row["p_value_t"] == pytest.approx(1 - 14 / math.sqrt(14**2 + 2))  # two-sided, t with 2 df
     for _, family in table.groupby("split"):
         assert family["p_holm_t"].tolist() == pytest.approx(holm(family["p_value_t"]).tolist(), nan_ok=True)
         assert family["p_holm_wilcoxon"].tolist() == pytest.approx(holm(family["p_value_wilcoxon"]).tolist())
@@ -237,17 +248,27 @@ def test_the_written_summary_quotes_the_numbers_by_label(runs, monkeypatch):
     monkeypatch.setitem(comparison.THESIS_ACCURACY, ("toy", "alpha"), 0.6)
     table = comparison.comparison_table(runs, LABELS)
     # the tests are built without labels: the summary still names entries by the table's labels
-    text = summary.written_summary(table, significance.pairwise_mcnemar(runs),
-                                      significance.pairwise_paired_tests(runs), comparison.leakage_table(runs, LABELS))
-    assert ("**toy · thesis · 3 s segments** (3 seeds): Alpha net 98.3% ± 2.9% (thesis 60.0%, +38.3 points); "
-            "Gamma probe 91.7% ± 5.8%; Beta forest 51.7% ± 2.9%.") in text
-    assert ("Significant (Holm-adjusted p < 0.05): Alpha net over Beta forest (McNemar in 2 of 3 seeds, by 46.7 "
-            "points, paired t-test p = 0.015); Gamma probe over Beta forest (McNemar in 2 of 3 seeds, by 40.0 points, "
-            "paired t-test p = 0.031); no other of the 3 pairs.") in text
+    text = summary.written_summary(
+        table,
+        significance.pairwise_mcnemar(runs),
+        significance.pairwise_paired_tests(runs),
+        comparison.leakage_table(runs, LABELS),
+    )
+    assert (
+        "**toy · thesis · 3 s segments** (3 seeds): Alpha net 98.3% ± 2.9% (thesis 60.0%, +38.3 points); "
+        "Gamma probe 91.7% ± 5.8%; Beta forest 51.7% ± 2.9%."
+    ) in text
+    assert (
+        "Significant (Holm-adjusted p < 0.05): Alpha net over Beta forest (McNemar in 2 of 3 seeds, by 46.7 "
+        "points, paired t-test p = 0.015); Gamma probe over Beta forest (McNemar in 2 of 3 seeds, by 40.0 points, "
+        "paired t-test p = 0.031); no other of the 3 pairs."
+    ) in text
     assert "(3 seeds × 2 folds)" in text and "Alpha net · mfcc over Beta forest (McNemar in 1 of 3 seeds" in text
     assert len(text.splitlines()) == 7  # three settings: the ranking and one line of tests each; then leakage
-    assert ("(1 seed): Alpha net 90.0%; Beta forest 80.0%.\n  - No pair differs significantly (Holm-adjusted "
-            "p < 0.05); too few runs for a paired test across seeds.") in text
+    assert (
+        "(1 seed): Alpha net 90.0%; Beta forest 80.0%.\n  - No pair differs significantly (Holm-adjusted "
+        "p < 0.05); too few runs for a paired test across seeds."
+    ) in text
     assert "Splitting Alpha net segments at random instead of by track reports 100.0% instead of 98.3%" in text
     assert "random_segments" not in text  # the leaky setting is no ranking
     assert re.search(r"\b(alpha|beta|gamma)\b", text) is None and "nan" not in text.lower()
@@ -255,8 +276,9 @@ def test_the_written_summary_quotes_the_numbers_by_label(runs, monkeypatch):
 
 def test_the_wins_matrix_reads_row_over_column(runs):
     thesis = runs[runs["split"] == "thesis"]
-    matrix = comparison_views.wins_matrix(significance.pairwise_mcnemar(thesis, LABELS),
-                                          significance.pairwise_paired_tests(thesis, LABELS))
+    matrix = comparison_views.wins_matrix(
+        significance.pairwise_mcnemar(thesis, LABELS), significance.pairwise_paired_tests(thesis, LABELS)
+    )
     assert matrix.index.tolist() == matrix.columns.tolist() == ["Alpha net", "Gamma probe", "Beta forest"]
     assert matrix.loc["Alpha net", "Beta forest"] == "2/3+" and matrix.loc["Gamma probe", "Beta forest"] == "2/3+"
     assert matrix.loc["Beta forest", "Alpha net"] == "" and matrix.loc["Alpha net", "Gamma probe"] == ""

@@ -12,9 +12,17 @@ import soxr
 
 from genre_utils.data import conditions
 from genre_utils.data.audio import AudioError
-from genre_utils.data.conditions import (CONDITIONS_FILE, CLIPPED_MARGIN, AudioCondition, clipped_share,
-                                         differences, measure_audio, sample_tracks, training_conditions,
-                                         write_training_conditions)
+from genre_utils.data.conditions import (
+    CLIPPED_MARGIN,
+    CONDITIONS_FILE,
+    AudioCondition,
+    clipped_share,
+    differences,
+    measure_audio,
+    sample_tracks,
+    training_conditions,
+    write_training_conditions,
+)
 from genre_utils.data.degradations import degradation_names, get_degradation
 
 RATE = 22050
@@ -126,7 +134,8 @@ def test_silent_files(tmp_path, training):
     assert condition.level_dbfs == pytest.approx(-18.0, abs=0.5)  # the level of the non-silent part
     assert [line for line in differences(condition, training) if "silence" in line] == [
         "this file is 75 % silence (50 ms frames below -60 dBFS); the run's training tracks were at most 0 % "
-        "silent, so its genres rest on the other 25 %"]
+        "silent, so its genres rest on the other 25 %"
+    ]
     silent = measure_audio(write(tmp_path / "silent.wav", np.zeros(2 * RATE, np.float32)))
     assert silent.silent_share == 1 and silent.bandwidth_hz == 0 and silent.level_dbfs == conditions.LEVEL_FLOOR_DBFS
     lines = differences(silent, training)
@@ -153,8 +162,10 @@ def test_augmentation_changes_the_wording(tmp_path, training):
     covered = {**training, "augmentation": {"copies": 2, "degradations": ["band_8k", "mp3_64k", "white_20db"]}}
     (line,) = differences(band, covered)
     assert "without augmentation" not in line
-    assert line.endswith("with 2 degraded copies of each training track (band limits or low-bitrate MP3: band_8k, "
-                         "mp3_64k), so it has heard such audio")
+    assert line.endswith(
+        "with 2 degraded copies of each training track (band limits or low-bitrate MP3: band_8k, "
+        "mp3_64k), so it has heard such audio"
+    )
     other = {**training, "augmentation": {"copies": 1, "degradations": ["white_20db", "reverb_room"]}}
     (line,) = differences(band, other)
     assert "with 1 degraded copy of each training track (white_20db, reverb_room), none of them band limits" in line
@@ -183,9 +194,16 @@ def test_the_training_record_and_its_file(training, tmp_path):
 
 
 def test_the_sample_spreads_over_genres_uses_ok_rows_and_is_measured_once(tmp_path, monkeypatch):
-    rows = [{"track_id": f"{genre}.{i:05d}", "path": str(tmp_path / f"{genre}.{i:05d}.wav"), "genre": genre,
-             "status": "ok" if (genre, i) != ("a", 0) else "unreadable"}
-            for genre in ("c", "a", "b") for i in range(6)]
+    rows = [
+        {
+            "track_id": f"{genre}.{i:05d}",
+            "path": str(tmp_path / f"{genre}.{i:05d}.wav"),
+            "genre": genre,
+            "status": "ok" if (genre, i) != ("a", 0) else "unreadable",
+        }
+        for genre in ("c", "a", "b")
+        for i in range(6)
+    ]
     tracks = pd.DataFrame(rows).sample(frac=1.0, random_state=0)  # any order in, the same sample out
     picked = sample_tracks(tracks, 7)
     assert list(picked["track_id"]) == sorted(picked["track_id"]) and "a.00000" not in set(picked["track_id"])
@@ -218,8 +236,15 @@ def test_condition_dict_and_summary(normal):
     condition = normal[1]
     assert isinstance(condition, AudioCondition)
     assert json.loads(json.dumps(condition.as_dict())) == condition.as_dict()
-    assert set(condition.as_dict()) == {"path", "native_rate", "duration_s", "bandwidth_hz", "clipped_share",
-                                        "silent_share", "level_dbfs"}
+    assert set(condition.as_dict()) == {
+        "path",
+        "native_rate",
+        "duration_s",
+        "bandwidth_hz",
+        "clipped_share",
+        "silent_share",
+        "level_dbfs",
+    }
     assert condition.summary().startswith("22.05 kHz sampling, content up to 11.0 kHz, 0 % of samples clipped, level")
     table = conditions.condition_table(condition, None)
     assert table.shape == (6, 2) and table.loc["sample rate", "this file"] == "22.05 kHz"
@@ -228,8 +253,14 @@ def test_condition_dict_and_summary(normal):
 @pytest.mark.slow
 def test_real_music_normal_band_limited_and_mp3(gtzan_excerpts, tmp_path):
     files = sorted((gtzan_excerpts / "genres").glob("*/*.wav"))
-    tracks = pd.DataFrame({"track_id": [f.stem for f in files], "path": [str(f) for f in files],
-                           "genre": [f.parent.name for f in files], "status": "ok"})
+    tracks = pd.DataFrame(
+        {
+            "track_id": [f.stem for f in files],
+            "path": [str(f) for f in files],
+            "genre": [f.parent.name for f in files],
+            "status": "ok",
+        }
+    )
     record = training_conditions(tracks, RATE)
     assert record["tracks_measured"] == 16 and record["native_rates"] == [RATE]
     assert 9000 <= record["bandwidth_hz"]["p5"] <= record["bandwidth_hz"]["median"] <= RATE / 2

@@ -75,9 +75,14 @@ def test_musicnn_probe_embeds_each_track_once_and_learns(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("synthetic16k")
     synthetic.DATASET.download(root, clips_per_genre=8, seconds=4.0, progress=False)
-    store = build_feature_store(synthetic.DATASET.load_tracks(root), "synthetic",
-                                FeatureConfig(kind="musicnn_mel", clip_seconds=4.0), cache_dir=root / "features",
-                                workers=1, progress=False)
+    store = build_feature_store(
+        synthetic.DATASET.load_tracks(root),
+        "synthetic",
+        FeatureConfig(kind="musicnn_mel", clip_seconds=4.0),
+        cache_dir=root / "features",
+        workers=1,
+        progress=False,
+    )
     assert store.config.sample_rate == 16000 and store.features.shape[1] == 96
     musicnn_probe._CACHE.clear()
     result = run_one(RunSpec("synthetic", "musicnn", seed=0), store, tmp_path_factory.mktemp("results"))
@@ -101,5 +106,7 @@ def test_a_contender_refuses_features_it_cannot_consume():
     with pytest.raises(ValueError, match="whole clips"):
         RunSpec("synthetic", "svm", split="random_segments", segment_seconds=3.0)
     assert RunSpec("synthetic", "crnn").features == "logmel"
-    pd.testing.assert_index_equal(pd.Index([RunSpec("gtzan", "svm", split="kfold", folds=5, fold=2).name]),
-                                  pd.Index(["svm-mfcc-kfold5-fold2-seg3s-seed0"]))
+    pd.testing.assert_index_equal(
+        pd.Index([RunSpec("gtzan", "svm", split="kfold", folds=5, fold=2).name]),
+        pd.Index(["svm-mfcc-kfold5-fold2-seg3s-seed0"]),
+    )

@@ -25,14 +25,14 @@ import numpy as np
 import pandas as pd
 import psutil
 import pytest
-
 from audio_fixtures import counting_extracted_chunks, interruptible, tone, write_wav
-from genre_utils.study import notebook as study
-from genre_utils.study.settings import StudySettings
+
 from genre_utils.data.datasets.table import make_track_table
 from genre_utils.features.cluster import SCHEDULER_ENV
-from genre_utils.features.store import build_feature_store, store_directory
 from genre_utils.features.kinds import FeatureConfig
+from genre_utils.features.store import build_feature_store, store_directory
+from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings
 
 TESTS_DIR = Path(__file__).resolve().parent
 PRELOAD = TESTS_DIR / "dask_slow_preload.py"
@@ -73,8 +73,13 @@ def scheduler(tmp_path_factory):
 
     def start(name: str, *arguments) -> subprocess.Popen:
         log = open(folder / f"{name}.log", "wb")
-        process = subprocess.Popen([sys.executable, "-m", "dask", *map(str, arguments)], stdout=log,
-                                   stderr=subprocess.STDOUT, cwd=folder, preexec_fn=die_with_the_tests)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dask", *map(str, arguments)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            preexec_fn=die_with_the_tests,
+        )
         log.close()
         started.append(process)
         return process
@@ -83,17 +88,42 @@ def scheduler(tmp_path_factory):
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(folder.glob("*.log")))
 
     try:
-        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", 0, "--dashboard-address", "127.0.0.1:0",
-              "--scheduler-file", scheduler_file)
+        start(
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            0,
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            scheduler_file,
+        )
         deadline = time.time() + START_SECONDS
         while not scheduler_file.is_file() and time.time() < deadline and started[0].poll() is None:
             time.sleep(0.1)
         assert scheduler_file.is_file(), f"the scheduler did not start:\n{logs()}"
         address = json.loads(scheduler_file.read_text())["address"]
         for n in range(2):
-            start(f"worker{n}", "worker", address, "--host", "127.0.0.1", "--nworkers", 1, "--nthreads", 1,
-                  "--no-dashboard", "--preload", PRELOAD, "--local-directory", folder / f"worker{n}",
-                  "--death-timeout", 60)
+            start(
+                f"worker{n}",
+                "worker",
+                address,
+                "--host",
+                "127.0.0.1",
+                "--nworkers",
+                1,
+                "--nthreads",
+                1,
+                "--no-dashboard",
+                "--preload",
+                PRELOAD,
+                "--local-directory",
+                folder / f"worker{n}",
+                "--death-timeout",
+                60,
+            )
         with Client(address, timeout=START_SECONDS) as client:
             try:
                 client.wait_for_workers(2, timeout=START_SECONDS)
@@ -123,9 +153,14 @@ def alive(pid: int) -> bool:
 
 def clip_tracks(folder: Path, count: int = 7, garbage: bool = True) -> pd.DataFrame:
     """``count`` tones (and a ``.wav`` of garbage bytes no decoder reads) as a track table."""
-    rows = [{"track_id": f"tone.{n:05d}", "genre": "tones",
-             "path": str(write_wav(folder / f"tone{n}.wav", tone(CLIP_SECONDS, 200.0 + 30 * n, seed=n)))}
-            for n in range(count)]
+    rows = [
+        {
+            "track_id": f"tone.{n:05d}",
+            "genre": "tones",
+            "path": str(write_wav(folder / f"tone{n}.wav", tone(CLIP_SECONDS, 200.0 + 30 * n, seed=n))),
+        }
+        for n in range(count)
+    ]
     if garbage:
         folder.mkdir(parents=True, exist_ok=True)
         noise = np.random.default_rng(0).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
@@ -155,8 +190,11 @@ def test_scheduler_workers_build_the_same_store_as_one_machine(scheduler, tmp_pa
     pool = build_feature_store(tracks, "d", TINY, cache_dir=tmp_path / "pool", workers=2, engine="processes", **options)
     capsys.readouterr()
     on_dask = build_feature_store(tracks, "d", TINY, cache_dir=tmp_path / "dask", scheduler=scheduler, **options)
-    printed = re.fullmatch(f"extracting on the Dask scheduler at {scheduler}; Dask dashboard: "
-                           r"(http://127\.0\.0\.1:\d+/status)\n", capsys.readouterr().out)
+    printed = re.fullmatch(
+        f"extracting on the Dask scheduler at {scheduler}; Dask dashboard: "
+        r"(http://127\.0\.0\.1:\d+/status)\n",
+        capsys.readouterr().out,
+    )
     assert printed, "no dashboard line"
     with urllib.request.urlopen(printed.group(1), timeout=30) as page:  # the link works
         assert page.status == 200
@@ -169,8 +207,9 @@ def test_scheduler_workers_build_the_same_store_as_one_machine(scheduler, tmp_pa
 def test_a_clip_no_worker_can_decode_is_in_the_skipped_table(scheduler, tmp_path):
     tracks = clip_tracks(tmp_path / "audio", count=2)
     inline = build_feature_store(tracks, "bad", TINY, cache_dir=tmp_path / "inline", workers=1, progress=False)
-    on_dask = build_feature_store(tracks, "bad", TINY, cache_dir=tmp_path / "dask", scheduler=scheduler,
-                                  chunk_size=1, progress=False)
+    on_dask = build_feature_store(
+        tracks, "bad", TINY, cache_dir=tmp_path / "dask", scheduler=scheduler, chunk_size=1, progress=False
+    )
     skipped = on_dask.skipped.set_index("track_id")["reason"]
     assert list(skipped.index) == ["garbage.00000"] and "cannot decode audio" in skipped["garbage.00000"]
     pd.testing.assert_frame_equal(on_dask.skipped, inline.skipped)
@@ -181,8 +220,12 @@ def test_a_clip_no_worker_can_decode_is_in_the_skipped_table(scheduler, tmp_path
 def test_notebooks_extract_on_the_scheduler_named_by_the_environment(scheduler, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GENRE_CACHE_DIR", str(tmp_path / "local_cache"))
     monkeypatch.delenv(SCHEDULER_ENV, raising=False)
-    settings = StudySettings(dataset="synthetic", data_root=str(tmp_path / "synthetic"), workers=1,
-                             dataset_options={"clips_per_genre": 1, "seconds": CLIP_SECONDS})
+    settings = StudySettings(
+        dataset="synthetic",
+        data_root=str(tmp_path / "synthetic"),
+        workers=1,
+        dataset_options={"clips_per_genre": 1, "seconds": CLIP_SECONDS},
+    )
     local = study.open_dataset(settings)
     monkeypatch.setenv("GENRE_CACHE_DIR", str(tmp_path / "cluster_cache"))
     monkeypatch.setenv(SCHEDULER_ENV, scheduler)
@@ -209,8 +252,9 @@ def test_a_worker_killed_mid_run_loses_nothing(scheduler, tmp_path):
 
     killer = threading.Thread(target=kill_after_the_first_record, daemon=True)
     killer.start()
-    on_dask = build_feature_store(tracks, "kill", TINY, cache_dir=tmp_path / "cache", scheduler=scheduler,
-                                  chunk_size=1, progress=False)
+    on_dask = build_feature_store(
+        tracks, "kill", TINY, cache_dir=tmp_path / "cache", scheduler=scheduler, chunk_size=1, progress=False
+    )
     killer.join(10)
     assert 1 <= killed.get("records", 0) < 12, killed  # killed mid-run ...
     assert not alive(victim)
@@ -240,13 +284,22 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
             except KeyboardInterrupt:
                 raise SystemExit(130)
     """)
-    environment = dict(os.environ, GENRE_TEST_SLOW_SECONDS="120",  # the slow chunks hang
-                       DASK_DISTRIBUTED__WORKER__PRELOAD=json.dumps([str(PRELOAD)]))
+    environment = dict(
+        os.environ,
+        GENRE_TEST_SLOW_SECONDS="120",  # the slow chunks hang
+        DASK_DISTRIBUTED__WORKER__PRELOAD=json.dumps([str(PRELOAD)]),
+    )
     environment.pop(SCHEDULER_ENV, None)
     (tmp_path / "run.py").write_text(script)
     with open(tmp_path / "out.txt", "wb") as out:
-        process = subprocess.Popen([sys.executable, str(tmp_path / "run.py")], env=environment, cwd=tmp_path,
-                                   stdout=out, start_new_session=True, preexec_fn=interruptible)
+        process = subprocess.Popen(
+            [sys.executable, str(tmp_path / "run.py")],
+            env=environment,
+            cwd=tmp_path,
+            stdout=out,
+            start_new_session=True,
+            preexec_fn=interruptible,
+        )
     records = store_directory(tracks, "stop", TINY, cache) / "chunks"
     workers = []
     try:
@@ -270,8 +323,11 @@ def test_a_local_cluster_by_default_ctrl_c_stops_it_at_once_and_the_next_run_res
             if worker.is_running():
                 worker.kill()
     assert len(list(records.glob("*.json"))) == 3 and not (records.parent / "index.csv").exists()
-    assert re.fullmatch(r"extracting on a LocalCluster of 2 single-threaded worker processes; "
-                        r"Dask dashboard: http://127\.0\.0\.1:\d+/status\n", (tmp_path / "out.txt").read_text())
+    assert re.fullmatch(
+        r"extracting on a LocalCluster of 2 single-threaded worker processes; "
+        r"Dask dashboard: http://127\.0\.0\.1:\d+/status\n",
+        (tmp_path / "out.txt").read_text(),
+    )
 
     with counting_extracted_chunks() as calls:
         resumed = build_feature_store(tracks, "stop", TINY, cache_dir=cache, workers=1, chunk_size=1, progress=False)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-
 from audio_fixtures import write_gtzan_like
+
 from genre_utils import prepare
 from genre_utils.features.extraction import prepare_features
 
 
 def test_synthetic_download_validate_extract(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GENRE_DATA_DIR", str(tmp_path))
-    assert prepare.main(["download", "--dataset", "synthetic", "--clips-per-genre", "2", "--seconds", "3", "--quiet"]) == 0
+    assert (
+        prepare.main(["download", "--dataset", "synthetic", "--clips-per-genre", "2", "--seconds", "3", "--quiet"]) == 0
+    )
     assert "data ready in" in capsys.readouterr().out
     assert prepare.main(["validate", "--dataset", "synthetic", "--quiet"]) == 0
     out = capsys.readouterr().out

@@ -8,10 +8,19 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-
 import throwaway_dataset
-from genre_utils.data.datasets import (MODULES_ENV, Dataset, dataset_names, dataset_root, datasets, default_dataset,
-                                       get_dataset, register, unregister)
+
+from genre_utils.data.datasets import (
+    MODULES_ENV,
+    Dataset,
+    dataset_names,
+    dataset_root,
+    datasets,
+    default_dataset,
+    get_dataset,
+    register,
+    unregister,
+)
 from genre_utils.data.splits import SPLIT_NAMES, check_split_applies, make_split
 
 TESTS = Path(__file__).resolve().parent
@@ -27,12 +36,16 @@ def test_every_declaration_says_what_it_is_and_exactly_one_is_generated():
         assert dataset.genres and len(set(dataset.genres)) == len(dataset.genres)
         assert dataset.splits and set(dataset.splits) <= set(SPLIT_NAMES), dataset.name
         assert dataset.default_root().name == dataset.name and dataset_root(dataset.name) == dataset.default_root()
-        assert (dataset.notice is not None) == dataset.generated  # results on generated data say so; real data needs none
+        assert (
+            dataset.notice is not None
+        ) == dataset.generated  # results on generated data say so; real data needs none
         assert (dataset.reference_name is None) == dataset.generated  # real data is checked against a published list
     generated = [dataset for dataset in declared if dataset.generated]
     assert len(generated) == 1 and generated[0].name == default_dataset()
     assert set(generated[0].download_options) == {"clips_per_genre", "seconds", "seed"}
-    assert all(not dataset.download_options and not dataset.report_defaults for dataset in declared if not dataset.generated)
+    assert all(
+        not dataset.download_options and not dataset.report_defaults for dataset in declared if not dataset.generated
+    )
 
 
 def test_the_embedded_sets_report_defaults_name_the_thesis_pair():
@@ -55,8 +68,11 @@ def test_unknown_names_and_options_are_one_line_naming_them():
     with pytest.raises(ValueError, match=r"^dataset 'gtzan' has no download option seed; its options are none$"):
         get_dataset("gtzan").download(seed=3)
     embedded = get_dataset(default_dataset())
-    with pytest.raises(ValueError, match=rf"^dataset '{embedded.name}' has no download option colour; its options are "
-                                         r"clips_per_genre, seconds, seed$"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^dataset '{embedded.name}' has no download option colour; its options are "
+        r"clips_per_genre, seconds, seed$",
+    ):
         embedded.download(colour="blue")
     assert embedded.options_from({f"{embedded.name}_seconds": 3.0, "seconds": 9.0, "seed": 1}) == {"seconds": 3.0}
 
@@ -68,11 +84,15 @@ def test_register_and_unregister_a_dataset():
         assert register(dataset) is dataset and dataset_names() == (*before, dataset.name)
         assert register(dataset) is dataset  # the same declaration twice is no conflict
         with pytest.raises(ValueError, match="already registered"):
-            register(Dataset(name=dataset.name, title="other", genres=("a",), splits=("kfold",), citation="c",
-                             licence="l"))
+            register(
+                Dataset(name=dataset.name, title="other", genres=("a",), splits=("kfold",), citation="c", licence="l")
+            )
         check_split_applies("kfold", dataset.name)
-        with pytest.raises(ValueError, match=rf"split 'official' applies to fma_small, fma_medium, fma_large only, "
-                                             rf"not '{dataset.name}'"):
+        with pytest.raises(
+            ValueError,
+            match=rf"split 'official' applies to fma_small, fma_medium, fma_large only, "
+            rf"not '{dataset.name}'",
+        ):
             check_split_applies("official", dataset.name)
         assert default_dataset() == before[0]  # it is not generated
     finally:
@@ -107,8 +127,16 @@ def test_a_throwaway_dataset_gets_a_training_report_with_no_other_edit(tmp_path,
     try:
         dataset.download(progress=False)  # into $GENRE_DATA_DIR/<name>, where the kernel looks
         training = [path for path in notebook_paths() if path.name.startswith("03_")]
-        parameters = {"dataset": dataset.name, "models": ["svm"], "seeds": [0], "epochs": 2, "patience": 0,
-                      "workers": 1, "feature_study": [], "output_dir": str(tmp_path / "results")}
+        parameters = {
+            "dataset": dataset.name,
+            "models": ["svm"],
+            "seeds": [0],
+            "epochs": 2,
+            "patience": 0,
+            "workers": 1,
+            "feature_study": [],
+            "output_dir": str(tmp_path / "results"),
+        }
         index = report.run_notebooks(parameters, build_dir=tmp_path / "build", notebooks=training)
     finally:
         unregister(dataset.name)

@@ -7,8 +7,14 @@ import pandas as pd
 import pytest
 
 from genre_utils.experiment import degradation_scores
-from genre_utils.experiment.degradation_scores import (CLEAN, COLUMNS, DEGRADED_FILE, degraded_stores, robustness_predictions,
-                                               score_degraded)
+from genre_utils.experiment.degradation_scores import (
+    CLEAN,
+    COLUMNS,
+    DEGRADED_FILE,
+    degraded_stores,
+    robustness_predictions,
+    score_degraded,
+)
 from genre_utils.experiment.runner import RunSpec, run_folder, run_one
 from genre_utils.models import get_contender
 

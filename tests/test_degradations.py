@@ -30,8 +30,15 @@ import pytest
 import scipy.signal
 import soundfile
 
-from genre_utils.data.degradations import (Degradation, degradation_names, degradation_table, degradations,
-                                           get_degradation, register, unregister)
+from genre_utils.data.degradations import (
+    Degradation,
+    degradation_names,
+    degradation_table,
+    degradations,
+    get_degradation,
+    register,
+    unregister,
+)
 from genre_utils.data.degradations.base import FAMILIES
 
 SAMPLE_RATE = 22050
@@ -55,8 +62,12 @@ def broadband(seconds: float = SECONDS, sample_rate: int = SAMPLE_RATE, peak: fl
     """Harmonic series on three fundamentals up to Nyquist, plus white noise: energy in every band."""
     rng = np.random.default_rng(0)
     t = np.arange(int(seconds * sample_rate)) / sample_rate
-    harmonics = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 2 * np.pi)) / k
-                    for f0 in (110.0, 165.0, 220.0) for k in range(1, 100) if f0 * k < sample_rate / 2)
+    harmonics = sum(
+        np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 2 * np.pi)) / k
+        for f0 in (110.0, 165.0, 220.0)
+        for k in range(1, 100)
+        if f0 * k < sample_rate / 2
+    )
     mix = 0.4 * harmonics / np.max(np.abs(harmonics)) + 0.05 * rng.standard_normal(t.size)
     return (peak * mix / np.max(np.abs(mix))).astype(np.float32)
 
@@ -121,8 +132,11 @@ def test_the_registry_discovers_every_declaration_of_the_first_set():
 
 
 def test_an_unknown_name_is_one_value_error_naming_the_known_ones():
-    with pytest.raises(ValueError, match=r"^unknown degradation 'band_4k'; expected one of band_8k, band_11k, "
-                                         r"band_16k, mp3_64k, .*reverb_room"):
+    with pytest.raises(
+        ValueError,
+        match=r"^unknown degradation 'band_4k'; expected one of band_8k, band_11k, "
+        r"band_16k, mp3_64k, .*reverb_room",
+    ):
         get_degradation("band_4k")
     with pytest.raises(ValueError, match=r"^unknown degradation family 'eq'; expected one of band_limit, lossy"):
         degradations("eq")
@@ -132,8 +146,14 @@ def test_a_throwaway_degradation_can_be_registered_and_unregistered():
     def louder(samples, sample_rate, *, factor):
         return samples * factor
 
-    throwaway = Degradation(name="throwaway_louder", title="Louder", family="level", parameters={"factor": 2.0},
-                            rationale="a test's own", function=louder)
+    throwaway = Degradation(
+        name="throwaway_louder",
+        title="Louder",
+        family="level",
+        parameters={"factor": 2.0},
+        rationale="a test's own",
+        function=louder,
+    )
     try:
         assert register(throwaway) is throwaway and degradation_names()[-1] == "throwaway_louder"
         assert get_degradation("throwaway_louder") is throwaway and throwaway in degradations("level")
@@ -148,16 +168,25 @@ def test_a_throwaway_degradation_can_be_registered_and_unregistered():
     unregister("throwaway_louder")  # absent: no error
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"name": "Band-4k"}, r"^degradation name must be lowercase letters, digits or '_', got 'Band-4k'$"),
-    ({"family": "eq"}, r"^degradation 'x': unknown family 'eq'; expected one of band_limit, lossy, noise"),
-    ({"rationale": " "}, r"^degradation 'x' needs a rationale"),
-    ({"parameters": {}}, r"^degradation 'x' needs its parameters"),
-    ({"function": None}, r"^degradation 'x': function must be callable"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"name": "Band-4k"}, r"^degradation name must be lowercase letters, digits or '_', got 'Band-4k'$"),
+        ({"family": "eq"}, r"^degradation 'x': unknown family 'eq'; expected one of band_limit, lossy, noise"),
+        ({"rationale": " "}, r"^degradation 'x' needs a rationale"),
+        ({"parameters": {}}, r"^degradation 'x' needs its parameters"),
+        ({"function": None}, r"^degradation 'x': function must be callable"),
+    ],
+)
 def test_a_declaration_says_what_is_missing(changes, message):
-    fields = {"name": "x", "title": "X", "family": "level", "parameters": {"gain_db": 1.0}, "rationale": "why",
-              "function": lambda samples, sample_rate, gain_db: samples}
+    fields = {
+        "name": "x",
+        "title": "X",
+        "family": "level",
+        "parameters": {"gain_db": 1.0},
+        "rationale": "why",
+        "function": lambda samples, sample_rate, gain_db: samples,
+    }
     with pytest.raises(ValueError, match=message):
         Degradation(**{**fields, **changes})
 
@@ -191,13 +220,16 @@ def test_same_seed_same_output_mono_float32_finite_and_the_input_untouched(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("samples, problem", [
-    (np.zeros((2, 100), np.float32), r"takes mono audio, a 1-D array; got shape \(2, 100\)"),
-    (np.array([0.1, np.nan, 0.2], np.float32), "takes finite samples"),
-    (np.array([0.1, np.inf], np.float64), "takes finite samples"),
-    (np.zeros(100, np.int16), "takes floating-point samples"),
-    (np.zeros(0, np.float32), "got no samples"),
-])
+@pytest.mark.parametrize(
+    "samples, problem",
+    [
+        (np.zeros((2, 100), np.float32), r"takes mono audio, a 1-D array; got shape \(2, 100\)"),
+        (np.array([0.1, np.nan, 0.2], np.float32), "takes finite samples"),
+        (np.array([0.1, np.inf], np.float64), "takes finite samples"),
+        (np.zeros(100, np.int16), "takes floating-point samples"),
+        (np.zeros(0, np.float32), "got no samples"),
+    ],
+)
 def test_bad_input_is_a_value_error_naming_the_degradation(name, samples, problem):
     with pytest.raises(ValueError, match=rf"^degradation '{name}' {problem}"):
         get_degradation(name).apply(samples, SAMPLE_RATE, 0)
@@ -205,15 +237,22 @@ def test_bad_input_is_a_value_error_naming_the_degradation(name, samples, proble
 
 def test_float64_input_is_taken_as_float32():
     samples = broadband()
-    np.testing.assert_array_equal(get_degradation("band_8k").apply(samples.astype(np.float64), SAMPLE_RATE, 0),
-                                  get_degradation("band_8k").apply(samples, SAMPLE_RATE, 0))
+    np.testing.assert_array_equal(
+        get_degradation("band_8k").apply(samples.astype(np.float64), SAMPLE_RATE, 0),
+        get_degradation("band_8k").apply(samples, SAMPLE_RATE, 0),
+    )
 
 
-@pytest.mark.parametrize("sample_rate, seed, problem", [
-    (0, 0, "sample_rate must be a positive integer, got 0"), (22050.0, 0, "sample_rate must be a positive integer"),
-    (SAMPLE_RATE, -1, r"seed must be an integer in \[0, 2\*\*32\), got -1"), (SAMPLE_RATE, 2**32, "seed must be"),
-    (SAMPLE_RATE, 1.5, "seed must be"),
-])
+@pytest.mark.parametrize(
+    "sample_rate, seed, problem",
+    [
+        (0, 0, "sample_rate must be a positive integer, got 0"),
+        (22050.0, 0, "sample_rate must be a positive integer"),
+        (SAMPLE_RATE, -1, r"seed must be an integer in \[0, 2\*\*32\), got -1"),
+        (SAMPLE_RATE, 2**32, "seed must be"),
+        (SAMPLE_RATE, 1.5, "seed must be"),
+    ],
+)
 def test_a_bad_sample_rate_or_seed_is_a_value_error(sample_rate, seed, problem):
     with pytest.raises(ValueError, match=rf"^degradation 'white_20db': {problem}"):
         get_degradation("white_20db").apply(broadband(0.1), sample_rate, seed)
@@ -250,8 +289,9 @@ def correlation_at_lags(reference: np.ndarray, degraded: np.ndarray, lags: range
 
 
 @pytest.mark.parametrize("name", of_family("lossy"))
-@pytest.mark.parametrize("sample_rate, length", [(SAMPLE_RATE, int(SECONDS * SAMPLE_RATE)), (44100, 54321),
-                                                 (16000, 700)])
+@pytest.mark.parametrize(
+    "sample_rate, length", [(SAMPLE_RATE, int(SECONDS * SAMPLE_RATE)), (44100, 54321), (16000, 700)]
+)
 def test_an_mp3_round_trip_keeps_the_length_and_lines_up(name, sample_rate, length):
     samples = broadband(seconds=(length + 1) / sample_rate, sample_rate=sample_rate)[:length]
     degraded = get_degradation(name).apply(samples, sample_rate, 0)
@@ -265,14 +305,22 @@ def test_an_mp3_round_trip_keeps_the_length_and_lines_up(name, sample_rate, leng
 
 def test_32_kbits_loses_more_high_frequencies_than_64():
     samples = broadband()
-    lost = {rate: decibels(band_energy(get_degradation(f"mp3_{rate}k").apply(samples, SAMPLE_RATE, 0), 5000, 11025)
-                           / band_energy(samples, 5000, 11025)) for rate in (64, 32)}
+    lost = {
+        rate: decibels(
+            band_energy(get_degradation(f"mp3_{rate}k").apply(samples, SAMPLE_RATE, 0), 5000, 11025)
+            / band_energy(samples, 5000, 11025)
+        )
+        for rate in (64, 32)
+    }
     assert lost[32] < lost[64] - 1.0, lost
 
 
 def test_an_mp3_at_a_rate_mp3_cannot_carry_is_a_value_error():
-    with pytest.raises(ValueError, match=r"^degradation 'mp3_64k': an MP3 cannot carry 12345 Hz; MP3 sample rates "
-                                         r"are 8000, 11025"):
+    with pytest.raises(
+        ValueError,
+        match=r"^degradation 'mp3_64k': an MP3 cannot carry 12345 Hz; MP3 sample rates "
+        r"are 8000, 11025",
+    ):
         get_degradation("mp3_64k").apply(broadband(0.5, 12345), 12345, 0)
 
 
@@ -284,7 +332,7 @@ def test_noise_is_added_at_the_declared_snr_with_the_declared_colour(name):
     degradation = get_degradation(name)
     samples = broadband()
     noise = degradation.apply(samples, SAMPLE_RATE, 3).astype(np.float64) - samples
-    snr = decibels(np.sum(samples.astype(np.float64) ** 2) / np.sum(noise ** 2))
+    snr = decibels(np.sum(samples.astype(np.float64) ** 2) / np.sum(noise**2))
     assert abs(snr - degradation.parameters["snr_db"]) <= SNR_TOLERANCE_DB, f"{name}: SNR {snr:.2f} dB"
     slope = spectral_slope_db_per_octave(noise)
     expected = degradation.parameters["decay_db_per_octave"]
@@ -373,8 +421,8 @@ def test_the_room_rings_on_after_the_sound_stops(name):
     burst[:SAMPLE_RATE] = 0.3 * np.random.default_rng(0).standard_normal(SAMPLE_RATE)
     reverberant = get_degradation(name).apply(burst, SAMPLE_RATE, 0)
     level = np.mean(reverberant[:SAMPLE_RATE].astype(np.float64) ** 2)
-    later = reverberant[SAMPLE_RATE + SAMPLE_RATE // 10: SAMPLE_RATE + 3 * SAMPLE_RATE // 10].astype(np.float64)
-    assert not np.any(burst[SAMPLE_RATE:]) and decibels(np.mean(later ** 2) / level) >= -30  # the input is silent there
+    later = reverberant[SAMPLE_RATE + SAMPLE_RATE // 10 : SAMPLE_RATE + 3 * SAMPLE_RATE // 10].astype(np.float64)
+    assert not np.any(burst[SAMPLE_RATE:]) and decibels(np.mean(later**2) / level) >= -30  # the input is silent there
     assert RT60_RANGE_S[0] <= reverberation_time(reverberant, SAMPLE_RATE) <= RT60_RANGE_S[1]
 
 
@@ -382,8 +430,9 @@ def test_the_room_rings_on_after_the_sound_stops(name):
 
 
 def test_the_promises_hold_on_a_real_gtzan_clip(gtzan_excerpts):
-    samples, sample_rate = soundfile.read(gtzan_excerpts / "genres" / "blues" / "blues.00000.wav", dtype="float32",
-                                          frames=5 * SAMPLE_RATE)
+    samples, sample_rate = soundfile.read(
+        gtzan_excerpts / "genres" / "blues" / "blues.00000.wav", dtype="float32", frames=5 * SAMPLE_RATE
+    )
     assert sample_rate == SAMPLE_RATE
     for degradation in degradations():
         degraded = degradation.apply(samples, sample_rate, 0)
@@ -392,5 +441,5 @@ def test_the_promises_hold_on_a_real_gtzan_clip(gtzan_excerpts):
     band = get_degradation("band_8k").apply(samples, sample_rate, 0)
     assert decibels(band_energy(band, 4000, 11025) / band_energy(samples, 4000, 11025)) <= -STOP_BAND_DROP_DB
     noise = get_degradation("pink_20db").apply(samples, sample_rate, 0).astype(np.float64) - samples
-    assert abs(decibels(np.sum(samples.astype(np.float64) ** 2) / np.sum(noise ** 2)) - 20) <= SNR_TOLERANCE_DB
+    assert abs(decibels(np.sum(samples.astype(np.float64) ** 2) / np.sum(noise**2)) - 20) <= SNR_TOLERANCE_DB
     assert correlation_at_lags(samples, get_degradation("mp3_64k").apply(samples, sample_rate, 0), [0])[0] > 0.9

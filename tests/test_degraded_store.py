@@ -11,12 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from audio_fixtures import write_gtzan_like
+
 from genre_utils.data.audio import load_audio
 from genre_utils.data.datasets import gtzan
-from genre_utils.data.degradations import (AUGMENTATION_DEGRADATIONS, Degradation, get_degradation, register,
-                                           track_degradations, unregister)
+from genre_utils.data.degradations import (
+    AUGMENTATION_DEGRADATIONS,
+    Degradation,
+    get_degradation,
+    register,
+    track_degradations,
+    unregister,
+)
 from genre_utils.features.kinds import FeatureConfig, features_from_samples
 from genre_utils.features.store import build_feature_store, open_feature_store, store_directory
 from genre_utils.features.workers import limit_threads
@@ -30,8 +36,16 @@ def small_tracks(tmp_path) -> pd.DataFrame:
 
 
 def test_a_degraded_store_holds_the_features_of_the_degraded_audio(small_tracks, tmp_path):
-    store = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1,
-                                progress=False, degradation="band_8k", degradation_seed=3)
+    store = build_feature_store(
+        small_tracks,
+        "tiny",
+        SMALL,
+        cache_dir=tmp_path / "cache",
+        workers=1,
+        progress=False,
+        degradation="band_8k",
+        degradation_seed=3,
+    )
     clean = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
     assert store.degradation == {"names": ["band_8k"], "seed": 3} and clean.degradation is None
     assert "band_8k-seed3" in str(store.directory) and store.directory != clean.directory
@@ -50,9 +64,16 @@ def test_a_degraded_store_holds_the_features_of_the_degraded_audio(small_tracks,
 
 
 def test_the_key_holds_the_degradation_and_its_seed_and_the_clean_key_is_unchanged(small_tracks, tmp_path):
-    folders = {store_directory(small_tracks, "tiny", SMALL, tmp_path, degradation=identity)
-               for identity in (None, {"names": ["band_8k"], "seed": 0}, {"names": ["band_8k"], "seed": 1},
-                                {"names": ["mp3_64k"], "seed": 0}, {"names": ["band_8k", "mp3_64k"], "seed": 0})}
+    folders = {
+        store_directory(small_tracks, "tiny", SMALL, tmp_path, degradation=identity)
+        for identity in (
+            None,
+            {"names": ["band_8k"], "seed": 0},
+            {"names": ["band_8k"], "seed": 1},
+            {"names": ["mp3_64k"], "seed": 0},
+            {"names": ["band_8k", "mp3_64k"], "seed": 0},
+        )
+    }
     assert len(folders) == 5
     # the clean store's folder does not depend on the degradation code: the same as without the argument
     assert store_directory(small_tracks, "tiny", SMALL, tmp_path) in folders
@@ -66,19 +87,46 @@ def test_a_pool_gives_each_track_its_own_draw_the_same_in_any_company(small_trac
     assert track_degradations(ids, AUGMENTATION_DEGRADATIONS, 8) != plan
     many = track_degradations([f"t{i}" for i in range(400)], AUGMENTATION_DEGRADATIONS, 0)
     assert {name for name, _ in many} == set(AUGMENTATION_DEGRADATIONS)  # every member is drawn
-    store = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=1, progress=False,
-                                degradation=AUGMENTATION_DEGRADATIONS, degradation_seed=7)
-    assert list(store.tracks["degradation"]) == [name for name, _ in track_degradations(
-        store.tracks["track_id"], AUGMENTATION_DEGRADATIONS, 7)]
+    store = build_feature_store(
+        small_tracks,
+        "tiny",
+        SMALL,
+        cache_dir=tmp_path,
+        workers=1,
+        progress=False,
+        degradation=AUGMENTATION_DEGRADATIONS,
+        degradation_seed=7,
+    )
+    assert list(store.tracks["degradation"]) == [
+        name for name, _ in track_degradations(store.tracks["track_id"], AUGMENTATION_DEGRADATIONS, 7)
+    ]
     assert "pool12-seed7" in str(store.directory)
 
 
 def test_engines_and_chunks_degrade_every_track_the_same(small_tracks, tmp_path):
     noisy = ("white_20db", "pink_20db")  # seeded: a different seed per track would show
-    inline = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "a", workers=1, progress=False,
-                                 degradation=noisy, degradation_seed=1)
-    pooled = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "b", workers=2, chunk_size=2,
-                                 progress=False, engine="processes", degradation=noisy, degradation_seed=1)
+    inline = build_feature_store(
+        small_tracks,
+        "tiny",
+        SMALL,
+        cache_dir=tmp_path / "a",
+        workers=1,
+        progress=False,
+        degradation=noisy,
+        degradation_seed=1,
+    )
+    pooled = build_feature_store(
+        small_tracks,
+        "tiny",
+        SMALL,
+        cache_dir=tmp_path / "b",
+        workers=2,
+        chunk_size=2,
+        progress=False,
+        engine="processes",
+        degradation=noisy,
+        degradation_seed=1,
+    )
     rows = np.arange(len(inline.tracks))
     np.testing.assert_array_equal(inline.read_rows(rows), pooled.read_rows(rows))
 
@@ -89,30 +137,47 @@ def test_a_degradation_that_fails_skips_the_clip_with_its_reason(small_tracks, t
             raise ValueError(f"cannot degrade at {sample_rate} Hz")
         return samples
 
-    register(Degradation(name="test_refusal", title="Refuses", family="level", parameters={"level": 1},
-                         rationale="a test", function=refuse))
+    register(
+        Degradation(
+            name="test_refusal",
+            title="Refuses",
+            family="level",
+            parameters={"level": 1},
+            rationale="a test",
+            function=refuse,
+        )
+    )
     try:
-        store = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=1, progress=False,
-                                    degradation="test_refusal")
+        store = build_feature_store(
+            small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=1, progress=False, degradation="test_refusal"
+        )
     finally:
         unregister("test_refusal")
     assert store.usable.empty
     assert store.skipped["reason"].str.contains("degradation failed: degradation 'test_refusal': cannot degrade").all()
 
 
-@pytest.mark.parametrize("bad, message", [("no_such_thing", "unknown"), ([], "empty"),
-                                          (["band_8k", "band_8k"], "repeated")])
+@pytest.mark.parametrize(
+    "bad, message", [("no_such_thing", "unknown"), ([], "empty"), (["band_8k", "band_8k"], "repeated")]
+)
 def test_bad_degradations_are_refused_before_any_work(small_tracks, tmp_path, bad, message):
     with pytest.raises(ValueError, match=f"degradation must list registered degradations.*{message}"):
-        build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=1, progress=False,
-                            degradation=bad)
+        build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=1, progress=False, degradation=bad)
     assert not (tmp_path / "tiny").exists()
 
 
 def test_a_bad_degradation_seed_is_refused(small_tracks, tmp_path):
     with pytest.raises(ValueError, match="degradation seed must be an integer"):
-        build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, workers=1, progress=False,
-                            degradation="band_8k", degradation_seed=-1)
+        build_feature_store(
+            small_tracks,
+            "tiny",
+            SMALL,
+            cache_dir=tmp_path,
+            workers=1,
+            progress=False,
+            degradation="band_8k",
+            degradation_seed=-1,
+        )
 
 
 def test_a_degraded_copy_shares_the_cache_tracks_and_skipped_clips(small_tracks, tmp_path):

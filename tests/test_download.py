@@ -8,9 +8,9 @@ import tarfile
 import zipfile
 
 import pytest
+from http_server import Behaviour, LocalServer
 
 from genre_utils.data.download import DownloadError, Remote, extract, fetch
-from http_server import Behaviour, LocalServer
 
 BODY = bytes(range(256)) * 4096  # 1 MiB
 
@@ -101,8 +101,10 @@ def make_tar(path, members: dict[str, bytes]):
 
 
 def test_extract_tar_gz_once_and_skip_macos_junk(tmp_path):
-    archive = make_tar(tmp_path / "genres.tar.gz", {"genres/blues/blues.00000.wav": b"RIFF1",
-                                                    "genres/blues/._blues.00000.wav": b"junk"})
+    archive = make_tar(
+        tmp_path / "genres.tar.gz",
+        {"genres/blues/blues.00000.wav": b"RIFF1", "genres/blues/._blues.00000.wav": b"junk"},
+    )
     extract(archive, tmp_path / "out", progress=False)
     assert (tmp_path / "out/genres/blues/blues.00000.wav").read_bytes() == b"RIFF1"
     assert not (tmp_path / "out/genres/blues/._blues.00000.wav").exists()
@@ -157,6 +159,8 @@ def test_unknown_checksum_is_kept_when_the_content_verifies(server, tmp_path, ca
     assert len(server.requests) == requests_made and len(seen) == 1  # the acceptance is remembered
     server.files["/other.bin"] = Behaviour(b"something else entirely")
     other = Remote("b.bin", (server.url("/other.bin"),), sha256(BODY))
-    with pytest.raises(DownloadError, match=r"other\.bin: checksum mismatch .* content does not verify: the content is not"):
+    with pytest.raises(
+        DownloadError, match=r"other\.bin: checksum mismatch .* content does not verify: the content is not"
+    ):
         fetch(other, tmp_path, progress=False, verify=verify)
     assert not (tmp_path / "b.bin").exists() and not (tmp_path / "b.bin.unchecked").exists()

@@ -20,15 +20,17 @@ from genre_utils.models.aggregation import VOTE_TIE_NUDGE, aggregate_tracks, tra
 
 # Segments of three tracks, interleaved; t2 appears first, so first-appearance order != sorted.
 SEGMENT_IDS = np.array(["t2", "t1", "t1", "t2", "t1", "t3", "t3"])
-SEGMENT_PROBS = np.array([
-    [0.9, 0.1],  # t2
-    [0.55, 0.45],  # t1
-    [0.55, 0.45],  # t1
-    [0.2, 0.8],  # t2
-    [0.0, 1.0],  # t1
-    [0.6, 0.4],  # t3
-    [0.1, 0.9],  # t3
-])
+SEGMENT_PROBS = np.array(
+    [
+        [0.9, 0.1],  # t2
+        [0.55, 0.45],  # t1
+        [0.55, 0.45],  # t1
+        [0.2, 0.8],  # t2
+        [0.0, 1.0],  # t1
+        [0.6, 0.4],  # t3
+        [0.1, 0.9],  # t3
+    ]
+)
 CLASSES3 = ["blues", "jazz", "rock"]
 Y_TRUE3 = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2])
 Y_PRED3 = np.array([0, 0, 1, 2, 1, 1, 0, 2, 2])
@@ -167,8 +169,16 @@ def test_report_files_round_trip(tmp_path):
 def test_predictions_frame():
     probs = np.array([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4], [0.1, 0.8, 0.1]])
     frame = predictions_frame(["x", "y", "z"], [0, 1, 1], probs, CLASSES3)
-    assert frame.columns.tolist() == ["track_id", "true", "predicted", "confidence", "correct",
-                                      "p_blues", "p_jazz", "p_rock"]
+    assert frame.columns.tolist() == [
+        "track_id",
+        "true",
+        "predicted",
+        "confidence",
+        "correct",
+        "p_blues",
+        "p_jazz",
+        "p_rock",
+    ]
     assert frame["true"].tolist() == ["blues", "jazz", "jazz"]
     assert frame["predicted"].tolist() == ["blues", "rock", "jazz"]
     assert frame["correct"].tolist() == [True, False, True]

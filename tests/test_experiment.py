@@ -10,9 +10,17 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from genre_utils.experiment.runner import (  # noqa: E402
+    RunSpec,
+    collect_runs,
+    finished_result,
+    make_inputs,
+    run_experiment,
+    run_folder,
+    run_one,
+    sweep,
+)
 from genre_utils.models.aggregation import aggregate_tracks, track_labels  # noqa: E402
-from genre_utils.experiment.runner import (RunSpec, collect_runs, finished_result, make_inputs, run_experiment,  # noqa: E402
-                                    run_folder, run_one, sweep)
 from genre_utils.models.training import load_history  # noqa: E402
 
 # Measured on the 160-clip fixture (30 test tracks, chance 0.10), 2 s segments, seeds 0-2:
@@ -28,11 +36,12 @@ SEGMENT_SECONDS = 2.0
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["cnn", "lstm"])
 def test_both_models_learn_on_synthetic_data(synthetic_store, tmp_path, model):
-    spec = RunSpec("synthetic", model, seed=0, segment_seconds=SEGMENT_SECONDS, epochs=LEARN_EPOCHS[model],
-                   patience=5)
+    spec = RunSpec("synthetic", model, seed=0, segment_seconds=SEGMENT_SECONDS, epochs=LEARN_EPOCHS[model], patience=5)
     result = run_one(spec, synthetic_store, tmp_path)
     assert result["accuracy"] >= MIN_ACCURACY, result
-    assert result["test_tracks"] == 30 and result["train_tracks"] + result["valid_tracks"] + result["test_tracks"] == 160
+    assert (
+        result["test_tracks"] == 30 and result["train_tracks"] + result["valid_tracks"] + result["test_tracks"] == 160
+    )
     assert any("set aside for early stopping" in note for note in result["notes"])
 
 
@@ -47,8 +56,17 @@ def finished_run(synthetic_store, tmp_path_factory):
 def test_a_run_folder_holds_model_log_config_and_per_track_metrics(synthetic_store, finished_run):
     spec, results, result = finished_run
     folder = run_folder(results, spec)
-    for name in ("model.keras", "history.csv", "config.json", "standardizer.json", "predictions.csv",
-                 "metrics.json", "per_genre.csv", "confusion.csv", "result.json"):
+    for name in (
+        "model.keras",
+        "history.csv",
+        "config.json",
+        "standardizer.json",
+        "predictions.csv",
+        "metrics.json",
+        "per_genre.csv",
+        "confusion.csv",
+        "result.json",
+    ):
         assert (folder / name).is_file(), name
     history = load_history(folder)
     assert list(history["epoch"]) == list(range(1, result["epochs_run"] + 1))
@@ -105,8 +123,15 @@ def test_same_seed_same_training_curve(synthetic_store, tmp_path):
 
 @pytest.mark.slow
 def test_sweep_runs_the_leaky_setup_beside_the_honest_one(synthetic_store, tmp_path):
-    specs = sweep("synthetic", models=["cnn"], splits=["thesis", "random_segments"], seeds=[0],
-                  segment_seconds=SEGMENT_SECONDS, epochs=2, patience=0)
+    specs = sweep(
+        "synthetic",
+        models=["cnn"],
+        splits=["thesis", "random_segments"],
+        seeds=[0],
+        segment_seconds=SEGMENT_SECONDS,
+        epochs=2,
+        patience=0,
+    )
     lines = []
     runs = run_experiment(specs, {"mfcc": synthetic_store}, tmp_path, log=lines.append)
     assert sorted(runs["split"]) == ["random_segments", "thesis"] and len(lines) == 2
@@ -115,8 +140,17 @@ def test_sweep_runs_the_leaky_setup_beside_the_honest_one(synthetic_store, tmp_p
     assert leaky["notes"][0].startswith("LEAKY")
 
 
-@pytest.mark.parametrize("field, value", [("model", "gru"), ("split", "k_fold"), ("aggregation", "max"),
-                                          ("segment_seconds", -3), ("epochs", 0), ("seed", -1)])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("model", "gru"),
+        ("split", "k_fold"),
+        ("aggregation", "max"),
+        ("segment_seconds", -3),
+        ("epochs", 0),
+        ("seed", -1),
+    ],
+)
 def test_bad_run_settings_are_named(field, value):
     with pytest.raises(ValueError, match=field):
         RunSpec(**{"dataset": "synthetic", "model": "cnn", field: value})
@@ -129,15 +163,23 @@ def test_a_store_of_other_features_is_refused(synthetic_store, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind, n_features, model", [("logmel", 128, "cnn"), ("chroma", 12, "lstm")])
-def test_the_thesis_open_question_other_features_train_through_the_same_runner(synthetic_store, tmp_path, kind,
-                                                                                n_features, model):
-    from genre_utils.features.store import build_feature_store
+def test_the_thesis_open_question_other_features_train_through_the_same_runner(
+    synthetic_store, tmp_path, kind, n_features, model
+):
     from genre_utils.features.kinds import FeatureConfig
+    from genre_utils.features.store import build_feature_store
 
     tracks = synthetic_store.tracks.drop(columns=["row", "valid_frames"])
     tracks["status"] = "ok"
-    store = build_feature_store(tracks, "synthetic", FeatureConfig(kind=kind, clip_seconds=4.0),
-                                cache_dir=tmp_path / "features", workers=2, engine="processes", progress=False)
+    store = build_feature_store(
+        tracks,
+        "synthetic",
+        FeatureConfig(kind=kind, clip_seconds=4.0),
+        cache_dir=tmp_path / "features",
+        workers=2,
+        engine="processes",
+        progress=False,
+    )
     spec = RunSpec("synthetic", model, features=kind, seed=0, segment_seconds=SEGMENT_SECONDS, epochs=1, patience=0)
     result = run_one(spec, store, tmp_path / "results")
     config = json.loads((run_folder(tmp_path / "results", spec) / "config.json").read_text())
@@ -147,8 +189,16 @@ def test_the_thesis_open_question_other_features_train_through_the_same_runner(s
 
 @pytest.mark.slow
 def test_kfold_runs_share_their_folds_across_contenders_and_test_every_track_once(synthetic_store, tmp_path):
-    specs = sweep("synthetic", models=["svm", "cnn"], splits=["kfold"], folds=4, seeds=[3],
-                  segment_seconds=SEGMENT_SECONDS, epochs=2, patience=0)
+    specs = sweep(
+        "synthetic",
+        models=["svm", "cnn"],
+        splits=["kfold"],
+        folds=4,
+        seeds=[3],
+        segment_seconds=SEGMENT_SECONDS,
+        epochs=2,
+        patience=0,
+    )
     assert len(specs) == 8 and {s.fold for s in specs} == {0, 1, 2, 3}
     runs = run_experiment(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
     for model, group in runs.groupby("model"):
@@ -167,8 +217,16 @@ def test_a_split_file_without_test_tracks_trains_a_final_model_that_predicts(syn
     sides = np.where(np.arange(len(usable)) % 8 == 0, "valid", "train")
     split_file = tmp_path / "everything.csv"
     pd.DataFrame({"track_id": usable["track_id"], "side": sides}).to_csv(split_file, index=False)
-    spec = RunSpec("synthetic", "cnn", split="file", split_file=str(split_file), seed=0,
-                   segment_seconds=SEGMENT_SECONDS, epochs=2, patience=0)
+    spec = RunSpec(
+        "synthetic",
+        "cnn",
+        split="file",
+        split_file=str(split_file),
+        seed=0,
+        segment_seconds=SEGMENT_SECONDS,
+        epochs=2,
+        patience=0,
+    )
     result = run_one(spec, synthetic_store, tmp_path / "results")
     assert result["test_tracks"] == 0 and result["accuracy"] is None
     assert result["train_tracks"] + result["valid_tracks"] == len(usable)
@@ -191,6 +249,8 @@ def test_the_runner_says_how_many_clips_were_skipped_and_where_the_table_is(synt
 
     line = skipped_note(synthetic_store, tmp_path, "synthetic")
     table = tmp_path / "synthetic" / "skipped.csv"
-    assert line == (f"synthetic (mfcc): {len(synthetic_store.usable)} clips used, {len(synthetic_store.skipped)} "
-                    f"skipped; the skipped clips and why: {table}")
+    assert line == (
+        f"synthetic (mfcc): {len(synthetic_store.usable)} clips used, {len(synthetic_store.skipped)} "
+        f"skipped; the skipped clips and why: {table}"
+    )
     assert list(pd.read_csv(table).columns) == ["track_id", "path", "genre", "reason"]

@@ -15,18 +15,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from audio_fixtures import counting_extracted_chunks, interruptible, write_gtzan_like
+
 from genre_utils.data.datasets import gtzan
-from genre_utils.features.store import build_feature_store, store_directory
 from genre_utils.features.kinds import FeatureConfig
+from genre_utils.features.store import build_feature_store, store_directory
 
 SMALL = FeatureConfig(clip_seconds=4.0)
 SLOW_SECONDS = 120  # a slow chunk: far longer than any wait below
 
 
 def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> subprocess.Popen:
-    """A process-pool run of 2 workers: chunks of ``fast_genre`` are real, the others hang (each worker logs its pid)."""
+    """A process-pool run of 2 workers: chunks of ``fast_genre`` are real, the others hang (workers log their pid)."""
     script = textwrap.dedent(f"""
         import os, time
         from genre_utils.features import store as feature_store
@@ -42,8 +42,9 @@ def start_extraction(audio: Path, cache: Path, pids: Path, fast_genre: str) -> s
         feature_store.extract_chunk = maybe_slow
         tracks = gtzan.DATASET.load_tracks({str(audio)!r})
         try:
-            feature_store.build_feature_store(tracks, "workers", FeatureConfig(clip_seconds=4.0), cache_dir={str(cache)!r},
-                                              workers=2, chunk_size=1, progress=False, engine="processes")
+            feature_store.build_feature_store(tracks, "workers", FeatureConfig(clip_seconds=4.0),
+                                              cache_dir={str(cache)!r}, workers=2, chunk_size=1, progress=False,
+                                              engine="processes")
         except KeyboardInterrupt:
             raise SystemExit(130)
     """)
@@ -94,8 +95,9 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path):
         assert all(alive(pid) for pid in workers)
         process.kill()  # kill -9: no cleanup code runs in the parent
         process.wait()
-        assert wait_for(lambda: not any(alive(pid) for pid in workers), 10), \
+        assert wait_for(lambda: not any(alive(pid) for pid in workers), 10), (
             f"workers {[pid for pid in workers if alive(pid)]} outlived their parent"
+        )
     finally:
         process.kill()
         end_leftovers(workers)
@@ -111,8 +113,12 @@ def test_ctrl_c_stops_at_once_and_the_next_run_resumes(tmp_path):
     workers = []
     try:
         # The 3 blues chunks finish; both workers then hang on rock chunks.
-        assert wait_for(lambda: len(list((directory / "chunks").glob("*.json"))) >= 3
-                        and len(list((tmp_path / "pids").iterdir())) >= 2, 60)
+        assert wait_for(
+            lambda: (
+                len(list((directory / "chunks").glob("*.json"))) >= 3 and len(list((tmp_path / "pids").iterdir())) >= 2
+            ),
+            60,
+        )
         time.sleep(0.5)
         workers = worker_pids(tmp_path / "pids")
         started = time.time()
@@ -127,7 +133,9 @@ def test_ctrl_c_stops_at_once_and_the_next_run_resumes(tmp_path):
     assert len(list((directory / "chunks").glob("*.json"))) == 3 and not (directory / "index.csv").exists()
 
     with counting_extracted_chunks() as calls:
-        resumed = build_feature_store(tracks, "workers", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False)
+        resumed = build_feature_store(
+            tracks, "workers", SMALL, cache_dir=cache, workers=1, chunk_size=1, progress=False
+        )
     assert len(calls) == 3  # only the rock chunks
     fresh = build_feature_store(tracks, "workers", SMALL, cache_dir=tmp_path / "fresh", workers=1, progress=False)
     everything = np.arange(len(tracks))

@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from audio_fixtures import counting_extracted_chunks, tone, write_broken_files, write_gtzan_like, write_wav
-from genre_utils.features import store as feature_store
-from genre_utils.features import workers as feature_workers
+
 from genre_utils.data.datasets import gtzan
 from genre_utils.data.datasets.table import make_track_table
-from genre_utils.features.store import build_feature_store, open_feature_store, store_directory
+from genre_utils.features import store as feature_store
+from genre_utils.features import workers as feature_workers
 from genre_utils.features.kinds import FeatureConfig, features_from_samples, mfcc_from_file
+from genre_utils.features.store import build_feature_store, open_feature_store, store_directory
 
 SMALL = FeatureConfig(clip_seconds=4.0)
 
@@ -59,19 +59,24 @@ def test_store_holds_the_features_of_each_clip(small_tracks, tmp_path):
 
 
 def test_the_array_is_zarr_with_one_shard_per_chunk_and_one_inner_chunk_per_track(small_tracks, tmp_path):
-    store = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, chunk_size=3,
-                                progress=False)
+    store = build_feature_store(
+        small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, chunk_size=3, progress=False
+    )
     assert (store.directory / "features.zarr" / "zarr.json").is_file() and not (store.directory / "chunks").exists()
     assert store.features.shards == (3, 20, SMALL.n_frames) and store.features.chunks == (1, 20, SMALL.n_frames)
     assert store.features.read_only
-    shards = sorted(p.relative_to(store.directory / "features.zarr").as_posix()
-                    for p in (store.directory / "features.zarr" / "c").rglob("*") if p.is_file())
+    shards = sorted(
+        p.relative_to(store.directory / "features.zarr").as_posix()
+        for p in (store.directory / "features.zarr" / "c").rglob("*")
+        if p.is_file()
+    )
     assert shards == ["c/0/0/0", "c/1/0/0", "c/2/0/0"]  # 8 tracks: shards of 3, 3 and 2
 
 
 def test_read_rows_takes_any_order_and_repeats(small_tracks, tmp_path):
-    store = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, chunk_size=3,
-                                progress=False)
+    store = build_feature_store(
+        small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, chunk_size=3, progress=False
+    )
     everything = all_rows(store)
     assert everything.dtype == np.float32 and everything.shape == (8, 20, SMALL.n_frames)
     for rows in ([7, 0, 3, 3, 7], [2, 3, 4], [5], np.array([6, 1])):
@@ -131,11 +136,13 @@ def test_bad_files_land_in_the_skipped_table_and_the_rest_is_extracted(tmp_path)
 def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_method):
     """Spawned workers (used once TensorFlow is loaded) once ran OpenBLAS on every core: 5e-5 dB off."""
     tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz", "pop"), clips=4))
-    serial = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2,
-                                 progress=False)
+    serial = build_feature_store(
+        tracks, "p", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False
+    )
     monkeypatch.setattr(feature_workers, "process_context", lambda: get_context(start_method))
-    parallel = build_feature_store(tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2,
-                                   progress=False, engine="processes")
+    parallel = build_feature_store(
+        tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False, engine="processes"
+    )
     # this process vs pool workers: same machine, one BLAS thread each, exact (see the module docstring)
     np.testing.assert_array_equal(all_rows(serial), all_rows(parallel))
     pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
@@ -178,22 +185,26 @@ def test_librosa_is_compiled_here_once_before_local_workers_start(tmp_path, monk
     monkeypatch.setattr(feature_store, "warm_up", warmed.append)
     build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
     assert warmed == []  # inline: nothing runs at the same time
-    build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False,
-                        engine="processes")
+    build_feature_store(
+        tracks, "w", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False, engine="processes"
+    )
     assert warmed == [SMALL]  # once, with the run's own settings, before the pool's workers start
 
 
 def test_cache_root_may_be_a_file_url_or_any_fsspec_url(small_tracks, tmp_path):
-    plain = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "plain", workers=1, chunk_size=3,
-                                progress=False)
-    from_url = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=f"file://{tmp_path / 'url'}", workers=1,
-                                   chunk_size=3, progress=False)
+    plain = build_feature_store(
+        small_tracks, "tiny", SMALL, cache_dir=tmp_path / "plain", workers=1, chunk_size=3, progress=False
+    )
+    from_url = build_feature_store(
+        small_tracks, "tiny", SMALL, cache_dir=f"file://{tmp_path / 'url'}", workers=1, chunk_size=3, progress=False
+    )
     assert from_url.directory == store_directory(small_tracks, "tiny", SMALL, tmp_path / "url")
     assert isinstance(from_url.directory, Path)  # a local folder: atomic renames, free-space checks
     # memory:// stands for an object store here: every file goes through fsspec, none through a local path.
     memory_root = f"memory://{tmp_path.name}/cache"
-    remote = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=memory_root, workers=1, chunk_size=3,
-                                 progress=False)
+    remote = build_feature_store(
+        small_tracks, "tiny", SMALL, cache_dir=memory_root, workers=1, chunk_size=3, progress=False
+    )
     assert remote.directory == f"{memory_root}/tiny/{plain.directory.name}"
     import fsspec
 
@@ -205,10 +216,12 @@ def test_cache_root_may_be_a_file_url_or_any_fsspec_url(small_tracks, tmp_path):
 
 
 def test_segments_come_from_real_audio_and_keep_their_track(tmp_path):
-    tracks = make_track_table([
-        {"track_id": "long", "path": str(write_wav(tmp_path / "long.wav", tone(4.0))), "genre": "a"},
-        {"track_id": "short", "path": str(write_wav(tmp_path / "short.wav", tone(2.1))), "genre": "a"},
-    ])
+    tracks = make_track_table(
+        [
+            {"track_id": "long", "path": str(write_wav(tmp_path / "long.wav", tone(4.0))), "genre": "a"},
+            {"track_id": "short", "path": str(write_wav(tmp_path / "short.wav", tone(2.1))), "genre": "a"},
+        ]
+    )
     store = build_feature_store(tracks, "seg", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
     segments, owners = store.segments(["long", "short"], segment_seconds=1.0)
     assert segments.shape[1:] == (20, SMALL.frames_for_seconds(1.0))
@@ -268,8 +281,9 @@ def test_bad_arguments_are_named(small_tracks, tmp_path):
     with pytest.raises(ValueError, match="scheduler"):
         build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, scheduler="")
     with pytest.raises(ValueError, match="scheduler"):
-        build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, engine="processes",
-                            scheduler="tcp://127.0.0.1:8786")
+        build_feature_store(
+            small_tracks, "tiny", SMALL, cache_dir=tmp_path, engine="processes", scheduler="tcp://127.0.0.1:8786"
+        )
 
 
 @pytest.mark.slow
@@ -277,7 +291,9 @@ def test_real_gtzan_excerpts_match_the_reference_table(gtzan_excerpts, shared_da
     """Real clips, most 15-20 s: padded to 30 s, and the complete ones agree with the published means."""
     tracks = gtzan.DATASET.load_tracks(gtzan_excerpts)
     assert len(tracks) == 101 and tracks.status.eq("ok").all()  # 100 WAVs and country.00053.mp3
-    store = build_feature_store(tracks, "gtzan_excerpts", FeatureConfig(), cache_dir=tmp_path, workers=2, progress=False)
+    store = build_feature_store(
+        tracks, "gtzan_excerpts", FeatureConfig(), cache_dir=tmp_path, workers=2, progress=False
+    )
     assert store.features.shape == (101, 20, 1292)
     short = store.tracks[store.tracks.duration < 25]
     assert len(short) >= 80 and (short.valid_frames < 1292).all()

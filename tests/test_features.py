@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from audio_fixtures import SAMPLE_RATE, tone, write_wav
+
 from genre_utils.data.audio import AudioError
 from genre_utils.features.kinds import (
     FeatureConfig,
@@ -21,7 +21,13 @@ REFERENCE_CLIPS = ("blues.00000", "classical.00000", "country.00000", "disco.000
 
 def test_thesis_defaults_give_20_by_1292_for_30_seconds():
     config = FeatureConfig()
-    assert (config.kind, config.n_mfcc, config.sample_rate, config.n_fft, config.hop_length) == ("mfcc", 20, 22050, 2048, 512)
+    assert (config.kind, config.n_mfcc, config.sample_rate, config.n_fft, config.hop_length) == (
+        "mfcc",
+        20,
+        22050,
+        2048,
+        512,
+    )
     assert config.n_features == 20
     assert config.n_frames == 1292
     values, valid = features_from_samples(tone(30.0), config)
@@ -39,20 +45,29 @@ def test_every_kind_has_its_shape(kind, rows):
 
 def test_config_key_changes_with_every_setting():
     base = FeatureConfig()
-    variants = [FeatureConfig(kind="logmel"), FeatureConfig(n_mfcc=13), FeatureConfig(n_fft=1024),
-                FeatureConfig(hop_length=256), FeatureConfig(n_mels=64), FeatureConfig(clip_seconds=29.0),
-                FeatureConfig(sample_rate=16000)]
+    variants = [
+        FeatureConfig(kind="logmel"),
+        FeatureConfig(n_mfcc=13),
+        FeatureConfig(n_fft=1024),
+        FeatureConfig(hop_length=256),
+        FeatureConfig(n_mels=64),
+        FeatureConfig(clip_seconds=29.0),
+        FeatureConfig(sample_rate=16000),
+    ]
     keys = {base.key()} | {v.key() for v in variants}
     assert len(keys) == len(variants) + 1
     assert FeatureConfig().key() == base.key()
 
 
-@pytest.mark.parametrize("settings, words", [
-    ({"kind": "mel"}, "unknown feature kind 'mel'"),
-    ({"n_mfcc": 0}, "n_mfcc"),
-    ({"hop_length": 4096}, "hop_length"),
-    ({"clip_seconds": -1}, "clip_seconds"),
-])
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"kind": "mel"}, "unknown feature kind 'mel'"),
+        ({"n_mfcc": 0}, "n_mfcc"),
+        ({"hop_length": 4096}, "hop_length"),
+        ({"clip_seconds": -1}, "clip_seconds"),
+    ],
+)
 def test_bad_config_names_the_setting(settings, words):
     with pytest.raises(ValueError, match=words):
         FeatureConfig(**settings)
@@ -120,8 +135,11 @@ def test_fast_path_equals_librosa(kind):
     samples = tone(5.0, noise=0.05)
     config = FeatureConfig(kind=kind, clip_seconds=5.0)
     mel = librosa.feature.melspectrogram(y=samples, sr=22050, n_fft=2048, hop_length=512, n_mels=128)
-    expected = (librosa.power_to_db(mel) if kind == "logmel"
-                else librosa.feature.mfcc(y=samples, sr=22050, n_mfcc=20, n_fft=2048, hop_length=512))
+    expected = (
+        librosa.power_to_db(mel)
+        if kind == "logmel"
+        else librosa.feature.mfcc(y=samples, sr=22050, n_mfcc=20, n_fft=2048, hop_length=512)
+    )
     np.testing.assert_allclose(compute_features(samples, config), expected, atol=1e-3)
 
 

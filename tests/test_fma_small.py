@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fma_fixtures import build_zip, sha1sum_listing
 
-from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing  # noqa: F401  (mp3_bytes: a fixture)
 from genre_utils import prepare
 from genre_utils.data.datasets import fma, fma_small, get_dataset
 from genre_utils.data.datasets.table import readable, skipped_files
@@ -49,8 +49,26 @@ track_id,,,,,,,,,,
 108925,91,Known,101,K2,training,small,30,Instrumental,[1235],known no audio (silent)
 133297,92,Known,102,K3,training,small,30,Hip-Hop,[21],known no audio (missing)
 """
-SMALL_IDS = ["000002", "000005", "000010", "000140", "000141", "000148", "000666", "000667", "000668",
-             "000669", "000670", "000671", "098565", "098567", "098569", "099134", "108925", "133297"]
+SMALL_IDS = [
+    "000002",
+    "000005",
+    "000010",
+    "000140",
+    "000141",
+    "000148",
+    "000666",
+    "000667",
+    "000668",
+    "000669",
+    "000670",
+    "000671",
+    "098565",
+    "098567",
+    "098569",
+    "099134",
+    "108925",
+    "133297",
+]
 GOOD_IDS = ["000002", "000005", "000010", "000140", "000141", "000148"]
 # Expected words in load_tracks' status (header probing) for the files that are not ok.
 BROKEN_AFTER_LOAD = {
@@ -248,10 +266,13 @@ def local_server(tmp_path):
 
 def serve_fake_fma(source: Path, served: Path, base_url: str, monkeypatch, corrupt: str | None = None) -> None:
     """Zip the fake dataset as FMA does (with a checksums file) and point its archives at the local server."""
-    metadata = build_zip(served / "fma_metadata.zip", {
-        "fma_metadata/tracks.csv": (source / "fma_metadata" / "tracks.csv").read_bytes(),
-        "fma_metadata/genres.csv": b"genre_id,#tracks,parent,title,top_level\n21,8389,0,Hip-Hop,21\n",
-    })
+    metadata = build_zip(
+        served / "fma_metadata.zip",
+        {
+            "fma_metadata/tracks.csv": (source / "fma_metadata" / "tracks.csv").read_bytes(),
+            "fma_metadata/genres.csv": b"genre_id,#tracks,parent,title,top_level\n21,8389,0,Hip-Hop,21\n",
+        },
+    )
     audio_members = {"fma_small/README.txt": b"FMA-small\n"}
     for path in sorted((source / "fma_small").rglob("*.mp3")):
         audio_members[path.relative_to(source).as_posix()] = path.read_bytes()
@@ -275,7 +296,10 @@ def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server,
 
     root = tmp_path / "data" / "fma_small"
     assert fma_small.DATASET.download(root, progress=False) == root
-    assert "MP3s checked against fma_small/checksums: 17 clips: 17 verified, 0 differs, 0 missing" in capsys.readouterr().out
+    assert (
+        "MP3s checked against fma_small/checksums: 17 clips: 17 verified, 0 differs, 0 missing"
+        in capsys.readouterr().out
+    )
     assert (root / "fma_metadata" / "tracks.csv").is_file()
     assert (root / "fma_small" / "000" / "000002.mp3").read_bytes() == mp3_bytes(3.0)
     assert any("fma_small.zip" in line for line in requests)
@@ -291,8 +315,11 @@ def test_download_fetches_extracts_then_skips(tmp_path, mp3_bytes, local_server,
 def test_download_refuses_mp3s_that_differ_from_the_checksums_file(tmp_path, mp3_bytes, local_server, monkeypatch):
     base_url, served, _ = local_server
     serve_fake_fma(write_fake_fma(tmp_path / "source", mp3_bytes), served, base_url, monkeypatch, corrupt="000010")
-    with pytest.raises(ValueError, match=r"1 MP3\(s\) extracted from .*fma_small\.zip do not match fma_small/checksums: "
-                                         r"000010 \(differs\) \(17 clips: 16 verified, 1 differs, 0 missing\); delete"):
+    with pytest.raises(
+        ValueError,
+        match=r"1 MP3\(s\) extracted from .*fma_small\.zip do not match fma_small/checksums: "
+        r"000010 \(differs\) \(17 clips: 16 verified, 1 differs, 0 missing\); delete",
+    ):
         fma_small.DATASET.download(tmp_path / "data" / "fma_small", progress=False)
 
 

@@ -12,21 +12,26 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fma_fixtures import build_zip, clip_member, sha1sum_listing, tracks_csv
+from http_server import Behaviour, LocalServer
 
-from fma_fixtures import build_zip, clip_member, mp3_bytes, sha1sum_listing, tracks_csv  # noqa: F401  (a fixture)
-from genre_utils import paths
-from genre_utils import prepare
+from genre_utils import paths, prepare
 from genre_utils.data.datasets import checksums, dataset_names, fma, fma_large, fma_medium, fma_small, get_dataset
 from genre_utils.data.datasets.table import readable, skipped_files
 from genre_utils.data.download import DownloadError
 from genre_utils.data.explore import NO_GENRE_LABEL, class_counts, imbalance_ratio
 from genre_utils.data.splits import check_disjoint, make_split
-from http_server import Behaviour, LocalServer
 
 SIDES = ("training", "training", "training", "validation", "test")  # by a track's rank within its genre
 MEDIUM_TRACKS = {"Rock": 8, "Electronic": 5, "Experimental": 3, "Hip-Hop": 2}  # every other top genre: 1
-LARGE_ONLY = (("Rock", "training"), ("Rock", "test"), ("Jazz", "validation"),
-              ("", "training"), ("", "validation"), ("", "test"))  # "": no top-level genre
+LARGE_ONLY = (
+    ("Rock", "training"),
+    ("Rock", "test"),
+    ("Jazz", "validation"),
+    ("", "training"),
+    ("", "validation"),
+    ("", "test"),
+)  # "": no top-level genre
 SHORT_SMALL = "098569"  # FMA-small's known-broken clip, here 1 s long
 CUT_BUT_FINE = "098566"  # listed as cut past the end (mdeff/fma#8), but this copy is a good 3 s clip
 UNDECODABLE = "140449"  # listed in mdeff/fma#49; here truncated: the header says 3 s, about 1.2 s decode
@@ -51,10 +56,19 @@ def fake_rows() -> list[dict]:
 
 
 def row(number: int, genre: str, side: str, subset: str, artist: int) -> dict:
-    return {"track_id": number, ("album", "id"): artist, ("album", "title"): f"Album {artist}",
-            ("artist", "id"): artist, ("artist", "name"): f"Artist {artist}", ("set", "split"): side,
-            ("set", "subset"): subset, ("track", "duration"): 180, ("track", "genre_top"): genre,
-            ("track", "genres"): "[]", ("track", "title"): f"Track {number}"}
+    return {
+        "track_id": number,
+        ("album", "id"): artist,
+        ("album", "title"): f"Album {artist}",
+        ("artist", "id"): artist,
+        ("artist", "name"): f"Artist {artist}",
+        ("set", "split"): side,
+        ("set", "subset"): subset,
+        ("track", "duration"): 180,
+        ("track", "genre_top"): genre,
+        ("track", "genres"): "[]",
+        ("track", "title"): f"Track {number}",
+    }
 
 
 def subset_ids(subset: str) -> list[str]:
@@ -102,8 +116,9 @@ def serve_medium(server: LocalServer, served: Path, mp3_bytes, monkeypatch, **au
     for key, facts in (("metadata", metadata), ("audio", audio)):
         spec = dict(fma_medium.ARCHIVES[key])
         path = "/" + spec["filename"]
-        server.files[path] = Behaviour((served / spec["filename"]).read_bytes(),
-                                       **(audio_behaviour if key == "audio" else {}))
+        server.files[path] = Behaviour(
+            (served / spec["filename"]).read_bytes(), **(audio_behaviour if key == "audio" else {})
+        )
         spec.update(urls=(server.url(path),), known_hash=f"sha1:{facts['sha1']}", size=facts["size"])
         remotes[key] = spec
     for key, spec in remotes.items():
@@ -130,8 +145,11 @@ def test_medium_has_16_unbalanced_genres_counted_per_split_side(fake_fma):
     assert counts.loc["Rock", ["clips", "usable"]].tolist() == [9, 9]
     assert counts.loc["Electronic", ["clips", "usable"]].tolist() == [6, 5]  # the short known-broken clip
     assert counts.loc["Easy Listening", "usable"] == 1 and counts.loc["total", "usable"] == 31
-    assert counts.loc["Rock", ["split_official: train", "split_official: valid", "split_official: test"]].tolist() \
-        == [7, 1, 1]
+    assert counts.loc["Rock", ["split_official: train", "split_official: valid", "split_official: test"]].tolist() == [
+        7,
+        1,
+        1,
+    ]
     assert counts.loc["Rock", "share"] == pytest.approx(100 * 9 / 31, abs=0.05)
     assert counts.loc["total", "share"] == 100.0
     assert imbalance_ratio(counts) == 9.0
@@ -143,8 +161,13 @@ def test_large_keeps_tracks_without_a_top_genre_with_the_reason(fake_fma):
     assert len(unlabelled) == 3 and unlabelled.status.eq(fma.NO_GENRE_STATUS).all()
     assert unlabelled.duration.isna().all()  # left unread: no label, no use
     assert set(unlabelled.track_id) <= set(skipped_files(tracks).track_id)
-    assert skipped_files(tracks).set_index("track_id").loc[unlabelled.track_id, "reason"].eq(
-        "no top-level genre in tracks.csv").all()
+    assert (
+        skipped_files(tracks)
+        .set_index("track_id")
+        .loc[unlabelled.track_id, "reason"]
+        .eq("no top-level genre in tracks.csv")
+        .all()
+    )
     assert "" not in set(readable(tracks).genre)
     assert class_counts(tracks).loc[NO_GENRE_LABEL, ["clips", "usable"]].tolist() == [3, 0]
     assert set(tracks.genre) - {""} <= set(fma_large.GENRES)
@@ -160,8 +183,11 @@ def test_official_split_is_artist_aware_and_the_thesis_split_is_refused(fake_fma
     assert split[tracks.status != "ok"].eq("").all()
     assert (split == "test").sum() == 2 and (split == "valid").sum() == 2 and (split == "train").sum() == 27
     check_disjoint(tracks, split, group_column="artist")
-    with pytest.raises(ValueError, match=r"split 'thesis' applies to synthetic, gtzan, fma_small only, not "
-                                         r"'fma_medium' \(whose splits are official, kfold, file\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"split 'thesis' applies to synthetic, gtzan, fma_small only, not "
+        r"'fma_medium' \(whose splits are official, kfold, file\)",
+    ):
         make_split(tracks, "thesis", dataset="fma_medium")
 
 
@@ -171,7 +197,8 @@ def test_known_broken_clips_are_marked_only_when_broken_here(fake_fma):
     assert medium.status[CUT_BUT_FINE] == "ok"  # listed, but this copy decodes to 3 s
     large = fma_large.DATASET.load_tracks(fake_fma).set_index("track_id")
     assert large.status[UNDECODABLE].startswith(
-        "known broken in FMA-large: reported undecodable by ffmpeg/librosa (mdeff/fma#49) (too short")
+        "known broken in FMA-large: reported undecodable by ffmpeg/librosa (mdeff/fma#49) (too short"
+    )
     assert large.status[SHORT_SMALL].startswith("known broken in FMA-large: audio shorter than 2 s")
     assert len(fma_medium.KNOWN_BROKEN) == len(fma_large.KNOWN_BROKEN) == 6 + 15 + 147
     assert fma_small.KNOWN_BROKEN.items() <= fma_medium.KNOWN_BROKEN.items()
@@ -181,15 +208,19 @@ def test_a_genre_outside_the_top_level_ones_is_refused(tmp_path, fake_fma):
     rows = fake_rows()
     rows[0]["track", "genre_top"] = "Metal"
     (fake_fma / "fma_metadata" / "tracks.csv").write_text(tracks_csv(rows))
-    with pytest.raises(ValueError, match=r"tracks\.csv: \('track', 'genre_top'\) value\(s\) \['Metal'\] in the medium "
-                                         r"subset are not genres of FMA-medium"):
+    with pytest.raises(
+        ValueError,
+        match=r"tracks\.csv: \('track', 'genre_top'\) value\(s\) \['Metal'\] in the medium "
+        r"subset are not genres of FMA-medium",
+    ):
         fma_medium.DATASET.load_tracks(fake_fma)
 
 
 def test_missing_audio_folder_names_the_subset_and_the_download_command(fake_fma):
     shutil.rmtree(fake_fma / "fma_large")
-    with pytest.raises(FileNotFoundError,
-                       match=r"no FMA-large audio folder .*fma_large .*download --dataset fma_large"):
+    with pytest.raises(
+        FileNotFoundError, match=r"no FMA-large audio folder .*fma_large .*download --dataset fma_large"
+    ):
         fma_large.DATASET.load_tracks(fake_fma)
 
 
@@ -222,8 +253,9 @@ def test_an_archive_with_other_bytes_is_refused(tmp_path, mp3_bytes, server, mon
     served = tmp_path / "served"
     served.mkdir()
     serve_medium(server, served, mp3_bytes, monkeypatch)
-    monkeypatch.setitem(fma_medium.DATASET.archives, "audio",
-                        {**fma_medium.DATASET.archives["audio"], "known_hash": "sha1:" + "0" * 40})
+    monkeypatch.setitem(
+        fma_medium.DATASET.archives, "audio", {**fma_medium.DATASET.archives["audio"], "known_hash": "sha1:" + "0" * 40}
+    )
     root = tmp_path / "data"
     with pytest.raises(DownloadError, match=r"(?s)fma_medium\.zip.*checksum mismatch.*expected sha1:0000"):
         fma_medium.DATASET.download(root, progress=False)
@@ -242,8 +274,11 @@ def test_not_enough_space_is_one_line_before_any_byte_is_fetched(tmp_path, mp3_b
     message = str(refused.value)
     assert "\n" not in message
     assert message.startswith(f"not enough disk space in {root} for FMA-medium: ")
-    assert re.search(r": [\d.]+ TiB needed \([\d.]+ TiB to download, about [\d.]+ TiB to extract\), "
-                     r"[\d.]+ (bytes|KiB|MiB|GiB|TiB) free\. ", message), message
+    assert re.search(
+        r": [\d.]+ TiB needed \([\d.]+ TiB to download, about [\d.]+ TiB to extract\), "
+        r"[\d.]+ (bytes|KiB|MiB|GiB|TiB) free\. ",
+        message,
+    ), message
     assert "--root DIR or GENRE_DATA_DIR=DIR" in message
     assert server.requests == []  # refused before any request
     assert not list(root.glob("*.part")) and not (root / "fma_metadata").exists()
@@ -301,8 +336,11 @@ def test_an_extracted_mp3_that_differs_from_the_list_stops_the_download(tmp_path
         remotes[key] = spec
     for key, spec in remotes.items():
         monkeypatch.setitem(fma_medium.DATASET.archives, key, spec)
-    with pytest.raises(ValueError, match=r"1 MP3\(s\) extracted from .*fma_medium\.zip do not match "
-                                         r"fma_medium/checksums: 002000 \(differs\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"1 MP3\(s\) extracted from .*fma_medium\.zip do not match "
+        r"fma_medium/checksums: 002000 \(differs\)",
+    ):
         fma_medium.DATASET.download(tmp_path / "data", progress=False)
 
 
@@ -311,16 +349,23 @@ def test_the_registry_lists_the_subsets_with_the_common_interface():
     for subset, module in MODULES.items():
         declared = module.DATASET
         assert get_dataset(module.NAME) is declared and isinstance(declared, fma.FmaDataset)
-        assert (declared.name, declared.title, declared.subset, declared.genres) == (module.NAME, module.TITLE, subset,
-                                                                                     module.GENRES)
+        assert (declared.name, declared.title, declared.subset, declared.genres) == (
+            module.NAME,
+            module.TITLE,
+            subset,
+            module.GENRES,
+        )
         assert declared.reference_name == f"{module.AUDIO_FOLDER}/checksums" and declared.citation == fma.BIBTEX
         assert declared.clip_seconds() == 30.0 and declared.default_root().name == module.NAME
         assert declared.remotes()[0].filename == "fma_metadata.zip" and not declared.generated
         assert declared.known_broken is module.KNOWN_BROKEN and declared.archives is module.ARCHIVES
     assert fma_medium.ARCHIVES["audio"] == {
-        "filename": "fma_medium.zip", "urls": ("https://os.unil.cloud.switch.ch/fma/fma_medium.zip",),
-        "known_hash": "sha1:c67b69ea232021025fca9231fc1c7c1a063ab50b", "size": 23_825_005_356,
-        "description": "FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)"}
+        "filename": "fma_medium.zip",
+        "urls": ("https://os.unil.cloud.switch.ch/fma/fma_medium.zip",),
+        "known_hash": "sha1:c67b69ea232021025fca9231fc1c7c1a063ab50b",
+        "size": 23_825_005_356,
+        "description": "FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)",
+    }
     assert fma_large.ARCHIVES["audio"]["known_hash"] == "sha1:497109f4dd721066b5ce5e5f250ec604dc78939e"
     assert fma_large.ARCHIVES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_large.zip",)
     assert fma_large.ARCHIVES["audio"]["size"] == fma_large.ARCHIVE_BYTES_APPROXIMATE == 93 * 2**30

@@ -69,7 +69,7 @@ def test_platt_folds_are_five_or_as_many_as_the_rarest_class_allows():
     assert all(set(labels[test]) == set(range(N_CLASSES)) for _, test in folds)  # every class in every fold
     single = np.array([0, 0, 1, 2, 2])  # one track of genre 1: nothing to hold out, so in-sample scaling
     assert PlattFolds(0).get_n_splits(vectors[:5], single) == 1
-    (train, scored), = PlattFolds(0).split(vectors[:5], single)
+    ((train, scored),) = PlattFolds(0).split(vectors[:5], single)
     np.testing.assert_array_equal(train, np.arange(5)) and np.testing.assert_array_equal(scored, np.arange(5))
     fitted = make_svm(seed=0).fit(np.random.default_rng(0).normal(size=(5, 2)), single)
     assert fitted.predict_proba(np.zeros((1, 2))).shape == (1, N_CLASSES)

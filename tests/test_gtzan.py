@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile
-
 from audio_fixtures import tone, write_gtzan_like, write_wav
+
 from genre_utils import prepare
 from genre_utils.data.datasets import get_dataset, gtzan, gtzan_reference
 from genre_utils.data.datasets.table import readable, skipped_files
@@ -53,7 +53,8 @@ def test_au_files_of_the_original_archive(tmp_path):
     assert usable.path.map(lambda p: p.rsplit(".", 1)[1]).tolist() == ["au", "wav"]
     # The unused copy is not dropped silently: it is a skipped row that names the copy used.
     assert skipped_files(tracks).set_index("track_id").reason.to_dict() == {
-        "genres/rock/rock.00001.au": "another copy of rock.00001 is used (rock.00001.wav)"}
+        "genres/rock/rock.00001.au": "another copy of rock.00001 is used (rock.00001.wav)"
+    }
 
 
 def test_every_audio_looking_file_is_a_clip_or_a_skipped_row(tmp_path):
@@ -70,8 +71,11 @@ def test_every_audio_looking_file_is_a_clip_or_a_skipped_row(tmp_path):
     (genres / "blues" / "._blues.00000.wav").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     (genres / "blues" / "cover.jpg").write_bytes(b"\xff\xd8")
     tracks = gtzan.DATASET.load_tracks(tmp_path)
-    audio_looking = {str(p.resolve()) for p in tmp_path.rglob("*") if p.suffix in (".wav", ".flac", ".mp3")
-                     and not p.name.startswith("._")}
+    audio_looking = {
+        str(p.resolve())
+        for p in tmp_path.rglob("*")
+        if p.suffix in (".wav", ".flac", ".mp3") and not p.name.startswith("._")
+    }
     assert set(tracks.path) == audio_looking  # nothing vanished
     usable = readable(tracks)
     assert usable.track_id.tolist() == ["blues.00000", "blues.00003", "rock.00002"]  # FLAC and MP3 are clips
@@ -139,8 +143,11 @@ def test_download_from_a_mirror_then_load(tmp_path, monkeypatch):
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         archive.add(source / "genres", arcname="genres")
     archive_bytes = buffer.getvalue()
-    lists = {"train_filtered.txt": b"blues/blues.00000.wav\nrock/rock.00000.wav\n",
-             "valid_filtered.txt": b"blues/blues.00001.wav\n", "test_filtered.txt": b"rock/rock.00001.wav\n"}
+    lists = {
+        "train_filtered.txt": b"blues/blues.00000.wav\nrock/rock.00000.wav\n",
+        "valid_filtered.txt": b"blues/blues.00001.wav\n",
+        "test_filtered.txt": b"rock/rock.00001.wav\n",
+    }
     with LocalServer() as server:
         server.files["/genres.tar.gz"] = Behaviour(archive_bytes)
         for name, body in lists.items():
@@ -156,7 +163,11 @@ def test_download_from_a_mirror_then_load(tmp_path, monkeypatch):
     tracks = gtzan.DATASET.load_tracks(root)
     assert len(tracks) == 4 and tracks.status.eq("ok").all()
     assert tracks.set_index("track_id")["split_fault_filtered"].to_dict() == {
-        "blues.00000": "train", "blues.00001": "valid", "rock.00000": "train", "rock.00001": "test"}
+        "blues.00000": "train",
+        "blues.00001": "valid",
+        "rock.00000": "train",
+        "rock.00001": "test",
+    }
 
 
 def copy_clip(excerpts, clip, destination_root, suffix=".wav"):
@@ -200,7 +211,9 @@ def test_the_shipped_reference_is_mirdatas_index(shared_data):
     reference = gtzan_reference.reference_md5()
     assert len(reference) == 1000 and set(reference) == set(index)
     assert all(reference[clip] == entry["audio"][1] for clip, entry in index.items())
-    assert all(entry["audio"][0] == f"gtzan_genre/genres/{clip.split('.')[0]}/{clip}.wav" for clip, entry in index.items())
+    assert all(
+        entry["audio"][0] == f"gtzan_genre/genres/{clip.split('.')[0]}/{clip}.wav" for clip, entry in index.items()
+    )
 
 
 def serve_archive(members: dict[str, bytes]) -> bytes:
@@ -213,7 +226,9 @@ def serve_archive(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtzan_excerpts, tmp_path, monkeypatch, capsys):
+def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(
+    gtzan_excerpts, tmp_path, monkeypatch, capsys
+):
     """The Hugging Face copy is another file than the original: its clips, not its SHA-256, decide."""
     from http_server import Behaviour, LocalServer
 
@@ -223,7 +238,9 @@ def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtza
         members[f"genres/{genre}/{clip}.wav"] = (gtzan_excerpts / "genres" / genre / f"{clip}.wav").read_bytes()
         members[f"genres/{genre}/._{clip}.wav"] = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        "
     repacked = serve_archive(members)
-    cut = serve_archive({"genres/blues/blues.00001.wav": (gtzan_excerpts / "genres/blues/blues.00001.wav").read_bytes()})
+    cut = serve_archive(
+        {"genres/blues/blues.00001.wav": (gtzan_excerpts / "genres/blues/blues.00001.wav").read_bytes()}
+    )
     lists = {name: (gtzan_excerpts.parent / "gtzan_splits" / name).read_bytes() for name in gtzan.SPLIT_LIST_SHA256}
     with LocalServer() as server:
         server.files["/cut/genres.tar.gz"] = Behaviour(cut)
@@ -231,8 +248,11 @@ def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtza
         for name, body in lists.items():
             server.files[f"/lists/{name}"] = Behaviour(body)
         # The original's URL is dead; a mirror with a cut clip is refused; the repacked copy is taken.
-        monkeypatch.setattr(gtzan, "ARCHIVE_URLS", (server.url("/dead/genres.tar.gz"), server.url("/cut/genres.tar.gz"),
-                                                    server.url("/hf/genres.tar.gz")))
+        monkeypatch.setattr(
+            gtzan,
+            "ARCHIVE_URLS",
+            (server.url("/dead/genres.tar.gz"), server.url("/cut/genres.tar.gz"), server.url("/hf/genres.tar.gz")),
+        )
         monkeypatch.setattr(gtzan, "SPLIT_LIST_BASE_URL", server.url("/lists/"))
         root = gtzan.DATASET.download(tmp_path / "gtzan", progress=False)
         out = capsys.readouterr().out
@@ -246,7 +266,13 @@ def test_repacked_archive_from_the_fallback_mirror_is_accepted_by_its_clips(gtza
         assert len(server.requests) == requests_made
     tracks = gtzan.DATASET.load_tracks(root)
     assert readable(tracks).track_id.tolist() == ["blues.00000", "country.00000", "reggae.00000"]
-    assert gtzan.DATASET.check_files(tracks).set_index("clip").loc[["blues.00000", "country.00000"], "result"].eq("verified").all()
+    assert (
+        gtzan.DATASET.check_files(tracks)
+        .set_index("clip")
+        .loc[["blues.00000", "country.00000"], "result"]
+        .eq("verified")
+        .all()
+    )
 
 
 def test_an_archive_with_an_unknown_checksum_and_a_cut_clip_is_refused(gtzan_excerpts, tmp_path, monkeypatch):
@@ -254,15 +280,22 @@ def test_an_archive_with_an_unknown_checksum_and_a_cut_clip_is_refused(gtzan_exc
 
     from genre_utils.data.download import DownloadError
 
-    cut = serve_archive({"genres/blues/blues.00001.wav": (gtzan_excerpts / "genres/blues/blues.00001.wav").read_bytes(),
-                         "genres/blues/blues.00000.wav": (gtzan_excerpts / "genres/blues/blues.00000.wav").read_bytes()})
+    cut = serve_archive(
+        {
+            "genres/blues/blues.00001.wav": (gtzan_excerpts / "genres/blues/blues.00001.wav").read_bytes(),
+            "genres/blues/blues.00000.wav": (gtzan_excerpts / "genres/blues/blues.00000.wav").read_bytes(),
+        }
+    )
     with LocalServer() as server:
         server.files["/genres.tar.gz"] = Behaviour(cut)
         remote = gtzan.remotes()[0]
         from genre_utils.data.download import Remote, fetch
 
         mirror = Remote(remote.filename, (server.url("/genres.tar.gz"),), remote.known_hash)
-        with pytest.raises(DownloadError, match=r"checksum mismatch .* content does not verify: 1 clip\(s\) differ "
-                                                r"from the original GTZAN clips: blues\.00001 \(other samples, 17\.1 s"):
+        with pytest.raises(
+            DownloadError,
+            match=r"checksum mismatch .* content does not verify: 1 clip\(s\) differ "
+            r"from the original GTZAN clips: blues\.00001 \(other samples, 17\.1 s",
+        ):
             fetch(mirror, tmp_path, progress=False, verify=gtzan_reference.accept_archive)
     assert not list(tmp_path.iterdir())  # nothing kept

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genre_utils.experiment.inputs import prepare_inputs, random_segment_inputs
 from genre_utils.data.splits import carve_validation, make_split
+from genre_utils.experiment.inputs import prepare_inputs, random_segment_inputs
 
 
 @pytest.fixture(scope="module")

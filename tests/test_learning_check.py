@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from genre_utils.experiment import learning_check
-from genre_utils.experiment.runner import RESULT_FILE, RunSpec, run_folder, run_one
 from genre_utils.experiment.learning_check import judge
+from genre_utils.experiment.runner import RESULT_FILE, RunSpec, run_folder, run_one
 from genre_utils.models.hyperparameters import MIN_TRAINING_STEPS
 from genre_utils.models.training import EarlyStoppingAfterWarmUp, warm_up_epochs
 
@@ -34,7 +34,9 @@ def test_a_model_that_predicts_well_learnt():
 
 def test_a_collapsed_model_is_named_with_the_genre_it_always_answers():
     truth, test = balanced(8), balanced(2)
-    verdict = judge(truth, np.zeros_like(truth), GENRES, test, np.zeros_like(test), class_names=[f"g{i}" for i in range(10)])
+    verdict = judge(
+        truth, np.zeros_like(truth), GENRES, test, np.zeros_like(test), class_names=[f"g{i}" for i in range(10)]
+    )
     assert not verdict["learned"]
     reason = verdict["learned_reason"]
     assert "training accuracy 10%" in reason and "one genre (g0) predicted for 100% of the test tracks" in reason
@@ -48,7 +50,7 @@ def test_each_test_fails_on_its_own():
     assert judge(wrong_train, truth, GENRES, test, test)["learned_reason"].startswith("training accuracy 0%")
     # (2) collapse: 60 % of the test tracks called genre 3, training fitted
     collapsed = test.copy()
-    collapsed[: 30] = 3
+    collapsed[:30] = 3
     reason = judge(truth, truth, GENRES, test, collapsed)["learned_reason"]
     assert reason.startswith("one genre (3) predicted for 60% of the test tracks (10% are 3)")
     # (3) test accuracy at guessing without collapse: every test track shifted to the next genre but 6
@@ -74,12 +76,15 @@ def test_a_final_model_is_judged_on_its_training_tracks():
     assert not verdict["learned"] and "of the training tracks" in verdict["learned_reason"]
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"n_classes": 1}, "n_classes must be >= 2"),
-    ({"train_predicted": [0, 1]}, "train_predicted has 2 entries, expected 3"),
-    ({"train_true": [0, 1, 12]}, r"train_true must lie in \[0, 10\)"),
-    ({"class_names": ["a"]}, "class_names has 1 names for 10 classes"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"n_classes": 1}, "n_classes must be >= 2"),
+        ({"train_predicted": [0, 1]}, "train_predicted has 2 entries, expected 3"),
+        ({"train_true": [0, 1, 12]}, r"train_true must lie in \[0, 10\)"),
+        ({"class_names": ["a"]}, "class_names has 1 names for 10 classes"),
+    ],
+)
 def test_bad_input_is_named(bad, message):
     arguments = {"train_true": [0, 1, 2], "train_predicted": [0, 1, 2], "n_classes": GENRES, **bad}
     with pytest.raises(ValueError, match=message):

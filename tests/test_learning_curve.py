@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from genre_utils.analysis import learning_curve
-from genre_utils.study.settings import StudySettings
 from genre_utils.experiment.runner import RunSpec, finished_result, make_inputs, run_folder, run_one, sweep
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
+from genre_utils.study.settings import StudySettings
 
 TRAILING, LEADING = THESIS_PAIR
 SIZES = {0.125: 18, 0.5: 72, 1.0: 144}  # training tracks at each share
@@ -24,23 +24,44 @@ def runs_table(accuracy: dict, seeds=(0, 1, 2), spread: float = 0.0) -> pd.DataF
     for (model, share), value in accuracy.items():
         for seed in seeds:
             score = value + spread * (seed - 1) * (model == LEADING)
-            rows.append({"dataset": "synthetic", "split": "thesis", "segment_seconds": 3.0, "model": model,
-                         "features": get_contender(model).features, "seed": seed, "train_fraction": share,
-                         "train_tracks": SIZES[share], "accuracy": score, "balanced_accuracy": score - 0.01,
-                         "macro_f1": score - 0.02, "train_seconds": 10 * share})
+            rows.append(
+                {
+                    "dataset": "synthetic",
+                    "split": "thesis",
+                    "segment_seconds": 3.0,
+                    "model": model,
+                    "features": get_contender(model).features,
+                    "seed": seed,
+                    "train_fraction": share,
+                    "train_tracks": SIZES[share],
+                    "accuracy": score,
+                    "balanced_accuracy": score - 0.01,
+                    "macro_f1": score - 0.02,
+                    "train_seconds": 10 * share,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def gaps(small: float, large: float) -> dict:
     """Accuracies where the leading model is ahead by ``small`` at the smallest share and ``large`` at all data."""
-    return {(LEADING, 0.125): 0.5, (TRAILING, 0.125): 0.5 - small, (LEADING, 0.5): 0.6, (TRAILING, 0.5): 0.55,
-            (LEADING, 1.0): 0.8, (TRAILING, 1.0): 0.8 - large}
+    return {
+        (LEADING, 0.125): 0.5,
+        (TRAILING, 0.125): 0.5 - small,
+        (LEADING, 0.5): 0.6,
+        (TRAILING, 0.5): 0.55,
+        (LEADING, 1.0): 0.8,
+        (TRAILING, 1.0): 0.8 - large,
+    }
 
 
 def test_a_run_spec_names_its_share_and_keeps_the_full_data_name():
     full = RunSpec("synthetic", "svm", segment_seconds=3.0)
-    assert full.name == "svm-mfcc-thesis-seg3s-seed0" == RunSpec("synthetic", "svm", segment_seconds=3.0,
-                                                                  train_fraction=1).name
+    assert (
+        full.name
+        == "svm-mfcc-thesis-seg3s-seed0"
+        == RunSpec("synthetic", "svm", segment_seconds=3.0, train_fraction=1).name
+    )
     assert RunSpec("synthetic", "svm", segment_seconds=3.0, train_fraction=0.125).name == f"{full.name}-train0.125"
     for bad in (0, 1.5, -1, True):
         with pytest.raises(ValueError, match=r"train_fraction must be a number in \(0, 1\]"):
@@ -53,9 +74,20 @@ def test_the_curve_specs_end_with_notebook_03s_runs():
     settings = StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0, epochs=5, patience=1)
     specs = learning_curve.curve_specs(settings, ["cnn", "svm"], [1.0, 0.25, 0.5])
     assert len(specs) == 2 * 3 * 2 and {s.train_fraction for s in specs} == {0.25, 0.5, 1.0}
-    notebook_03 = [spec for model in ("cnn", "svm") for spec in sweep(
-        "synthetic", models=[model], splits=["thesis"], features=[get_contender(model).features], seeds=[0, 1],
-        segment_seconds=3.0, epochs=5, patience=1)]
+    notebook_03 = [
+        spec
+        for model in ("cnn", "svm")
+        for spec in sweep(
+            "synthetic",
+            models=[model],
+            splits=["thesis"],
+            features=[get_contender(model).features],
+            seeds=[0, 1],
+            segment_seconds=3.0,
+            epochs=5,
+            patience=1,
+        )
+    ]
     assert {s for s in specs if s.train_fraction == 1} == set(notebook_03)  # the same runs: reused, not retrained
     assert learning_curve.feature_kinds(specs) == ["mfcc"]
     for bad in ([], [0, 1], [0.5, 0.5], [2], "half"):
@@ -114,7 +146,8 @@ def test_the_table_has_one_row_per_contender_and_share_with_intervals_over_seeds
     table = learning_curve.curve_table(runs)
     assert list(table.columns) == learning_curve.TABLE_COLUMNS
     assert list(zip(table["model"], table["train_fraction"])) == [
-        (model, share) for model in sorted(THESIS_PAIR, key=contender_names().index) for share in (0.125, 0.5, 1.0)]
+        (model, share) for model in sorted(THESIS_PAIR, key=contender_names().index) for share in (0.125, 0.5, 1.0)
+    ]
     leading = table[table["model"] == LEADING].set_index("train_fraction")
     assert leading.loc[1.0, "mean"] == pytest.approx(0.8) and leading.loc[1.0, "n"] == 3
     assert leading.loc[1.0, "ci_low"] < 0.8 < leading.loc[1.0, "ci_high"]
@@ -129,8 +162,9 @@ def test_the_table_has_one_row_per_contender_and_share_with_intervals_over_seeds
         learning_curve.curve_table(pd.concat([runs, runs.assign(split="kfold", folds=5)]))
 
 
-@pytest.mark.parametrize("small, large, verdict", [(0.20, 0.05, "shrinks"), (0.05, 0.20, "grows"),
-                                                    (0.10, 0.10, "stays")])
+@pytest.mark.parametrize(
+    "small, large, verdict", [(0.20, 0.05, "shrinks"), (0.05, 0.20, "grows"), (0.10, 0.10, "stays")]
+)
 def test_the_answer_says_whether_the_gap_shrinks_grows_or_stays(small, large, verdict):
     runs = runs_table(gaps(small, large), spread=0.01)
     found = learning_curve.gap_change(runs)
@@ -180,13 +214,19 @@ def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict(
     assert found["left_out"] == 1 and found["n"] == 2 and found["verdict"] == "undecided"  # seed 0 no longer counts
     sentence = learning_curve.gap_sentence(runs, "synthetic")
     leading = get_contender(LEADING).title
-    assert sentence.startswith(f"**Runs that did not learn** (genre_utils.experiment.learning_check), shown as crosses and left "
-                               f"out of the verdict: {leading} on 18 training tracks (1 of 3 runs). On synthetic data")
+    assert sentence.startswith(
+        f"**Runs that did not learn** (genre_utils.experiment.learning_check), shown as crosses and left "
+        f"out of the verdict: {leading} on 18 training tracks (1 of 3 runs). On synthetic data"
+    )
     assert "over 2 seeds (and 1 left out: a run of it did not learn): too few" in sentence
     ax = plot_learning_curve(table, chance=0.1).axes[0]
     crosses = [c for c in ax.collections if c.get_label().startswith("some runs did not learn")]
-    assert len(crosses) == 1 and crosses[0].get_offsets().tolist() == [[18.0, pytest.approx(table.loc[
-        (table["model"] == LEADING) & (table["train_fraction"] == 0.125), "mean"].iloc[0])]]
+    assert len(crosses) == 1 and crosses[0].get_offsets().tolist() == [
+        [
+            18.0,
+            pytest.approx(table.loc[(table["model"] == LEADING) & (table["train_fraction"] == 0.125), "mean"].iloc[0]),
+        ]
+    ]
     ax = plot_learning_curve(table, chance=0.1, runs=runs).axes[0]
     dots = [c for c in ax.collections if len(c.get_offsets()) == 9]  # each contender's 3 shares x 3 seeds
     assert len(dots) == 2 and sorted(np.asarray(dots[0].get_offsets())[:, 0]) == [18] * 3 + [72] * 3 + [144] * 3
@@ -197,8 +237,9 @@ def test_points_that_did_not_learn_are_named_marked_and_left_out_of_the_verdict(
 
 def test_cross_validation_counts_runs_of_seeds_and_folds_not_seeds():
     runs = runs_table(gaps(0.20, 0.05), spread=0.01, seeds=[0])
-    folds = pd.concat([runs.assign(split="kfold", folds=5, fold=fold,
-                                   accuracy=runs["accuracy"] + 0.01 * fold) for fold in range(5)])
+    folds = pd.concat(
+        [runs.assign(split="kfold", folds=5, fold=fold, accuracy=runs["accuracy"] + 0.01 * fold) for fold in range(5)]
+    )
     sentence = learning_curve.gap_sentence(folds, "gtzan")
     assert "5 runs (seeds and folds)" in sentence and "5 seeds" not in sentence
 
@@ -225,8 +266,9 @@ def test_the_figure_has_a_log_axis_ticked_at_the_training_sizes_and_one_line_per
 
 
 def test_a_tiny_curve_trains_end_to_end_and_reuses_its_runs(synthetic_store, tmp_path):
-    specs = learning_curve.curve_specs(StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=2.0), ["svm"],
-                                       [0.25, 1.0])
+    specs = learning_curve.curve_specs(
+        StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=2.0), ["svm"], [0.25, 1.0]
+    )
     lines = []
     runs = learning_curve.train_curve(specs, {"mfcc": synthetic_store}, tmp_path, log=lines.append)
     assert len(runs) == 4 and sum("trained in" in line for line in lines) == 4
@@ -241,16 +283,18 @@ def test_a_tiny_curve_trains_end_to_end_and_reuses_its_runs(synthetic_store, tmp
     assert learning_curve.gap_sentence(runs, "synthetic").startswith("Not enough runs")
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("fractions", [0, 1], r"fractions must be a non-empty list of numbers in \(0, 1\], got \[0, 1\]"),
-    ("fractions", [0.5, 0.5], "fractions must be distinct"),
-    ("curve_models", ["transformer"], "curve_models: unknown model 'transformer'"),
-    ("curve_models", [], "curve_models: expected a non-empty list"),
-    ("curve_seeds", [1, 1], "curve_seeds: seeds must be distinct"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("fractions", [0, 1], r"fractions must be a non-empty list of numbers in \(0, 1\], got \[0, 1\]"),
+        ("fractions", [0.5, 0.5], "fractions must be distinct"),
+        ("curve_models", ["transformer"], "curve_models: unknown model 'transformer'"),
+        ("curve_models", [], "curve_models: expected a non-empty list"),
+        ("curve_seeds", [1, 1], "curve_seeds: seeds must be distinct"),
+    ],
+)
 def test_the_report_checks_the_curve_parameters_before_anything_runs(name, value, message):
-    from genre_utils.study import parameters
-    from genre_utils.study import report
+    from genre_utils.study import parameters, report
 
     with pytest.raises(ValueError, match=message):
         parameters.check_report_parameters({name: value}, report.notebook_paths())

@@ -66,14 +66,17 @@ def test_models_take_features_as_stored_and_return_probabilities(name):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: build_model("transformer", (20, 10), 10), "unknown model 'transformer'"),
-    (lambda: build_cnn((20, 10), 10, pooling="min"), "unknown pooling 'min'"),
-    (lambda: build_cnn((20,), 10), "input_shape"),
-    (lambda: build_lstm((20, 10), 1), "n_classes"),
-    (lambda: build_cnn((20, 10), 10, learning_rate=0), "learning_rate"),
-    (lambda: one_hot(np.array([0, 3]), 3), "labels"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: build_model("transformer", (20, 10), 10), "unknown model 'transformer'"),
+        (lambda: build_cnn((20, 10), 10, pooling="min"), "unknown pooling 'min'"),
+        (lambda: build_cnn((20,), 10), "input_shape"),
+        (lambda: build_lstm((20, 10), 1), "n_classes"),
+        (lambda: build_cnn((20, 10), 10, learning_rate=0), "learning_rate"),
+        (lambda: one_hot(np.array([0, 3]), 3), "labels"),
+    ],
+)
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -38,10 +38,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from audio_fixtures import tone, write_wav
+
 from genre_utils.data.audio import load_audio
-from genre_utils.features.pretrained import musicnn
 from genre_utils.features.pretrained.musicnn import (
     EMBEDDING_LAYERS,
     MODEL_NAMES,
@@ -257,8 +256,13 @@ def start_runner(script: str, request: dict, onednn: str, **environment) -> subp
     """``script`` in a fresh Python with oneDNN set to ``onednn`` ("0" or "1")."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **environment)
     env[ONEDNN_ENV] = onednn
-    return subprocess.Popen([sys.executable, "-c", script, json.dumps(request)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, json.dumps(request)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def finish_runner(process: subprocess.Popen, outputs: Path, what: str) -> dict[str, np.ndarray]:
@@ -298,14 +302,19 @@ def side_by_side(gtzan_excerpts, tmp_path_factory):
     np.savez(folder / "inputs.npz", **inputs)
     runners = {}
     for setting in ONEDNN_SETTINGS:
-        request = {"inputs": str(folder / "inputs.npz"), "outputs": str(folder / f"original{setting}.npz"),
-                   "files": files, "models": list(MODEL_NAMES)}
+        request = {
+            "inputs": str(folder / "inputs.npz"),
+            "outputs": str(folder / f"original{setting}.npz"),
+            "files": files,
+            "models": list(MODEL_NAMES),
+        }
         runners[setting] = start_runner(ORIGINAL_RUNNER, request, setting, TF_USE_LEGACY_KERAS="1")
     try:
         here = port_outputs(inputs)
-        original = {setting: finish_runner(runner, folder / f"original{setting}.npz",
-                                           f"original graph, oneDNN {setting}")
-                    for setting, runner in runners.items()}
+        original = {
+            setting: finish_runner(runner, folder / f"original{setting}.npz", f"original graph, oneDNN {setting}")
+            for setting, runner in runners.items()
+        }
     finally:
         end_runners(runners.values())
 
@@ -324,15 +333,19 @@ def side_by_side(gtzan_excerpts, tmp_path_factory):
     others = [setting for setting in ONEDNN_SETTINGS if setting != setting_here]
     port_runners = {}
     for setting in others:
-        request = {"inputs": str(folder / "port_inputs.npz"), "outputs": str(folder / f"port{setting}.npz"),
-                   "kept": list(PORT_OUTPUTS_KEPT)}
+        request = {
+            "inputs": str(folder / "port_inputs.npz"),
+            "outputs": str(folder / f"port{setting}.npz"),
+            "kept": list(PORT_OUTPUTS_KEPT),
+        }
         port_runners[setting] = start_runner(PORT_RUNNER, request, setting)
     try:
         here.update(port_outputs(musicnn_inputs))
         ports = {f"port, oneDNN {setting_here or 'as TensorFlow chose'} (this process)": here}
         for setting, runner in port_runners.items():
-            ports[f"port, oneDNN {setting} (subprocess)"] = finish_runner(runner, folder / f"port{setting}.npz",
-                                                                         f"port, oneDNN {setting}")
+            ports[f"port, oneDNN {setting} (subprocess)"] = finish_runner(
+                runner, folder / f"port{setting}.npz", f"port, oneDNN {setting}"
+            )
     finally:
         end_runners(port_runners.values())
     return {"mels": mels, "original": original, "input_finite": input_finite, "ports": ports}
@@ -374,8 +387,12 @@ def test_port_computes_the_original_graph(side_by_side, model, output, original_
             # The port's patches are finite and of ordinary size: nothing in either network overflows
             # float32 on them, on any kernels, so every patch is compared.
             assert both_finite.all(), f"{COMPARED_CLIPS[i]}: the original graph is not finite on finite input"
-            np.testing.assert_allclose(port[both_finite], original[both_finite], **tolerance_for(output),
-                                       err_msg=f"{COMPARED_CLIPS[i]}, {description}")
+            np.testing.assert_allclose(
+                port[both_finite],
+                original[both_finite],
+                **tolerance_for(output),
+                err_msg=f"{COMPARED_CLIPS[i]}, {description}",
+            )
 
 
 @pytest.mark.slow
@@ -397,7 +414,8 @@ def test_front_end_matches_musicnn_batch_data(side_by_side):
         worst = np.argmax(difference - tolerance)
         assert difference[worst] <= tolerance[worst], (
             f"{COMPARED_CLIPS[i]}: log-mel {mel[inner][finite][worst]} vs musicnn's {expected[worst]}, "
-            f"more than {tolerance[worst]:.2g} apart")
+            f"more than {tolerance[worst]:.2g} apart"
+        )
         # and musicnn overflows to inf on loud bins, where the port is finite
         assert np.all(np.isfinite(mel))
 
@@ -417,8 +435,13 @@ def test_port_agrees_with_musicnn_end_to_end_where_it_is_finite(side_by_side, mo
             original = side_by_side["original"][original_onednn][f"{model}/taggram/original/{i}"][input_finite]
             port = outputs[f"{model}/taggram/original/{i}"]
             both_finite = comparable(original, port)
-            np.testing.assert_allclose(port[both_finite], original[both_finite], rtol=0, atol=TAGGRAM_ATOL,
-                                       err_msg=f"{COMPARED_CLIPS[i]}, {description}")
+            np.testing.assert_allclose(
+                port[both_finite],
+                original[both_finite],
+                rtol=0,
+                atol=TAGGRAM_ATOL,
+                err_msg=f"{COMPARED_CLIPS[i]}, {description}",
+            )
             compared += both_finite.sum()
         assert compared >= MIN_COMPARED_PATCHES, f"only {compared} patches compared ({description})"
 
@@ -443,8 +466,14 @@ def test_whole_pipeline_agrees_with_musicnn_where_it_is_finite(side_by_side, mod
             if not both_finite.any():
                 continue
             where = f"{COMPARED_CLIPS[i]}, {description}"
-            np.testing.assert_allclose(port[both_finite], original[both_finite], rtol=0, atol=PIPELINE_PATCH_ATOL,
-                                       err_msg=where)
-            np.testing.assert_allclose(port[both_finite].mean(axis=0), original[both_finite].mean(axis=0), rtol=0,
-                                       atol=PIPELINE_MEAN_ATOL, err_msg=where)
+            np.testing.assert_allclose(
+                port[both_finite], original[both_finite], rtol=0, atol=PIPELINE_PATCH_ATOL, err_msg=where
+            )
+            np.testing.assert_allclose(
+                port[both_finite].mean(axis=0),
+                original[both_finite].mean(axis=0),
+                rtol=0,
+                atol=PIPELINE_MEAN_ATOL,
+                err_msg=where,
+            )
         assert compared >= MIN_COMPARED_PATCHES, f"only {compared} patches compared ({description})"

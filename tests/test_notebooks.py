@@ -68,12 +68,16 @@ def test_all_notebooks_run_and_export_html(report_run):
     assert "nan" not in table.lower()
     curve = pd.read_csv(results / "learning_curve.csv")  # 06: one row per contender and share of the training tracks
     assert sorted(zip(curve["model"], curve["train_fraction"])) == sorted(
-        (model, share) for model in ci["curve_models"] for share in ci["fractions"])
+        (model, share) for model in ci["curve_models"] for share in ci["fractions"]
+    )
     assert (curve.groupby("model")["train_tracks"].agg(lambda tracks: tracks.is_monotonic_increasing)).all()
     curve_report = [p for p in executed_all if p.stem.startswith("06_")]
     assert len(curve_report) == 1  # it declares models, not model: one run
-    logged = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                     for c in nbformat.read(curve_report[0], as_version=4).cells for o in c.get("outputs", []))
+    logged = "".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "")
+        for c in nbformat.read(curve_report[0], as_version=4).cells
+        for o in c.get("outputs", [])
+    )
     reused = len(ci["curve_models"]) * len(ci["seeds"])
     assert logged.count("finished earlier") == reused and logged.count("trained in") == reused  # 03's runs reused
     assert body.index("<h2>Summary") < body.index("learning-curve-figure")
@@ -85,12 +89,15 @@ def test_all_notebooks_run_and_export_html(report_run):
     summary = (results / "summary.md").read_text()  # two epochs learn nothing: said first, and in the table
     assert summary.startswith("- **Runs that did not learn**") and "did not learn" in table
     runs = pd.read_csv(results / "runs.csv")
-    assert runs["learned"].isin([True, False]).all() and runs.loc[~runs["learned"], "learned_reason"].str.len().gt(0).all()
+    assert (
+        runs["learned"].isin([True, False]).all() and runs.loc[~runs["learned"], "learned_reason"].str.len().gt(0).all()
+    )
     answer = (results / "readings.md").read_text()
     assert answer.count("- Under ") == 1 + len(ci["readings"]) and "*Rule:*" in answer  # one sentence per comparison
     robustness = pd.read_csv(results / "robustness.csv")  # 08: contender x augment x degradation
     assert sorted(set(zip(robustness["model"], robustness["augment"]))) == sorted(
-        [(model, 0) for model in ci["models"]] + [(model, 1) for model in ci["augment_models"]])
+        [(model, 0) for model in ci["models"]] + [(model, 1) for model in ci["augment_models"]]
+    )
     assert set(robustness["degradation"]) == set(ci["degradations"])
     scored = pd.read_csv(results / "robustness_predictions.csv")
     assert set(scored["degradation"]) == {"clean", *ci["degradations"]}
@@ -105,17 +112,19 @@ def test_all_notebooks_run_and_export_html(report_run):
 
 
 def test_every_contender_gets_its_training_report():
-    from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
     from genre_utils.models import contender_names
+    from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 
     training = [p for p in report.notebook_paths() if p.name.startswith("03_")][0]
     declared = report.declared_parameters(training)
     planned = report.notebook_variants(training, declared, {})  # the defaults: every registered contender
     study_model, study_kinds = THESIS_FEATURE_STUDY
     assert [suffix for suffix, _ in planned][: len(contender_names())] == [f"-{name}" for name in contender_names()]
-    assert [own["model"] for _, own in planned] == [*contender_names(), *[study_model] * (len(planned)
-                                                                                          - len(contender_names()))]
-    assert {own.get("features") for _, own in planned[len(contender_names()):]} <= set(study_kinds)
+    assert [own["model"] for _, own in planned] == [
+        *contender_names(),
+        *[study_model] * (len(planned) - len(contender_names())),
+    ]
+    assert {own.get("features") for _, own in planned[len(contender_names()) :]} <= set(study_kinds)
 
 
 @pytest.mark.slow
@@ -154,8 +163,9 @@ def test_unknown_dataset_fails_at_once(tmp_path):
     import papermill
 
     with pytest.raises(papermill.PapermillExecutionError, match="unknown dataset 'nope'"):
-        report.run_notebooks({"dataset": "nope", "output_dir": str(tmp_path)}, build_dir=tmp_path,
-                             notebooks=report.notebook_paths()[:1])
+        report.run_notebooks(
+            {"dataset": "nope", "output_dir": str(tmp_path)}, build_dir=tmp_path, notebooks=report.notebook_paths()[:1]
+        )
 
 
 def test_report_command_rejects_malformed_parameters(capsys):
@@ -172,15 +182,19 @@ def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, va
 
     notebook = [p for p in report.notebook_paths() if p.name.startswith("03_")]
     with pytest.raises(papermill.PapermillExecutionError, match=message):
-        report.run_notebooks({"dataset": "synthetic", name: value, "output_dir": str(tmp_path)}, build_dir=tmp_path,
-                             notebooks=notebook)
+        report.run_notebooks(
+            {"dataset": "synthetic", name: value, "output_dir": str(tmp_path)}, build_dir=tmp_path, notebooks=notebook
+        )
     assert not (tmp_path / "synthetic" / "runs").exists()  # nothing was trained
 
 
 def test_the_report_refuses_an_unknown_contender_before_running_anything(tmp_path):
     with pytest.raises(ValueError, match="unknown model 'transformer'; expected one of"):
-        report.run_notebooks({"dataset": "synthetic", "models": ["transformer"], "output_dir": str(tmp_path)},
-                             build_dir=tmp_path, notebooks=[p for p in report.notebook_paths() if p.name.startswith("03_")])
+        report.run_notebooks(
+            {"dataset": "synthetic", "models": ["transformer"], "output_dir": str(tmp_path)},
+            build_dir=tmp_path,
+            notebooks=[p for p in report.notebook_paths() if p.name.startswith("03_")],
+        )
     assert not (tmp_path / "synthetic" / "notebooks" / "03_training-transformer.ipynb").exists()
 
 
@@ -189,7 +203,9 @@ def test_each_notebook_has_a_py_percent_twin_with_the_same_cells():
 
     for notebook in report.notebook_paths():
         twin = notebook.with_suffix(".py")
-        assert twin.is_file(), f"{notebook.name} has no jupytext py:percent twin (jupytext --set-formats ipynb,py:percent)"
+        assert twin.is_file(), (
+            f"{notebook.name} has no jupytext py:percent twin (jupytext --set-formats ipynb,py:percent)"
+        )
         cells = [(c.cell_type, c.source.strip()) for c in nbformat.read(notebook, as_version=4).cells]
         twin_cells = [(c.cell_type, c.source.strip()) for c in jupytext.read(twin).cells]
         assert cells == twin_cells, f"{notebook.name} and {twin.name} differ: run `jupytext --sync notebooks/*.ipynb`"
@@ -200,13 +216,17 @@ def test_papermill_lists_every_parameter_with_its_comment():
     import sys
 
     for notebook in report.notebook_paths():
-        listing = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(notebook)],
-                                 capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(
+            [sys.executable, "-m", "papermill", "--help-notebook", str(notebook)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         lines = listing.splitlines()
         for name in report.declared_parameters(notebook):
             where = [i for i, line in enumerate(lines) if line.strip().startswith(f"{name}: ")]
             assert where, f"{notebook.name}: papermill does not list {name}"
-            help_text = " ".join(lines[where[0]:where[0] + 2]).split(")", 1)[-1].strip()
+            help_text = " ".join(lines[where[0] : where[0] + 2]).split(")", 1)[-1].strip()
             assert len(help_text) > 5, f"{notebook.name}: no comment for {name}"
 
 
@@ -220,8 +240,12 @@ def test_every_parameter_has_a_type_annotation_that_papermill_understands():
         for name, info in papermill.inspect_notebook(str(notebook)).items():
             assert info["inferred_type_name"] != "None", f"{notebook.name}: {name} has no type annotation"
     training = [p for p in report.notebook_paths() if p.name.startswith("03_")][0]
-    listing = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(training)],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "papermill", "--help-notebook", str(training)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Unknown type" not in listing and "seeds: list[int] (default [0, 1, 2, 3, 4])" in listing, listing
 
 
@@ -230,8 +254,13 @@ def test_injected_parameters_override_the_annotated_defaults(tmp_path):
 
     notebook = [p for p in report.notebook_paths() if p.name.startswith("01_")][0]
     target = tmp_path / "prepared.ipynb"
-    papermill.execute_notebook(str(notebook), str(target), parameters={"data_root": "/x", "seed": 3},
-                               prepare_only=True, kernel_name=report.KERNEL_NAME)
+    papermill.execute_notebook(
+        str(notebook),
+        str(target),
+        parameters={"data_root": "/x", "seed": 3},
+        prepare_only=True,
+        kernel_name=report.KERNEL_NAME,
+    )
     cells = nbformat.read(target, as_version=4).cells
     parameters = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])][0]
     injected = cells[parameters + 1]
@@ -245,17 +274,28 @@ def test_html_reports_drop_tensorflow_startup_noise_but_keep_real_messages():
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("import keras")
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stderr", text=(
-            "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-            "I0000 00:00:1795824183.938324   28349 port.cc:153] oneDNN custom operations are on.\n"
-            "UserWarning: something the reader should see\n")),
-        nbformat.v4.new_output("stream", name="stderr", text=(
-            "E0000 00:00:1795824173.303749   27985 cuda_platform.cc:52] failed call to cuInit\n")),
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text=(
+                "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+                "I0000 00:00:1795824183.938324   28349 port.cc:153] oneDNN custom operations are on.\n"
+                "UserWarning: something the reader should see\n"
+            ),
+        ),
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text=("E0000 00:00:1795824173.303749   27985 cuda_platform.cc:52] failed call to cuInit\n"),
+        ),
         nbformat.v4.new_output("stream", name="stdout", text="I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n"),
     ]
     notebook.cells.append(cell)
     kept = [output["text"] for output in report.drop_library_noise(notebook).cells[0].outputs]
-    assert kept == ["UserWarning: something the reader should see\n", "I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n"]
+    assert kept == [
+        "UserWarning: something the reader should see\n",
+        "I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n",
+    ]
 
 
 @pytest.mark.slow
@@ -269,16 +309,20 @@ def test_the_notebooks_kernel_is_this_environment_with_genre_utils():
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import start_new_kernel
 
-    kernels = {nbformat.read(notebook, as_version=4).metadata["kernelspec"]["name"]
-               for notebook in report.notebook_paths()}
+    kernels = {
+        nbformat.read(notebook, as_version=4).metadata["kernelspec"]["name"] for notebook in report.notebook_paths()
+    }
     assert len(kernels) == 1, kernels
     kernel = kernels.pop()
     assert kernel in KernelSpecManager().find_kernel_specs()
     manager, client = start_new_kernel(kernel_name=kernel)
     try:
         printed = []
-        client.execute_interactive("import sys, genre_utils; print(sys.prefix)", timeout=60,
-                                   output_hook=lambda m: printed.append(m["content"].get("text", "")))
+        client.execute_interactive(
+            "import sys, genre_utils; print(sys.prefix)",
+            timeout=60,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
         assert os.path.realpath("".join(printed).strip()) == os.path.realpath(sys.prefix)
     finally:
         client.stop_channels()

@@ -45,8 +45,13 @@ def rank(module: str) -> int:
 def package_imports(path: Path):
     """``(target module, line, inside a function)`` of every import of the package in ``path``."""
     tree = ast.parse(path.read_text())
-    inner = {id(node) for function in ast.walk(tree) if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-             for node in ast.walk(function) if isinstance(node, (ast.Import, ast.ImportFrom))}
+    inner = {
+        id(node)
+        for function in ast.walk(tree)
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(function)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    }
     own = module_name(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -54,9 +59,13 @@ def package_imports(path: Path):
             if node.level:
                 anchor = own.split(".") if path.name == "__init__.py" else own.split(".")[:-1]
                 base = ".".join(anchor[: len(anchor) - node.level + 1] + ([base] if base else []))
-            targets = [f"{base}.{alias.name}" if (PACKAGE.parent / f"{base}.{alias.name}".replace(".", "/")).exists()
-                       or (PACKAGE.parent / (f"{base}.{alias.name}".replace(".", "/") + ".py")).exists() else base
-                       for alias in node.names]
+            targets = [
+                f"{base}.{alias.name}"
+                if (PACKAGE.parent / f"{base}.{alias.name}".replace(".", "/")).exists()
+                or (PACKAGE.parent / (f"{base}.{alias.name}".replace(".", "/") + ".py")).exists()
+                else base
+                for alias in node.names
+            ]
         elif isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:
@@ -91,7 +100,8 @@ def test_package_imports_sit_at_module_top_unless_lazy_on_purpose(path):
     for target, line, inside in package_imports(path):
         if inside:
             assert LAZY_MARK in lines[line - 1] or LAZY_MARK in lines[line - 2], (
-                f"{module_name(path)}:{line} imports {target} inside a function without a '{LAZY_MARK}' reason")
+                f"{module_name(path)}:{line} imports {target} inside a function without a '{LAZY_MARK}' reason"
+            )
 
 
 def test_no_import_cycles():

@@ -10,11 +10,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-
 from comparison_fixtures import LABELS, build_runs, write_run  # noqa: E402
-from genre_utils.analysis import comparison  # noqa: E402
-from genre_utils.analysis import comparison_views
-from genre_utils.analysis import plots
+
+from genre_utils.analysis import (
+    comparison,  # noqa: E402
+    comparison_views,
+    plots,
+)
 
 THESIS_ORDER = ["Alpha net", "Gamma probe", "Beta forest"]
 
@@ -82,8 +84,10 @@ def test_an_unbalanced_test_set_adds_the_most_common_genre_line_a_balanced_one_d
 
     assert floors(comparison_views.majority_rate(balanced)) == [0.5]
     assert floors(comparison_views.majority_rate(unbalanced)) == [0.5, 0.625]
-    labels = [t.get_text() for t in plots.plot_contender_accuracy(_thesis(table), chance=0.5, majority=0.625)
-              .legends[0].get_texts()]
+    labels = [
+        t.get_text()
+        for t in plots.plot_contender_accuracy(_thesis(table), chance=0.5, majority=0.625).legends[0].get_texts()
+    ]
     assert "most common genre (62 %)" in labels
 
 
@@ -91,8 +95,11 @@ def test_contender_accuracy_names_the_setting_when_there_are_several(table):
     honest = table[table["split"].isin(["thesis", "file"])]
     labels = [t.get_text() for t in plots.plot_contender_accuracy(honest).axes[0].get_yticklabels()]
     assert len(labels) == 5 and "Beta forest · toy · split file custom_split.csv · 3 s segments" in labels
-    assert not [c for c in plots.plot_contender_accuracy(honest[honest["split"] == "file"]).axes[0].collections
-                if c.get_label() == "thesis (one run)"]
+    assert not [
+        c
+        for c in plots.plot_contender_accuracy(honest[honest["split"] == "file"]).axes[0].collections
+        if c.get_label() == "thesis (one run)"
+    ]
 
 
 def test_accuracy_against_training_time(table):
@@ -119,8 +126,15 @@ def test_the_earlier_figures_still_draw(runs):
     alpha = runs[(runs["split"] == "thesis") & (runs["model"] == "alpha")]
     ax = plots.plot_confusion(comparison.summed_confusion(alpha), title="alpha").axes[0]
     assert ax.get_xlabel() == "predicted genre" and len(ax.texts) == 4
-    history = pd.DataFrame({"epoch": [1, 2], "loss": [1.0, 0.5], "val_loss": [1.1, 0.7],
-                            "accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]})
+    history = pd.DataFrame(
+        {
+            "epoch": [1, 2],
+            "loss": [1.0, 0.5],
+            "val_loss": [1.1, 0.7],
+            "accuracy": [0.5, 0.7],
+            "val_accuracy": [0.4, 0.6],
+        }
+    )
     assert len(plots.plot_history(history, best_epoch=2).axes) == 2
     thesis = runs[runs["split"] == "thesis"]
     assert plots.plot_seed_accuracies(thesis, thesis={"alpha": 0.6}).axes[0].get_ylabel()

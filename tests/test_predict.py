@@ -226,8 +226,7 @@ def test_a_whole_clip_model_pads_a_short_file_as_training_did(synthetic_store, t
     mono, _ = soundfile.read(track[1], dtype="float32")
     soundfile.write(tmp_path / "part.wav", mono[: int(2.5 * SAMPLE_RATE)], SAMPLE_RATE)
     part = predict_file(run, tmp_path / "part.wav")
-    padded, _ = features_from_samples(soundfile.read(tmp_path / "part.wav", dtype="float32")[0],
-                                      synthetic_store.config)
+    padded, _ = features_from_samples(soundfile.read(tmp_path / "part.wav", dtype="float32")[0], synthetic_store.config)
     expected = run.predictor.model.predict(run.standardizer.transform(padded[None]), verbose=0)
     assert len(part.segments) == 1 and part.warnings == []
     assert part.segments["end_s"].iloc[0] == pytest.approx(2.5, abs=1e-3)
@@ -252,8 +251,7 @@ def test_latest_run_filters_by_dataset_and_model_and_never_picks_a_leaky_run(tmp
     assert latest_run(tmp_path, dataset="fma_small") is None
 
 
-def test_cli_says_when_a_file_is_out_of_its_depth_before_its_genres(synthetic_store, trained, track, tmp_path,
-                                                                     capsys):
+def test_cli_says_when_a_file_is_out_of_its_depth_before_its_genres(synthetic_store, trained, track, tmp_path, capsys):
     import shutil
 
     from genre_utils.data.conditions import CONDITIONS_FILE, training_conditions, write_training_conditions
@@ -273,12 +271,16 @@ def test_cli_says_when_a_file_is_out_of_its_depth_before_its_genres(synthetic_st
 
     assert main([track[1], str(band), "--run", str(copy), "--no-tags"]) == 0
     out = capsys.readouterr().out
-    normal, limited = out[out.index(f"{track[1]} ("):out.index(f"{band} (")], out[out.index(f"{band} ("):]
+    normal, limited = out[out.index(f"{track[1]} (") : out.index(f"{band} (")], out[out.index(f"{band} (") :]
     assert "out of its depth" not in normal
     assert normal.index("  condition: 22.05 kHz sampling, content up to 11.0 kHz") < normal.index("  1. ")
     depth = f"  out of its depth: {prediction.out_of_depth[0]}\n"
-    assert depth.startswith("  out of its depth: this file has no content above 3.9 kHz; the run was trained on "
-                            "full-band audio") and "notebook 08" in depth
+    assert (
+        depth.startswith(
+            "  out of its depth: this file has no content above 3.9 kHz; the run was trained on full-band audio"
+        )
+        and "notebook 08" in depth
+    )
     assert limited.index("  condition: ") < limited.index(depth) < limited.index("  1. ")
 
     (copy / CONDITIONS_FILE).unlink()  # a run folder written before conditions were recorded

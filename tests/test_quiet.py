@@ -49,9 +49,9 @@ def test_the_filter_passes_every_other_byte_through_in_order_whatever_the_chunks
         written = []
         noise = NoiseFilter(written.append)
         for start in range(0, len(stream), size):
-            noise.feed(stream[start:start + size])
+            noise.feed(stream[start : start + size])
         noise.flush()
-        assert b"".join(written).decode() == "".join((PROJECT_LINES * 2)[:len(TF_NOISE)]) + "no newline yet"
+        assert b"".join(written).decode() == "".join((PROJECT_LINES * 2)[: len(TF_NOISE)]) + "no newline yet"
 
 
 QUIET_CHILD = """
@@ -69,18 +69,33 @@ raise SystemExit("the last line")
 def test_quiet_stderr_filters_the_process_and_its_children_and_keeps_the_last_words():
     import os
 
-    done = subprocess.run([sys.executable, "-c", QUIET_CHILD], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "NOISE_LINES": "".join(TF_NOISE)})
+    done = subprocess.run(
+        [sys.executable, "-c", QUIET_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NOISE_LINES": "".join(TF_NOISE)},
+    )
     assert done.returncode == 1
     assert done.stderr == "child line\nerror: kept\nthe last line\n"
 
 
 def test_the_commands_print_no_tensorflow_start_up_lines(tmp_path):
-    commands = {"run --help": [sys.executable, "-m", "genre_utils.run", "--help"],
-                "predict without a run": [sys.executable, "-m", "genre_utils.predict", str(tmp_path / "clip.wav"),
-                                          "--results", str(tmp_path / "results")]}
-    started = {name: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for name, command in commands.items()}
+    commands = {
+        "run --help": [sys.executable, "-m", "genre_utils.run", "--help"],
+        "predict without a run": [
+            sys.executable,
+            "-m",
+            "genre_utils.predict",
+            str(tmp_path / "clip.wav"),
+            "--results",
+            str(tmp_path / "results"),
+        ],
+    }
+    started = {
+        name: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name, command in commands.items()
+    }
     finished = {name: (process.communicate(timeout=300), process.returncode) for name, process in started.items()}
     (out, err), status = finished["run --help"]
     assert status == 0 and "usage" in out
@@ -113,7 +128,7 @@ def test_the_kernels_pending_shutdown_task_is_dropped_and_no_other_pending_task(
         written = []
         noise = NoiseFilter(written.append)
         for start in range(0, len(text), size):
-            noise.feed(text[start:start + size].encode())
+            noise.feed(text[start : start + size].encode())
         noise.flush()
         assert b"".join(written).decode() == expected
     written = []
@@ -124,17 +139,21 @@ def test_the_kernels_pending_shutdown_task_is_dropped_and_no_other_pending_task(
 
 
 def test_library_warnings_and_their_source_lines_leave_the_html_text_but_the_projects_own_lines_stay():
-    library = ["/w/.venv/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found. Please "
-               "update jupyter and ipywidgets.\n",
-               "  from .autonotebook import tqdm as notebook_tqdm\n",
-               "C:\\Program Files\\Python311\\Lib\\site-packages\\sklearn\\base.py:12: FutureWarning: soon gone\n",
-               "  warnings.warn(\n"]
-    own = ["/w/genre_utils/models/training.py:40: UserWarning: the project's own warning stays\n",
-           "  warnings.warn('the project's own warning stays')\n",
-           "/tmp/ipykernel_1/123.py:3: FutureWarning: raised from a notebook cell, so the project can fix it\n",
-           "  frame.groupby('genre').mean()\n",
-           "    indented text the project printed\n",
-           "accuracy 0.8\n"]
+    library = [
+        "/w/.venv/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found. Please "
+        "update jupyter and ipywidgets.\n",
+        "  from .autonotebook import tqdm as notebook_tqdm\n",
+        "C:\\Program Files\\Python311\\Lib\\site-packages\\sklearn\\base.py:12: FutureWarning: soon gone\n",
+        "  warnings.warn(\n",
+    ]
+    own = [
+        "/w/genre_utils/models/training.py:40: UserWarning: the project's own warning stays\n",
+        "  warnings.warn('the project's own warning stays')\n",
+        "/tmp/ipykernel_1/123.py:3: FutureWarning: raised from a notebook cell, so the project can fix it\n",
+        "  frame.groupby('genre').mean()\n",
+        "    indented text the project printed\n",
+        "accuracy 0.8\n",
+    ]
     text = "".join(own[:2] + library[:2] + own[2:4] + library[2:] + own[4:])
     assert drop_library_warnings(text) == "".join(own)
     assert not any(is_noise(line) for line in library)  # the console keeps them (only the HTML drops them)

@@ -11,12 +11,11 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genre_utils.analysis import readings  # noqa: E402
-from genre_utils.study.settings import StudySettings, check_models
 from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, make_inputs  # noqa: E402
-from genre_utils.models import (contender_names, get_contender, reading, reading_names, register,  # noqa: E402
-                                unregister)
+from genre_utils.models import contender_names, get_contender, reading, reading_names, register, unregister  # noqa: E402
 from genre_utils.models.thesis_cnn import ORIENTATIONS, build_cnn  # noqa: E402
+from genre_utils.study.settings import StudySettings, check_models  # noqa: E402
 
 DECLARED = ("cnn_frames_first", "cnn_no_pooling", "cnn_clips", "lstm_clips")
 GENRES = ["blues", "rock"]
@@ -32,11 +31,21 @@ def write_run(root, model: str, seed: int, right: set, learned=None) -> dict:
     predicted = np.where([i in right for i in range(N_TRACKS)], TRUTH, 1 - TRUTH)
     report = classification_report(TRUTH, predicted, GENRES)
     report_to_files(report, folder)
-    predictions_frame([f"t{i:02d}" for i in range(N_TRACKS)], TRUTH, np.eye(2)[predicted] * 0.8 + 0.1,
-                      GENRES).to_csv(folder / "predictions.csv", index=False)
-    row = {"dataset": "toy", "model": model, "split": "thesis", "features": "mfcc", "seed": seed,
-           "segment_seconds": 3.0, "accuracy": report["accuracy"], "parameters": 1000, "train_seconds": 10.0 + seed,
-           "folder": str(folder)}
+    predictions_frame([f"t{i:02d}" for i in range(N_TRACKS)], TRUTH, np.eye(2)[predicted] * 0.8 + 0.1, GENRES).to_csv(
+        folder / "predictions.csv", index=False
+    )
+    row = {
+        "dataset": "toy",
+        "model": model,
+        "split": "thesis",
+        "features": "mfcc",
+        "seed": seed,
+        "segment_seconds": 3.0,
+        "accuracy": report["accuracy"],
+        "parameters": 1000,
+        "train_seconds": 10.0 + seed,
+        "folder": str(folder),
+    }
     if learned is not None:
         row["learned"] = learned
     return row
@@ -45,11 +54,11 @@ def write_run(root, model: str, seed: int, right: set, learned=None) -> dict:
 def hand_made_runs(root, with_learned: bool = True) -> pd.DataFrame:
     """Runs made so that each comparison has a known verdict (see the test below)."""
     right = {  # per model, the tracks each seed gets right
-        "cnn": lambda s: set(range(4 + s, 40)),            # 36 - s right
-        "lstm": lambda s: set(range(24 - s, 40)),          # 16 + s right, all of them also right for cnn
+        "cnn": lambda s: set(range(4 + s, 40)),  # 36 - s right
+        "lstm": lambda s: set(range(24 - s, 40)),  # 16 + s right, all of them also right for cnn
         "cnn_frames_first": lambda s: set(range(36, 40)),  # 4 right, all also right for the LSTM: reversed
-        "cnn_clips": lambda s: set(range(20, 36)),         # 16 right, as many as the LSTM but others: no difference
-        "lstm_clips": lambda s: set(range(0, 20)),         # never learnt
+        "cnn_clips": lambda s: set(range(20, 36)),  # 16 right, as many as the LSTM but others: no difference
+        "lstm_clips": lambda s: set(range(0, 20)),  # never learnt
     }
     rows = []
     for model, tracks in right.items():
@@ -77,15 +86,15 @@ def test_readings_are_declared_beside_their_models_and_stay_out_of_the_default_c
 
 
 def test_a_reading_can_be_chosen_everywhere_a_contender_can():
-    from genre_utils.study.parameters import check_report_parameters
-    from genre_utils.study.parameters import notebook_paths
     from genre_utils.run import build_parser
+    from genre_utils.study.parameters import check_report_parameters, notebook_paths
 
     assert build_parser().parse_args(["--models", "cnn_frames_first", "lstm"]).models == ["cnn_frames_first", "lstm"]
     assert build_parser().parse_args([]).models == list(contender_names())  # readings are not run by default
     notebooks = notebook_paths()
-    check_report_parameters({"models": ["cnn", "lstm_clips"], "readings": ["cnn_clips"], "reading_seeds": [0]},
-                            notebooks)
+    check_report_parameters(
+        {"models": ["cnn", "lstm_clips"], "readings": ["cnn_clips"], "reading_seeds": [0]}, notebooks
+    )
     with pytest.raises(ValueError, match="readings: unknown reading 'cnn_sideways'"):
         check_report_parameters({"readings": ["cnn_sideways"]}, notebooks)
     with pytest.raises(ValueError, match="readings: unknown reading 'svm'"):
@@ -136,20 +145,32 @@ def test_whole_clip_readings_take_one_item_per_track_whatever_the_segment_length
 def test_the_plan_compares_each_reading_with_the_other_thesis_model():
     plan = readings.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
     pairs = [(c.name, c.cnn, c.lstm) for c in plan.comparisons]
-    assert pairs == [(readings.STUDY_READING, "cnn", "lstm"), ("cnn_frames_first", "cnn_frames_first", "lstm"),
-                     ("cnn_clips", "cnn_clips", "lstm"), ("lstm_clips", "cnn", "lstm_clips"),
-                     ("cnn_clips+lstm_clips", "cnn_clips", "lstm_clips")]  # the same choice on both sides
+    assert pairs == [
+        (readings.STUDY_READING, "cnn", "lstm"),
+        ("cnn_frames_first", "cnn_frames_first", "lstm"),
+        ("cnn_clips", "cnn_clips", "lstm"),
+        ("lstm_clips", "cnn", "lstm_clips"),
+        ("cnn_clips+lstm_clips", "cnn_clips", "lstm_clips"),
+    ]  # the same choice on both sides
     assert plan.models == ("cnn", "lstm", "cnn_frames_first", "cnn_clips", "lstm_clips")
-    specs = readings.reading_specs(plan, StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0,
-                                                                 epochs=5))
+    specs = readings.reading_specs(
+        plan, StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0, epochs=5)
+    )
     assert len(specs) == 5 * 2 and RunSpec("synthetic", "lstm", seed=1, segment_seconds=3.0, epochs=5) in specs
 
 
 @pytest.fixture
 def average_pooling():
     """A reading declared here only, registered for the test and removed after it."""
-    declared = register(reading(get_contender("cnn"), "cnn_average_pooling", "Thesis CNN, average pooling",
-                                "pooling: 2x2 average instead of max", build_options={"pooling": "average"}))
+    declared = register(
+        reading(
+            get_contender("cnn"),
+            "cnn_average_pooling",
+            "Thesis CNN, average pooling",
+            "pooling: 2x2 average instead of max",
+            build_options={"pooling": "average"},
+        )
+    )
     yield declared
     unregister(declared.name)
 
@@ -192,9 +213,13 @@ def test_hand_made_runs_hold_reverse_tie_and_fail_to_learn(tmp_path):
     plan = readings.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
     tests = readings.reading_tests(runs, plan.comparisons).set_index("comparison")
     assert list(tests.reset_index().columns) == readings.TEST_COLUMNS
-    assert tests["verdict"].to_dict() == {readings.STUDY_READING: "holds", "cnn_frames_first": "reversed",
-                                          "cnn_clips": "not significant", "lstm_clips": "did not learn",
-                                          "cnn_clips+lstm_clips": "did not learn"}
+    assert tests["verdict"].to_dict() == {
+        readings.STUDY_READING: "holds",
+        "cnn_frames_first": "reversed",
+        "cnn_clips": "not significant",
+        "lstm_clips": "did not learn",
+        "cnn_clips+lstm_clips": "did not learn",
+    }
     study_row = tests.loc[readings.STUDY_READING]
     assert study_row["seeds"] == 3 and study_row["cnn_ahead"] == 3 and study_row["paired_n"] == 3
     assert study_row["cnn_accuracy"] == pytest.approx(np.mean([(36 - s) / 40 for s in SEEDS]))
@@ -203,7 +228,10 @@ def test_hand_made_runs_hold_reverse_tie_and_fail_to_learn(tmp_path):
     assert transposed["seeds"] == 2 and transposed["cnn_not_learned"] == 1 and transposed["lstm_ahead"] == 2
     by_seed = readings.seed_tests(runs, plan.comparisons)
     assert (by_seed["p_holm"] >= by_seed["p_value"]).all() and set(by_seed["comparison"]) == {
-        readings.STUDY_READING, "cnn_frames_first", "cnn_clips"}
+        readings.STUDY_READING,
+        "cnn_frames_first",
+        "cnn_clips",
+    }
     assert (by_seed.groupby("seed")["comparison"].count() == [3, 3, 2]).all()  # seed 2 of the transposed CNN is out
     sentences = {row["comparison"]: readings.reading_sentence(row) for _, row in tests.reset_index().iterrows()}
     assert "the thesis's ranking holds (McNemar p_holm = " in sentences[readings.STUDY_READING]
@@ -212,8 +240,10 @@ def test_hand_made_runs_hold_reverse_tie_and_fail_to_learn(tmp_path):
     assert "(`cnn_frames_first`: orientation: " in sentences["cnn_frames_first"]
     assert "The CNN did not learn in 1 of 3 runs: the seeds concerned are left out" in sentences["cnn_frames_first"]
     assert "the difference is not significant" in sentences["cnn_clips"]
-    assert ("the LSTM did not learn in 3 of 3 runs: no seed is left in which both learnt, and its accuracy is no "
-            "evidence either way") in sentences["lstm_clips"]
+    assert (
+        "the LSTM did not learn in 3 of 3 runs: no seed is left in which both learnt, and its accuracy is no "
+        "evidence either way"
+    ) in sentences["lstm_clips"]
     text = readings.answer(tests.reset_index())
     assert text.count("\n- ") == len(tests) - 1 and text.endswith(readings.VERDICT_RULE)
 
@@ -265,8 +295,9 @@ def test_the_table_has_one_row_per_model_with_its_interval_and_learnt_runs(tmp_p
 @pytest.mark.slow
 def test_a_small_real_run_answers_the_question(synthetic_store, tmp_path):
     plan = readings.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=2.0)
-    specs = readings.reading_specs(plan, StudySettings(dataset="synthetic", seeds=[0], segment_seconds=2.0, epochs=2,
-                                                                 patience=0))
+    specs = readings.reading_specs(
+        plan, StudySettings(dataset="synthetic", seeds=[0], segment_seconds=2.0, epochs=2, patience=0)
+    )
     runs = readings.train_readings(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
     assert sorted(runs["model"]) == sorted(plan.models)
     table = readings.readings_table(runs, plan.models)

@@ -38,17 +38,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from audio_fixtures import tone, write_gtzan_like, write_wav
-from fma_fixtures import build_zip, mp3_bytes, sha1sum_listing, tracks_csv  # noqa: F401  (mp3_bytes: a fixture)
-from genre_utils import paths, predict, run
-from genre_utils import prepare
-from genre_utils.features.extraction import prepare_features
-from genre_utils.data.datasets import dataset_root
-from genre_utils.study import report
-from genre_utils.data.datasets import fma_large, fma_medium, fma_small, gtzan
+from fma_fixtures import build_zip, sha1sum_listing, tracks_csv
 from http_server import Behaviour, LocalServer
 from readme_commands import arguments_after, option_values, readme_commands, replace_option
+
+from genre_utils import paths, predict, prepare, run
+from genre_utils.data.datasets import dataset_root, fma_large, fma_medium, fma_small, gtzan
+from genre_utils.features.extraction import prepare_features
+from genre_utils.study import report
 
 PROJECT = paths.PROJECT_ROOT
 COMMANDS = readme_commands()
@@ -59,7 +57,7 @@ RULES = {  # rule -> pattern every command it runs matches (exactly one rule per
     "make lab": r"make lab",
     "make data": r"make data DATASET=\w+",
     "data command": r"\.venv/bin/python -m genre_utils\.data (download|validate|extract) --dataset \w+"
-                    r"( --features \w+)?",
+    r"( --features \w+)?",
     "run command": r"\.venv/bin/python -m genre_utils\.run .*",
     "predict command": r"\.venv/bin/python -m genre_utils\.predict .*",
     "dask": r"\.venv/bin/dask (scheduler|worker .*)|.* --scheduler 'tcp://<host>:8786'",
@@ -96,8 +94,9 @@ def test_the_command_line_and_the_notebooks_share_their_defaults():
 
 def make_commands(command: str) -> list[str]:
     """The ``python -m genre_utils.X`` lines ``make -n`` shows for a README ``make`` command."""
-    shown = subprocess.run(["make", "-n", *shlex.split(command)[1:]], cwd=PROJECT, capture_output=True, text=True,
-                           check=True).stdout.splitlines()
+    shown = subprocess.run(
+        ["make", "-n", *shlex.split(command)[1:]], cwd=PROJECT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     return [line for line in shown if " -m genre_utils." in line]
 
 
@@ -111,6 +110,7 @@ def test_every_readme_command_has_a_rule():
 
 # ---------------------------------------------------------------- the tiny GTZAN, downloaded from 127.0.0.1
 
+
 @pytest.fixture(scope="module")
 def gtzan_server(tmp_path_factory):
     """A 127.0.0.1 server with a tiny GTZAN archive and fault-filtered lists; gtzan's remotes point at it."""
@@ -119,9 +119,15 @@ def gtzan_server(tmp_path_factory):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         archive.add(source / "genres", arcname="genres")
-    sides = {"train_filtered.txt": range(0, 14), "valid_filtered.txt": range(14, 18), "test_filtered.txt": range(18, 24)}
-    lists = {name: "".join(f"{g}/{g}.{i:05d}.wav\n" for g in GENRES for i in numbers).encode()
-             for name, numbers in sides.items()}
+    sides = {
+        "train_filtered.txt": range(0, 14),
+        "valid_filtered.txt": range(14, 18),
+        "test_filtered.txt": range(18, 24),
+    }
+    lists = {
+        name: "".join(f"{g}/{g}.{i:05d}.wav\n" for g in GENRES for i in numbers).encode()
+        for name, numbers in sides.items()
+    }
     with LocalServer() as server, pytest.MonkeyPatch.context() as patch:
         server.files["/genres.tar.gz"] = Behaviour(buffer.getvalue())
         for name, body in lists.items():
@@ -205,6 +211,7 @@ def test_make_data_for_fma_downloads_validates_and_extracts(command, fma_server,
 
 # ---------------------------------------------------------------- the report
 
+
 @pytest.mark.parametrize("command", commands_of("make report") + commands_of("report command"))
 def test_report_commands_check_every_parameter_and_plan_the_notebooks(command, capsys):
     lines = make_commands(command) if command.startswith("make") else [command]
@@ -230,18 +237,31 @@ def test_make_lab_serves_the_notebooks_with_the_project_kernel_and_stops_cleanly
     token = "readme-test"
     config = tmp_path / "config"
     config.mkdir()
-    (config / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"port": port, "ip": "127.0.0.1", "open_browser": False},
-        "IdentityProvider": {"token": token}}))
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {"port": port, "ip": "127.0.0.1", "open_browser": False},
+                "IdentityProvider": {"token": token},
+            }
+        )
+    )
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    lab = subprocess.Popen(["make", "lab"], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, start_new_session=True)
+    lab = subprocess.Popen(
+        ["make", "lab"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + START_SECONDS
         while True:
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/kernelspecs",
-                                                 headers={"Authorization": f"token {token}"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/kernelspecs", headers={"Authorization": f"token {token}"}
+                )
                 with urllib.request.urlopen(request, timeout=10) as response:
                     specs = json.loads(response.read())["kernelspecs"]
                 break
@@ -250,9 +270,13 @@ def test_make_lab_serves_the_notebooks_with_the_project_kernel_and_stops_cleanly
                 assert time.time() < deadline, "JupyterLab did not answer"
                 time.sleep(0.5)
         assert "genre-study" in specs
-        with urllib.request.urlopen(urllib.request.Request(
+        with urllib.request.urlopen(
+            urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/contents/{report.notebook_paths()[0].name}",
-                headers={"Authorization": f"token {token}"}), timeout=10) as response:
+                headers={"Authorization": f"token {token}"},
+            ),
+            timeout=10,
+        ) as response:
             assert json.loads(response.read())["type"] == "notebook"
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
@@ -261,6 +285,7 @@ def test_make_lab_serves_the_notebooks_with_the_project_kernel_and_stops_cleanly
 
 
 # ---------------------------------------------------------------- training, a final model, predict
+
 
 def small_run_arguments(command: str, workspace) -> list[str]:
     """The command's arguments with one seed, two epochs and the results in the workspace."""
@@ -340,24 +365,44 @@ def test_predict_classifies_the_readme_files_with_the_final_model(command, final
 
 # ---------------------------------------------------------------- Dask, clone, data folder, GPU line
 
+
 @pytest.mark.slow
 def test_dask_scheduler_and_workers_then_extract_on_them(workspace, tmp_path):
     scheduler_command, worker_command = commands_of("dask")[:2]
     extract_command = commands_of("dask")[2]
     scheduler_file = tmp_path / "scheduler.json"
     bin_dir = Path(sys.executable).parent
-    started = [subprocess.Popen([str(bin_dir / "dask"), *shlex.split(scheduler_command)[1:], "--host", "127.0.0.1",
-                                 "--port", "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
-                                 str(scheduler_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)]
+    started = [
+        subprocess.Popen(
+            [
+                str(bin_dir / "dask"),
+                *shlex.split(scheduler_command)[1:],
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-address",
+                "127.0.0.1:0",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    ]
     try:
         deadline = time.time() + START_SECONDS
         while not scheduler_file.is_file() and time.time() < deadline and started[0].poll() is None:
             time.sleep(0.2)
         address = json.loads(scheduler_file.read_text())["address"]
         worker = [word.replace("tcp://<host>:8786", address) for word in shlex.split(worker_command)[1:]]
-        started.append(subprocess.Popen([str(bin_dir / "dask"), *worker], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL))
-        arguments = [w.replace("tcp://<host>:8786", address) for w in arguments_after(extract_command, "genre_utils.data")]
+        started.append(
+            subprocess.Popen([str(bin_dir / "dask"), *worker], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+        arguments = [
+            w.replace("tcp://<host>:8786", address) for w in arguments_after(extract_command, "genre_utils.data")
+        ]
         assert prepare.main([*arguments, "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
         assert (tmp_path / "cache" / "features" / "gtzan").is_dir()
     finally:

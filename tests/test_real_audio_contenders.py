@@ -17,8 +17,6 @@ embeddings + logistic regression 89 %, MFCC mean/std + SVM 76 %).
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -27,8 +25,8 @@ pytest.importorskip("sklearn")
 
 from genre_utils.data.datasets import gtzan  # noqa: E402
 from genre_utils.experiment.runner import run_experiment, sweep  # noqa: E402
-from genre_utils.features.store import build_feature_store  # noqa: E402
 from genre_utils.features.kinds import FeatureConfig  # noqa: E402
+from genre_utils.features.store import build_feature_store  # noqa: E402
 from genre_utils.models import contenders  # noqa: E402
 
 FOLDS = 5
@@ -42,11 +40,19 @@ def cross_validate(excerpts, folder, models=None, folds=None):
     root.mkdir()
     (root / "genres").symlink_to(excerpts / "genres", target_is_directory=True)
     tracks = gtzan.DATASET.load_tracks(root)
-    specs = [spec for spec in sweep("gtzan", models=models, splits=["kfold"], folds=FOLDS, seeds=[0],
-                                    segment_seconds=SEGMENT_SECONDS) if folds is None or spec.fold in folds]
-    stores = {kind: build_feature_store(tracks, "gtzan", FeatureConfig(kind=kind), cache_dir=folder / "features",
-                                        workers=2, progress=False)
-              for kind in sorted({spec.features for spec in specs})}
+    specs = [
+        spec
+        for spec in sweep(
+            "gtzan", models=models, splits=["kfold"], folds=FOLDS, seeds=[0], segment_seconds=SEGMENT_SECONDS
+        )
+        if folds is None or spec.fold in folds
+    ]
+    stores = {
+        kind: build_feature_store(
+            tracks, "gtzan", FeatureConfig(kind=kind), cache_dir=folder / "features", workers=2, progress=False
+        )
+        for kind in sorted({spec.features for spec in specs})
+    }
     runs = run_experiment(specs, stores, folder / "results", log=print)
     pooled = {}
     for model, group in runs.groupby("model"):

@@ -19,8 +19,8 @@ pytest.importorskip("keras")
 
 from genre_utils.data.datasets import gtzan  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
-from genre_utils.features.store import build_feature_store  # noqa: E402
 from genre_utils.features.kinds import FeatureConfig  # noqa: E402
+from genre_utils.features.store import build_feature_store  # noqa: E402
 from genre_utils.models.training import load_history  # noqa: E402
 
 
@@ -32,8 +32,9 @@ def test_cnn_on_real_gtzan_excerpts_with_the_fault_filtered_split(gtzan_excerpts
     shutil.copytree(gtzan_split_lists, root / gtzan.SPLITS_FOLDER)
     tracks = gtzan.DATASET.load_tracks(root)
     assert "split_fault_filtered" in tracks.columns
-    store = build_feature_store(tracks, "gtzan", FeatureConfig(), cache_dir=tmp_path / "features", workers=2,
-                                progress=False)
+    store = build_feature_store(
+        tracks, "gtzan", FeatureConfig(), cache_dir=tmp_path / "features", workers=2, progress=False
+    )
 
     spec = RunSpec("gtzan", "cnn", split="fault_filtered", seed=0, segment_seconds=3.0, epochs=8, patience=0)
     inputs = make_inputs(store, spec)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+
 import pytest
 
 keras = pytest.importorskip("keras")
 
 from genre_utils.analysis import comparison  # noqa: E402
-from genre_utils.study.settings import check_models  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, collect_runs, run_experiment, sweep  # noqa: E402
 from genre_utils.models import FAMILIES, contender_names, contenders, get_contender, register, unregister  # noqa: E402
-from genre_utils.models.registry import Contender, Fitted  # noqa: E402
+from genre_utils.models.registry import Contender  # noqa: E402
 from genre_utils.models.sklearn_family import SklearnContender, frame_statistics  # noqa: E402
 from genre_utils.paths import PROJECT_ROOT  # noqa: E402
 from genre_utils.predict import load_run, predict_file  # noqa: E402
+from genre_utils.study.settings import check_models  # noqa: E402
 
 SEGMENT_SECONDS = 2.0
 
@@ -48,8 +49,13 @@ def test_bad_declarations_and_double_registration_are_refused():
 
 
 def test_the_run_command_lists_every_contender_from_the_registry():
-    listing = subprocess.run([sys.executable, "-m", "genre_utils.run", "--help"], capture_output=True, text=True,
-                             cwd=PROJECT_ROOT, check=True).stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "genre_utils.run", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=True,
+    ).stdout
     for contender in contenders():
         assert contender.name in listing and contender.title in listing
 
@@ -65,8 +71,13 @@ def test_readings_are_found_by_name_listed_apart_and_documented_by_their_contend
         assert declared.choice and declared.title != base.title
         assert documentation(name) == documentation(base.name) and f"``{name}``" in documentation(name)
         assert declared.summary()["reading_of"] == base.name
-    listing = subprocess.run([sys.executable, "-m", "genre_utils.run", "--help"], capture_output=True, text=True,
-                             cwd=PROJECT_ROOT, check=True).stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "genre_utils.run", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=True,
+    ).stdout
     assert "readings of their open choices (not run by default)" in listing
     assert all(name in listing for name in reading_names())
     with pytest.raises(ValueError, match="a reading needs both reading_of and choice"):
@@ -83,10 +94,18 @@ def _nearest_neighbours(seed: int, neighbours: int = 5):
 def throwaway():
     """A contender declared here only, registered for the test and removed after it."""
     contender = SklearnContender(
-        name="neighbours", title="Nearest neighbours (test)", description="MFCC statistics, k nearest neighbours "
-        "(test 2026)", family="clip_statistics", features="mfcc", feature_kinds=("mfcc",),
-        input="40 MFCC statistics per segment", summarize=frame_statistics, make_estimator=_nearest_neighbours,
-        grid=({"neighbours": 3}, {"neighbours": 7}), count_parameters=lambda estimator: estimator.n_samples_fit_)
+        name="neighbours",
+        title="Nearest neighbours (test)",
+        description="MFCC statistics, k nearest neighbours (test 2026)",
+        family="clip_statistics",
+        features="mfcc",
+        feature_kinds=("mfcc",),
+        input="40 MFCC statistics per segment",
+        summarize=frame_statistics,
+        make_estimator=_nearest_neighbours,
+        grid=({"neighbours": 3}, {"neighbours": 7}),
+        count_parameters=lambda estimator: estimator.n_samples_fit_,
+    )
     register(contender)
     yield contender
     unregister(contender.name)

@@ -39,10 +39,25 @@ def runs(model: str, rules: dict, seeds=(0, 1, 2), augment: int = 0, learned: bo
             for track in range(tracks):
                 true = f"genre{track % 3}"
                 right = bool(correct(track))
-                rows.append({"dataset": "synthetic", "model": model, "features": FEATURES[model], "split": "thesis",
-                             "segment_seconds": 3.0, "seed": seed, "fold": 0, "augment": augment, "run": run,
-                             "learned": learned, "degradation": degradation, "track_id": f"t{track:03d}",
-                             "true": true, "predicted": true if right else "other", "correct": right})
+                rows.append(
+                    {
+                        "dataset": "synthetic",
+                        "model": model,
+                        "features": FEATURES[model],
+                        "split": "thesis",
+                        "segment_seconds": 3.0,
+                        "seed": seed,
+                        "fold": 0,
+                        "augment": augment,
+                        "run": run,
+                        "learned": learned,
+                        "degradation": degradation,
+                        "track_id": f"t{track:03d}",
+                        "true": true,
+                        "predicted": true if right else "other",
+                        "correct": right,
+                    }
+                )
     return rows
 
 
@@ -107,13 +122,16 @@ def test_a_narrower_interval_at_lower_confidence_and_order_of_appearance():
     table = robustness.robustness_table(study(runs("svm", SVM), runs("cnn", CNN)), confidence=0.5)
     assert table["model"].tolist() == ["svm", "svm", "cnn", "cnn"]
     band = row(table, "cnn", BAND)
-    assert band["drop_ci_high"] - band["drop_ci_low"] == pytest.approx(
-        2 * stats.t.ppf(0.75, 2) * 0.1 / np.sqrt(3))
+    assert band["drop_ci_high"] - band["drop_ci_low"] == pytest.approx(2 * stats.t.ppf(0.75, 2) * 0.1 / np.sqrt(3))
 
 
 def test_holm_corrects_over_the_degradations_of_each_contender():
-    rules = {"clean": lambda s: wrong_first(0), BAND: lambda s: wrong_first(10), MP3: lambda s: wrong_first(3),
-             NOISE: lambda s: wrong_first(6)}
+    rules = {
+        "clean": lambda s: wrong_first(0),
+        BAND: lambda s: wrong_first(10),
+        MP3: lambda s: wrong_first(3),
+        NOISE: lambda s: wrong_first(6),
+    }
     table = robustness.robustness_table(study(runs("cnn", rules, seeds=(0,)), runs("svm", SVM, seeds=(0,))))
     cnn = table[table["model"] == "cnn"].set_index("degradation")
     raw = {name: stats.binomtest(wrong, wrong, 0.5).pvalue for name, wrong in ((BAND, 10), (MP3, 3), (NOISE, 6))}
@@ -171,21 +189,29 @@ def test_one_contender_gives_no_ranking():
     assert sentence.startswith("Fewer than 2 contenders have learnt runs without augmentation, so no ranking")
     assert "most robust" not in sentence and f"{get_contender('cnn').title} keeps 75.0 %" in sentence
     none = robustness.robustness_sentence(robustness.robustness_table(study(runs("cnn", CNN, learned=False))))
-    assert none == ("3 runs that did not learn are left out (Thesis CNN: 3 of 3). Fewer than 2 contenders have learnt "
-                    "runs without augmentation (none has), so no ranking of robustness.")
+    assert none == (
+        "3 runs that did not learn are left out (Thesis CNN: 3 of 3). Fewer than 2 contenders have learnt "
+        "runs without augmentation (none has), so no ranking of robustness."
+    )
 
 
 def augmented(clean_right: int, band_right: int, augment: int = 2, tracks: int = 50):
     """CNN runs trained with augmentation: ``clean_right`` and ``band_right`` of ``tracks`` right."""
-    rules = {"clean": lambda s: wrong_first(tracks - clean_right), BAND: lambda s: wrong_first(tracks - band_right),
-             MP3: lambda s: wrong_first(tracks - clean_right)}
+    rules = {
+        "clean": lambda s: wrong_first(tracks - clean_right),
+        BAND: lambda s: wrong_first(tracks - band_right),
+        MP3: lambda s: wrong_first(tracks - clean_right),
+    }
     return runs("cnn", rules, augment=augment, tracks=tracks)
 
 
 def plain_cnn(tracks: int = 50):
     """Un-augmented CNN runs: all right clean, 20 of 50 right under the band limit (retained 0.4)."""
-    return runs("cnn", {"clean": lambda s: wrong_first(0), BAND: lambda s: wrong_first(30),
-                        MP3: lambda s: wrong_first(0)}, tracks=tracks)
+    return runs(
+        "cnn",
+        {"clean": lambda s: wrong_first(0), BAND: lambda s: wrong_first(30), MP3: lambda s: wrong_first(0)},
+        tracks=tracks,
+    )
 
 
 def test_augmentation_meets_the_goal_at_its_bounds():
@@ -204,13 +230,15 @@ def test_augmentation_meets_the_goal_at_its_bounds():
 def test_augmentation_misses_the_goal(clean_right, band_right, failing):
     effect = robustness.augmentation_effect(study(plain_cnn(), augmented(clean_right, band_right)))
     assert effect.set_index("degradation")["meets_goal"].to_dict() == {
-        "clean": failing != "clean", BAND: failing != BAND, MP3: True}
+        "clean": failing != "clean",
+        BAND: failing != BAND,
+        MP3: True,
+    }
     assert not effect["goal_met"].any()
 
 
 def test_augmentation_effect_is_empty_without_a_pair_and_in_the_sentence_with_one():
-    for predictions in (two_contenders(), study(augmented(49, 40)),
-                        study(plain_cnn(), runs("svm", SVM, augment=1))):
+    for predictions in (two_contenders(), study(augmented(49, 40)), study(plain_cnn(), runs("svm", SVM, augment=1))):
         effect = robustness.augmentation_effect(predictions)
         assert effect.empty and list(effect.columns) == robustness.EFFECT_COLUMNS
     flat = robustness.augmentation_effect(study(plain_cnn(), [dict(r, learned=False) for r in augmented(49, 40)]))
@@ -218,8 +246,10 @@ def test_augmentation_effect_is_empty_without_a_pair_and_in_the_sentence_with_on
     table = robustness.robustness_table(study(plain_cnn(), augmented(49, 40), runs("svm", SVM, tracks=50)))
     sentence = robustness.robustness_sentence(table)
     # the CNN's mean drop over band and MP3: (60 + 0) / 2 = 30 without, (18 + 0) / 2 = 9 with
-    assert (f"With augmentation, the mean drop under degradation shrinks for {get_contender('cnn').title} "
-            "(2 degraded copies per training track: from 30.0 to 9.0 points, clean accuracy -2.0 points).") in sentence
+    assert (
+        f"With augmentation, the mean drop under degradation shrinks for {get_contender('cnn').title} "
+        "(2 degraded copies per training track: from 30.0 to 9.0 points, clean accuracy -2.0 points)."
+    ) in sentence
 
 
 def test_the_figure_has_one_group_per_contender_and_an_x_label():
@@ -231,8 +261,10 @@ def test_the_figure_has_one_group_per_contender_and_an_x_label():
     assert [t.get_text() for t in legend.get_texts()] == [get_contender("cnn").title, get_contender("svm").title]
     cnn_points = ax.containers[0].lines[0]
     assert list(cnn_points.get_xdata()) == pytest.approx([50.0, 0.0])
-    assert any(list(line.get_xdata()) == [0, 0] and list(line.get_ydata()) == [0, 1]  # the line at no drop
-               for line in ax.get_lines())
+    assert any(
+        list(line.get_xdata()) == [0, 0] and list(line.get_ydata()) == [0, 1]  # the line at no drop
+        for line in ax.get_lines()
+    )
     plt.close(figure)
     table = robustness.robustness_table(study(plain_cnn(), augmented(49, 40), runs("svm", SVM, tracks=50)))
     figure, ax = plt.subplots()

@@ -11,8 +11,17 @@ from genre_utils.models import contender_names, get_contender
 from genre_utils.study import notebook as study
 from genre_utils.study.settings import DEFAULT_SEEDS, StudySettings, check_seeds
 
-GOOD = dict(dataset="synthetic", models=["cnn", "svm"], split="thesis", features="mfcc", seeds=[0, 1], segment_seconds=3.0, epochs=30,
-            batch_size=32, patience=6)
+GOOD = dict(
+    dataset="synthetic",
+    models=["cnn", "svm"],
+    split="thesis",
+    features="mfcc",
+    seeds=[0, 1],
+    segment_seconds=3.0,
+    epochs=30,
+    batch_size=32,
+    patience=6,
+)
 
 
 def test_a_notebooks_parameters_make_one_typed_object():
@@ -20,7 +29,11 @@ def test_a_notebooks_parameters_make_one_typed_object():
     settings = StudySettings.from_parameters(namespace)
     assert settings.model == contender_names()[0] and settings.models == (settings.model,)
     assert settings.splits == ("thesis",) and settings.split == "thesis" and settings.seeds == (0, 1)
-    assert settings.features == ("mfcc",) and settings.segment_seconds == 3.0 and isinstance(settings.segment_seconds, float)
+    assert (
+        settings.features == ("mfcc",)
+        and settings.segment_seconds == 3.0
+        and isinstance(settings.segment_seconds, float)
+    )
     assert settings.dataset_options == {"clips_per_genre": 4}  # the dataset's own option, by its prefixed name
     assert check_seeds(3) == (3,)
 
@@ -32,22 +45,25 @@ def test_defaults_are_the_notebooks_and_every_contender():
     assert settings.features_for("svm") == get_contender("svm").features  # each its own kind
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("dataset", "gtzan2", "unknown dataset 'gtzan2'"),
-    ("split", "official_2", "unknown split"),
-    ("split", "official", "official"),  # a split the embedded set does not have
-    ("features", "mfccs", "unknown features 'mfccs'.*mfcc, logmel, chroma"),
-    ("seeds", [], "seeds must be a non-empty list"),
-    ("seeds", [1, -1], "seeds must be a non-empty list"),
-    ("seeds", [2, 2], "distinct"),
-    ("segment_seconds", "3", "segment_seconds"),
-    ("segment_seconds", float("nan"), "segment_seconds"),
-    ("epochs", 0, "epochs must be an integer >= 1"),
-    ("batch_size", 2.5, "batch_size"),
-    ("patience", -1, "patience must be an integer >= 0"),
-    ("model", "resnet", "unknown model 'resnet'"),
-    ("synthetic_sample_rate", 8000, None),  # not an option of the set: a notebook's own name, left alone
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("dataset", "gtzan2", "unknown dataset 'gtzan2'"),
+        ("split", "official_2", "unknown split"),
+        ("split", "official", "official"),  # a split the embedded set does not have
+        ("features", "mfccs", "unknown features 'mfccs'.*mfcc, logmel, chroma"),
+        ("seeds", [], "seeds must be a non-empty list"),
+        ("seeds", [1, -1], "seeds must be a non-empty list"),
+        ("seeds", [2, 2], "distinct"),
+        ("segment_seconds", "3", "segment_seconds"),
+        ("segment_seconds", float("nan"), "segment_seconds"),
+        ("epochs", 0, "epochs must be an integer >= 1"),
+        ("batch_size", 2.5, "batch_size"),
+        ("patience", -1, "patience must be an integer >= 0"),
+        ("model", "resnet", "unknown model 'resnet'"),
+        ("synthetic_sample_rate", 8000, None),  # not an option of the set: a notebook's own name, left alone
+    ],
+)
 def test_each_bad_parameter_is_named(name, value, message):
     if message is None:
         StudySettings.from_parameters({**GOOD, name: value})
@@ -66,8 +82,16 @@ def test_checks_across_fields():
 
 
 def test_run_specs_carry_every_setting_by_keyword():
-    settings = StudySettings(models=["cnn", "svm"], splits=["kfold"], folds=3, seeds=[4], segment_seconds=2.0,
-                             epochs=7, batch_size=16, patience=2)
+    settings = StudySettings(
+        models=["cnn", "svm"],
+        splits=["kfold"],
+        folds=3,
+        seeds=[4],
+        segment_seconds=2.0,
+        epochs=7,
+        batch_size=16,
+        patience=2,
+    )
     specs = settings.run_specs()
     assert len(specs) == 2 * 3 and {s.fold for s in specs} == {0, 1, 2} and {s.seed for s in specs} == {4}
     assert {(s.epochs, s.batch_size, s.patience, s.segment_seconds) for s in specs} == {(7, 16, 2, 2.0)}

@@ -8,15 +8,25 @@ import pytest
 
 from genre_utils.data.datasets.table import make_track_table
 from genre_utils.data.splits import (
-    carve_validation, check_disjoint, fault_filtered_split, make_split, random_segment_split,
-    segment_split, split_summary, thesis_split,
+    carve_validation,
+    check_disjoint,
+    fault_filtered_split,
+    make_split,
+    random_segment_split,
+    segment_split,
+    split_summary,
+    thesis_split,
 )
 
 GTZAN_GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 
 
 def table(genres=GTZAN_GENRES, per_genre=100, artists=False):
-    rows = [{"track_id": f"{g}.{i:05d}", "path": f"/x/{g}.{i:05d}.wav", "genre": g} for g in genres for i in range(per_genre)]
+    rows = [
+        {"track_id": f"{g}.{i:05d}", "path": f"/x/{g}.{i:05d}.wav", "genre": g}
+        for g in genres
+        for i in range(per_genre)
+    ]
     if artists:
         for row in rows:
             row["artist"] = row["track_id"][:-1]  # ten consecutive tracks per artist
@@ -66,8 +76,11 @@ def test_fault_filtered_lists_give_443_197_290(gtzan_split_lists):
 
 
 def test_a_track_in_two_lists_is_refused(tmp_path):
-    for name, lines in (("train_filtered.txt", "blues/blues.00000.wav\n"), ("valid_filtered.txt", "blues/blues.00000.wav\n"),
-                        ("test_filtered.txt", "blues/blues.00001.wav\n")):
+    for name, lines in (
+        ("train_filtered.txt", "blues/blues.00000.wav\n"),
+        ("valid_filtered.txt", "blues/blues.00000.wav\n"),
+        ("test_filtered.txt", "blues/blues.00001.wav\n"),
+    ):
         (tmp_path / name).write_text(lines)
     with pytest.raises(ValueError, match="blues.00000 is listed in both train and valid"):
         fault_filtered_split(table(per_genre=2), tmp_path)
@@ -131,11 +144,14 @@ def test_segments_follow_their_track_but_random_segments_leak():
     assert (leaky.groupby("track")["side"].nunique() > 1).mean() > 0.5  # most tracks straddle the split
 
 
-@pytest.mark.parametrize("name, dataset, words", [
-    ("random", "gtzan", "unknown split 'random'"),
-    ("official", "gtzan", "applies to fma_small, fma_medium, fma_large only, not 'gtzan'"),
-    ("fault_filtered", "fma_small", "applies to gtzan only"),
-])
+@pytest.mark.parametrize(
+    "name, dataset, words",
+    [
+        ("random", "gtzan", "unknown split 'random'"),
+        ("official", "gtzan", "applies to fma_small, fma_medium, fma_large only, not 'gtzan'"),
+        ("fault_filtered", "fma_small", "applies to gtzan only"),
+    ],
+)
 def test_bad_split_requests_are_named(name, dataset, words):
     with pytest.raises(ValueError, match=words):
         make_split(table(per_genre=5), name, dataset=dataset)
@@ -183,9 +199,12 @@ def test_a_split_file_gives_the_sides_and_says_what_is_wrong(tmp_path):
     path.write_text("track_id,side\na.00000,train\na.00001,valid\nb.00000,train\nb.00001,valid\n")
     split = make_split(tracks, "file", dataset="any", split_file=path)
     assert list(split) == ["train", "valid", "train", "valid", "", ""]
-    for text, message in [("track,side\n", "lacks column"), ("track_id,side\na.00000,holdout\n", "unknown side"),
-                          ("track_id,side\nz.1,train\n", "not in the dataset"),
-                          ("track_id,side\na.00000,train\na.00000,test\n", "more than once")]:
+    for text, message in [
+        ("track,side\n", "lacks column"),
+        ("track_id,side\na.00000,holdout\n", "unknown side"),
+        ("track_id,side\nz.1,train\n", "not in the dataset"),
+        ("track_id,side\na.00000,train\na.00000,test\n", "more than once"),
+    ]:
         path.write_text(text)
         with pytest.raises(ValueError, match=message):
             file_split(tracks, path)

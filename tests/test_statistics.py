@@ -118,14 +118,16 @@ def test_paired_seed_test_rejects_bad_input():
 
 
 def test_summarize_runs():
-    runs = pd.DataFrame({
-        "dataset": ["gtzan"] * 4 + ["fma_small"],
-        "split": ["thesis"] * 5,
-        "features": ["mfcc"] * 5,
-        "model": ["lstm", "cnn", "cnn", "cnn", "cnn"],
-        "seed": [0, 0, 1, 2, 0],
-        "accuracy": [0.8, 0.5, 0.6, 0.7, 0.4],
-    })
+    runs = pd.DataFrame(
+        {
+            "dataset": ["gtzan"] * 4 + ["fma_small"],
+            "split": ["thesis"] * 5,
+            "features": ["mfcc"] * 5,
+            "model": ["lstm", "cnn", "cnn", "cnn", "cnn"],
+            "seed": [0, 0, 1, 2, 0],
+            "accuracy": [0.8, 0.5, 0.6, 0.7, 0.4],
+        }
+    )
     table = summarize_runs(runs)
     assert table.columns.tolist() == ["dataset", "split", "features", "model", "n", "mean", "sd", "ci_low", "ci_high"]
     assert list(zip(table["dataset"], table["model"])) == [("fma_small", "cnn"), ("gtzan", "cnn"), ("gtzan", "lstm")]

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from audio_fixtures import write_gtzan_like
+
 from genre_utils.data.datasets import gtzan
-from genre_utils.features.store import build_feature_store
 from genre_utils.features.kinds import FeatureConfig
+from genre_utils.features.store import build_feature_store
 
 TESTS_DIR = Path(__file__).resolve().parent
 LONG = FeatureConfig(clip_seconds=60.0)  # 4 s clips padded to 60 s: 8 clips need 1.6 MiB of features
@@ -36,14 +36,15 @@ def in_namespace(setup: str, script: str, timeout: float = 300) -> subprocess.Co
     if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
         pytest.skip("needs unprivileged mount namespaces (unshare -rm) for a real full or read-only file system")
     command = f"{setup} && exec {shlex.quote(sys.executable)} -c {shlex.quote(textwrap.dedent(script))}"
-    return subprocess.run(["unshare", "-rm", "sh", "-c", command], capture_output=True, text=True, timeout=timeout,
-                          cwd=TESTS_DIR)
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", command], capture_output=True, text=True, timeout=timeout, cwd=TESTS_DIR
+    )
 
 
 def results(process: subprocess.CompletedProcess) -> dict:
     lines = [line for line in process.stdout.splitlines() if line.startswith("RESULT ")]
     assert process.returncode == 0 and lines, (process.returncode, process.stdout[-2000:], process.stderr[-3000:])
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 @pytest.mark.slow
@@ -113,14 +114,26 @@ def test_full_disk_is_a_clear_error_before_any_work_and_a_rerun_resumes(tmp_path
     """
     out = results(in_namespace(f"mount -t tmpfs -o size=1m tmpfs {shlex.quote(str(disk))}", script))
     assert out["first"].startswith(f"not enough disk space in {cache / 'full'}/mfcc-")
-    assert re.search(r" for the feature cache: it needs 2\.\d MiB, (10\d\d\.\d KiB|1\.0 MiB) free\. Free some space and run the "
-                     r"same command again \(finished work is kept\), or put the cache", out["first"]), out["first"]
+    assert re.search(
+        r" for the feature cache: it needs 2\.\d MiB, (10\d\d\.\d KiB|1\.0 MiB) free\. Free some space and run the "
+        r"same command again \(finished work is kept\), or put the cache",
+        out["first"],
+    ), out["first"]
     assert "GENRE_CACHE_DIR" in out["first"] and out["extracted_before_error"] == 0
     assert out["second_shape"] == [8, 20, LONG.n_frames]
-    assert out["third"].startswith(f"not enough disk space in {cache / 'full'}/mfcc-") and "run the same command again" in out["third"]
+    assert (
+        out["third"].startswith(f"not enough disk space in {cache / 'full'}/mfcc-")
+        and "run the same command again" in out["third"]
+    )
     assert out["chunks_kept"] == 3 and out["resumed_calls"] == 5
-    fresh = build_feature_store(gtzan.DATASET.load_tracks(audio), "full", FeatureConfig(clip_seconds=61.0),
-                                cache_dir=tmp_path / "fresh", workers=1, progress=False)
+    fresh = build_feature_store(
+        gtzan.DATASET.load_tracks(audio),
+        "full",
+        FeatureConfig(clip_seconds=61.0),
+        cache_dir=tmp_path / "fresh",
+        workers=1,
+        progress=False,
+    )
     # Exact across processes: the same binaries on this machine, one BLAS thread per task, every sum in one order.
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), fresh.read_rows(np.arange(len(fresh.tracks))))
 
@@ -167,8 +180,14 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
     assert out["first"].startswith(f"{cache / 'frozen'}/mfcc-") and "is read-only, so the feature cache" in out["first"]
     assert out["raised_on_a_worker"], "the error did not come from a worker's shard write"
     assert 1 <= out["chunks_kept"] < 8
-    fresh = build_feature_store(gtzan.DATASET.load_tracks(audio), "frozen", FeatureConfig(clip_seconds=60.0),
-                                cache_dir=tmp_path / "fresh", workers=1, progress=False)
+    fresh = build_feature_store(
+        gtzan.DATASET.load_tracks(audio),
+        "frozen",
+        FeatureConfig(clip_seconds=60.0),
+        cache_dir=tmp_path / "fresh",
+        workers=1,
+        progress=False,
+    )
     # Exact across processes: the same binaries on this machine, one BLAS thread per task, every sum in one order.
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), fresh.read_rows(np.arange(len(fresh.tracks))))
 
@@ -194,13 +213,16 @@ def test_read_only_data_root_says_so_and_cache_dir_moves_the_writes(tmp_path):
         }}
         print("RESULT " + json.dumps(out))
     """
-    mount = f"mount --bind {shlex.quote(str(data_root))} {shlex.quote(str(data_root))} && " \
-            f"mount -o remount,bind,ro {shlex.quote(str(data_root))}"
+    mount = (
+        f"mount --bind {shlex.quote(str(data_root))} {shlex.quote(str(data_root))} && "
+        f"mount -o remount,bind,ro {shlex.quote(str(data_root))}"
+    )
     out = results(in_namespace(mount, script))
     hint = "put the cache and tables elsewhere with --cache-dir DIR or GENRE_CACHE_DIR=DIR"
     code, _, err = out["validate"]
-    assert code == 2 and err.strip() == (f"error: {data_root / 'gtzan'} is read-only, so the track tables cannot be "
-                                         f"written there: {hint}")
+    assert code == 2 and err.strip() == (
+        f"error: {data_root / 'gtzan'} is read-only, so the track tables cannot be written there: {hint}"
+    )
     code, _, err = out["extract"]
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith(f"error: {data_root} is read-only, so the feature cache cannot be written there: {hint}")

@@ -18,16 +18,17 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from audio_fixtures import tone, write_wav  # noqa: E402
-from genre_utils.experiment.runner import RunSpec, evaluate, make_inputs  # noqa: E402
-from genre_utils.features.store import build_feature_store  # noqa: E402
-from genre_utils.features.kinds import FeatureConfig  # noqa: E402
-from genre_utils.experiment.inputs import prepare_inputs  # noqa: E402
-from genre_utils.models import get_contender  # noqa: E402
-from genre_utils.models.keras_family import KerasContender, compile_classifier  # noqa: E402
+
 from genre_utils.data.splits import carve_validation, make_split  # noqa: E402
+from genre_utils.experiment.inputs import prepare_inputs  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, evaluate, make_inputs  # noqa: E402
+from genre_utils.features.kinds import FeatureConfig  # noqa: E402
 from genre_utils.features.standardize import Standardizer  # noqa: E402
-from genre_utils.models.streaming import StoreItems, batch_count, epoch_order, item_batches, item_index  # noqa: E402
+from genre_utils.features.store import build_feature_store  # noqa: E402
+from genre_utils.models import get_contender  # noqa: E402
 from genre_utils.models.hyperparameters import TrainingSettings  # noqa: E402
+from genre_utils.models.keras_family import KerasContender, compile_classifier  # noqa: E402
+from genre_utils.models.streaming import StoreItems, batch_count, epoch_order, item_batches, item_index  # noqa: E402
 from genre_utils.models.training import one_hot  # noqa: E402
 
 UNEVEN_SECONDS = (4.0, 3.5, 2.9, 2.3, 2.05, 1.0)  # the last is too short: skipped at extraction
@@ -60,8 +61,14 @@ def uneven_store(tmp_path_factory):
         genre = ("blues", "rock")[number % 2]
         path = write_wav(root / f"{genre}.{number:05d}.wav", tone(seconds, 220.0 + 40 * number, seed=number))
         rows.append({"track_id": f"{genre}.{number:05d}", "path": str(path), "genre": genre})
-    return build_feature_store(pd.DataFrame(rows), "uneven", FeatureConfig(clip_seconds=4.0),
-                               cache_dir=root / "features", workers=1, progress=False)
+    return build_feature_store(
+        pd.DataFrame(rows),
+        "uneven",
+        FeatureConfig(clip_seconds=4.0),
+        cache_dir=root / "features",
+        workers=1,
+        progress=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -157,17 +164,31 @@ def test_batches_are_the_same_from_the_store_and_from_memory_and_reshuffled_ever
 
 def small_network(input_shape, n_classes):
     """A convolution, pooling, dropout and softmax: the thesis CNN's kinds of layer, quick to trace."""
-    model = keras.Sequential([
-        keras.Input(input_shape), keras.layers.Reshape((*input_shape, 1)),
-        keras.layers.Conv2D(4, (3, 2), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
-        keras.layers.Flatten(), keras.layers.Dropout(0.25), keras.layers.Dense(n_classes, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Reshape((*input_shape, 1)),
+            keras.layers.Conv2D(4, (3, 2), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.25),
+            keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
     compile_classifier(model)
     return model
 
 
-SMALL = KerasContender(name="small_cnn", title="Small CNN", description="test network", family="keras",
-                       features="mfcc", feature_kinds=("mfcc",), input="20 MFCCs x frames", builder=small_network)
+SMALL = KerasContender(
+    name="small_cnn",
+    title="Small CNN",
+    description="test network",
+    family="keras",
+    features="mfcc",
+    feature_kinds=("mfcc",),
+    input="20 MFCCs x frames",
+    builder=small_network,
+)
 
 
 @pytest.fixture(scope="module")
@@ -222,18 +243,22 @@ def test_networks_stream_and_clip_level_models_and_the_leaky_setup_load(syntheti
     monkeypatch.setenv(STREAMING_ENV, "always")  # as for data larger than memory
     assert make_inputs(synthetic_store, RunSpec("synthetic", "cnn", segment_seconds=SEGMENT_SECONDS)).streamed
     assert not make_inputs(synthetic_store, RunSpec("synthetic", "svm")).streamed
-    assert not make_inputs(synthetic_store, RunSpec("synthetic", "lstm", split="random_segments",
-                                                    segment_seconds=SEGMENT_SECONDS)).streamed
+    assert not make_inputs(
+        synthetic_store, RunSpec("synthetic", "lstm", split="random_segments", segment_seconds=SEGMENT_SECONDS)
+    ).streamed
     assert get_contender("cnn").streams and not get_contender("svm").streams
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda x: item_batches(x, batch_size=0), "batch_size"),
-    (lambda x: item_batches(x, np.zeros(len(x) + 1)), "targets"),
-    (lambda x: item_batches(x, seed=-1), "seed"),
-    (lambda x: item_batches(x, epochs=0), "epochs"),
-    (lambda x: item_batches(x[:0]), "no items"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x: item_batches(x, batch_size=0), "batch_size"),
+        (lambda x: item_batches(x, np.zeros(len(x) + 1)), "targets"),
+        (lambda x: item_batches(x, seed=-1), "seed"),
+        (lambda x: item_batches(x, epochs=0), "epochs"),
+        (lambda x: item_batches(x[:0]), "no items"),
+    ],
+)
 def test_bad_batch_settings_are_named(call, message):
     with pytest.raises((ValueError, IndexError), match=message):
         call(np.zeros((5, 2, 3), np.float32))
@@ -284,8 +309,9 @@ def test_predictions_trace_one_graph_per_model_whatever_the_number_of_items():
     try:
         for seed in range(6):
             keras.utils.set_random_seed(seed)
-            model = keras.Sequential([keras.Input((4, 6)), keras.layers.Flatten(),
-                                      keras.layers.Dense(3, activation="softmax")])
+            model = keras.Sequential(
+                [keras.Input((4, 6)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")]
+            )
             predictor = KerasPredictor(model)
             predicted.append((model, [predictor.predict_proba(x) for x in inputs]))
         assert predict_items(model, inputs[0][:0]).shape == (0, 3)

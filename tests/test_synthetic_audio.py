@@ -80,7 +80,11 @@ def test_gtzan_layout_and_format(tmp_path):
     for path in files:
         info = soundfile.info(str(path))
         assert (info.format, info.subtype, info.samplerate, info.channels, info.frames) == (
-            "WAV", "PCM_16", 22050, 1, 66150
+            "WAV",
+            "PCM_16",
+            22050,
+            1,
+            66150,
         ), path.name
     manifest = json.loads((tmp_path / "synthetic.json").read_text())
     assert manifest["complete"] is True and "synthetic" in manifest["note"].lower()
@@ -210,23 +214,40 @@ def test_wav_files_it_did_not_write_are_never_overwritten(tmp_path):
     assert real.read_bytes() == content and not (tmp_path / "synthetic.json").exists()
 
 
-@pytest.mark.parametrize("arguments, name", [
-    ({"clips_per_genre": 0}, "clips_per_genre"), ({"clips_per_genre": 2.5}, "clips_per_genre"),
-    ({"clips_per_genre": True}, "clips_per_genre"), ({"clips_per_genre": "3"}, "clips_per_genre"),
-    ({"seconds": 0.5}, "seconds"), ({"seconds": 61}, "seconds"), ({"seconds": float("nan")}, "seconds"),
-    ({"seconds": "10"}, "seconds"), ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": None}, "seed"),
-])
+@pytest.mark.parametrize(
+    "arguments, name",
+    [
+        ({"clips_per_genre": 0}, "clips_per_genre"),
+        ({"clips_per_genre": 2.5}, "clips_per_genre"),
+        ({"clips_per_genre": True}, "clips_per_genre"),
+        ({"clips_per_genre": "3"}, "clips_per_genre"),
+        ({"seconds": 0.5}, "seconds"),
+        ({"seconds": 61}, "seconds"),
+        ({"seconds": float("nan")}, "seconds"),
+        ({"seconds": "10"}, "seconds"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"seed": None}, "seed"),
+    ],
+)
 def test_bad_generate_parameters_are_named_and_nothing_is_written(tmp_path, arguments, name):
     with pytest.raises(ValueError, match=name):
         generate(tmp_path / "set", progress=False, **arguments)
     assert not (tmp_path / "set").exists()
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"genre": "polka"}, "unknown genre 'polka'"), ({"seed": -3}, "seed"), ({"seed": 2.0}, "seed"),
-    ({"seconds": 0}, "seconds"), ({"seconds": 61.0}, "seconds"), ({"sample_rate": 100}, "sample_rate"),
-    ({"sample_rate": 22050.0}, "sample_rate"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"genre": "polka"}, "unknown genre 'polka'"),
+        ({"seed": -3}, "seed"),
+        ({"seed": 2.0}, "seed"),
+        ({"seconds": 0}, "seconds"),
+        ({"seconds": 61.0}, "seconds"),
+        ({"sample_rate": 100}, "sample_rate"),
+        ({"sample_rate": 22050.0}, "sample_rate"),
+    ],
+)
 def test_bad_clip_parameters_are_named(arguments, message):
     with pytest.raises(ValueError, match=message):
         synthesize_clip(**{"genre": "rock", "seed": 0, "seconds": 1.0, **arguments})
@@ -256,8 +277,9 @@ def test_learnable_but_not_trivial_with_the_intended_overlaps(tmp_path):
     assert MIN_ACCURACY < accuracy < MAX_ACCURACY, accuracy
 
     confusion = confusion_matrix(labels, predicted, labels=list(GENRES))
-    pairs = {(a, b): confusion[i, j] + confusion[j, i]
-             for i, a in enumerate(GENRES) for j, b in enumerate(GENRES) if i < j}
+    pairs = {
+        (a, b): confusion[i, j] + confusion[j, i] for i, a in enumerate(GENRES) for j, b in enumerate(GENRES) if i < j
+    }
     related = {(a, b) for a, b in pairs if b in RELATED[a] or a in RELATED[b]}
     related_share = sum(pairs[pair] for pair in related) / sum(pairs.values())
     assert related_share >= MIN_RELATED_ERROR_SHARE, (related_share, pairs)

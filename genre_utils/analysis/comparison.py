@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.experiment.evaluation import PER_GENRE_FILE, read_confusion
 from genre_utils.analysis.statistics import summarize_runs
+from genre_utils.experiment.evaluation import PER_GENRE_FILE, read_confusion
 from genre_utils.models.thesis_results import THESIS_ACCURACY, THESIS_FEATURES, THESIS_SPLIT
 
 SETTING = ["dataset", "split", "folds", "split_file", "segment_seconds"]
@@ -28,12 +28,40 @@ DEFAULTS = {"folds": 0, "fold": 0, "split_file": ""}  # columns that older runs 
 KFOLD_SPLIT, FILE_SPLIT, LEAKY_SPLIT = "kfold", "file", "random_segments"
 ALPHA = 0.05  # significance level used in the written summary
 MISSING = "–"  # what readers see where a number does not exist
-TABLE_COLUMNS = [*SETTING, *ENTRY, "label", "thesis", "n", "seeds", "mean", "sd", "ci_low", "ci_high", "min", "max",
-                 "not_learned", "balanced_accuracy", "macro_f1", "train_seconds", "parameters"]
+TABLE_COLUMNS = [
+    *SETTING,
+    *ENTRY,
+    "label",
+    "thesis",
+    "n",
+    "seeds",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "min",
+    "max",
+    "not_learned",
+    "balanced_accuracy",
+    "macro_f1",
+    "train_seconds",
+    "parameters",
+]
 MEAN_COLUMNS = ("balanced_accuracy", "macro_f1", "train_seconds", "parameters")
 MIN_RUNS_FOR_INTERVAL = 3  # under 3 runs a Student-t interval spans most of 0-100 %: the range is shown instead
-DISPLAY_COLUMNS = ["setting", "contender", "thesis %", "accuracy % (mean ± sd)", "95 % interval or range", "runs",
-                   "did not learn", "balanced accuracy %", "macro F1 %", "training s", "parameters"]
+DISPLAY_COLUMNS = [
+    "setting",
+    "contender",
+    "thesis %",
+    "accuracy % (mean ± sd)",
+    "95 % interval or range",
+    "runs",
+    "did not learn",
+    "balanced accuracy %",
+    "macro F1 %",
+    "training s",
+    "parameters",
+]
 
 
 def runs_frame(runs: pd.DataFrame, columns=()) -> pd.DataFrame:
@@ -46,7 +74,9 @@ def runs_frame(runs: pd.DataFrame, columns=()) -> pd.DataFrame:
         raise ValueError(f"expected a runs table (pandas DataFrame), got {type(runs).__name__}")
     missing = [c for c in columns if c not in runs.columns and c not in DEFAULTS]
     if missing:
-        raise ValueError(f"the runs table lacks columns {missing}; read it with genre_utils.experiment.runner.collect_runs")
+        raise ValueError(
+            f"the runs table lacks columns {missing}; read it with genre_utils.experiment.runner.collect_runs"
+        )
     frame = runs.copy()
     for column, default in DEFAULTS.items():
         values = frame[column] if column in frame.columns else pd.Series(default, index=frame.index)
@@ -55,7 +85,7 @@ def runs_frame(runs: pd.DataFrame, columns=()) -> pd.DataFrame:
 
 
 def learned_mask(runs: pd.DataFrame) -> pd.Series:
-    """Per run, whether it learnt (:mod:`genre_utils.experiment.learning_check`); True where a table predates the check."""
+    """Per run, whether it learnt (see experiment.learning_check); True where a table predates the check."""
     if "learned" not in runs.columns:
         return pd.Series(True, index=runs.index)
     said_false = runs["learned"].astype("string").str.strip().str.lower().eq("false").fillna(False)
@@ -76,8 +106,10 @@ def entry_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> p
     entries = frame.assign(label=result).drop_duplicates([*SETTING, *ENTRY])
     clash = entries[entries.duplicated([*SETTING, "label"], keep=False)]
     if not clash.empty:
-        raise ValueError(f"labels give several entries the same label {sorted(set(clash['label']))}: "
-                         f"{clash[ENTRY].to_dict(orient='records')}")
+        raise ValueError(
+            f"labels give several entries the same label {sorted(set(clash['label']))}: "
+            f"{clash[ENTRY].to_dict(orient='records')}"
+        )
     return result
 
 
@@ -108,15 +140,24 @@ def comparison_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -
         if column not in frame.columns:
             frame[column] = np.nan
     frame["not_learned"] = ~learned_mask(frame)
-    extra = frame.groupby(keys, sort=True, dropna=False).agg(
-        seeds=("seed", "nunique"), min=("accuracy", "min"), max=("accuracy", "max"),
-        not_learned=("not_learned", "sum"), **{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
+    extra = (
+        frame.groupby(keys, sort=True, dropna=False)
+        .agg(
+            seeds=("seed", "nunique"),
+            min=("accuracy", "min"),
+            max=("accuracy", "max"),
+            not_learned=("not_learned", "sum"),
+            **{c: (c, "mean") for c in MEAN_COLUMNS},
+        )
+        .reset_index()
+    )
     extra["seeds"] = extra["seeds"].where(extra["seeds"] > 0, 1)
     extra["parameters"] = extra["parameters"].round()
     table = table.merge(extra, on=keys, how="left")
-    table["thesis"] = [THESIS_ACCURACY.get((d, m), math.nan) if s == THESIS_SPLIT and f == THESIS_FEATURES
-                       else math.nan for d, s, m, f in zip(table["dataset"], table["split"], table["model"],
-                                                           table["features"])]
+    table["thesis"] = [
+        THESIS_ACCURACY.get((d, m), math.nan) if s == THESIS_SPLIT and f == THESIS_FEATURES else math.nan
+        for d, s, m, f in zip(table["dataset"], table["split"], table["model"], table["features"])
+    ]
     table["label"] = entry_labels(table, labels)
     order = [True] * len(SETTING) + [False]
     table = table.sort_values([*SETTING, "mean"], ascending=order, kind="stable").reset_index(drop=True)
@@ -141,10 +182,21 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         seconds = cell["train_seconds"]
         flat = cell["not_learned"]
         flag = f"{int(flat) if _finite(flat) else 0} of {_count(cell['n'])}"
-        rows.append([setting_label(row), _label(row), _percent(cell["thesis"]), f"{_number(100 * row.mean)}{spread}",
-                     interval, _count(cell["n"]), flag, _percent(cell["balanced_accuracy"]), _percent(cell["macro_f1"]),
-                     (f"{seconds:.1f}" if seconds < 10 else f"{seconds:,.0f}") if _finite(seconds) else MISSING,
-                     _count(cell["parameters"])])
+        rows.append(
+            [
+                setting_label(row),
+                _label(row),
+                _percent(cell["thesis"]),
+                f"{_number(100 * row.mean)}{spread}",
+                interval,
+                _count(cell["n"]),
+                flag,
+                _percent(cell["balanced_accuracy"]),
+                _percent(cell["macro_f1"]),
+                (f"{seconds:.1f}" if seconds < 10 else f"{seconds:,.0f}") if _finite(seconds) else MISSING,
+                _count(cell["parameters"]),
+            ]
+        )
     return pd.DataFrame(rows, columns=DISPLAY_COLUMNS)
 
 
@@ -172,18 +224,24 @@ def f1_by_genre(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.
     frame = runs_frame(runs, [*SETTING, *ENTRY, "folder"])
     settings = frame[SETTING].drop_duplicates()
     if len(settings) != 1:
-        raise ValueError(f"f1_by_genre compares the entries of one setting; got {len(settings)}: "
-                         f"{[setting_label(s) for s in settings.itertuples(index=False)]}")
+        raise ValueError(
+            f"f1_by_genre compares the entries of one setting; got {len(settings)}: "
+            f"{[setting_label(s) for s in settings.itertuples(index=False)]}"
+        )
     frame["label"] = entry_labels(frame, labels)
     parts = []
     for row in frame.itertuples(index=False):
         scores = pd.read_csv(Path(row.folder) / PER_GENRE_FILE, index_col=0)
-        parts.append(pd.DataFrame({"label": row.label, "genre": scores.index.astype(str),
-                                   "f1": scores["f1"].to_numpy()}))
+        parts.append(
+            pd.DataFrame({"label": row.label, "genre": scores.index.astype(str), "f1": scores["f1"].to_numpy()})
+        )
     long = pd.concat(parts, ignore_index=True)
     matrix = long.pivot_table(index="label", columns="genre", values="f1", aggfunc="mean")
-    rank = frame.groupby("label")["accuracy"].mean().sort_values(ascending=False, kind="stable").index \
-        if "accuracy" in frame.columns else matrix.index
+    rank = (
+        frame.groupby("label")["accuracy"].mean().sort_values(ascending=False, kind="stable").index
+        if "accuracy" in frame.columns
+        else matrix.index
+    )
     matrix = matrix.reindex(index=list(rank), columns=list(dict.fromkeys(long["genre"])))
     matrix.index.name, matrix.columns.name = "contender", "genre"
     return matrix
@@ -210,19 +268,30 @@ def leakage_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> p
     """
     frame = runs_frame(runs, ["dataset", "split", "segment_seconds", *ENTRY, "accuracy"])
     keys = ["dataset", "model", "features", "segment_seconds"]
-    mean = {split: frame[frame["split"] == split].groupby(keys).agg(value=("accuracy", "mean"),
-                                                                  runs=("accuracy", "size"))
-            for split in (THESIS_SPLIT, LEAKY_SPLIT)}
-    both = mean[LEAKY_SPLIT].merge(mean[THESIS_SPLIT], left_index=True, right_index=True,
-                                   suffixes=("_leaky", "")).reset_index()
+    mean = {
+        split: frame[frame["split"] == split].groupby(keys).agg(value=("accuracy", "mean"), runs=("accuracy", "size"))
+        for split in (THESIS_SPLIT, LEAKY_SPLIT)
+    }
+    both = (
+        mean[LEAKY_SPLIT]
+        .merge(mean[THESIS_SPLIT], left_index=True, right_index=True, suffixes=("_leaky", ""))
+        .reset_index()
+    )
     kinds = both.groupby(["dataset", "model"])["features"].nunique()
-    table = pd.DataFrame({
-        **{k: both[k] for k in keys[:3]},
-        "label": [(labels or {}).get(m, m) + (f" · {f}" if kinds[(d, m)] > 1 else "")
-                  for d, m, f in zip(both["dataset"], both["model"], both["features"])],
-        "segment_seconds": both["segment_seconds"], "track_split": both["value"],
-        "random_segment_split": both["value_leaky"], "inflation": both["value_leaky"] - both["value"],
-        "seeds": np.minimum(both["runs_leaky"], both["runs"])})
+    table = pd.DataFrame(
+        {
+            **{k: both[k] for k in keys[:3]},
+            "label": [
+                (labels or {}).get(m, m) + (f" · {f}" if kinds[(d, m)] > 1 else "")
+                for d, m, f in zip(both["dataset"], both["model"], both["features"])
+            ],
+            "segment_seconds": both["segment_seconds"],
+            "track_split": both["value"],
+            "random_segment_split": both["value_leaky"],
+            "inflation": both["value_leaky"] - both["value"],
+            "seeds": np.minimum(both["runs_leaky"], both["runs"]),
+        }
+    )
     return table.reset_index(drop=True)
 
 

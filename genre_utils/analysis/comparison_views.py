@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from genre_utils.analysis.comparison import ALPHA, runs_frame, setting_label
-from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 from genre_utils.analysis.significance import mcnemar_wins
 from genre_utils.experiment.evaluation import PER_GENRE_FILE
+from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 
 PAIR_COLUMNS = ["label_a", "features_a", "label_b", "features_b"]
 
@@ -31,8 +31,10 @@ def finished_runs(runs: pd.DataFrame, models: list[str], augment: int = 0) -> pd
     if "augment" in runs.columns or augment:
         runs = runs[runs.get("augment", pd.Series(0, index=runs.index)).fillna(0).astype(int) == int(augment)]
     if runs.empty or not runs["model"].isin(models).any():
-        raise FileNotFoundError(f"no finished runs of {', '.join(models)}: run notebook 03 for each (make report "
-                                "does), or python -m genre_utils.run")
+        raise FileNotFoundError(
+            f"no finished runs of {', '.join(models)}: run notebook 03 for each (make report "
+            "does), or python -m genre_utils.run"
+        )
     return runs_frame(runs[runs["model"].isin(models)]).reset_index(drop=True)
 
 
@@ -48,8 +50,9 @@ def select_setting(runs: pd.DataFrame, split: str, segment_seconds: float, folds
     chosen = runs[wanted].reset_index(drop=True)
     if chosen.empty:
         settings = sorted({setting_label(row) for row in runs.itertuples()})
-        raise ValueError(f"no runs with split={split!r}, segment_seconds={segment_seconds!r}; finished settings: "
-                         f"{settings}")
+        raise ValueError(
+            f"no runs with split={split!r}, segment_seconds={segment_seconds!r}; finished settings: {settings}"
+        )
     return chosen
 
 
@@ -81,12 +84,20 @@ def feature_study(table: pd.DataFrame) -> pd.DataFrame:
     if rows["features"].nunique() < 2:
         return pd.DataFrame()
     rows["order"] = rows["features"].map({kind: i for i, kind in enumerate(kinds)})
-    shown = rows.sort_values("order")[["features", "n", "mean", "sd", "ci_low", "ci_high", "macro_f1",
-                                       "train_seconds"]]
+    shown = rows.sort_values("order")[["features", "n", "mean", "sd", "ci_low", "ci_high", "macro_f1", "train_seconds"]]
     for column in ("mean", "sd", "ci_low", "ci_high", "macro_f1"):
         shown[column] = (100 * shown[column]).round(1)
-    return shown.rename(columns={"mean": "accuracy %", "sd": "sd %", "ci_low": "95% low", "ci_high": "95% high",
-                                 "macro_f1": "macro F1 %", "n": "runs", "train_seconds": "train s"}).reset_index(drop=True)
+    return shown.rename(
+        columns={
+            "mean": "accuracy %",
+            "sd": "sd %",
+            "ci_low": "95% low",
+            "ci_high": "95% high",
+            "macro_f1": "macro F1 %",
+            "n": "runs",
+            "train_seconds": "train s",
+        }
+    ).reset_index(drop=True)
 
 
 def wins_matrix(mcnemar_table: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFrame:
@@ -98,14 +109,24 @@ def wins_matrix(mcnemar_table: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFra
     across seeds does too (``+`` alone: the paired test only); empty where the row never wins,
     ``·`` on the diagonal.
     """
-    entries = list(dict.fromkeys([*mcnemar_table.get("label_a", []), *mcnemar_table.get("label_b", []),
-                                  *paired.get("label_a", []), *paired.get("label_b", [])]))
+    entries = list(
+        dict.fromkeys(
+            [
+                *mcnemar_table.get("label_a", []),
+                *mcnemar_table.get("label_b", []),
+                *paired.get("label_a", []),
+                *paired.get("label_b", []),
+            ]
+        )
+    )
     matrix = pd.DataFrame("", index=pd.Index(entries, name="wins ↓ over →"), columns=entries)
     for entry in entries:
         matrix.loc[entry, entry] = "·"
     for pair in mcnemar_wins(mcnemar_table).itertuples():
-        for winner, loser, count in ((pair.label_a, pair.label_b, pair.wins_a),
-                                     (pair.label_b, pair.label_a, pair.wins_b)):
+        for winner, loser, count in (
+            (pair.label_a, pair.label_b, pair.wins_a),
+            (pair.label_b, pair.label_a, pair.wins_b),
+        ):
             if count:
                 matrix.loc[winner, loser] = f"{count}/{pair.seeds}"
     if not paired.empty:

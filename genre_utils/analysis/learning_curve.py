@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.analysis.comparison import MIN_RUNS_FOR_INTERVAL, SETTING, learned_mask, runs_frame
+from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, seed_summary, summarize_runs
 from genre_utils.experiment.runner import RunSpec, own_runs, run_experiment
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_PAIR
-from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, seed_summary, summarize_runs
 
 DEFAULT_FRACTIONS = (0.125, 0.25, 0.5, 1.0)  # shares of each genre's training tracks
 FULL = 1.0  # the share of the regular runs
@@ -35,16 +35,34 @@ CURVE_FIGURE = "learning_curve.png"
 ANSWER_FILE = "learning_curve.md"
 PAIRING = ("seed", "fold")  # runs with the same seed and fold share their split: they pair across shares
 MEAN_COLUMNS = ("train_tracks", "balanced_accuracy", "macro_f1", "train_seconds")
-TABLE_COLUMNS = ["model", "features", "label", "train_fraction", "train_tracks", "n", "mean", "sd", "ci_low",
-                 "ci_high", "min", "max", "not_learned", "balanced_accuracy", "macro_f1", "train_seconds"]
+TABLE_COLUMNS = [
+    "model",
+    "features",
+    "label",
+    "train_fraction",
+    "train_tracks",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "min",
+    "max",
+    "not_learned",
+    "balanced_accuracy",
+    "macro_f1",
+    "train_seconds",
+]
 VERDICTS = ("shrinks", "grows", "stays", "undecided")
-GAP_RULE = ("The gap is the CNN's per-track accuracy minus the LSTM's, taken per seed on that seed's split; "
-            "its change from the smallest to the largest training size is averaged over seeds with a 95 % "
-            "Student-t interval. The gap shrinks (or grows) when that interval lies wholly below (or above) "
-            "zero; otherwise it stays, within the spread across seeds. Fewer than three seeds give no interval "
-            "worth the name (one has none, two one of 12.7 standard errors): no verdict. "
-            "A seed whose runs at either end include one that did not learn (genre_utils.experiment.learning_check) is left "
-            "out of the verdict.")
+GAP_RULE = (
+    "The gap is the CNN's per-track accuracy minus the LSTM's, taken per seed on that seed's split; "
+    "its change from the smallest to the largest training size is averaged over seeds with a 95 % "
+    "Student-t interval. The gap shrinks (or grows) when that interval lies wholly below (or above) "
+    "zero; otherwise it stays, within the spread across seeds. Fewer than three seeds give no interval "
+    "worth the name (one has none, two one of 12.7 standard errors): no verdict. "
+    "A seed whose runs at either end include one that did not learn (genre_utils.experiment.learning_check) is left "
+    "out of the verdict."
+)
 
 
 def check_fractions(fractions) -> list[float]:
@@ -55,8 +73,11 @@ def check_fractions(fractions) -> list[float]:
     """
     if isinstance(fractions, (int, float)) and not isinstance(fractions, bool):
         fractions = [fractions]
-    if (not isinstance(fractions, (list, tuple)) or not fractions
-            or any(isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1 for f in fractions)):
+    if (
+        not isinstance(fractions, (list, tuple))
+        or not fractions
+        or any(isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1 for f in fractions)
+    ):
         raise ValueError(f"fractions must be a non-empty list of numbers in (0, 1], got {fractions!r}")
     if len(set(fractions)) != len(fractions):
         raise ValueError(f"fractions must be distinct, got {fractions!r}")
@@ -124,8 +145,10 @@ def _curve_frame(runs: pd.DataFrame) -> pd.DataFrame:
     frame["train_fraction"] = fraction.fillna(FULL).astype(float)
     settings = frame[SETTING].drop_duplicates()
     if len(settings) > 1:
-        raise ValueError(f"the runs span {len(settings)} settings ({settings.to_dict(orient='records')}); "
-                         "a learning curve is drawn within one")
+        raise ValueError(
+            f"the runs span {len(settings)} settings ({settings.to_dict(orient='records')}); "
+            "a learning curve is drawn within one"
+        )
     return frame
 
 
@@ -158,9 +181,16 @@ def curve_table(runs: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> p
         if column not in frame.columns:
             frame[column] = np.nan
     frame["not_learned"] = ~learned_mask(frame)
-    means = frame.groupby(keys, sort=True).agg(min=("accuracy", "min"), max=("accuracy", "max"),
-                                               not_learned=("not_learned", "sum"),
-                                               **{c: (c, "mean") for c in MEAN_COLUMNS}).reset_index()
+    means = (
+        frame.groupby(keys, sort=True)
+        .agg(
+            min=("accuracy", "min"),
+            max=("accuracy", "max"),
+            not_learned=("not_learned", "sum"),
+            **{c: (c, "mean") for c in MEAN_COLUMNS},
+        )
+        .reset_index()
+    )
     table = table.merge(means, on=keys, how="left")
     kinds = table.groupby("model")["features"].transform("nunique")
     titles = table["model"].map(_title)
@@ -171,8 +201,7 @@ def curve_table(runs: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> p
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
 
-def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
-               confidence: float = DEFAULT_CONFIDENCE) -> dict:
+def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR, confidence: float = DEFAULT_CONFIDENCE) -> dict:
     """How the trailing model's gap to the leading one changes from the smallest to the largest training size.
 
     The gap is ``accuracy(leading) - accuracy(trailing)`` per seed (and fold), whose runs share
@@ -205,8 +234,9 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
     ends = both[both["train_fraction"].isin([small, large])]
     tracks = ends.groupby("train_fraction")["train_tracks"].mean()
     flat_pairs = set(ends.loc[~learned_mask(ends), list(PAIRING)].itertuples(index=False, name=None))
-    accuracy = ends.pivot_table(index=list(PAIRING), columns=["model", "train_fraction"], values="accuracy",
-                                aggfunc="mean").dropna()
+    accuracy = ends.pivot_table(
+        index=list(PAIRING), columns=["model", "train_fraction"], values="accuracy", aggfunc="mean"
+    ).dropna()
     left_out = [key for key in accuracy.index if key in flat_pairs]
     accuracy = accuracy.drop(index=left_out)
     result["left_out"] = len(left_out)
@@ -223,12 +253,22 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR,
         verdict = "grows"
     else:
         verdict = "stays"
-    return {**result, "missing": [], "small_fraction": small, "large_fraction": large,
-            "small_tracks": float(tracks[small]), "large_tracks": float(tracks[large]),
-            "gap_small": float(gap_small.mean()), "gap_large": float(gap_large.mean()),
-            "change": float(summary["mean"]), "ci_low": float(summary["ci_low"]), "ci_high": float(summary["ci_high"]),
-            "n": int(summary["n"]), "folds": bool((frame["fold"] != 0).any() or (frame["folds"] != 0).any()),
-            "verdict": verdict}
+    return {
+        **result,
+        "missing": [],
+        "small_fraction": small,
+        "large_fraction": large,
+        "small_tracks": float(tracks[small]),
+        "large_tracks": float(tracks[large]),
+        "gap_small": float(gap_small.mean()),
+        "gap_large": float(gap_large.mean()),
+        "change": float(summary["mean"]),
+        "ci_low": float(summary["ci_low"]),
+        "ci_high": float(summary["ci_high"]),
+        "n": int(summary["n"]),
+        "folds": bool((frame["fold"] != 0).any() or (frame["folds"] != 0).any()),
+        "verdict": verdict,
+    }
 
 
 def gap_sentence(runs: pd.DataFrame, dataset: str, pair: tuple[str, str] = THESIS_PAIR) -> str:
@@ -249,47 +289,65 @@ def gap_sentence(runs: pd.DataFrame, dataset: str, pair: tuple[str, str] = THESI
     if found["left_out"]:
         seeds += f" (and {found['left_out']} left out: a run of it did not learn)"
     lead = f"{flat}On {dataset} data, the {trailing}'s gap to the {leading}"
-    ahead = (f" A negative gap means the {trailing} is ahead." if min(found["gap_small"], found["gap_large"]) < 0
-             else "")
+    ahead = f" A negative gap means the {trailing} is ahead." if min(found["gap_small"], found["gap_large"]) < 0 else ""
     if found["verdict"] == "undecided":
-        return (f"{lead} moves {points} {sizes} over {seeds}: too few to judge that change by (an interval "
-                f"needs {MIN_RUNS_FOR_INTERVAL}); run more seeds for a verdict.{ahead}")
-    interval = (f"the change, {_points(found['change'], signed=True)} points, has a 95 % interval of "
-                f"{_points(found['ci_low'], signed=True)} to {_points(found['ci_high'], signed=True)} across {units}")
+        return (
+            f"{lead} moves {points} {sizes} over {seeds}: too few to judge that change by (an interval "
+            f"needs {MIN_RUNS_FOR_INTERVAL}); run more seeds for a verdict.{ahead}"
+        )
+    interval = (
+        f"the change, {_points(found['change'], signed=True)} points, has a 95 % interval of "
+        f"{_points(found['ci_low'], signed=True)} to {_points(found['ci_high'], signed=True)} across {units}"
+    )
     if found["verdict"] == "stays":
-        return (f"{lead} stays: it moves {points} {sizes}, within the spread across {seeds} "
-                f"({interval}, which holds zero).{ahead}")
+        return (
+            f"{lead} stays: it moves {points} {sizes}, within the spread across {seeds} "
+            f"({interval}, which holds zero).{ahead}"
+        )
     side = "below" if found["verdict"] == "shrinks" else "above"
     return f"{lead} {found['verdict']} {points} {sizes} ({seeds}; {interval}, wholly {side} zero).{ahead}"
 
 
 def not_learned_sentence(runs: pd.DataFrame) -> str:
-    """"Runs that did not learn ...: <contender> on <n> tracks (k of m runs); ... " ("" when every run learnt)."""
+    """ "Runs that did not learn ...: <contender> on <n> tracks (k of m runs); ... " ("" when every run learnt)."""
     frame = _curve_frame(runs)
     frame["not_learned"] = ~learned_mask(frame)
     if not frame["not_learned"].any():
         return ""
-    points = frame.groupby(["model", "train_fraction"], sort=True).agg(
-        tracks=("train_tracks", "mean"), flat=("not_learned", "sum"), n=("not_learned", "size")).reset_index()
+    points = (
+        frame.groupby(["model", "train_fraction"], sort=True)
+        .agg(tracks=("train_tracks", "mean"), flat=("not_learned", "sum"), n=("not_learned", "size"))
+        .reset_index()
+    )
     points = points[points["flat"] > 0]
-    listed = "; ".join(f"{_title(row.model)} on {_tracks(row.tracks)} training tracks ({int(row.flat)} of {int(row.n)} "
-                       f"runs)" for row in points.itertuples())
-    return (f"**Runs that did not learn** (genre_utils.experiment.learning_check), shown as crosses and left out of the "
-            f"verdict: {listed}. ")
+    listed = "; ".join(
+        f"{_title(row.model)} on {_tracks(row.tracks)} training tracks ({int(row.flat)} of {int(row.n)} runs)"
+        for row in points.itertuples()
+    )
+    return (
+        f"**Runs that did not learn** (genre_utils.experiment.learning_check), shown as crosses and left out of the "
+        f"verdict: {listed}. "
+    )
 
 
 def _no_answer(found: dict, trailing: str, leading: str, dataset: str) -> str:
     question = f"whether more training data closes the {trailing}'s gap to the {leading}"
     if found["reason"] == "missing":
         absent = " and the ".join(_title(name) for name in found["missing"])
-        return (f"Not enough runs on {dataset} data to say {question}: the curve has no runs of the {absent} "
-                f"(add {'it' if len(found['missing']) == 1 else 'them'} to models / curve_models).")
+        return (
+            f"Not enough runs on {dataset} data to say {question}: the curve has no runs of the {absent} "
+            f"(add {'it' if len(found['missing']) == 1 else 'them'} to models / curve_models)."
+        )
     if found["reason"] == "one size":
-        return (f"Not enough training sizes on {dataset} data to say {question}: both need runs at two or more "
-                "shares of the training tracks (fractions).")
+        return (
+            f"Not enough training sizes on {dataset} data to say {question}: both need runs at two or more "
+            "shares of the training tracks (fractions)."
+        )
     if found["reason"] == "did not learn":
-        return (f"Not enough runs on {dataset} data to say {question}: every seed with runs of both at both ends "
-                "of the curve has a run that did not learn.")
+        return (
+            f"Not enough runs on {dataset} data to say {question}: every seed with runs of both at both ends "
+            "of the curve has a run that did not learn."
+        )
     return f"Not enough runs on {dataset} data to say {question}: no seed has runs of both at both ends of the curve."
 
 

@@ -62,10 +62,18 @@ def plot_confusion(confusion: pd.DataFrame, title: str = "", normalize: bool = T
         totals = values.sum(axis=1, keepdims=True)
         values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
     fig, ax = _figure(ax, (6.5, 5.5))
-    sns.heatmap(pd.DataFrame(values, index=confusion.index, columns=confusion.columns), ax=ax, cmap=CONFUSION_CMAP,
-                annot=True, fmt=".0%" if normalize else "g", vmin=0, vmax=1 if normalize else None, square=True,
-                cbar_kws={"label": "share of the true genre's tracks" if normalize else "tracks"},
-                annot_kws={"fontsize": 7})
+    sns.heatmap(
+        pd.DataFrame(values, index=confusion.index, columns=confusion.columns),
+        ax=ax,
+        cmap=CONFUSION_CMAP,
+        annot=True,
+        fmt=".0%" if normalize else "g",
+        vmin=0,
+        vmax=1 if normalize else None,
+        square=True,
+        cbar_kws={"label": "share of the true genre's tracks" if normalize else "tracks"},
+        annot_kws={"fontsize": 7},
+    )
     ax.set(xlabel="predicted genre", ylabel="true genre", title=title)
     fig.tight_layout()
     return fig
@@ -83,16 +91,30 @@ def plot_seed_accuracies(runs: pd.DataFrame, title: str = "", thesis: dict | Non
     fig, ax = _figure(ax, (8, 4))
     hue = "setting" if "setting" in runs.columns and runs["setting"].nunique() > 1 else None
     sns.barplot(data=runs, x="model", y="accuracy", hue=hue, errorbar=None, alpha=0.5, ax=ax)
-    sns.stripplot(data=runs, x="model", y="accuracy", hue=hue, dodge=hue is not None, color="black" if hue is None
-                  else None, legend=False, ax=ax)
+    sns.stripplot(
+        data=runs,
+        x="model",
+        y="accuracy",
+        hue=hue,
+        dodge=hue is not None,
+        color="black" if hue is None else None,
+        legend=False,
+        ax=ax,
+    )
     flat = runs[~learned_mask(runs)]
     if hue is None and not flat.empty:
         order = {model: position for position, model in enumerate(runs["model"].drop_duplicates())}
         ax.scatter(flat["model"].map(order), flat["accuracy"], label="did not learn", **NOT_LEARNED_STYLE)
     for position, model in enumerate(runs["model"].drop_duplicates()):
         if thesis and model in thesis:
-            ax.hlines(thesis[model], position - 0.4, position + 0.4, colors="red", linestyles="--",
-                      label="thesis" if position == 0 else None)
+            ax.hlines(
+                thesis[model],
+                position - 0.4,
+                position + 0.4,
+                colors="red",
+                linestyles="--",
+                label="thesis" if position == 0 else None,
+            )
     ax.set(xlabel="model", ylabel="per-track test accuracy", ylim=(0, 1), title=title)
     if thesis or hue or (hue is None and not flat.empty):
         ax.legend(fontsize=8)
@@ -111,8 +133,14 @@ def plot_per_genre(table: pd.DataFrame, value: str = "f1", title: str = "", ax=N
     return fig
 
 
-def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, title: str = "",
-                            ax=None, majority: float | None = None, runs: pd.DataFrame | None = None) -> plt.Figure:
+def plot_contender_accuracy(
+    table: pd.DataFrame,
+    chance: float | None = None,
+    title: str = "",
+    ax=None,
+    majority: float | None = None,
+    runs: pd.DataFrame | None = None,
+) -> plt.Figure:
     """Mean accuracy per entry, each run beside it, and its spread (horizontal), best at the top.
 
     Args:
@@ -136,22 +164,39 @@ def plot_contender_accuracy(table: pd.DataFrame, chance: float | None = None, ti
     y = np.arange(len(table))
     mean = table["mean"].to_numpy(float)
     ax.plot(mean, y, "o", color=MEAN_COLOR, label="mean over runs", zorder=3)
-    flat = table["not_learned"].fillna(0).to_numpy(float) > 0 if "not_learned" in table.columns else np.zeros(len(y), bool)
+    flat = (
+        table["not_learned"].fillna(0).to_numpy(float) > 0 if "not_learned" in table.columns else np.zeros(len(y), bool)
+    )
     if flat.any():
-        ax.scatter(mean[flat], y[flat], facecolors="white", edgecolors=MEAN_COLOR, zorder=4, s=36,
-                   label="mean, some runs did not learn")
+        ax.scatter(
+            mean[flat],
+            y[flat],
+            facecolors="white",
+            edgecolors=MEAN_COLOR,
+            zorder=4,
+            s=36,
+            label="mean, some runs did not learn",
+        )
     counts = table["n"].to_numpy(float) if "n" in table.columns else np.ones(len(y))
     wide = counts >= MIN_RUNS_FOR_INTERVAL
     if wide.any():
-        errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float),
-                                          table["ci_high"].to_numpy(float) - mean]))[:, wide]
-        ax.errorbar(mean[wide], y[wide], xerr=errors, fmt="none", capsize=4, color=MEAN_COLOR,
-                    label="95 % interval over runs")
+        errors = np.nan_to_num(
+            np.vstack([mean - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - mean])
+        )[:, wide]
+        ax.errorbar(
+            mean[wide], y[wide], xerr=errors, fmt="none", capsize=4, color=MEAN_COLOR, label="95 % interval over runs"
+        )
     narrow = (counts > 1) & ~wide & {"min", "max"}.issubset(table.columns)
     if narrow.any():
-        ax.hlines(y[narrow], table["min"].to_numpy(float)[narrow], table["max"].to_numpy(float)[narrow],
-                  colors=MEAN_COLOR, linestyles="--", linewidth=1,
-                  label=f"range (under {MIN_RUNS_FOR_INTERVAL} runs: no interval)")
+        ax.hlines(
+            y[narrow],
+            table["min"].to_numpy(float)[narrow],
+            table["max"].to_numpy(float)[narrow],
+            colors=MEAN_COLOR,
+            linestyles="--",
+            linewidth=1,
+            label=f"range (under {MIN_RUNS_FOR_INTERVAL} runs: no interval)",
+        )
     if runs is not None and not runs.empty:
         _draw_runs(ax, table, runs, y)
     thesis = table["thesis"].to_numpy(float) if "thesis" in table.columns else np.full(len(table), np.nan)
@@ -215,16 +260,31 @@ def plot_f1_heatmap(matrix: pd.DataFrame, title: str = "", ax=None) -> plt.Figur
     if matrix.empty:
         raise ValueError("the F1 matrix is empty: no runs to draw")
     fig, ax = _figure(ax, (max(6.0, 3 + 0.8 * matrix.shape[1]), 1.5 + 0.5 * matrix.shape[0]))
-    sns.heatmap(matrix.astype(float), ax=ax, cmap=F1_CMAP, vmin=0, vmax=1, annot=True, fmt=".2f",
-                cbar_kws={"label": "F1 (mean over runs)"}, annot_kws={"fontsize": 7})
+    sns.heatmap(
+        matrix.astype(float),
+        ax=ax,
+        cmap=F1_CMAP,
+        vmin=0,
+        vmax=1,
+        annot=True,
+        fmt=".2f",
+        cbar_kws={"label": "F1 (mean over runs)"},
+        annot_kws={"fontsize": 7},
+    )
     ax.set(xlabel="genre", ylabel="contender", title=title)
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     return fig
 
 
-def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title: str = "", ax=None,
-                        majority: float | None = None, runs: pd.DataFrame | None = None) -> plt.Figure:
+def plot_learning_curve(
+    table: pd.DataFrame,
+    chance: float | None = None,
+    title: str = "",
+    ax=None,
+    majority: float | None = None,
+    runs: pd.DataFrame | None = None,
+) -> plt.Figure:
     """Accuracy against the number of training tracks (log axis), one line per contender with its spread.
 
     The band is the 95 % interval across runs from :data:`~genre_utils.analysis.comparison.MIN_RUNS_FOR_INTERVAL`
@@ -243,25 +303,39 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
     """
     missing = [c for c in ("label", "train_tracks", "mean", "ci_low", "ci_high") if c not in table.columns]
     if missing or table.empty:
-        raise ValueError(f"expected a non-empty learning-curve table (genre_utils.analysis.learning_curve.curve_table); "
-                         f"it lacks {missing or 'rows'}")
+        raise ValueError(
+            f"expected a non-empty learning-curve table (genre_utils.analysis.learning_curve.curve_table); "
+            f"it lacks {missing or 'rows'}"
+        )
     fig, ax = _figure(ax, (8, 5))
     crossed = False
     for label, rows in table.groupby("label", sort=False):
         rows = rows.sort_values("train_tracks")
-        line, = ax.plot(rows["train_tracks"], rows["mean"], marker="o", label=label)
+        (line,) = ax.plot(rows["train_tracks"], rows["mean"], marker="o", label=label)
         counts = rows["n"].to_numpy(float) if "n" in rows.columns else np.ones(len(rows))
         if (counts >= MIN_RUNS_FOR_INTERVAL).all():
             ax.fill_between(rows["train_tracks"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=0.15)
         elif (counts > 1).all() and {"min", "max"}.issubset(rows.columns):
-            ax.fill_between(rows["train_tracks"], rows["min"], rows["max"], color=line.get_color(), alpha=0.08,
-                            hatch="//", edgecolor=line.get_color(), linewidth=0)
+            ax.fill_between(
+                rows["train_tracks"],
+                rows["min"],
+                rows["max"],
+                color=line.get_color(),
+                alpha=0.08,
+                hatch="//",
+                edgecolor=line.get_color(),
+                linewidth=0,
+            )
         if runs is not None and not runs.empty:
             _draw_curve_runs(ax, runs, rows, line.get_color())
         flat = rows["not_learned"].fillna(0).to_numpy(float) > 0 if "not_learned" in rows.columns else None
         if flat is not None and flat.any():
-            ax.scatter(rows["train_tracks"][flat], rows["mean"][flat], label=None if crossed else
-                       "some runs did not learn (left out of the verdict)", **NOT_LEARNED_STYLE)
+            ax.scatter(
+                rows["train_tracks"][flat],
+                rows["mean"][flat],
+                label=None if crossed else "some runs did not learn (left out of the verdict)",
+                **NOT_LEARNED_STYLE,
+            )
             crossed = True
     _draw_floors(ax.axhline, chance, majority)
     ticks = sorted({int(round(x)) for x in table["train_tracks"]})
@@ -269,8 +343,11 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.minorticks_off()
     ax.set(xlabel="training tracks (log scale)", ylabel=ACCURACY_AXIS, ylim=ACCURACY_LIMITS, title=title)
-    ax.legend(fontsize=8, title=f"mean over runs; band: 95 % interval (hatched: range, under "
-                                f"{MIN_RUNS_FOR_INTERVAL} runs)", title_fontsize=8)
+    ax.legend(
+        fontsize=8,
+        title=f"mean over runs; band: 95 % interval (hatched: range, under {MIN_RUNS_FOR_INTERVAL} runs)",
+        title_fontsize=8,
+    )
     fig.tight_layout()
     return fig
 
@@ -278,10 +355,12 @@ def plot_learning_curve(table: pd.DataFrame, chance: float | None = None, title:
 def _draw_curve_runs(ax, runs: pd.DataFrame, rows: pd.DataFrame, color) -> None:
     """One contender's runs on the curve as small dots (each seed or fold), at their number of training tracks."""
     share = runs["train_fraction"].fillna(1.0) if "train_fraction" in runs.columns else pd.Series(1.0, runs.index)
-    mine = runs[runs["model"].isin(rows["model"]) & runs["features"].isin(rows["features"])
-                & share.isin(rows["train_fraction"])]
+    mine = runs[
+        runs["model"].isin(rows["model"]) & runs["features"].isin(rows["features"]) & share.isin(rows["train_fraction"])
+    ]
     tracks = mine.assign(train_fraction=share[mine.index]).merge(
-        rows[["train_fraction", "train_tracks"]], on="train_fraction", suffixes=("_run", ""))
+        rows[["train_fraction", "train_tracks"]], on="train_fraction", suffixes=("_run", "")
+    )
     ax.scatter(tracks["train_tracks"], tracks["accuracy"], s=10, color=color, alpha=0.6, zorder=2)
 
 
@@ -295,10 +374,15 @@ def _draw_floors(draw_line, chance: float | None, majority: float | None) -> Non
 
 def _ranked(table: pd.DataFrame, value: str) -> pd.DataFrame:
     """Rows best first, setting columns filled in; a table without the comparison table's columns is refused."""
-    missing = [c for c in ("dataset", "split", "segment_seconds", "model", "mean", "ci_low", "ci_high",
-                           "train_seconds") if c not in table.columns]
+    missing = [
+        c
+        for c in ("dataset", "split", "segment_seconds", "model", "mean", "ci_low", "ci_high", "train_seconds")
+        if c not in table.columns
+    ]
     if missing:
-        raise ValueError(f"expected a comparison table (genre_utils.analysis.comparison.comparison_table); it lacks {missing}")
+        raise ValueError(
+            f"expected a comparison table (genre_utils.analysis.comparison.comparison_table); it lacks {missing}"
+        )
     if table.empty:
         raise ValueError("the comparison table is empty: no entries to draw")
     return runs_frame(table).sort_values(value, ascending=False, kind="stable").reset_index(drop=True)

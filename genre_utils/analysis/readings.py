@@ -34,27 +34,60 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.analysis.comparison import ALPHA, SETTING, learned_mask, runs_frame
+from genre_utils.analysis.significance import MCNEMAR_COLUMNS, mcnemar_by_seed, paired_tests
+from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, holm, summarize_runs
 from genre_utils.experiment.runner import LEAKY_SPLIT, RunSpec, own_runs, run_experiment
 from genre_utils.models import contender_names, get_contender, reading_names
 from genre_utils.models.thesis_results import THESIS_PAIR
-from genre_utils.analysis.significance import MCNEMAR_COLUMNS, mcnemar_by_seed, paired_tests
-from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, holm, summarize_runs
 
 TRAILING, LEADING = THESIS_PAIR  # the thesis ranks its CNN (leading) above its LSTM (trailing)
 ALL = "all"  # the readings parameter's value meaning every registered reading of the two thesis models
 STUDY_READING = "as_read_here"  # the comparison of the contenders themselves
-STUDY_CHOICE = ("the MFCC matrix as an image of coefficients x frames, the CNN's 3x2 kernel over 3 coefficients x 2 "
-                "frames, 2x2 max pooling, both models on the run's segments")  # what cnn and lstm read
+STUDY_CHOICE = (
+    "the MFCC matrix as an image of coefficients x frames, the CNN's 3x2 kernel over 3 coefficients x 2 "
+    "frames, 2x2 max pooling, both models on the run's segments"
+)  # what cnn and lstm read
 TABLE_FILE = "readings.csv"  # accuracy per model
 TESTS_FILE = "reading_tests.csv"  # one row per comparison: the tests and the verdict
 ANSWER_FILE = "readings.md"  # the sentences and the rule
 FIGURE_FILE = "readings.png"
 VERDICTS = ("holds", "reversed", "not significant", "did not learn", "no runs")
-TABLE_COLUMNS = ["model", "title", "reading_of", "choice", "n", "mean", "sd", "ci_low", "ci_high", "learned",
-                 "parameters", "train_seconds"]
-TEST_COLUMNS = ["comparison", "title", "choice", "cnn", "lstm", "cnn_accuracy", "lstm_accuracy", "cnn_runs",
-                "lstm_runs", "cnn_not_learned", "lstm_not_learned", "seeds", "cnn_ahead", "lstm_ahead", "p_holm",
-                "paired_n", "paired_difference", "paired_p_value", "paired_p_holm", "verdict"]
+TABLE_COLUMNS = [
+    "model",
+    "title",
+    "reading_of",
+    "choice",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "learned",
+    "parameters",
+    "train_seconds",
+]
+TEST_COLUMNS = [
+    "comparison",
+    "title",
+    "choice",
+    "cnn",
+    "lstm",
+    "cnn_accuracy",
+    "lstm_accuracy",
+    "cnn_runs",
+    "lstm_runs",
+    "cnn_not_learned",
+    "lstm_not_learned",
+    "seeds",
+    "cnn_ahead",
+    "lstm_ahead",
+    "p_holm",
+    "paired_n",
+    "paired_difference",
+    "paired_p_value",
+    "paired_p_holm",
+    "verdict",
+]
 VERDICT_RULE = (
     "Each comparison sets a thesis CNN against a thesis LSTM, one of them as the reading reads it and the other as "
     "read here (or both as a shared reading reads them), on the same test tracks of each seed: McNemar's exact "
@@ -65,7 +98,8 @@ VERDICT_RULE = (
     "(learned = false in its result) is left out; with no seed left there is no verdict, the accuracy being no "
     "evidence either way. The p quoted is the median Holm-adjusted McNemar p over the seeds compared; with two "
     "seeds or more the paired t-test across seeds (Holm-adjusted over the comparisons) is quoted beside it but "
-    "does not decide.")
+    "does not decide."
+)
 
 
 @dataclass(frozen=True)
@@ -120,8 +154,7 @@ def check_readings(readings) -> list[str]:
     if readings == ALL:
         return list(allowed)
     if not isinstance(readings, (list, tuple)) or isinstance(readings, str):
-        raise ValueError(f"readings must be \"all\" or a list of reading names ({', '.join(allowed)}), "
-                         f"got {readings!r}")
+        raise ValueError(f'readings must be "all" or a list of reading names ({", ".join(allowed)}), got {readings!r}')
     for name in readings:
         if name not in allowed:
             raise ValueError(f"readings: unknown reading {name!r}; expected one of {', '.join(allowed)}")
@@ -154,8 +187,11 @@ def plan_readings(readings, segment_seconds: float) -> ReadingPlan:
         found.append(Comparison(reading.name, f"the reading *{reading.title}*", reading.choice, cnn, lstm))
     for cnn in (r for r in kept if r.reading_of == LEADING):
         for lstm in (r for r in kept if r.reading_of == TRAILING and r.choice == cnn.choice):
-            found.append(Comparison(f"{cnn.name}+{lstm.name}", "the same reading for both models", cnn.choice,
-                                    cnn.name, lstm.name))
+            found.append(
+                Comparison(
+                    f"{cnn.name}+{lstm.name}", "the same reading for both models", cnn.choice, cnn.name, lstm.name
+                )
+            )
     models = (LEADING, TRAILING, *(r.name for r in kept))
     return ReadingPlan(tuple(r.name for r in kept), models, tuple(found), tuple(notes))
 
@@ -165,9 +201,17 @@ def declarations(plan: ReadingPlan) -> pd.DataFrame:
     rows = []
     for name in plan.models:
         summary = get_contender(name).summary()
-        rows.append({"model": name, "title": summary["title"], "reading_of": summary["reading_of"] or "(as read here)",
-                     "choice": summary["choice"] or STUDY_CHOICE, "input": summary["input"],
-                     "whole_clips": summary["whole_clips"], "build_options": summary.get("build_options", {})})
+        rows.append(
+            {
+                "model": name,
+                "title": summary["title"],
+                "reading_of": summary["reading_of"] or "(as read here)",
+                "choice": summary["choice"] or STUDY_CHOICE,
+                "input": summary["input"],
+                "whole_clips": summary["whole_clips"],
+                "build_options": summary.get("build_options", {}),
+            }
+        )
     return pd.DataFrame(rows).set_index("model")
 
 
@@ -201,16 +245,20 @@ def _frame(runs: pd.DataFrame) -> pd.DataFrame:
         frame = frame[frame["train_fraction"].fillna(1.0) == 1.0]
     frame = frame[frame["split"] != LEAKY_SPLIT]
     if frame.empty:
-        raise ValueError("the runs table has no run on all its training tracks: train the readings first "
-                         "(readings.train_readings)")
+        raise ValueError(
+            "the runs table has no run on all its training tracks: train the readings first (readings.train_readings)"
+        )
     settings = frame[SETTING].drop_duplicates()
     if len(settings) > 1:
-        raise ValueError(f"the runs span {len(settings)} settings ({settings.to_dict(orient='records')}); "
-                         "readings are compared within one")
+        raise ValueError(
+            f"the runs span {len(settings)} settings ({settings.to_dict(orient='records')}); "
+            "readings are compared within one"
+        )
     kinds = frame.groupby("model")["features"].nunique()
     if (kinds > 1).any():
-        raise ValueError(f"models {kinds[kinds > 1].index.tolist()} have runs on several feature kinds; "
-                         "keep one kind per model")
+        raise ValueError(
+            f"models {kinds[kinds > 1].index.tolist()} have runs on several feature kinds; keep one kind per model"
+        )
     return frame.reset_index(drop=True)
 
 
@@ -271,7 +319,8 @@ def _compared_runs(frame: pd.DataFrame, comparison: Comparison) -> tuple[pd.Data
 def seed_tests(runs: pd.DataFrame, comparisons) -> pd.DataFrame:
     """McNemar per comparison and seed (folds pooled), Holm-adjusted over the comparisons of each seed.
 
-    Seeds in which a run of either model did not learn are left out (:func:`genre_utils.analysis.comparison.learned_mask`).
+    Seeds in which a run of either model did not learn are left out
+    (:func:`genre_utils.analysis.comparison.learned_mask`).
 
     Returns:
         The columns of :func:`genre_utils.analysis.significance.mcnemar_by_seed` (``a`` the CNN, ``b`` the
@@ -320,24 +369,39 @@ def reading_tests(runs: pd.DataFrame, comparisons) -> pd.DataFrame:
     rows = []
     for comparison in comparisons:
         kept, facts = _compared_runs(frame, comparison)
-        row = {"comparison": comparison.name, "title": comparison.title, "choice": comparison.choice,
-               "cnn": comparison.cnn, "lstm": comparison.lstm, **facts, "paired_n": 0,
-               "paired_difference": math.nan, "paired_p_value": math.nan}
+        row = {
+            "comparison": comparison.name,
+            "title": comparison.title,
+            "choice": comparison.choice,
+            "cnn": comparison.cnn,
+            "lstm": comparison.lstm,
+            **facts,
+            "paired_n": 0,
+            "paired_difference": math.nan,
+            "paired_p_value": math.nan,
+        }
         if not facts["cnn_runs"] or not facts["lstm_runs"]:
             rows.append({**row, "seeds": 0, "cnn_ahead": 0, "lstm_ahead": 0, "p_holm": math.nan, "verdict": "no runs"})
             continue
         mine = by_seed[by_seed["comparison"] == comparison.name]
         significant = mine["p_holm"] < ALPHA
-        row.update(seeds=int(mine["seed"].nunique()), p_holm=float(mine["p_holm"].median()) if len(mine) else math.nan,
-                   cnn_ahead=int((significant & (mine["only_a"] > mine["only_b"])).sum()),
-                   lstm_ahead=int((significant & (mine["only_b"] > mine["only_a"])).sum()))
+        row.update(
+            seeds=int(mine["seed"].nunique()),
+            p_holm=float(mine["p_holm"].median()) if len(mine) else math.nan,
+            cnn_ahead=int((significant & (mine["only_a"] > mine["only_b"])).sum()),
+            lstm_ahead=int((significant & (mine["only_b"] > mine["only_a"])).sum()),
+        )
         if kept["seed"].nunique() >= 2:
             paired = paired_tests(kept, comparison.cnn, comparison.lstm).iloc[0]
-            row.update(paired_n=int(paired["n"]), paired_difference=float(paired["mean_difference"]),
-                       paired_p_value=float(paired["p_value_t"]))
+            row.update(
+                paired_n=int(paired["n"]),
+                paired_difference=float(paired["mean_difference"]),
+                paired_p_value=float(paired["p_value_t"]),
+            )
         failed = facts["cnn_not_learned"] + facts["lstm_not_learned"]
-        row["verdict"] = verdict(row["seeds"], row["cnn_ahead"], row["lstm_ahead"]) if row["seeds"] or failed \
-            else "no runs"  # both have runs, but on no common seed
+        row["verdict"] = (
+            verdict(row["seeds"], row["cnn_ahead"], row["lstm_ahead"]) if row["seeds"] or failed else "no runs"
+        )  # both have runs, but on no common seed
         rows.append(row)
     table = pd.DataFrame(rows)
     table["paired_p_holm"] = holm(table["paired_p_value"].to_numpy(dtype=float))
@@ -352,31 +416,40 @@ def reading_sentence(row) -> str:
     (McNemar p_holm = 0.002, median over 5 seeds; the LSTM ahead in 4 of them; ...)."
     """
     get = row.get if hasattr(row, "get") else row.__getitem__
-    names = f"`{get('cnn')}` against `{get('lstm')}`" if get("comparison") == STUDY_READING \
-        else f"`{get('comparison')}`"
+    names = (
+        f"`{get('cnn')}` against `{get('lstm')}`" if get("comparison") == STUDY_READING else f"`{get('comparison')}`"
+    )
     lead = f"Under {get('title')} ({names}: {get('choice')})"
     if get("verdict") == "no runs":
         absent = " and ".join(f"`{get(role)}`" for role in ("cnn", "lstm") if not get(f"{role}_runs"))
-        return (f"{lead}, there is nothing to compare: " + (f"no runs of {absent}." if absent
-                                                           else "no seed has runs of both."))
-    scores = (f"the thesis CNN scores {_percent(get('cnn_accuracy'))} against the LSTM's "
-              f"{_percent(get('lstm_accuracy'))}")
+        return f"{lead}, there is nothing to compare: " + (
+            f"no runs of {absent}." if absent else "no seed has runs of both."
+        )
+    scores = (
+        f"the thesis CNN scores {_percent(get('cnn_accuracy'))} against the LSTM's {_percent(get('lstm_accuracy'))}"
+    )
     failed = _not_learned(get)
     if get("verdict") == "did not learn":
         whose = "their accuracies are" if get("cnn_not_learned") and get("lstm_not_learned") else "its accuracy is"
-        return (f"{lead}, {scores}, but {failed}: no seed is left in which both learnt, and {whose} no evidence "
-                "either way.")
+        return (
+            f"{lead}, {scores}, but {failed}: no seed is left in which both learnt, and {whose} no evidence either way."
+        )
     seeds = int(get("seeds"))
     where = {"holds": ("the CNN", "cnn_ahead"), "reversed": ("the LSTM", "lstm_ahead")}
-    ruling = {"holds": "the thesis's ranking holds", "reversed": "the thesis's ranking is reversed",
-              "not significant": "the difference is not significant"}[get("verdict")]
+    ruling = {
+        "holds": "the thesis's ranking holds",
+        "reversed": "the thesis's ranking is reversed",
+        "not significant": "the difference is not significant",
+    }[get("verdict")]
     evidence = f"McNemar p_holm = {_p(get('p_holm'))}" + (f", median over {seeds} seeds" if seeds > 1 else ", one seed")
     if get("verdict") in where:
         model, column = where[get("verdict")]
         evidence += f"; {model} significantly ahead in {int(get(column))} of {_plural(seeds, 'seed')}"
     elif get("cnn_ahead") or get("lstm_ahead"):
-        evidence += (f"; the CNN significantly ahead in {int(get('cnn_ahead'))}, the LSTM in "
-                     f"{int(get('lstm_ahead'))} of {_plural(seeds, 'seed')}")
+        evidence += (
+            f"; the CNN significantly ahead in {int(get('cnn_ahead'))}, the LSTM in "
+            f"{int(get('lstm_ahead'))} of {_plural(seeds, 'seed')}"
+        )
     if get("paired_n") >= 2 and _finite(get("paired_p_holm")):
         evidence += f"; paired t-test over {int(get('paired_n'))} paired runs p_holm = {_p(get('paired_p_holm'))}"
     sentence = f"{lead}, {scores}: {ruling} ({evidence})."
@@ -393,8 +466,12 @@ def answer(tests: pd.DataFrame) -> str:
 
 def _not_learned(get) -> str:
     """``"the CNN did not learn in 3 of 4 runs"`` (and the LSTM's), or ``""``."""
-    parts = [f"the {role.upper()} did not learn in {int(get(f'{role}_not_learned'))} of "
-             f"{_plural(int(get(f'{role}_runs')), 'run')}" for role in ("cnn", "lstm") if get(f"{role}_not_learned")]
+    parts = [
+        f"the {role.upper()} did not learn in {int(get(f'{role}_not_learned'))} of "
+        f"{_plural(int(get(f'{role}_runs')), 'run')}"
+        for role in ("cnn", "lstm")
+        if get(f"{role}_not_learned")
+    ]
     return " and ".join(parts)
 
 

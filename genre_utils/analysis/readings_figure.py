@@ -21,8 +21,9 @@ RUN_OFFSET = 0.18  # the runs' dots sit under their model's mean
 ACCURACY_LIMITS = (0.0, 1.0)
 
 
-def plot_readings(table: pd.DataFrame, runs: pd.DataFrame | None = None, chance: float | None = None,
-                  title: str = "") -> plt.Figure:
+def plot_readings(
+    table: pd.DataFrame, runs: pd.DataFrame | None = None, chance: float | None = None, title: str = ""
+) -> plt.Figure:
     """Accuracy per model and reading, with intervals, runs and the thesis models' accuracy as read here.
 
     Args:
@@ -38,14 +39,15 @@ def plot_readings(table: pd.DataFrame, runs: pd.DataFrame | None = None, chance:
     if table.empty:
         raise ValueError("the readings table is empty: no runs to draw")
     table = table.reset_index(drop=True)
-    sides = [model if model in SIDE_COLORS else reading_of for model, reading_of in
-             zip(table["model"], table["reading_of"].fillna(""))]
+    sides = [
+        model if model in SIDE_COLORS else reading_of
+        for model, reading_of in zip(table["model"], table["reading_of"].fillna(""))
+    ]
     colors = [SIDE_COLORS.get(side, OTHER_COLOR) for side in sides]
     rows = np.arange(len(table), dtype=float)
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.6 * len(table)))
     mean = table["mean"].to_numpy(float)
-    errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float),
-                                      table["ci_high"].to_numpy(float) - mean]))
+    errors = np.nan_to_num(np.vstack([mean - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - mean]))
     for row, value, error, color in zip(rows, mean, errors.T, colors):
         ax.errorbar(value, row, xerr=error.reshape(2, 1), fmt="o", color=color, capsize=4, markersize=7, zorder=3)
     for model, label in ((LEADING, "CNN as read here"), (TRAILING, "LSTM as read here")):
@@ -72,9 +74,21 @@ def _draw_runs(ax, table: pd.DataFrame, runs: pd.DataFrame, colors: dict) -> Non
     rows = runs["model"].map(position).to_numpy(float) + RUN_OFFSET
     accuracy = runs["accuracy"].to_numpy(float)
     color = runs["model"].map(colors).tolist()
-    ax.scatter(accuracy[learned], rows[learned], s=14, c=[c for c, ok in zip(color, learned) if ok], zorder=2,
-               label="one run (seed or fold)")
+    ax.scatter(
+        accuracy[learned],
+        rows[learned],
+        s=14,
+        c=[c for c, ok in zip(color, learned) if ok],
+        zorder=2,
+        label="one run (seed or fold)",
+    )
     if (~learned).any():
-        ax.scatter(accuracy[~learned], rows[~learned], s=30, facecolors="none",
-                   edgecolors=[c for c, ok in zip(color, learned) if not ok], zorder=2,
-                   label="a run that did not learn")
+        ax.scatter(
+            accuracy[~learned],
+            rows[~learned],
+            s=30,
+            facecolors="none",
+            edgecolors=[c for c, ok in zip(color, learned) if not ok],
+            zorder=2,
+            label="a run that did not learn",
+        )

@@ -33,15 +33,61 @@ ENTRY = ["model", "features", "augment"]
 GOAL_RETAINED = 0.8  # with augmentation: at least this share of the clean accuracy under each degradation
 GOAL_CLEAN_LOSS = 0.02  # ... losing at most this much clean accuracy (fraction units) to the un-augmented runs
 TOLERANCE = 1e-9  # float slack on the goal's bounds (0.80 - 0.78 is 0.020000000000000018)
-RUN_COLUMNS = ["run", *ENTRY, "seed", "fold", "learned", "degradation", "tracks", "accuracy", "clean_accuracy",
-               "drop", "retained"]
-ROBUSTNESS_COLUMNS = [*ENTRY, "label", "degradation", "degradation_title", "n", "excluded_runs", "clean_accuracy",
-                      "degraded_accuracy", "drop", "drop_sd", "drop_ci_low", "drop_ci_high", "drop_min", "drop_max",
-                      "retained", "pairs",
-                      "both", "only_clean", "only_degraded", "neither", "statistic", "p_value", "p_holm"]
-EFFECT_COLUMNS = ["model", "features", "label", "augment", "degradation", "degradation_title", "n_without", "n_with",
-                  "excluded_runs", "accuracy_without", "accuracy_with", "difference", "retained_with", "meets_goal",
-                  "goal_met"]
+RUN_COLUMNS = [
+    "run",
+    *ENTRY,
+    "seed",
+    "fold",
+    "learned",
+    "degradation",
+    "tracks",
+    "accuracy",
+    "clean_accuracy",
+    "drop",
+    "retained",
+]
+ROBUSTNESS_COLUMNS = [
+    *ENTRY,
+    "label",
+    "degradation",
+    "degradation_title",
+    "n",
+    "excluded_runs",
+    "clean_accuracy",
+    "degraded_accuracy",
+    "drop",
+    "drop_sd",
+    "drop_ci_low",
+    "drop_ci_high",
+    "drop_min",
+    "drop_max",
+    "retained",
+    "pairs",
+    "both",
+    "only_clean",
+    "only_degraded",
+    "neither",
+    "statistic",
+    "p_value",
+    "p_holm",
+]
+EFFECT_COLUMNS = [
+    "model",
+    "features",
+    "label",
+    "augment",
+    "degradation",
+    "degradation_title",
+    "n_without",
+    "n_with",
+    "excluded_runs",
+    "accuracy_without",
+    "accuracy_with",
+    "difference",
+    "retained_with",
+    "meets_goal",
+    "goal_met",
+]
 SUMMARY = {"": "mean", "_sd": "sd", "_ci_low": "ci_low", "_ci_high": "ci_high"}  # drop column suffix: seed_summary key
 TRUTHS = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
 DROP_AXIS = "accuracy drop from clean tracks (points)"
@@ -72,7 +118,7 @@ def check_predictions(table: pd.DataFrame) -> pd.DataFrame:
     if truth.isna().any():
         raise ValueError(f"column 'correct' must be boolean, got {frame['correct'].dtype} with other values")
     frame["correct"] = truth.astype(bool)
-    if (disagree := int((frame["correct"] != (frame["true"] == frame["predicted"])).sum())):
+    if disagree := int((frame["correct"] != (frame["true"] == frame["predicted"])).sum()):
         raise ValueError(f"column 'correct' disagrees with true == predicted in {disagree} row(s)")
     augment = pd.to_numeric(frame["augment"], errors="coerce")
     if augment.isna().any() or (augment < 0).any() or (augment % 1 != 0).any():
@@ -110,9 +156,15 @@ def run_accuracies(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _accuracies(frame: pd.DataFrame) -> pd.DataFrame:
-    runs = frame.groupby(["run", "degradation"], sort=False).agg(
-        **{column: (column, "first") for column in [*ENTRY, "seed", "fold", "learned"]},
-        tracks=("correct", "size"), accuracy=("correct", "mean")).reset_index()
+    runs = (
+        frame.groupby(["run", "degradation"], sort=False)
+        .agg(
+            **{column: (column, "first") for column in [*ENTRY, "seed", "fold", "learned"]},
+            tracks=("correct", "size"),
+            accuracy=("correct", "mean"),
+        )
+        .reset_index()
+    )
     clean = runs.loc[runs["degradation"] == CLEAN].set_index("run")["accuracy"]
     runs["clean_accuracy"] = runs["run"].map(clean)
     runs["drop"] = runs["clean_accuracy"] - runs["accuracy"]
@@ -152,19 +204,32 @@ def robustness_table(table: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE
         family = []
         for degradation, scored in group[group["degradation"] != CLEAN].groupby("degradation", sort=False):
             learnt = scored[scored["learned"]]
-            row = {**dict(zip(ENTRY, entry)), "label": group["label"].iloc[0], "degradation": degradation,
-                   "degradation_title": _degradation_title(degradation), "n": len(learnt), "excluded_runs": excluded}
+            row = {
+                **dict(zip(ENTRY, entry)),
+                "label": group["label"].iloc[0],
+                "degradation": degradation,
+                "degradation_title": _degradation_title(degradation),
+                "n": len(learnt),
+                "excluded_runs": excluded,
+            }
             if not learnt.empty:
                 drop = seed_summary(learnt["drop"].to_numpy(float), confidence=confidence)
                 if len(learnt) < MIN_RUNS_FOR_INTERVAL:  # as in the comparison: the range, no interval
                     drop.update(ci_low=np.nan, ci_high=np.nan)
                 pooled = pd.concat([pairs[(run, degradation)] for run in learnt["run"]])
                 test = mcnemar(pooled["clean"].to_numpy(bool), pooled["correct"].to_numpy(bool))
-                row.update(clean_accuracy=learnt["clean_accuracy"].mean(), degraded_accuracy=learnt["accuracy"].mean(),
-                           drop_min=learnt["drop"].min(), drop_max=learnt["drop"].max(),
-                           retained=learnt["retained"].mean(), pairs=len(pooled), only_clean=test["only_a"],
-                           only_degraded=test["only_b"], **{f"drop{k}": drop[v] for k, v in SUMMARY.items()},
-                           **{key: test[key] for key in ("both", "neither", "statistic", "p_value")})
+                row.update(
+                    clean_accuracy=learnt["clean_accuracy"].mean(),
+                    degraded_accuracy=learnt["accuracy"].mean(),
+                    drop_min=learnt["drop"].min(),
+                    drop_max=learnt["drop"].max(),
+                    retained=learnt["retained"].mean(),
+                    pairs=len(pooled),
+                    only_clean=test["only_a"],
+                    only_degraded=test["only_b"],
+                    **{f"drop{k}": drop[v] for k, v in SUMMARY.items()},
+                    **{key: test[key] for key in ("both", "neither", "statistic", "p_value")},
+                )
             family.append(row)
         for row, adjusted in zip(family, holm([row.get("p_value", np.nan) for row in family])):
             row["p_holm"] = adjusted
@@ -176,7 +241,8 @@ def augmentation_effect(table: pd.DataFrame) -> pd.DataFrame:
     """Accuracy without and with augmentation per contender and degradation (clean included), learnt runs only.
 
     Without augmentation means the learnt un-augmented runs of the same seeds and folds as the augmented
-    ones (all of them when none shares one). A row ``meets_goal`` when, with augmentation, the contender keeps at least :data:`GOAL_RETAINED`
+    ones (all of them when none shares one). A row ``meets_goal`` when, with augmentation, the contender keeps at least
+    :data:`GOAL_RETAINED`
     of its clean accuracy (mean of the runs' ``retained``) under that degradation, or, on the clean
     row, loses at most :data:`GOAL_CLEAN_LOSS` to its un-augmented runs; ``goal_met`` when every row
     of the contender (and augment) does.
@@ -205,13 +271,25 @@ def augmentation_effect(table: pd.DataFrame) -> pd.DataFrame:
                     continue
                 before, after = without["accuracy"].mean(), with_["accuracy"].mean()
                 retained = with_["retained"].mean()
-                meets = (before - after <= GOAL_CLEAN_LOSS + TOLERANCE if degradation == CLEAN
-                         else retained >= GOAL_RETAINED - TOLERANCE)
-                block.append({**with_.iloc[0][["model", "features", "label", "augment", "degradation"]].to_dict(),
-                              "degradation_title": _degradation_title(degradation), "n_without": len(without),
-                              "n_with": len(with_), "excluded_runs": excluded, "accuracy_without": before,
-                              "accuracy_with": after, "difference": after - before, "retained_with": retained,
-                              "meets_goal": bool(meets)})
+                meets = (
+                    before - after <= GOAL_CLEAN_LOSS + TOLERANCE
+                    if degradation == CLEAN
+                    else retained >= GOAL_RETAINED - TOLERANCE
+                )
+                block.append(
+                    {
+                        **with_.iloc[0][["model", "features", "label", "augment", "degradation"]].to_dict(),
+                        "degradation_title": _degradation_title(degradation),
+                        "n_without": len(without),
+                        "n_with": len(with_),
+                        "excluded_runs": excluded,
+                        "accuracy_without": before,
+                        "accuracy_with": after,
+                        "difference": after - before,
+                        "retained_with": retained,
+                        "meets_goal": bool(meets),
+                    }
+                )
             met = len(block) > 1 and all(row["meets_goal"] for row in block)
             rows.extend({**row, "goal_met": met} for row in block)
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
@@ -227,33 +305,46 @@ def robustness_sentence(robustness: pd.DataFrame) -> str:
     excluded = int(entries["excluded_runs"].sum())
     lines = []
     if excluded:
-        counts = table.groupby(ENTRY, sort=False).agg(label=("label", "first"), n=("n", "max"),
-                                                      excluded_runs=("excluded_runs", "first")).reset_index()
-        which = "; ".join(f"{_entry_name(row)}: {int(row.excluded_runs)} of {int(row.excluded_runs + row.n)}"
-                          for row in counts.itertuples() if row.excluded_runs)
+        counts = (
+            table.groupby(ENTRY, sort=False)
+            .agg(label=("label", "first"), n=("n", "max"), excluded_runs=("excluded_runs", "first"))
+            .reset_index()
+        )
+        which = "; ".join(
+            f"{_entry_name(row)}: {int(row.excluded_runs)} of {int(row.excluded_runs + row.n)}"
+            for row in counts.itertuples()
+            if row.excluded_runs
+        )
         verb = "is" if excluded == 1 else "are"
         lines.append(f"{_plural(excluded, 'run')} that did not learn {verb} left out ({which}).")
     plain = table[(table["augment"] == 0) & (table["n"] > 0)]
     kept = plain.groupby("label", sort=False)["retained"].mean().dropna()
     worst = plain.groupby("degradation_title", sort=False)["drop"].mean().dropna()
     if kept.empty:
-        lines.append("Fewer than 2 contenders have learnt runs without augmentation (none has), so no ranking of "
-                     "robustness.")
+        lines.append(
+            "Fewer than 2 contenders have learnt runs without augmentation (none has), so no ranking of robustness."
+        )
         return " ".join(lines)
     hurt = plain[plain["degradation_title"] == worst.idxmax()]
-    hurts = (f"The degradation that hurts most is {worst.idxmax()}: a mean drop of {_points(worst.max())} points"
-             f" across {_plural(len(hurt), 'contender')} (clean vs degraded differ at Holm-adjusted McNemar "
-             f"p < {ALPHA} for {int((hurt['p_holm'] < ALPHA).sum())} of them).")
+    hurts = (
+        f"The degradation that hurts most is {worst.idxmax()}: a mean drop of {_points(worst.max())} points"
+        f" across {_plural(len(hurt), 'contender')} (clean vs degraded differ at Holm-adjusted McNemar "
+        f"p < {ALPHA} for {int((hurt['p_holm'] < ALPHA).sum())} of them)."
+    )
     share = f"of its clean accuracy on average over {plain['degradation'].nunique()} degradations"
     if len(kept) < 2:
-        lines.append(f"Fewer than 2 contenders have learnt runs without augmentation, so no ranking of robustness: "
-                     f"{kept.index[0]} keeps {_percent(kept.iloc[0])} {share}. {hurts}")
+        lines.append(
+            f"Fewer than 2 contenders have learnt runs without augmentation, so no ranking of robustness: "
+            f"{kept.index[0]} keeps {_percent(kept.iloc[0])} {share}. {hurts}"
+        )
     elif np.isclose(kept.max(), kept.min()):
         lines.append(f"All {len(kept)} contenders keep {_percent(kept.max())} {share}. {hurts}")
     else:
-        lines.append(f"Without augmentation, the most robust contender is {kept.idxmax()}, keeping "
-                     f"{_percent(kept.max())} {share}; the least robust is {kept.idxmin()} ({_percent(kept.min())}). "
-                     f"{hurts}")
+        lines.append(
+            f"Without augmentation, the most robust contender is {kept.idxmax()}, keeping "
+            f"{_percent(kept.max())} {share}; the least robust is {kept.idxmin()} ({_percent(kept.min())}). "
+            f"{hurts}"
+        )
     augmented = table[(table["augment"] > 0) & (table["n"] > 0)]
     if not augmented.empty:
         lines.append(_augmentation_sentence(augmented, plain))
@@ -284,16 +375,35 @@ def plot_robustness(robustness: pd.DataFrame, title: str = "", ax=None):
     for offset, (_, rows) in zip(offsets, shown.groupby(ENTRY, sort=False)):
         entry = rows.iloc[0]
         drop = 100 * rows["drop"].to_numpy(float)
-        errors = np.nan_to_num(np.vstack([drop - 100 * rows["drop_ci_low"].to_numpy(float),
-                                          100 * rows["drop_ci_high"].to_numpy(float) - drop]))
+        errors = np.nan_to_num(
+            np.vstack(
+                [drop - 100 * rows["drop_ci_low"].to_numpy(float), 100 * rows["drop_ci_high"].to_numpy(float) - drop]
+            )
+        )
         color = colors[entry.label]
         y = rows["degradation"].map(position).to_numpy(float) + offset
-        ax.errorbar(drop, y, xerr=errors, fmt="s" if entry.augment else "o", color=color, mec=color,
-                    mfc="white" if entry.augment else color, capsize=3, markersize=5, label=_entry_name(entry))
+        ax.errorbar(
+            drop,
+            y,
+            xerr=errors,
+            fmt="s" if entry.augment else "o",
+            color=color,
+            mec=color,
+            mfc="white" if entry.augment else color,
+            capsize=3,
+            markersize=5,
+            label=_entry_name(entry),
+        )
         ranged = (rows["n"].to_numpy() > 1) & ~np.isfinite(rows["drop_ci_low"].to_numpy(float))
         if ranged.any():  # under MIN_RUNS_FOR_INTERVAL runs: the range, dashed
-            ax.hlines(y[ranged], 100 * rows["drop_min"].to_numpy(float)[ranged],
-                      100 * rows["drop_max"].to_numpy(float)[ranged], colors=[color], linestyles="--", linewidth=1)
+            ax.hlines(
+                y[ranged],
+                100 * rows["drop_min"].to_numpy(float)[ranged],
+                100 * rows["drop_max"].to_numpy(float)[ranged],
+                colors=[color],
+                linestyles="--",
+                linewidth=1,
+            )
     ax.axvline(0, color="grey", linewidth=1, zorder=1)
     left, right = ax.get_xlim()
     ax.set_xlim(max(left, -DROP_LIMIT), min(right, DROP_LIMIT))  # an interval may reach past what a drop can be
@@ -301,12 +411,19 @@ def plot_robustness(robustness: pd.DataFrame, title: str = "", ax=None):
     ax.set_yticks(list(position.values()), [titles[name] for name in position])
     ax.set(xlabel=DROP_AXIS, ylabel="degradation", ylim=(len(position) - 0.5, -0.5), title=title)
     excluded = int(table.drop_duplicates(ENTRY)["excluded_runs"].sum())
-    heading = (f"contender: mean over learnt runs, bar: 95 % t interval across runs (dashed: the range, under "
-               f"{MIN_RUNS_FOR_INTERVAL} runs)") + (
-        f" ({_plural(excluded, 'run')} that did not learn left out)" if excluded else "")
+    heading = (
+        f"contender: mean over learnt runs, bar: 95 % t interval across runs (dashed: the range, under "
+        f"{MIN_RUNS_FOR_INTERVAL} runs)"
+    ) + (f" ({_plural(excluded, 'run')} that did not learn left out)" if excluded else "")
     if own:
-        fig.legend(loc="outside lower center", ncol=min(3, len(entries)), fontsize=8, frameon=False, title=heading,
-                   title_fontsize=8)
+        fig.legend(
+            loc="outside lower center",
+            ncol=min(3, len(entries)),
+            fontsize=8,
+            frameon=False,
+            title=heading,
+            title_fontsize=8,
+        )
     else:
         ax.legend(fontsize=8, loc="best", title=heading, title_fontsize=8)
     return fig
@@ -325,7 +442,8 @@ def _augmentation_sentence(augmented: pd.DataFrame, plain: pd.DataFrame) -> str:
         cost = rows["clean_accuracy"].mean() - base["clean_accuracy"].mean()
         verdicts["shrinks" if after < before else "does not shrink"].append(
             f"{rows['label'].iloc[0]} ({copies} degraded {'copy' if copies == 1 else 'copies'} per training "
-            f"track: from {_points(before)} to {_points(after)} points, clean accuracy {100 * cost:+.1f} points)")
+            f"track: from {_points(before)} to {_points(after)} points, clean accuracy {100 * cost:+.1f} points)"
+        )
     parts = [f"{verdict} for {'; '.join(names)}" for verdict, names in verdicts.items() if names]
     if not parts:
         return "The augmented runs have no learnt un-augmented runs of the same contender to compare with."
@@ -341,11 +459,16 @@ def _checked(robustness: pd.DataFrame) -> pd.DataFrame:
 
 def _in_order(runs: pd.DataFrame) -> pd.DataFrame:
     """Runs by model, features and degradation in order of appearance (clean first), augment ascending."""
-    rank = {c: runs[c].map({v: i for i, v in enumerate(runs[c].drop_duplicates())})
-            for c in ("model", "features", "degradation")}
+    rank = {
+        c: runs[c].map({v: i for i, v in enumerate(runs[c].drop_duplicates())})
+        for c in ("model", "features", "degradation")
+    }
     rank["degradation"] = rank["degradation"].where(runs["degradation"] != CLEAN, -1)
-    return runs.assign(_m=rank["model"], _f=rank["features"], _d=rank["degradation"]).sort_values(
-        ["_m", "_f", "augment", "_d"], kind="stable").drop(columns=["_m", "_f", "_d"])
+    return (
+        runs.assign(_m=rank["model"], _f=rank["features"], _d=rank["degradation"])
+        .sort_values(["_m", "_f", "augment", "_d"], kind="stable")
+        .drop(columns=["_m", "_f", "_d"])
+    )
 
 
 def _labels(runs: pd.DataFrame) -> pd.Series:

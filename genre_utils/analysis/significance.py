@@ -22,10 +22,32 @@ from genre_utils.analysis.statistics import holm, mcnemar, paired_seed_test
 
 PREDICTIONS_FILE = "predictions.csv"
 PAIR = ["model_a", "features_a", "label_a", "model_b", "features_b", "label_b"]
-MCNEMAR_COLUMNS = [*SETTING, "seed", *PAIR, "tracks", "accuracy_a", "accuracy_b", "both", "only_a", "only_b",
-                   "neither", "statistic", "p_value", "p_holm"]
-PAIRED_COLUMNS = [*SETTING, *PAIR, "n", "mean_difference", "t_statistic", "p_value_t", "p_value_wilcoxon",
-                  "p_holm_t", "p_holm_wilcoxon"]
+MCNEMAR_COLUMNS = [
+    *SETTING,
+    "seed",
+    *PAIR,
+    "tracks",
+    "accuracy_a",
+    "accuracy_b",
+    "both",
+    "only_a",
+    "only_b",
+    "neither",
+    "statistic",
+    "p_value",
+    "p_holm",
+]
+PAIRED_COLUMNS = [
+    *SETTING,
+    *PAIR,
+    "n",
+    "mean_difference",
+    "t_statistic",
+    "p_value_t",
+    "p_value_wilcoxon",
+    "p_holm_t",
+    "p_holm_wilcoxon",
+]
 SWAPPED = {"accuracy_a": "accuracy_b", "only_a": "only_b"}  # exchanged when a pair is read the other way round
 
 
@@ -53,20 +75,30 @@ def pairwise_mcnemar(runs: pd.DataFrame, labels: dict[str, str] | None = None) -
     for setting, group in frame.groupby(SETTING, sort=True, dropna=False):
         order, label = _ranked_entries(group)
         for seed, runs_of_seed in group.groupby("seed", sort=True):
-            predictions = {entry: _pooled_predictions(entry_runs)
-                           for entry, entry_runs in runs_of_seed.groupby(ENTRY, sort=False)}
+            predictions = {
+                entry: _pooled_predictions(entry_runs) for entry, entry_runs in runs_of_seed.groupby(ENTRY, sort=False)
+            }
             family = []
             for a, b in combinations([entry for entry in order if entry in predictions], 2):
                 (correct_a, folders_a), (correct_b, folders_b) = predictions[a], predictions[b]
                 if set(correct_a.index) != set(correct_b.index):
-                    raise ValueError(f"runs {folders_a} and {folders_b} have different test tracks; McNemar "
-                                     "compares predictions on the same tracks")
+                    raise ValueError(
+                        f"runs {folders_a} and {folders_b} have different test tracks; McNemar "
+                        "compares predictions on the same tracks"
+                    )
                 correct_b = correct_b.loc[correct_a.index]
                 test = mcnemar(correct_a.to_numpy(), correct_b.to_numpy())
-                family.append({**dict(zip(SETTING, setting)), "seed": seed, **_pair(a, b, label),
-                               "tracks": len(correct_a), "accuracy_a": correct_a.mean(),
-                               "accuracy_b": correct_b.mean(),
-                               **{k: test[k] for k in ("both", "only_a", "only_b", "neither", "statistic", "p_value")}})
+                family.append(
+                    {
+                        **dict(zip(SETTING, setting)),
+                        "seed": seed,
+                        **_pair(a, b, label),
+                        "tracks": len(correct_a),
+                        "accuracy_a": correct_a.mean(),
+                        "accuracy_b": correct_b.mean(),
+                        **{k: test[k] for k in ("both", "only_a", "only_b", "neither", "statistic", "p_value")},
+                    }
+                )
             for row, adjusted in zip(family, holm([row["p_value"] for row in family])):
                 row["p_holm"] = adjusted
             rows.extend(family)
@@ -91,8 +123,9 @@ def pairwise_paired_tests(runs: pd.DataFrame, labels: dict[str, str] | None = No
     frame["label"] = entry_labels(frame, labels)
     twice = frame[frame.duplicated([*SETTING, *ENTRY, "seed", "fold"], keep=False)]
     if not twice.empty:
-        raise ValueError(f"several runs share a setting, entry, seed and fold: "
-                         f"{twice.get('folder', twice[ENTRY]).tolist()}")
+        raise ValueError(
+            f"several runs share a setting, entry, seed and fold: {twice.get('folder', twice[ENTRY]).tolist()}"
+        )
     rows = []
     for setting, group in frame.groupby(SETTING, sort=True, dropna=False):
         order, label = _ranked_entries(group)
@@ -116,15 +149,21 @@ def mcnemar_wins(mcnemar_table: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         Columns :data:`PAIR`, ``seeds``, ``wins_a`` and ``wins_b``: seeds whose Holm-adjusted p is below
-        :data:`~genre_utils.analysis.comparison.ALPHA` with more tracks right only by ``a`` (``b``), in the table's order.
+        :data:`~genre_utils.analysis.comparison.ALPHA` with more tracks right only by ``a`` (``b``), in the table's
+        order.
     """
     rows = []
     if not mcnemar_table.empty:
         for _, pair in mcnemar_table.groupby(["model_a", "features_a", "model_b", "features_b"], sort=False):
             significant = pair[pair["p_holm"] < ALPHA]
-            rows.append({**pair.iloc[0][PAIR].to_dict(), "seeds": pair["seed"].nunique(),
-                         "wins_a": int((significant["only_a"] > significant["only_b"]).sum()),
-                         "wins_b": int((significant["only_b"] > significant["only_a"]).sum())})
+            rows.append(
+                {
+                    **pair.iloc[0][PAIR].to_dict(),
+                    "seeds": pair["seed"].nunique(),
+                    "wins_a": int((significant["only_a"] > significant["only_b"]).sum()),
+                    "wins_b": int((significant["only_b"] > significant["only_a"]).sum()),
+                }
+            )
     return pd.DataFrame(rows, columns=[*PAIR, "seeds", "wins_a", "wins_b"])
 
 
@@ -134,15 +173,22 @@ def mcnemar_by_seed(runs: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFr
     Columns as :func:`pairwise_mcnemar`, with ``only_a`` counting the tracks only ``model_a`` gets
     right; ``p_holm`` stays corrected over all the pairs of the setting and seed.
     """
-    return _oriented(pairwise_mcnemar(runs), model_a, model_b, lambda rows: rows.rename(
-        columns={**SWAPPED, **{v: k for k, v in SWAPPED.items()}}))
+    return _oriented(
+        pairwise_mcnemar(runs),
+        model_a,
+        model_b,
+        lambda rows: rows.rename(columns={**SWAPPED, **{v: k for k, v in SWAPPED.items()}}),
+    )
 
 
 def paired_tests(runs: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:
     """Two models' rows of :func:`pairwise_paired_tests` (same features), differences ``model_a - model_b``."""
-    return _oriented(pairwise_paired_tests(runs), model_a, model_b,
-                     lambda rows: rows.assign(mean_difference=-rows["mean_difference"],
-                                              t_statistic=-rows["t_statistic"]))
+    return _oriented(
+        pairwise_paired_tests(runs),
+        model_a,
+        model_b,
+        lambda rows: rows.assign(mean_difference=-rows["mean_difference"], t_statistic=-rows["t_statistic"]),
+    )
 
 
 def _oriented(table: pd.DataFrame, model_a: str, model_b: str, swap) -> pd.DataFrame:
@@ -150,8 +196,11 @@ def _oriented(table: pd.DataFrame, model_a: str, model_b: str, swap) -> pd.DataF
     same_kind = table["features_a"] == table["features_b"]
     forward = table[same_kind & (table["model_a"] == model_a) & (table["model_b"] == model_b)]
     backward = table[same_kind & (table["model_a"] == model_b) & (table["model_b"] == model_a)]
-    turned = {f"{end}_{side}": f"{end}_{other}" for end in ("model", "features", "label")
-              for side, other in (("a", "b"), ("b", "a"))}
+    turned = {
+        f"{end}_{side}": f"{end}_{other}"
+        for end in ("model", "features", "label")
+        for side, other in (("a", "b"), ("b", "a"))
+    }
     backward = swap(backward).rename(columns=turned)
     return pd.concat([forward, backward[table.columns]]).sort_index().reset_index(drop=True)
 
@@ -164,18 +213,28 @@ def _ranked_entries(group: pd.DataFrame) -> tuple[list[tuple], dict[tuple, str]]
 
 
 def _pair(a: tuple, b: tuple, label: dict) -> dict:
-    return {"model_a": a[0], "features_a": a[1], "label_a": label[a],
-            "model_b": b[0], "features_b": b[1], "label_b": label[b]}
+    return {
+        "model_a": a[0],
+        "features_a": a[1],
+        "label_a": label[a],
+        "model_b": b[0],
+        "features_b": b[1],
+        "label_b": label[b],
+    }
 
 
 def _pooled_predictions(entry_runs: pd.DataFrame) -> tuple[pd.Series, str]:
     """Whether each test track was classified correctly, over the given runs (one seed's folds)."""
     folders = [str(folder) for folder in entry_runs["folder"]]
-    frames = [pd.read_csv(Path(folder) / PREDICTIONS_FILE, usecols=["track_id", "correct"], dtype={"track_id": str})
-              for folder in folders]
+    frames = [
+        pd.read_csv(Path(folder) / PREDICTIONS_FILE, usecols=["track_id", "correct"], dtype={"track_id": str})
+        for folder in folders
+    ]
     pooled = pd.concat(frames, ignore_index=True)
     repeated = pooled["track_id"][pooled["track_id"].duplicated()]
     if not repeated.empty:
-        raise ValueError(f"runs {', '.join(folders)} test track(s) {repeated.head(3).tolist()} more than once: "
-                         "one seed of one entry must test each track once (are two runs of it in the table?)")
+        raise ValueError(
+            f"runs {', '.join(folders)} test track(s) {repeated.head(3).tolist()} more than once: "
+            "one seed of one entry must test each track once (are two runs of it in the table?)"
+        )
     return pooled.set_index("track_id")["correct"].astype(bool), ", ".join(folders)

@@ -61,8 +61,15 @@ def seed_summary(values, confidence: float = DEFAULT_CONFIDENCE) -> dict:
         low, high = mean - half_width, mean + half_width
     else:
         sd = low = high = float("nan")
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high,
-            "min": float(values.min()), "max": float(values.max())}
+    return {
+        "n": n,
+        "mean": mean,
+        "sd": sd,
+        "ci_low": low,
+        "ci_high": high,
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
 
 
 def _check_correct(values, name: str) -> np.ndarray:
@@ -108,8 +115,13 @@ def mcnemar(correct_a, correct_b) -> dict:
         p_exact = float(stats.binomtest(only_a, discordant, 0.5).pvalue)
         p_chi2 = float(stats.chi2.sf(statistic, 1))
     return {
-        "both": int(np.sum(a & b)), "only_a": only_a, "only_b": only_b, "neither": int(np.sum(~a & ~b)),
-        "statistic": float(statistic), "p_value": p_exact, "p_value_chi2": p_chi2,
+        "both": int(np.sum(a & b)),
+        "only_a": only_a,
+        "only_b": only_b,
+        "neither": int(np.sum(~a & ~b)),
+        "statistic": float(statistic),
+        "p_value": p_exact,
+        "p_value_chi2": p_chi2,
         "method": MCNEMAR_METHOD,
     }
 
@@ -145,12 +157,18 @@ def paired_seed_test(values_a, values_b) -> dict:
                 p_wilcoxon = float(stats.wilcoxon(differences).pvalue)
             except ValueError:
                 pass
-    return {"n": int(a.size), "mean_difference": float(differences.mean()),
-            "t_statistic": t_statistic, "p_value_t": p_t, "p_value_wilcoxon": p_wilcoxon}
+    return {
+        "n": int(a.size),
+        "mean_difference": float(differences.mean()),
+        "t_statistic": t_statistic,
+        "p_value_t": p_t,
+        "p_value_wilcoxon": p_wilcoxon,
+    }
 
 
-def summarize_runs(frame: pd.DataFrame, value: str = "accuracy", by=RUN_GROUPS,
-                   confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def summarize_runs(
+    frame: pd.DataFrame, value: str = "accuracy", by=RUN_GROUPS, confidence: float = DEFAULT_CONFIDENCE
+) -> pd.DataFrame:
     """Summarize a runs table (one row per seed) per configuration with :func:`seed_summary`.
 
     Args:

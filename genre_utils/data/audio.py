@@ -83,11 +83,7 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     )
 
 
-def load_audio(
-    path: str | os.PathLike,
-    sample_rate: int = SAMPLE_RATE,
-    mono: bool = True,
-) -> np.ndarray:
+def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE, mono: bool = True) -> np.ndarray:
     """Decode a file to float32 samples at ``sample_rate``, downmixed to mono.
 
     Args:
@@ -113,9 +109,7 @@ def resampled(samples: np.ndarray, native_rate: int, sample_rate: int) -> np.nda
     if native_rate != sample_rate:
         import librosa
 
-        samples = librosa.resample(
-            samples, orig_sr=native_rate, target_sr=sample_rate, res_type=RESAMPLE_TYPE
-        )
+        samples = librosa.resample(samples, orig_sr=native_rate, target_sr=sample_rate, res_type=RESAMPLE_TYPE)
     return np.ascontiguousarray(samples, dtype=np.float32)
 
 
@@ -153,8 +147,7 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
         except Exception as audioread_error:
             raise AudioError(
                 path,
-                f"cannot decode audio (soundfile: {_short(soundfile_error)}; "
-                f"audioread: {_short(audioread_error)})",
+                f"cannot decode audio (soundfile: {_short(soundfile_error)}; audioread: {_short(audioread_error)})",
             ) from soundfile_error
 
 

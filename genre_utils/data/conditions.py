@@ -104,9 +104,11 @@ class AudioCondition:
 
     def summary(self) -> str:
         """One line: rate, bandwidth, clipping, level and silence."""
-        return (f"{_khz(self.native_rate)} kHz sampling, content up to {_khz(self.bandwidth_hz, 1)} kHz, "
-                f"{_percent(self.clipped_share)} of samples clipped, level {self.level_dbfs:.1f} dBFS RMS, "
-                f"{_percent(self.silent_share)} silent")
+        return (
+            f"{_khz(self.native_rate)} kHz sampling, content up to {_khz(self.bandwidth_hz, 1)} kHz, "
+            f"{_percent(self.clipped_share)} of samples clipped, level {self.level_dbfs:.1f} dBFS RMS, "
+            f"{_percent(self.silent_share)} silent"
+        )
 
 
 def measure_audio(path: str | os.PathLike) -> AudioCondition:
@@ -186,8 +188,9 @@ def clipped_share(samples: np.ndarray) -> float:
     return clipped / rows.size if rows.size else 0.0
 
 
-def training_conditions(tracks: pd.DataFrame, sample_rate: int, augmentation: dict | None = None,
-                        sample: int = TRAINING_SAMPLE) -> dict:
+def training_conditions(
+    tracks: pd.DataFrame, sample_rate: int, augmentation: dict | None = None, sample: int = TRAINING_SAMPLE
+) -> dict:
     """The conditions of the audio a run was trained on, JSON-ready, measured on a sample of its tracks.
 
     The sample (:func:`sample_tracks`) is deterministic, so every run on one dataset measures the
@@ -215,8 +218,9 @@ def training_conditions(tracks: pd.DataFrame, sample_rate: int, augmentation: di
     if not sample_rate > 0 or not sample >= 1:
         raise ValueError(f"sample_rate and sample must be positive, got {sample_rate!r} and {sample!r}")
     if augmentation is not None and not isinstance(augmentation, dict):
-        raise ValueError(f"augmentation must be None or a dict like {{'copies': 2, 'degradations': [...]}}, "
-                         f"got {augmentation!r}")
+        raise ValueError(
+            f"augmentation must be None or a dict like {{'copies': 2, 'degradations': [...]}}, got {augmentation!r}"
+        )
     chosen = sample_tracks(tracks, sample)
     measured = _measure_paths(tuple(str(path) for path in chosen["path"]))
     ids = [track for track, condition in zip(chosen["track_id"], measured) if condition is not None]
@@ -238,9 +242,15 @@ def training_conditions(tracks: pd.DataFrame, sample_rate: int, augmentation: di
         "silent_share": stats("silent_share", max=100),
         "level_dbfs": stats("level_dbfs", p5=5, p95=95),
         "augmentation": None if augmentation is None else dict(augmentation),
-        "method": {"bandwidth_threshold_db": BANDWIDTH_THRESHOLD_DB, "smoothing_hz": SMOOTHING_HZ,
-                   "full_scale": FULL_SCALE, "min_clip_run": MIN_CLIP_RUN, "frame_seconds": FRAME_SECONDS,
-                   "silence_dbfs": SILENCE_DBFS, "level": "RMS dBFS of the non-silent frames (not LUFS)"},
+        "method": {
+            "bandwidth_threshold_db": BANDWIDTH_THRESHOLD_DB,
+            "smoothing_hz": SMOOTHING_HZ,
+            "full_scale": FULL_SCALE,
+            "min_clip_run": MIN_CLIP_RUN,
+            "frame_seconds": FRAME_SECONDS,
+            "silence_dbfs": SILENCE_DBFS,
+            "level": "RMS dBFS of the non-silent frames (not LUFS)",
+        },
     }
 
 
@@ -251,15 +261,20 @@ def sample_tracks(tracks: pd.DataFrame, sample: int = TRAINING_SAMPLE) -> pd.Dat
     places go to tracks evenly spaced in its track-id order. The result is sorted by track id.
     """
     usable = tracks[tracks["status"] == STATUS_OK] if "status" in tracks.columns else tracks
-    groups = {genre: group.sort_values("track_id", kind="stable")
-              for genre, group in usable.groupby(usable["genre"].astype(str), sort=True)}
+    groups = {
+        genre: group.sort_values("track_id", kind="stable")
+        for genre, group in usable.groupby(usable["genre"].astype(str), sort=True)
+    }
     places = dict.fromkeys(groups, 0)
     while sum(places.values()) < min(sample, len(usable)):
         for genre, group in groups.items():
             if places[genre] < len(group) and sum(places.values()) < sample:
                 places[genre] += 1
-    picked = [group.iloc[[int((i + 0.5) * len(group) / places[genre]) for i in range(places[genre])]]
-              for genre, group in groups.items() if places[genre]]
+    picked = [
+        group.iloc[[int((i + 0.5) * len(group) / places[genre]) for i in range(places[genre])]]
+        for genre, group in groups.items()
+        if places[genre]
+    ]
     if not picked:
         return usable.iloc[:0]
     return pd.concat(picked).sort_values("track_id", kind="stable").reset_index(drop=True)
@@ -299,76 +314,107 @@ def differences(file_condition: AudioCondition, training: dict | None) -> list[s
     """
     fc = file_condition
     if not training or not training.get("tracks_measured"):
-        return [f"the run does not record its training conditions (no {CONDITIONS_FILE} in its folder, "
-                f"or none of its tracks could be measured): this file is sampled at {_khz(fc.native_rate)} kHz "
-                f"with content up to {_khz(fc.bandwidth_hz, 1)} kHz"]
+        return [
+            f"the run does not record its training conditions (no {CONDITIONS_FILE} in its folder, "
+            f"or none of its tracks could be measured): this file is sampled at {_khz(fc.native_rate)} kHz "
+            f"with content up to {_khz(fc.bandwidth_hz, 1)} kHz"
+        ]
     model_rate = float(training["sample_rate"])
     nyquist = model_rate / 2
     lines = []
     rates = training.get("native_rates") or [model_rate]
     rate_line = fc.native_rate < model_rate and fc.native_rate < min(rates)
     if rate_line:
-        lines.append(f"this file is sampled at {_khz(fc.native_rate)} kHz, below the model's {_khz(model_rate)} kHz, "
-                     f"so it holds nothing above {_khz(fc.native_rate / 2, 1)} kHz; the run was trained on audio "
-                     f"sampled at {_khz(min(rates))} kHz{_augmentation_words(training, ('band_limit',))}")
+        lines.append(
+            f"this file is sampled at {_khz(fc.native_rate)} kHz, below the model's {_khz(model_rate)} kHz, "
+            f"so it holds nothing above {_khz(fc.native_rate / 2, 1)} kHz; the run was trained on audio "
+            f"sampled at {_khz(min(rates))} kHz{_augmentation_words(training, ('band_limit',))}"
+        )
     band = training.get("bandwidth_hz")
     if band and fc.bandwidth_hz > 0:
         heard = min(fc.bandwidth_hz, nyquist)
         p5, median = min(band["p5"], nyquist), min(band["median"], nyquist)
         below_own_rate = fc.bandwidth_hz < BANDWIDTH_MARGIN * fc.native_rate / 2  # not the rate line again
         if heard < BANDWIDTH_MARGIN * p5 and heard < nyquist and (not rate_line or below_own_rate):
-            trained = (f"full-band audio (content up to {_khz(median, 1)} kHz; {_khz(p5, 1)} kHz or more in 95 % "
-                       f"of its tracks)" if p5 >= FULL_BAND_SHARE * nyquist else
-                       f"audio with content up to {_khz(median, 1)} kHz ({_khz(p5, 1)} kHz or more in 95 % of its "
-                       "tracks)")
-            lines.append(f"this file has no content above {_khz(fc.bandwidth_hz, 1)} kHz; the run was trained on "
-                         f"{trained}{_augmentation_words(training, ('band_limit', 'lossy'))}")
+            trained = (
+                f"full-band audio (content up to {_khz(median, 1)} kHz; {_khz(p5, 1)} kHz or more in 95 % "
+                f"of its tracks)"
+                if p5 >= FULL_BAND_SHARE * nyquist
+                else f"audio with content up to {_khz(median, 1)} kHz ({_khz(p5, 1)} kHz or more in 95 % of its tracks)"
+            )
+            lines.append(
+                f"this file has no content above {_khz(fc.bandwidth_hz, 1)} kHz; the run was trained on "
+                f"{trained}{_augmentation_words(training, ('band_limit', 'lossy'))}"
+            )
     clipping = training.get("clipped_share")
     if clipping and fc.clipped_share > clipping["max"] + CLIPPED_MARGIN:
-        lines.append(f"{_percent(fc.clipped_share)} of this file's samples are clipped (flat tops at full scale); "
-                     f"the run was trained on tracks with at most {_percent(clipping['max'])} clipped"
-                     f"{_augmentation_words(training, ('level',))}")
+        lines.append(
+            f"{_percent(fc.clipped_share)} of this file's samples are clipped (flat tops at full scale); "
+            f"the run was trained on tracks with at most {_percent(clipping['max'])} clipped"
+            f"{_augmentation_words(training, ('level',))}"
+        )
     silence = training.get("silent_share")
     if silence and fc.silent_share >= MOSTLY_SILENT and fc.silent_share > silence["max"]:
-        lines.append(f"this file is {_percent(fc.silent_share)} silence ({FRAME_SECONDS * 1000:.0f} ms frames "
-                     f"below {SILENCE_DBFS:.0f} dBFS); the run's training tracks were at most "
-                     f"{_percent(silence['max'])} silent, so its genres rest on "
-                     f"{'nothing' if fc.silent_share >= 1 else f'the other {_percent(1 - fc.silent_share)}'}")
+        lines.append(
+            f"this file is {_percent(fc.silent_share)} silence ({FRAME_SECONDS * 1000:.0f} ms frames "
+            f"below {SILENCE_DBFS:.0f} dBFS); the run's training tracks were at most "
+            f"{_percent(silence['max'])} silent, so its genres rest on "
+            f"{'nothing' if fc.silent_share >= 1 else f'the other {_percent(1 - fc.silent_share)}'}"
+        )
     level = training.get("level_dbfs")
     if level and fc.level_dbfs > LEVEL_FLOOR_DBFS:
         outside = (level["p5"] - LEVEL_MARGIN_DB - fc.level_dbfs, fc.level_dbfs - level["p95"] - LEVEL_MARGIN_DB)
         if max(outside) > 0:
-            side = (f"{level['p5'] - fc.level_dbfs:.0f} dB below" if outside[0] > 0 else
-                    f"{fc.level_dbfs - level['p95']:.0f} dB above")
-            lines.append(f"this file's level is {fc.level_dbfs:.1f} dBFS RMS, {side} the range of the run's "
-                         f"training audio; the run was trained on tracks between {level['p5']:.1f} and "
-                         f"{level['p95']:.1f} dBFS RMS (5th to 95th percentile)"
-                         f"{_augmentation_words(training, ('level',))}")
+            side = (
+                f"{level['p5'] - fc.level_dbfs:.0f} dB below"
+                if outside[0] > 0
+                else f"{fc.level_dbfs - level['p95']:.0f} dB above"
+            )
+            lines.append(
+                f"this file's level is {fc.level_dbfs:.1f} dBFS RMS, {side} the range of the run's "
+                f"training audio; the run was trained on tracks between {level['p5']:.1f} and "
+                f"{level['p95']:.1f} dBFS RMS (5th to 95th percentile)"
+                f"{_augmentation_words(training, ('level',))}"
+            )
     return lines
 
 
 def condition_table(file_condition: AudioCondition, training: dict | None = None) -> pd.DataFrame:
     """The file's measures beside the training's, as text: one row per measure (for notebook 05)."""
     fc = file_condition
-    measures = ["sample rate", "content up to", "samples clipped",
-                f"silent ({FRAME_SECONDS * 1000:.0f} ms frames below {SILENCE_DBFS:.0f} dBFS)",
-                "level (RMS of the non-silent part)", "duration"]
-    file_values = [f"{_khz(fc.native_rate)} kHz", f"{_khz(fc.bandwidth_hz, 1)} kHz", _percent(fc.clipped_share),
-                   _percent(fc.silent_share), f"{fc.level_dbfs:.1f} dBFS", f"{fc.duration_s:.1f} s"]
+    measures = [
+        "sample rate",
+        "content up to",
+        "samples clipped",
+        f"silent ({FRAME_SECONDS * 1000:.0f} ms frames below {SILENCE_DBFS:.0f} dBFS)",
+        "level (RMS of the non-silent part)",
+        "duration",
+    ]
+    file_values = [
+        f"{_khz(fc.native_rate)} kHz",
+        f"{_khz(fc.bandwidth_hz, 1)} kHz",
+        _percent(fc.clipped_share),
+        _percent(fc.silent_share),
+        f"{fc.level_dbfs:.1f} dBFS",
+        f"{fc.duration_s:.1f} s",
+    ]
     title, values = "training audio (not recorded)", [""] * len(measures)
     if training and training.get("tracks_measured"):
         band, clip = training.get("bandwidth_hz") or {}, training.get("clipped_share") or {}
         level, silence = training.get("level_dbfs") or {}, training.get("silent_share") or {}
         rates = ", ".join(_khz(rate) for rate in training.get("native_rates") or [])
-        values = [f"{rates} kHz (model: {_khz(training['sample_rate'])} kHz)",
-                  f"{_khz(band['p5'], 1)} (5th percentile) to {_khz(band['median'], 1)} kHz (median)" if band else "",
-                  f"at most {_percent(clip['max'])}" if clip else "",
-                  f"at most {_percent(silence['max'])}" if silence else "",
-                  f"{level['p5']:.1f} to {level['p95']:.1f} dBFS (5th to 95th percentile)" if level else "",
-                  f"{training['tracks_measured']} tracks measured"]
+        values = [
+            f"{rates} kHz (model: {_khz(training['sample_rate'])} kHz)",
+            f"{_khz(band['p5'], 1)} (5th percentile) to {_khz(band['median'], 1)} kHz (median)" if band else "",
+            f"at most {_percent(clip['max'])}" if clip else "",
+            f"at most {_percent(silence['max'])}" if silence else "",
+            f"{level['p5']:.1f} to {level['p95']:.1f} dBFS (5th to 95th percentile)" if level else "",
+            f"{training['tracks_measured']} tracks measured",
+        ]
         augmentation = training.get("augmentation")
-        title = "training audio" + (f" (+ {augmentation.get('copies', '?')} degraded copies of each track)"
-                                    if augmentation else "")
+        title = "training audio" + (
+            f" (+ {augmentation.get('copies', '?')} degraded copies of each track)" if augmentation else ""
+        )
     return pd.DataFrame({"this file": file_values, title: values}, index=pd.Index(measures, name="measure"))
 
 
@@ -379,8 +425,11 @@ def _augmentation_words(training: dict, families: tuple[str, ...]) -> str:
         return f" without augmentation: {STUDY_POINTER}"
     names = [str(name) for name in augmentation.get("degradations") or []]
     count = augmentation.get("copies")
-    copies = (f"{count} degraded {'copy' if count == 1 else 'copies'} of each training track" if count
-              else "degraded copies of its training tracks")
+    copies = (
+        f"{count} degraded {'copy' if count == 1 else 'copies'} of each training track"
+        if count
+        else "degraded copies of its training tracks"
+    )
     relevant = [name for name in names if _family(name) in families]
     words = " or ".join(FAMILY_WORDS.get(family, family) for family in families)
     if relevant:

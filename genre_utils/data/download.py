@@ -50,8 +50,10 @@ class Remote:
             raise ValueError(f"Remote {self.filename!r} needs at least one URL")
         algorithm, _, digest = self.known_hash.partition(":")
         if algorithm not in HASH_ALGORITHMS or not digest:
-            raise ValueError(f"known_hash of {self.filename!r} must look like 'sha256:<hex>' "
-                             f"(algorithms {', '.join(HASH_ALGORITHMS)}), got {self.known_hash!r}")
+            raise ValueError(
+                f"known_hash of {self.filename!r} must look like 'sha256:<hex>' "
+                f"(algorithms {', '.join(HASH_ALGORITHMS)}), got {self.known_hash!r}"
+            )
 
 
 class DownloadError(RuntimeError):
@@ -83,10 +85,17 @@ class ResumableDownloader:
             total = response.headers.get("Content-Length")
             total = int(total) + have if total is not None else None
             mode = "ab" if have else "wb"
-            with open(self.part_path, mode) as stream, tqdm(
-                total=total, initial=have, unit="B", unit_scale=True, disable=not self.progress,
-                desc=self.description or self.part_path.name[: -len(PART_SUFFIX)],
-            ) as bar:
+            with (
+                open(self.part_path, mode) as stream,
+                tqdm(
+                    total=total,
+                    initial=have,
+                    unit="B",
+                    unit_scale=True,
+                    disable=not self.progress,
+                    desc=self.description or self.part_path.name[: -len(PART_SUFFIX)],
+                ) as bar,
+            ):
                 for block in response.iter_content(CHUNK_BYTES):
                     stream.write(block)
                     bar.update(len(block))
@@ -143,8 +152,14 @@ def fetch(remote: Remote, dest_dir: str | os.PathLike, progress: bool = True, ve
         try:
             if verify is not None:
                 return _fetch_judged(url, remote, dest_dir, downloader, verify, accepted)
-            path = pooch.retrieve(url, known_hash=remote.known_hash, fname=remote.filename, path=dest_dir,
-                                  downloader=downloader, progressbar=False)
+            path = pooch.retrieve(
+                url,
+                known_hash=remote.known_hash,
+                fname=remote.filename,
+                path=dest_dir,
+                downloader=downloader,
+                progressbar=False,
+            )
             return Path(path)
         except ContentRejected as error:
             failures.append(f"{url}: {error}")
@@ -152,10 +167,16 @@ def fetch(remote: Remote, dest_dir: str | os.PathLike, progress: bool = True, ve
             part.unlink(missing_ok=True)
             failures.append(f"{url}: checksum mismatch ({_first_line(error)}); expected {remote.known_hash}")
         except (requests.RequestException, OSError) as error:
-            failures.append(f"{url}: {_first_line(error)}"
-                            + (f" ({part.stat().st_size} bytes kept in {part.name} to resume)" if part.exists() else ""))
-    raise DownloadError(f"could not download {remote.filename}" + (f" ({remote.description})" if remote.description else "")
-                        + ":\n  " + "\n  ".join(failures))
+            failures.append(
+                f"{url}: {_first_line(error)}"
+                + (f" ({part.stat().st_size} bytes kept in {part.name} to resume)" if part.exists() else "")
+            )
+    raise DownloadError(
+        f"could not download {remote.filename}"
+        + (f" ({remote.description})" if remote.description else "")
+        + ":\n  "
+        + "\n  ".join(failures)
+    )
 
 
 class ContentRejected(ValueError):
@@ -173,7 +194,9 @@ def _fetch_judged(url: str, remote: Remote, dest_dir: Path, downloader, verify, 
     level = logger.level
     logger.setLevel("WARNING")  # pooch would suggest the unknown hash as the known one
     try:
-        pooch.retrieve(url, known_hash=None, fname=unchecked.name, path=dest_dir, downloader=downloader, progressbar=False)
+        pooch.retrieve(
+            url, known_hash=None, fname=unchecked.name, path=dest_dir, downloader=downloader, progressbar=False
+        )
     finally:
         logger.setLevel(level)
     actual = file_hash(unchecked, algorithm)
@@ -182,11 +205,15 @@ def _fetch_judged(url: str, remote: Remote, dest_dir: Path, downloader, verify, 
             summary = verify(unchecked)
         except ValueError as error:
             unchecked.unlink(missing_ok=True)
-            raise ContentRejected(f"checksum mismatch ({algorithm} {actual}, expected {remote.known_hash}) "
-                                  f"and its content does not verify: {_first_line(error)}") from error
+            raise ContentRejected(
+                f"checksum mismatch ({algorithm} {actual}, expected {remote.known_hash}) "
+                f"and its content does not verify: {_first_line(error)}"
+            ) from error
         write_text(accepted, f"{algorithm}:{actual}\n{url}\n{summary}\n")
-        print(f"{remote.filename} from {url} is not the known file ({algorithm} {actual[:16]}...), "
-              f"but its content verifies: {summary}; accepted")
+        print(
+            f"{remote.filename} from {url} is not the known file ({algorithm} {actual[:16]}...), "
+            f"but its content verifies: {summary}; accepted"
+        )
     os.replace(unchecked, dest_dir / remote.filename)
     return dest_dir / remote.filename
 

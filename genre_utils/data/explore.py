@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from genre_utils.data.audio import AudioError, SAMPLE_RATE, load_audio
+from genre_utils.data.audio import SAMPLE_RATE, AudioError, load_audio
 from genre_utils.data.datasets.table import SPLIT_PREFIX, STATUS_OK
 from genre_utils.data.splits import SIDES, split_summary
 
@@ -108,7 +108,9 @@ def pca_projection(statistics: np.ndarray, components: int = 2) -> tuple[np.ndar
     from sklearn.preprocessing import StandardScaler
 
     if statistics.shape[0] <= components:
-        raise ValueError(f"PCA to {components} components needs more than {components} clips, got {statistics.shape[0]}")
+        raise ValueError(
+            f"PCA to {components} components needs more than {components} clips, got {statistics.shape[0]}"
+        )
     scaled = StandardScaler().fit_transform(statistics)
     pca = PCA(n_components=components, random_state=0)
     return pca.fit_transform(scaled), pca.explained_variance_ratio_

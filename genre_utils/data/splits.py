@@ -63,8 +63,10 @@ def thesis_split(tracks: pd.DataFrame, test_per_genre: int, seed: int = 0) -> pd
     rng = np.random.default_rng(seed)
     for genre, group in usable.groupby("genre", sort=True):
         if len(group) <= test_per_genre:
-            raise ValueError(f"genre {genre!r} has {len(group)} usable tracks; the thesis split needs more than "
-                             f"test_per_genre={test_per_genre}")
+            raise ValueError(
+                f"genre {genre!r} has {len(group)} usable tracks; the thesis split needs more than "
+                f"test_per_genre={test_per_genre}"
+            )
         chosen = rng.choice(len(group), size=int(test_per_genre), replace=False)
         split[group.index] = "train"
         split[group.index[chosen]] = "test"
@@ -105,8 +107,9 @@ def fault_filtered_split(tracks: pd.DataFrame, lists_dir: str | os.PathLike) -> 
 def official_split(tracks: pd.DataFrame) -> pd.Series:
     """FMA's own split, from the ``split_official`` column."""
     if "split_official" not in tracks.columns:
-        raise ValueError("the track table has no 'split_official' column (only the FMA datasets have an official "
-                         "split)")
+        raise ValueError(
+            "the track table has no 'split_official' column (only the FMA datasets have an official split)"
+        )
     split = tracks["split_official"].fillna("").astype(object).rename("split")
     split[tracks["status"] != STATUS_OK] = ""
     return split
@@ -133,15 +136,18 @@ def kfold_split(tracks: pd.DataFrame, folds: int = DEFAULT_FOLDS, fold: int = 0,
     usable = tracks[tracks["status"] == STATUS_OK].sort_values("track_id", kind="stable")
     smallest = usable.groupby("genre").size().min() if len(usable) else 0
     if smallest < folds:
-        raise ValueError(f"{folds}-fold cross-validation needs at least {folds} usable tracks per genre; "
-                         f"the smallest genre has {smallest}")
+        raise ValueError(
+            f"{folds}-fold cross-validation needs at least {folds} usable tracks per genre; "
+            f"the smallest genre has {smallest}"
+        )
     grouped = "artist" in usable.columns and usable["artist"].notna().all()
-    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(n_splits=folds, shuffle=True,
-                                                                       random_state=seed)
+    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(n_splits=folds, shuffle=True, random_state=seed)
     groups = usable["artist"].astype(str).to_numpy() if grouped else None
     if grouped and len(set(groups)) < folds:
-        raise ValueError(f"{folds}-fold cross-validation by artist needs at least {folds} artists; "
-                         f"the tracks have {len(set(groups))}")
+        raise ValueError(
+            f"{folds}-fold cross-validation by artist needs at least {folds} artists; "
+            f"the tracks have {len(set(groups))}"
+        )
     _, test_rows = list(splitter.split(np.zeros(len(usable)), usable["genre"].to_numpy(), groups))[fold]
     split = _empty(tracks)
     split[usable.index] = "train"
@@ -200,8 +206,9 @@ def check_split_applies(name: str, dataset: str) -> None:
     own = dataset_splits(dataset)
     if name not in own:
         having = [other.name for other in datasets() if name in other.splits]
-        raise ValueError(f"split {name!r} applies to {', '.join(having)} only, not {dataset!r} "
-                         f"(whose splits are {', '.join(own)})")
+        raise ValueError(
+            f"split {name!r} applies to {', '.join(having)} only, not {dataset!r} (whose splits are {', '.join(own)})"
+        )
 
 
 def thesis_test_per_genre(dataset: str) -> int | None:
@@ -209,9 +216,18 @@ def thesis_test_per_genre(dataset: str) -> int | None:
     return get_dataset(dataset).thesis_test_per_genre if dataset in dataset_names() else None
 
 
-def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
-               lists_dir: str | os.PathLike | None = None, test_per_genre: int | None = None,
-               folds: int = DEFAULT_FOLDS, fold: int = 0, split_file: str | os.PathLike | None = None) -> pd.Series:
+def make_split(
+    tracks: pd.DataFrame,
+    name: str,
+    *,
+    dataset: str,
+    seed: int = 0,
+    lists_dir: str | os.PathLike | None = None,
+    test_per_genre: int | None = None,
+    folds: int = DEFAULT_FOLDS,
+    fold: int = 0,
+    split_file: str | os.PathLike | None = None,
+) -> pd.Series:
     """Dispatch to a named split, checking that it applies to ``dataset`` (:func:`check_split_applies`)."""
     check_split_applies(name, dataset)
     if name == "thesis":
@@ -238,8 +254,9 @@ def make_split(tracks: pd.DataFrame, name: str, *, dataset: str, seed: int = 0,
     return official_split(tracks)
 
 
-def carve_validation(split: pd.Series, tracks: pd.DataFrame, fraction: float = VALID_FRACTION,
-                     seed: int = 0) -> pd.Series:
+def carve_validation(
+    split: pd.Series, tracks: pd.DataFrame, fraction: float = VALID_FRACTION, seed: int = 0
+) -> pd.Series:
     """Move a stratified share of *training* tracks to ``"valid"``; test tracks are never touched.
 
     For splits with only train/test (the thesis split): early stopping needs validation data

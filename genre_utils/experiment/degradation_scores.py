@@ -27,8 +27,14 @@ from genre_utils.atomic import write_csv
 from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.degradations import check_degradation_names
 from genre_utils.experiment.inputs import WHOLE_CLIP, side_arrays
-from genre_utils.experiment.runner import (PREDICTIONS_FILE, STANDARDIZER_FILE, RunSpec, finished_result, run_folder,
-                                           side_predictions)
+from genre_utils.experiment.runner import (
+    PREDICTIONS_FILE,
+    STANDARDIZER_FILE,
+    RunSpec,
+    finished_result,
+    run_folder,
+    side_predictions,
+)
 from genre_utils.features.standardize import Standardizer
 from genre_utils.features.store import FeatureSet, degraded_copy
 from genre_utils.models import get_contender
@@ -42,8 +48,14 @@ COLUMNS = [*RUN_COLUMNS, "run", "learned", *PREDICTION_COLUMNS]
 DEFAULT_DEGRADATION_SEED = 0  # one seed for the study: every run hears the same degraded audio
 
 
-def degraded_stores(store: FeatureSet, names, seed: int = DEFAULT_DEGRADATION_SEED, workers: int | None = None,
-                    progress: bool = False, track_ids=None) -> dict[str, FeatureSet]:
+def degraded_stores(
+    store: FeatureSet,
+    names,
+    seed: int = DEFAULT_DEGRADATION_SEED,
+    workers: int | None = None,
+    progress: bool = False,
+    track_ids=None,
+) -> dict[str, FeatureSet]:
     """``{degradation: store of every track (or of ``track_ids``) after it}`` for ``names``, built once and
     reopened after.
 
@@ -51,8 +63,10 @@ def degraded_stores(store: FeatureSet, names, seed: int = DEFAULT_DEGRADATION_SE
         ValueError: If a name is not a registered degradation, the seed is out of range or a track id unknown.
     """
     names = check_degradation_names(names)
-    return {name: degraded_copy(store, name, seed=seed, workers=workers, progress=progress, track_ids=track_ids)
-            for name in names}
+    return {
+        name: degraded_copy(store, name, seed=seed, workers=workers, progress=progress, track_ids=track_ids)
+        for name in names
+    }
 
 
 def test_track_ids(specs: list[RunSpec], results_dir: str | os.PathLike) -> list[str]:
@@ -98,12 +112,16 @@ def score_degraded(spec: RunSpec, degraded: dict[str, FeatureSet], results_dir: 
     table = table[table["track_id"].isin(everywhere)]
     table["correct"] = table["correct"].astype(bool)
     order = {name: position for position, name in enumerate([CLEAN, *degraded])}
-    return table.sort_values(["degradation", "track_id"], key=lambda column: column.map(order)
-                             if column.name == "degradation" else column, kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["degradation", "track_id"],
+        key=lambda column: column.map(order) if column.name == "degradation" else column,
+        kind="stable",
+    ).reset_index(drop=True)
 
 
-def robustness_predictions(specs: list[RunSpec], stores: dict[str, dict[str, FeatureSet]],
-                           results_dir: str | os.PathLike, log=print) -> pd.DataFrame:
+def robustness_predictions(
+    specs: list[RunSpec], stores: dict[str, dict[str, FeatureSet]], results_dir: str | os.PathLike, log=print
+) -> pd.DataFrame:
     """One long table (:data:`COLUMNS`) of every run's clean and degraded answers.
 
     Args:
@@ -123,8 +141,10 @@ def robustness_predictions(specs: list[RunSpec], stores: dict[str, dict[str, Fea
         facts = {column: getattr(spec, column) for column in RUN_COLUMNS}
         frames.append(answers.assign(**facts, run=spec.name, learned=bool(result.get("learned", True)))[COLUMNS])
         accuracy = answers.groupby("degradation", sort=False)["correct"].mean()
-        log(f"[{number}/{len(specs)}] {spec.name}: clean {accuracy.get(CLEAN, np.nan):.3f}, "
-            + ", ".join(f"{name} {value:.3f}" for name, value in accuracy.items() if name != CLEAN))
+        log(
+            f"[{number}/{len(specs)}] {spec.name}: clean {accuracy.get(CLEAN, np.nan):.3f}, "
+            + ", ".join(f"{name} {value:.3f}" for name, value in accuracy.items() if name != CLEAN)
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
@@ -158,6 +178,16 @@ def _score(spec: RunSpec, folder: Path, track_ids: list[str], degraded: dict[str
         _, ids, probabilities, truth = side_predictions(predictor, side, spec.aggregation)
         names = np.asarray(class_names, dtype=object)
         predicted, true = names[probabilities.argmax(axis=1)], names[truth]
-        frames.append(pd.DataFrame({"degradation": name, "track_id": ids, "true": true, "predicted": predicted,
-                                    "correct": predicted == true, "store": Path(str(store.directory)).name}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "degradation": name,
+                    "track_id": ids,
+                    "true": true,
+                    "predicted": predicted,
+                    "correct": predicted == true,
+                    "store": Path(str(store.directory)).name,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

@@ -83,13 +83,18 @@ def classification_report(y_true, y_pred, class_names) -> dict:
     support, predicted = counts.sum(axis=1), counts.sum(axis=0)
     precision, recall = _ratio(correct, predicted), _ratio(correct, support)
     f1 = _ratio(2 * precision * recall, precision + recall)
-    per_class = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
-                             index=pd.Index(names, name="genre"))
-    confusion = pd.DataFrame(counts, index=pd.Index(names, name="true"),
-                             columns=pd.Index(names, name="predicted"))
-    return {"accuracy": float(correct.sum() / y_true.size), "balanced_accuracy": float(recall[support > 0].mean()),
-            "macro_f1": float(f1[(support > 0) | (predicted > 0)].mean()), "n_tracks": int(y_true.size),
-            "per_class": per_class, "confusion": confusion}
+    per_class = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support}, index=pd.Index(names, name="genre")
+    )
+    confusion = pd.DataFrame(counts, index=pd.Index(names, name="true"), columns=pd.Index(names, name="predicted"))
+    return {
+        "accuracy": float(correct.sum() / y_true.size),
+        "balanced_accuracy": float(recall[support > 0].mean()),
+        "macro_f1": float(f1[(support > 0) | (predicted > 0)].mean()),
+        "n_tracks": int(y_true.size),
+        "per_class": per_class,
+        "confusion": confusion,
+    }
 
 
 def report_to_files(report: dict, folder: str | os.PathLike) -> dict[str, Path]:
@@ -115,8 +120,11 @@ def report_to_files(report: dict, folder: str | os.PathLike) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     metrics = {key: float(report[key]) for key in METRIC_KEYS}
     metrics["n_tracks"] = int(report["n_tracks"])
-    paths = {"metrics": folder / METRICS_FILE, "per_genre": folder / PER_GENRE_FILE,
-             "confusion": folder / CONFUSION_FILE}
+    paths = {
+        "metrics": folder / METRICS_FILE,
+        "per_genre": folder / PER_GENRE_FILE,
+        "confusion": folder / CONFUSION_FILE,
+    }
     write_json(paths["metrics"], metrics)
     write_csv(paths["per_genre"], report["per_class"], index=True, index_label="genre")
     write_csv(paths["confusion"], report["confusion"], index=True, index_label="true")
@@ -141,7 +149,8 @@ def predictions_frame(track_ids, y_true, probabilities, class_names) -> pd.DataF
     Args:
         track_ids: Id of each track.
         y_true: True class index of each track.
-        probabilities: ``(n_tracks, n_classes)`` track probabilities (e.g. from :func:`genre_utils.models.aggregation.aggregate_tracks`).
+        probabilities: ``(n_tracks, n_classes)`` track probabilities (e.g. from
+        :func:`genre_utils.models.aggregation.aggregate_tracks`).
         class_names: Name of each class index.
 
     Returns:
@@ -158,11 +167,20 @@ def predictions_frame(track_ids, y_true, probabilities, class_names) -> pd.DataF
     y_true = _check_labels(y_true, "y_true", len(names))
     ids = np.asarray(track_ids)
     if ids.ndim != 1 or not ids.size == y_true.size == probabilities.shape[0]:
-        raise ValueError(f"track_ids ({ids.size}), y_true ({y_true.size}) and probabilities "
-                         f"({probabilities.shape[0]} rows) must have the same length")
+        raise ValueError(
+            f"track_ids ({ids.size}), y_true ({y_true.size}) and probabilities "
+            f"({probabilities.shape[0]} rows) must have the same length"
+        )
     y_pred, labels = probabilities.argmax(axis=1), np.asarray(names, dtype=object)
-    frame = pd.DataFrame({"track_id": ids, "true": labels[y_true], "predicted": labels[y_pred],
-                          "confidence": probabilities.max(axis=1), "correct": y_true == y_pred})
+    frame = pd.DataFrame(
+        {
+            "track_id": ids,
+            "true": labels[y_true],
+            "predicted": labels[y_pred],
+            "confidence": probabilities.max(axis=1),
+            "correct": y_true == y_pred,
+        }
+    )
     for index, name in enumerate(names):
         frame[f"{PROBABILITY_PREFIX}{name}"] = probabilities[:, index]
     return frame

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from genre_utils.features.store import FeatureSet
 from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.splits import SIDES, random_segment_split
 from genre_utils.features.standardize import Standardizer
+from genre_utils.features.store import FeatureSet
 from genre_utils.models.streaming import StoreItems, is_streamed, item_index
 
 WHOLE_CLIP = 0.0  # segment_seconds meaning "train on whole clips" (the thesis)
@@ -99,14 +99,22 @@ class ModelInputs:
 
     def counts(self) -> pd.DataFrame:
         """Tracks and items (clips or segments) per side."""
-        rows = [{"side": side, "tracks": getattr(self, side).n_tracks, "items": len(getattr(self, side))}
-                for side in SIDES]
+        rows = [
+            {"side": side, "tracks": getattr(self, side).n_tracks, "items": len(getattr(self, side))} for side in SIDES
+        ]
         return pd.DataFrame(rows).set_index("side")
 
 
-def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float = WHOLE_CLIP,
-                   class_names: list[str] | None = None, standardize: bool = True,
-                   require_test: bool = True, stream: bool = False, augmented=()) -> ModelInputs:
+def prepare_inputs(
+    store: FeatureSet,
+    split: pd.Series,
+    segment_seconds: float = WHOLE_CLIP,
+    class_names: list[str] | None = None,
+    standardize: bool = True,
+    require_test: bool = True,
+    stream: bool = False,
+    augmented=(),
+) -> ModelInputs:
     """Arrays (or streamed views) for training and evaluation from a store and a by-track split.
 
     Args:
@@ -139,16 +147,22 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
     augmented = list(augmented)
     for copy in augmented:
         if copy.config != store.config or list(copy.tracks["track_id"]) != list(store.tracks["track_id"]):
-            raise ValueError(f"the augmented store {copy.directory} does not hold the tracks and features of "
-                             f"{store.directory}; make it with degraded_copy(store, ...)")
+            raise ValueError(
+                f"the augmented store {copy.directory} does not hold the tracks and features of "
+                f"{store.directory}; make it with degraded_copy(store, ...)"
+            )
     stream = stream and not augmented
     sides = {}
     for side in SIDES:
         chosen = store.tracks.loc[split == side]
         if chosen.empty and (side != "test" or require_test):
-            hint = ("carve validation tracks from training first (genre_utils.data.splits.carve_validation)"
-                    if side == "valid" else "pass require_test=False to train a final model on all tracks"
-                    if side == "test" else "every model needs training tracks")
+            hint = (
+                "carve validation tracks from training first (genre_utils.data.splits.carve_validation)"
+                if side == "valid"
+                else "pass require_test=False to train a final model on all tracks"
+                if side == "test"
+                else "every model needs training tracks"
+            )
             raise ValueError(f"the split has no {side!r} tracks; {hint}")
         sides[side] = side_arrays(store, chosen, segment_seconds, class_names, stream)
     _check_tracks_disjoint(sides)
@@ -160,8 +174,10 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
             x=np.concatenate([clean_train.x, *(c.x for c in copies)]),
             y=np.concatenate([clean_train.y, *(c.y for c in copies)]),
             track_ids=np.concatenate([clean_train.track_ids, *(c.track_ids for c in copies)]),
-            valid_frames=None if clean_train.valid_frames is None
-            else np.concatenate([clean_train.valid_frames, *(c.valid_frames for c in copies)]))
+            valid_frames=None
+            if clean_train.valid_frames is None
+            else np.concatenate([clean_train.valid_frames, *(c.valid_frames for c in copies)]),
+        )
         notes.append(augmentation_note(augmented, clean_train, copies))
     standardizer = None
     if standardize:
@@ -173,8 +189,14 @@ def prepare_inputs(store: FeatureSet, split: pd.Series, segment_seconds: float =
                 arrays.x = standardizer.transform(arrays.x)
         if clean_train is not None:
             clean_train.x = standardizer.transform(clean_train.x)
-    return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
-                       segment_seconds=float(segment_seconds), notes=notes, clean_train=clean_train)
+    return ModelInputs(
+        **sides,
+        class_names=class_names,
+        standardizer=standardizer,
+        segment_seconds=float(segment_seconds),
+        notes=notes,
+        clean_train=clean_train,
+    )
 
 
 def augmentation_note(augmented, clean_train: SideArrays, copies: list[SideArrays]) -> str:
@@ -182,10 +204,12 @@ def augmentation_note(augmented, clean_train: SideArrays, copies: list[SideArray
     names = sorted({name for copy in augmented for name in copy.degradation["names"]})
     missing = sum(clean_train.n_tracks - copy.n_tracks for copy in copies)
     lost = f"; {missing} degraded cop{'y' if missing == 1 else 'ies'} could not be made (skipped)" if missing else ""
-    return (f"trained with augmentation: {len(augmented)} degraded cop{'y' if len(augmented) == 1 else 'ies'} of each "
-            f"of the {clean_train.n_tracks} training tracks ({len(clean_train)} clean items, "
-            f"{sum(len(c) for c in copies)} degraded), each drawn from {', '.join(names)}{lost}; validation and "
-            "test tracks are not augmented")
+    return (
+        f"trained with augmentation: {len(augmented)} degraded cop{'y' if len(augmented) == 1 else 'ies'} of each "
+        f"of the {clean_train.n_tracks} training tracks ({len(clean_train)} clean items, "
+        f"{sum(len(c) for c in copies)} degraded), each drawn from {', '.join(names)}{lost}; validation and "
+        "test tracks are not augmented"
+    )
 
 
 def _augmented_side(copy: FeatureSet, split: pd.Series, segment_seconds: float, class_names) -> SideArrays:
@@ -194,8 +218,13 @@ def _augmented_side(copy: FeatureSet, split: pd.Series, segment_seconds: float, 
     return side_arrays(copy, chosen, segment_seconds, class_names)
 
 
-def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fraction: float = 0.2,
-                          seed: int = 0, class_names: list[str] | None = None) -> ModelInputs:
+def random_segment_inputs(
+    store: FeatureSet,
+    segment_seconds: float,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    class_names: list[str] | None = None,
+) -> ModelInputs:
     """The leaky setup, kept to measure it: every usable track segmented, segments split at random.
 
     Segments of one recording land in training and test alike, so the model is tested on
@@ -209,22 +238,33 @@ def random_segment_inputs(store: FeatureSet, segment_seconds: float, test_fracti
     sides_of_items = random_segment_split(len(everything), test_fraction=test_fraction, seed=seed)
     rng = np.random.default_rng(seed + 1)
     train_items = np.flatnonzero(sides_of_items == "train")
-    sides_of_items[rng.choice(train_items, size=max(1, round(LEAKY_VALID_FRACTION * len(train_items))),
-                              replace=False)] = "valid"
-    sides = {side: SideArrays(everything.x[sides_of_items == side], everything.y[sides_of_items == side],
-                              everything.track_ids[sides_of_items == side]) for side in SIDES}
+    sides_of_items[
+        rng.choice(train_items, size=max(1, round(LEAKY_VALID_FRACTION * len(train_items))), replace=False)
+    ] = "valid"
+    sides = {
+        side: SideArrays(
+            everything.x[sides_of_items == side],
+            everything.y[sides_of_items == side],
+            everything.track_ids[sides_of_items == side],
+        )
+        for side in SIDES
+    }
     standardizer = Standardizer().fit(sides["train"].x)
     for arrays in sides.values():
         arrays.x = standardizer.transform(arrays.x)
     shared = len(set(sides["train"].track_ids) & set(sides["test"].track_ids))
-    notes = [f"LEAKY: segments split at random; {shared} of {sides['test'].n_tracks} test tracks also have "
-             "segments in training"]
-    return ModelInputs(**sides, class_names=class_names, standardizer=standardizer,
-                       segment_seconds=float(segment_seconds), notes=notes)
+    notes = [
+        f"LEAKY: segments split at random; {shared} of {sides['test'].n_tracks} test tracks also have "
+        "segments in training"
+    ]
+    return ModelInputs(
+        **sides, class_names=class_names, standardizer=standardizer, segment_seconds=float(segment_seconds), notes=notes
+    )
 
 
-def side_arrays(store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names,
-                 stream: bool = False) -> SideArrays:
+def side_arrays(
+    store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names, stream: bool = False
+) -> SideArrays:
     """The items of ``tracks`` (rows of ``store.tracks``): whole clips (``segment_seconds`` 0) or segments,
     with their labels in ``class_names`` order and owning track ids; not standardized."""
     label_of = {genre: index for index, genre in enumerate(class_names)}

@@ -46,8 +46,14 @@ def floor_rate(labels: np.ndarray, n_classes: int) -> float:
     return max(1.0 / n_classes, float(np.bincount(labels, minlength=n_classes).max() / labels.size))
 
 
-def judge(train_true, train_predicted, n_classes: int, test_true=None, test_predicted=None,
-          class_names: list[str] | None = None) -> dict:
+def judge(
+    train_true,
+    train_predicted,
+    n_classes: int,
+    test_true=None,
+    test_predicted=None,
+    class_names: list[str] | None = None,
+) -> dict:
     """The verdict on one run from per-track labels and predictions (class indices).
 
     Args:
@@ -80,25 +86,34 @@ def judge(train_true, train_predicted, n_classes: int, test_true=None, test_pred
     train_accuracy = float(np.mean(train_true == train_predicted))
     train_needed = TRAIN_FACTOR * floor_rate(train_true, n_classes)
     if train_accuracy < train_needed:
-        reasons.append(f"training accuracy {train_accuracy:.0%} at the kept weights, under {train_needed:.0%} "
-                       f"({TRAIN_FACTOR:g} x guessing or the most common genre)")
+        reasons.append(
+            f"training accuracy {train_accuracy:.0%} at the kept weights, under {train_needed:.0%} "
+            f"({TRAIN_FACTOR:g} x guessing or the most common genre)"
+        )
     predicted_counts = np.bincount(judged_predicted, minlength=n_classes)
     top = int(predicted_counts.argmax())
     top_share = float(predicted_counts[top] / judged_predicted.size)
     true_share = float(np.mean(judged_true == top))
     if top_share >= COLLAPSE_SHARE and top_share >= COLLAPSE_FACTOR * true_share:
         side = "test" if has_test else "training"
-        reasons.append(f"one genre ({names[top]}) predicted for {top_share:.0%} of the {side} tracks "
-                       f"({true_share:.0%} are {names[top]})")
+        reasons.append(
+            f"one genre ({names[top]}) predicted for {top_share:.0%} of the {side} tracks "
+            f"({true_share:.0%} are {names[top]})"
+        )
     if has_test:
         floor = floor_rate(test_true, n_classes)
         correct = int(np.sum(test_true == test_predicted))
         p_value = binomtest(correct, test_true.size, floor, alternative="greater").pvalue
         if p_value >= ABOVE_CHANCE_ALPHA:
-            reasons.append(f"test accuracy {correct / test_true.size:.0%} not above {floor:.0%} (guessing or the "
-                           f"most common genre; binomial p = {p_value:.2f} on {test_true.size} tracks)")
-    verdict = {"learned": not reasons, "train_track_accuracy": round(train_accuracy, 4),
-               "top_prediction_share": round(top_share, 4)}
+            reasons.append(
+                f"test accuracy {correct / test_true.size:.0%} not above {floor:.0%} (guessing or the "
+                f"most common genre; binomial p = {p_value:.2f} on {test_true.size} tracks)"
+            )
+    verdict = {
+        "learned": not reasons,
+        "train_track_accuracy": round(train_accuracy, 4),
+        "top_prediction_share": round(top_share, 4),
+    }
     if reasons:
         verdict["learned_reason"] = "; ".join(reasons)
     return verdict

@@ -26,18 +26,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files
-from genre_utils.models.aggregation import aggregate_tracks, track_labels
+from genre_utils.atomic import write_csv, write_json
 from genre_utils.data.conditions import training_conditions, write_training_conditions
 from genre_utils.data.degradations import AUGMENTATION_DEGRADATIONS
-from genre_utils.features.store import FeatureSet, degraded_copy
-from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS, WHOLE_CLIP, ModelInputs, prepare_inputs, random_segment_inputs
-from genre_utils.experiment.learning_check import judge
-from genre_utils.models import contender_names, get_contender
-from genre_utils.models.streaming import should_stream
 from genre_utils.data.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split, training_subset
-from genre_utils.atomic import write_csv, write_json
+from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files
+from genre_utils.experiment.inputs import (
+    DEFAULT_SEGMENT_SECONDS,
+    WHOLE_CLIP,
+    ModelInputs,
+    prepare_inputs,
+    random_segment_inputs,
+)
+from genre_utils.experiment.learning_check import judge
+from genre_utils.features.store import FeatureSet, degraded_copy
+from genre_utils.models import contender_names, get_contender
+from genre_utils.models.aggregation import aggregate_tracks, track_labels
 from genre_utils.models.hyperparameters import TrainingSettings
+from genre_utils.models.streaming import should_stream
 
 LEAKY_SPLIT = "random_segments"  # the tutorial mistake, run only to measure it
 RUN_SPLITS = (*SPLIT_NAMES, LEAKY_SPLIT)
@@ -96,25 +102,34 @@ class RunSpec:
         contender = get_contender(self.model)  # raises, naming the registered contenders
         if self.features is None:
             object.__setattr__(self, "features", contender.features)
-        for name, value, allowed in (("split", self.split, RUN_SPLITS), ("aggregation", self.aggregation, AGGREGATIONS),
-                                     (f"features for {self.model}", self.features, contender.feature_kinds)):
+        for name, value, allowed in (
+            ("split", self.split, RUN_SPLITS),
+            ("aggregation", self.aggregation, AGGREGATIONS),
+            (f"features for {self.model}", self.features, contender.feature_kinds),
+        ):
             if value not in allowed:
                 raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
         if self.segment_seconds < 0:
             raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {self.segment_seconds!r}")
         if self.split == "kfold":
             if self.folds < 2 or not 0 <= self.fold < self.folds:
-                raise ValueError(f"kfold needs folds >= 2 and fold in 0..folds-1, got folds={self.folds}, "
-                                 f"fold={self.fold}")
+                raise ValueError(
+                    f"kfold needs folds >= 2 and fold in 0..folds-1, got folds={self.folds}, fold={self.fold}"
+                )
         elif self.folds or self.fold:
             raise ValueError(f"folds and fold apply to the kfold split only, not {self.split!r}")
         if (self.split == "file") != bool(self.split_file):
-            raise ValueError("split='file' needs split_file (a CSV of track_id,side), and split_file needs "
-                             f"split='file'; got split={self.split!r}, split_file={self.split_file!r}")
+            raise ValueError(
+                "split='file' needs split_file (a CSV of track_id,side), and split_file needs "
+                f"split='file'; got split={self.split!r}, split_file={self.split_file!r}"
+            )
         if self.split == LEAKY_SPLIT and contender.whole_clips:
             raise ValueError(f"{self.model} classifies whole clips; the random-segment split needs a segment model")
-        if isinstance(self.train_fraction, bool) or not isinstance(self.train_fraction, (int, float)) \
-                or not 0 < self.train_fraction <= 1:
+        if (
+            isinstance(self.train_fraction, bool)
+            or not isinstance(self.train_fraction, (int, float))
+            or not 0 < self.train_fraction <= 1
+        ):
             raise ValueError(f"train_fraction must be a number in (0, 1], got {self.train_fraction!r}")
         if self.split == LEAKY_SPLIT and self.train_fraction != 1:
             raise ValueError("train_fraction applies to splits by track, not to the random-segment split")
@@ -148,8 +163,7 @@ class RunSpec:
 
     def settings(self) -> TrainingSettings:
         """The training hyper-parameters."""
-        return TrainingSettings(epochs=self.epochs, batch_size=self.batch_size, patience=self.patience,
-                                seed=self.seed)
+        return TrainingSettings(epochs=self.epochs, batch_size=self.batch_size, patience=self.patience, seed=self.seed)
 
 
 def run_folder(results_dir: str | os.PathLike, spec: RunSpec) -> Path:
@@ -171,7 +185,9 @@ def finished_result(folder: Path, spec: RunSpec) -> dict | None:
         return None
     if spec.split_file and result.get("split_file_sha256") != _file_digest(spec.split_file):
         return None
-    if "learned" not in result:  # finished before runs were judged (genre_utils.experiment.learning_check): run it again
+    if (
+        "learned" not in result
+    ):  # finished before runs were judged (genre_utils.experiment.learning_check): run it again
         return None
     return result
 
@@ -186,19 +202,30 @@ def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
     if spec.split == LEAKY_SPLIT:
         return random_segment_inputs(store, spec.segment_seconds or LEAKY_SEGMENT_SECONDS, seed=spec.seed)
     contender = get_contender(spec.model)
-    split = make_split(store.tracks, spec.split, dataset=spec.dataset, seed=spec.seed, folds=spec.folds or 5,
-                       fold=spec.fold, split_file=spec.split_file or None)
+    split = make_split(
+        store.tracks,
+        spec.split,
+        dataset=spec.dataset,
+        seed=spec.seed,
+        folds=spec.folds or 5,
+        fold=spec.fold,
+        split_file=spec.split_file or None,
+    )
     notes = []
     if not (split == "valid").any():
         split = carve_validation(split, store.tracks, seed=spec.seed)
-        notes.append(f"the {spec.split} split has no validation tracks: {int((split == 'valid').sum())} training "
-                     "tracks were set aside for early stopping and model selection; test tracks were never seen "
-                     "in training")
+        notes.append(
+            f"the {spec.split} split has no validation tracks: {int((split == 'valid').sum())} training "
+            "tracks were set aside for early stopping and model selection; test tracks were never seen "
+            "in training"
+        )
     if spec.train_fraction < 1:
         before = int((split == "train").sum())
         split = training_subset(split, store.tracks, spec.train_fraction, seed=spec.seed)
-        notes.append(f"learning curve: {int((split == 'train').sum())} of the {before} training tracks kept "
-                     f"({spec.train_fraction:g} of each genre's); validation and test tracks unchanged")
+        notes.append(
+            f"learning curve: {int((split == 'train').sum())} of the {before} training tracks kept "
+            f"({spec.train_fraction:g} of each genre's); validation and test tracks unchanged"
+        )
     check_disjoint(store.tracks, split)
     if "artist" in store.tracks.columns and spec.split != "thesis":
         check_disjoint(store.tracks, split, group_column="artist")
@@ -206,18 +233,28 @@ def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
     segment_seconds = WHOLE_CLIP if contender.whole_clips else spec.segment_seconds
     if contender.whole_clips and spec.segment_seconds:
         notes.append(f"{contender.title} classifies whole clips: one item per track whatever the segment length")
-    inputs = prepare_inputs(store, split, segment_seconds, standardize=contender.standardize,
-                            require_test=spec.split != "file",
-                            stream=should_stream(store, split, streams=contender.streams),
-                            augmented=augmentation_stores(store, spec.augment))
+    inputs = prepare_inputs(
+        store,
+        split,
+        segment_seconds,
+        standardize=contender.standardize,
+        require_test=spec.split != "file",
+        stream=should_stream(store, split, streams=contender.streams),
+        augmented=augmentation_stores(store, spec.augment),
+    )
     if not len(inputs.test):
         notes.append("the split has no test tracks: a final model trained on all listed tracks, not evaluated")
     inputs.notes.extend(notes)
     return inputs
 
 
-def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, verbose: int = 0,
-            model_options: dict | None = None) -> dict:
+def run_one(
+    spec: RunSpec,
+    store: FeatureSet,
+    results_dir: str | os.PathLike,
+    verbose: int = 0,
+    model_options: dict | None = None,
+) -> dict:
     """Fit and evaluate one run of any contender unless it already finished; return its result.
 
     Raises:
@@ -234,22 +271,41 @@ def run_one(spec: RunSpec, store: FeatureSet, results_dir: str | os.PathLike, ve
     folder.mkdir(parents=True)
     contender = get_contender(spec.model)
     inputs = make_inputs(store, spec)
-    description = {"spec": asdict(spec), "contender": contender.summary(), "class_names": inputs.class_names,
-                   "feature_config": store.config.to_dict(), "segment_frames": int(inputs.input_shape[-1]),
-                   "counts": inputs.counts().reset_index().to_dict(orient="records"), "notes": inputs.notes,
-                   "model_options": model_options or {}, "streamed": inputs.streamed}
+    description = {
+        "spec": asdict(spec),
+        "contender": contender.summary(),
+        "class_names": inputs.class_names,
+        "feature_config": store.config.to_dict(),
+        "segment_frames": int(inputs.input_shape[-1]),
+        "counts": inputs.counts().reset_index().to_dict(orient="records"),
+        "notes": inputs.notes,
+        "model_options": model_options or {},
+        "streamed": inputs.streamed,
+    }
     fitted = contender.fit(inputs, spec.settings(), folder, description, verbose=verbose, **(model_options or {}))
     if inputs.standardizer is not None:
         inputs.standardizer.save(folder / STANDARDIZER_FILE)
-    metrics = (evaluate(fitted.predictor, inputs, spec.aggregation, folder) if len(inputs.test)
-               else dict.fromkeys(("accuracy", "balanced_accuracy", "macro_f1", "item_accuracy")))
+    metrics = (
+        evaluate(fitted.predictor, inputs, spec.aggregation, folder)
+        if len(inputs.test)
+        else dict.fromkeys(("accuracy", "balanced_accuracy", "macro_f1", "item_accuracy"))
+    )
     verdict = learning_verdict(fitted.predictor, inputs, spec.aggregation, folder)
-    result = {"spec": asdict(spec), **metrics, **verdict, "parameters": int(fitted.parameters),
-              "epochs_run": fitted.epochs_run,
-              "best_epoch": fitted.best_epoch, "stopped_by": fitted.stopped_by,
-              "train_seconds": round(fitted.seconds, 2), "notes": inputs.notes,
-              "test_tracks": inputs.test.n_tracks if len(inputs.test) else 0, "train_tracks": inputs.train.n_tracks,
-              "valid_tracks": inputs.valid.n_tracks, "streamed": inputs.streamed}
+    result = {
+        "spec": asdict(spec),
+        **metrics,
+        **verdict,
+        "parameters": int(fitted.parameters),
+        "epochs_run": fitted.epochs_run,
+        "best_epoch": fitted.best_epoch,
+        "stopped_by": fitted.stopped_by,
+        "train_seconds": round(fitted.seconds, 2),
+        "notes": inputs.notes,
+        "test_tracks": inputs.test.n_tracks if len(inputs.test) else 0,
+        "train_tracks": inputs.train.n_tracks,
+        "valid_tracks": inputs.valid.n_tracks,
+        "streamed": inputs.streamed,
+    }
     if spec.split_file:
         result["split_file_sha256"] = _file_digest(spec.split_file)
     augmentation = {"copies": spec.augment, "degradations": list(AUGMENTATION_DEGRADATIONS)} if spec.augment else None
@@ -273,10 +329,17 @@ def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: P
     if len(inputs.test):
         predictions = pd.read_csv(folder / PREDICTIONS_FILE, dtype={"true": str, "predicted": str})
         names = [str(name) for name in inputs.class_names]
-        test_true, test_predicted = (pd.Categorical(predictions[column], categories=names).codes
-                                     for column in ("true", "predicted"))
-    return judge(train_true, train_tracks.argmax(axis=1), len(inputs.class_names), test_true, test_predicted,
-                 class_names=inputs.class_names)
+        test_true, test_predicted = (
+            pd.Categorical(predictions[column], categories=names).codes for column in ("true", "predicted")
+        )
+    return judge(
+        train_true,
+        train_tracks.argmax(axis=1),
+        len(inputs.class_names),
+        test_true,
+        test_predicted,
+        class_names=inputs.class_names,
+    )
 
 
 def side_predictions(predictor, side, aggregation: str) -> tuple:
@@ -297,17 +360,22 @@ def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> 
     report = classification_report(y_true, track_probabilities.argmax(axis=1), inputs.class_names)
     report_to_files(report, folder)
     predictions_frame(track_ids, y_true, track_probabilities, inputs.class_names).to_csv(
-        folder / PREDICTIONS_FILE, index=False)
+        folder / PREDICTIONS_FILE, index=False
+    )
     other = "vote" if aggregation == "mean" else "mean"
     _, other_probabilities = aggregate_tracks(probabilities, inputs.test.track_ids, method=other)
-    return {"accuracy": report["accuracy"], "balanced_accuracy": report["balanced_accuracy"],
-            "macro_f1": report["macro_f1"],
-            f"accuracy_{other}": float(np.mean(other_probabilities.argmax(axis=1) == y_true)),
-            "item_accuracy": float(np.mean(probabilities.argmax(axis=1) == y_items))}
+    return {
+        "accuracy": report["accuracy"],
+        "balanced_accuracy": report["balanced_accuracy"],
+        "macro_f1": report["macro_f1"],
+        f"accuracy_{other}": float(np.mean(other_probabilities.argmax(axis=1) == y_true)),
+        "item_accuracy": float(np.mean(probabilities.argmax(axis=1) == y_items)),
+    }
 
 
-def run_experiment(specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike,
-                   verbose: int = 0, log=print) -> pd.DataFrame:
+def run_experiment(
+    specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike, verbose: int = 0, log=print
+) -> pd.DataFrame:
     """Run every spec (skipping finished ones) and return :func:`collect_runs` for their datasets.
 
     Args:
@@ -346,8 +414,9 @@ def result_line(result: dict, finished_earlier: bool = False) -> str:
     return f"{head} ({state}){learned}"
 
 
-def sweep(dataset: str, models=None, splits=("thesis",), features=None, seeds=(0,), folds: int = 5,
-          **common) -> list[RunSpec]:
+def sweep(
+    dataset: str, models=None, splits=("thesis",), features=None, seeds=(0,), folds: int = 5, **common
+) -> list[RunSpec]:
     """Every combination, seeds innermost-last so each seed's contenders train back to back.
 
     Args:
@@ -363,7 +432,7 @@ def sweep(dataset: str, models=None, splits=("thesis",), features=None, seeds=(0
         kinds = [own.features] if features is None else [k for k in features if k in own.feature_kinds]
         if not kinds:
             raise ValueError(f"{model} consumes {', '.join(own.feature_kinds)}, none of features={list(features)}")
-    for kind in (features or [None]):
+    for kind in features or [None]:
         for split in splits:
             fold_range = range(folds) if split == "kfold" else [None]
             for seed in seeds:
@@ -373,8 +442,17 @@ def sweep(dataset: str, models=None, splits=("thesis",), features=None, seeds=(0
                         if kind is not None and kind not in own.feature_kinds:
                             continue
                         extra = {"folds": folds, "fold": fold} if fold is not None else {}
-                        specs.append(RunSpec(dataset=dataset, model=model, split=split, features=kind,
-                                             seed=int(seed), **extra, **common))
+                        specs.append(
+                            RunSpec(
+                                dataset=dataset,
+                                model=model,
+                                split=split,
+                                features=kind,
+                                seed=int(seed),
+                                **extra,
+                                **common,
+                            )
+                        )
     return specs
 
 
@@ -383,8 +461,10 @@ def skipped_note(store: FeatureSet, results_dir: str | os.PathLike, dataset: str
     path = Path(results_dir) / dataset / SKIPPED_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(path, store.skipped)
-    return (f"{dataset} ({store.config.kind}): {len(store.usable)} clips used, {len(store.skipped)} skipped; "
-            f"the skipped clips and why: {path}")
+    return (
+        f"{dataset} ({store.config.kind}): {len(store.usable)} clips used, {len(store.skipped)} skipped; "
+        f"the skipped clips and why: {path}"
+    )
 
 
 def collect_runs(results_dir: str | os.PathLike, dataset: str) -> pd.DataFrame:

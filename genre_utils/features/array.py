@@ -50,9 +50,16 @@ def create_array(location: Path | str, shape: tuple, chunk_size: int) -> None:
     from zarr.codecs import ZstdCodec
 
     shard_rows = max(1, min(int(chunk_size), int(shape[0])))
-    zarr.create_array(_store(location), shape=tuple(shape), dtype=DTYPE, chunks=(1, *shape[1:]),
-                      shards=(shard_rows, *shape[1:]), fill_value=0.0, compressors=ZstdCodec(level=ZSTD_LEVEL),
-                      overwrite=True)
+    zarr.create_array(
+        _store(location),
+        shape=tuple(shape),
+        dtype=DTYPE,
+        chunks=(1, *shape[1:]),
+        shards=(shard_rows, *shape[1:]),
+        fill_value=0.0,
+        compressors=ZstdCodec(level=ZSTD_LEVEL),
+        overwrite=True,
+    )
 
 
 def write_rows(location: Path | str, start: int, values: np.ndarray) -> None:

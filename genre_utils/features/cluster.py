@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import warnings
+
 from genre_utils.features.workers import process_context
 
 SCHEDULER_ENV = "GENRE_DASK_SCHEDULER"
@@ -83,8 +84,10 @@ def dask_client(address: str | None, workers: int, log=print):
         try:
             client = Client(address, timeout=CONNECT_SECONDS)
         except OSError as error:
-            raise ClusterError(f"cannot reach the Dask scheduler at {address} ({error}); start it with "
-                               f"`dask scheduler`, or unset {SCHEDULER_ENV} to run on this machine") from error
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address} ({error}); start it with "
+                f"`dask scheduler`, or unset {SCHEDULER_ENV} to run on this machine"
+            ) from error
         where = f"the Dask scheduler at {address}"
     try:
         if address is not None:
@@ -113,16 +116,23 @@ def local_cluster(workers: int, dashboard_address: str = DASHBOARD_ADDRESS):
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         try:
             with dask.config.set(settings):  # each nanny hands the config to its worker
-                return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                    dashboard_address=dashboard_address, silence_logs=logging.ERROR)
+                return LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=dashboard_address,
+                    silence_logs=logging.ERROR,
+                )
         except RuntimeError as error:  # most often a script that calls this at its top level
-            raise ClusterError(f"the Dask LocalCluster's worker processes did not start ({error}); in a script, "
-                               f"make this call under `if __name__ == \"__main__\":` (each worker imports the "
-                               f"script again)") from error
+            raise ClusterError(
+                f"the Dask LocalCluster's worker processes did not start ({error}); in a script, "
+                f'make this call under `if __name__ == "__main__":` (each worker imports the '
+                f"script again)"
+            ) from error
 
 
 def worker_start_method() -> str:
-    """How a LocalCluster starts its worker processes: the process pool's rule (:func:`~genre_utils.features.workers.process_context`).
+    """How a LocalCluster starts its worker processes: the process pool's rule (``workers.process_context``).
 
     ``fork`` where TensorFlow is not loaded: a forked worker inherits this process's imports and
     starts in a fraction of a second, where a spawned one imports Python, Dask and the package
@@ -172,8 +182,10 @@ def _wait_for_a_worker(client, address: str) -> None:
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
     except (TimeoutError, OSError) as error:
-        raise ClusterError(f"the Dask scheduler at {address} has no workers after {WORKER_WAIT_SECONDS} s: start "
-                           f"some with `dask worker {address} --nthreads 1`") from error
+        raise ClusterError(
+            f"the Dask scheduler at {address} has no workers after {WORKER_WAIT_SECONDS} s: start "
+            f"some with `dask worker {address} --nthreads 1`"
+        ) from error
 
 
 def _dashboard(client) -> str:

@@ -42,5 +42,13 @@ def prepare_features(
     tracks = declaration.load_tracks(folder)
     config_overrides.setdefault("clip_seconds", declaration.clip_seconds(folder))
     config = FeatureConfig(kind=kind, **config_overrides)
-    return build_feature_store(tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress,
-                               engine=engine, scheduler=scheduler)
+    return build_feature_store(
+        tracks,
+        dataset,
+        config,
+        cache_dir=cache_dir,
+        workers=workers,
+        progress=progress,
+        engine=engine,
+        scheduler=scheduler,
+    )

@@ -34,10 +34,15 @@ CLIP_SECONDS = 30.0  # GTZAN clip length; FMA clips are 30 s too
 AMIN = 1e-10  # power floor before the logarithm (librosa.power_to_db's default)
 TOP_DB = 80.0  # dynamic range kept below each clip's peak (librosa.power_to_db's default)
 MIN_SEGMENT_FILL = 0.5  # a segment needs at least this fraction of real (unpadded) audio
-GENERIC_SETTINGS = {"sample_rate": SAMPLE_RATE, "n_fft": N_FFT, "hop_length": HOP_LENGTH, "n_mfcc": N_MFCC,
-                    "n_mels": N_MELS}
+GENERIC_SETTINGS = {
+    "sample_rate": SAMPLE_RATE,
+    "n_fft": N_FFT,
+    "hop_length": HOP_LENGTH,
+    "n_mfcc": N_MFCC,
+    "n_mels": N_MELS,
+}
 KIND_SETTINGS = {  # settings a kind requires (musicnn's front end, Pons & Serra 2019)
-    "musicnn_mel": {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96},
+    "musicnn_mel": {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96}
 }
 
 
@@ -72,8 +77,10 @@ class FeatureConfig:
             if getattr(self, name) is None:
                 object.__setattr__(self, name, required.get(name, generic))
             elif name in required and getattr(self, name) != required[name]:
-                raise ValueError(f"feature kind {self.kind!r} requires {name}={required[name]} "
-                                 f"(its pretrained model's front end), got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"feature kind {self.kind!r} requires {name}={required[name]} "
+                    f"(its pretrained model's front end), got {getattr(self, name)!r}"
+                )
         for name in ("sample_rate", "n_fft", "hop_length", "n_mfcc", "n_mels"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
@@ -121,8 +128,9 @@ def compute_features(samples: np.ndarray, config: FeatureConfig = FeatureConfig(
     if samples.ndim != 1:
         raise ValueError(f"samples must be mono (1-D), got shape {samples.shape}")
     if config.kind == "chroma":
-        values = librosa.feature.chroma_stft(y=samples, sr=config.sample_rate, n_fft=config.n_fft,
-                                             hop_length=config.hop_length)
+        values = librosa.feature.chroma_stft(
+            y=samples, sr=config.sample_rate, n_fft=config.n_fft, hop_length=config.hop_length
+        )
         return values.astype(np.float32, copy=False)
     if config.kind == "musicnn_mel":
         return np.ascontiguousarray(musicnn_frontend.log_mel(samples).T, dtype=np.float32)

@@ -100,8 +100,9 @@ def file_names(folder: Path | str, suffix: str) -> list[str]:
         listed = filesystem.ls(path, detail=False)
     except FileNotFoundError:
         return []
-    return sorted(name for name in (entry.rstrip(SEPARATOR).rsplit(SEPARATOR, 1)[-1] for entry in listed)
-                  if name.endswith(suffix))
+    return sorted(
+        name for name in (entry.rstrip(SEPARATOR).rsplit(SEPARATOR, 1)[-1] for entry in listed) if name.endswith(suffix)
+    )
 
 
 def remove_empty_folder(folder: Path | str) -> None:

@@ -36,8 +36,9 @@ class Standardizer:
         self.std: np.ndarray | None = None
         self.fitted_on: list[str] = []
 
-    def fit(self, features: np.ndarray, rows=None, batch_size: int = DEFAULT_BATCH,
-            fitted_on: list[str] | None = None) -> "Standardizer":
+    def fit(
+        self, features: np.ndarray, rows=None, batch_size: int = DEFAULT_BATCH, fitted_on: list[str] | None = None
+    ) -> Standardizer:
         """Fit on ``features[rows]`` (``(n_items, n_features, n_frames)``), batch by batch.
 
         Args:
@@ -87,7 +88,7 @@ class Standardizer:
         return {"mean": self.mean.tolist(), "std": self.std.tolist(), "fitted_on": self.fitted_on}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Standardizer":
+    def from_dict(cls, data: dict) -> Standardizer:
         """Rebuild from :meth:`to_dict` output."""
         standardizer = cls()
         standardizer.mean = np.asarray(data["mean"], dtype=np.float64)
@@ -100,6 +101,6 @@ class Standardizer:
         return write_json(path, self.to_dict())
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Standardizer":
+    def load(cls, path: str | os.PathLike) -> Standardizer:
         """Read statistics written by :meth:`save`."""
         return cls.from_dict(json.loads(Path(path).read_text()))

@@ -63,16 +63,20 @@ import numpy as np
 import pandas as pd
 
 from genre_utils import paths
+from genre_utils.data.audio import AudioError, load_audio
+from genre_utils.data.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
+from genre_utils.data.degradations import (
+    check_degradation_names,
+    check_degradation_seed,
+    get_degradation,
+    track_degradations,
+)
 from genre_utils.features import array as feature_array
 from genre_utils.features import location
-from genre_utils.data.audio import AudioError, load_audio
-from genre_utils.data.degradations import (check_degradation_names, check_degradation_seed, get_degradation,
-                                           track_degradations)
-from genre_utils.data.datasets.table import MIN_SECONDS, STATUS_OK, audio_status
 from genre_utils.features.array import storage_error
 from genre_utils.features.cluster import dask_client, run_on_dask, scheduler_address
-from genre_utils.features.workers import available_cores, keep_large_buffers, limit_threads, run_parallel
 from genre_utils.features.kinds import FeatureConfig, compute_features, features_from_samples, segment_features
+from genre_utils.features.workers import available_cores, keep_large_buffers, limit_threads, run_parallel
 
 if TYPE_CHECKING:
     import zarr
@@ -181,8 +185,14 @@ def tracks_fingerprint(tracks: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def store_directory(tracks, dataset: str, config: FeatureConfig, cache_dir=None,
-                    min_seconds: float = MIN_SECONDS, degradation: dict | None = None) -> Path | str:
+def store_directory(
+    tracks,
+    dataset: str,
+    config: FeatureConfig,
+    cache_dir=None,
+    min_seconds: float = MIN_SECONDS,
+    degradation: dict | None = None,
+) -> Path | str:
     """The folder of the store for exactly these tracks, settings and files (a Path, or a URL).
 
     ``degradation`` is :func:`degradation_identity`'s ``{"names": [...], "seed": N}`` for a degraded store.
@@ -292,8 +302,16 @@ def build_feature_store(
     return open_feature_store(directory)
 
 
-def degraded_copy(store: FeatureSet, degradation, seed: int = 0, workers: int | None = None, progress: bool = False,
-                  engine: str = DEFAULT_ENGINE, scheduler: str | None = None, track_ids=None) -> FeatureSet:
+def degraded_copy(
+    store: FeatureSet,
+    degradation,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool = False,
+    engine: str = DEFAULT_ENGINE,
+    scheduler: str | None = None,
+    track_ids=None,
+) -> FeatureSet:
     """The store of the same tracks (or of ``track_ids`` among them) and features after ``degradation``
     (a name, or a pool of names from which each track draws one), in the same cache, built once and
     reopened after that.
@@ -314,10 +332,20 @@ def degraded_copy(store: FeatureSet, degradation, seed: int = 0, workers: int | 
         if unknown:
             raise ValueError(f"track ids not in the feature store {store.directory}: {unknown[:5]}")
         tracks = tracks[tracks["track_id"].isin(wanted)]
-    return build_feature_store(tracks, manifest["dataset"], store.config, cache_dir=root, workers=workers,
-                               chunk_size=int(manifest["chunk_size"]), min_seconds=float(manifest["min_seconds"]),
-                               progress=progress, engine=engine, scheduler=scheduler, degradation=degradation,
-                               degradation_seed=seed)
+    return build_feature_store(
+        tracks,
+        manifest["dataset"],
+        store.config,
+        cache_dir=root,
+        workers=workers,
+        chunk_size=int(manifest["chunk_size"]),
+        min_seconds=float(manifest["min_seconds"]),
+        progress=progress,
+        engine=engine,
+        scheduler=scheduler,
+        degradation=degradation,
+        degradation_seed=seed,
+    )
 
 
 def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
@@ -332,10 +360,13 @@ def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
         raise FileNotFoundError(f"no complete feature store in {directory} (no {INDEX_NAME})")
     manifest = json.loads(location.read_text(location.join(directory, MANIFEST_NAME)))
     if manifest.get("store_version") != STORE_VERSION:
-        raise FileNotFoundError(f"the feature store in {directory} has version {manifest.get('store_version')}, "
-                                f"this code reads version {STORE_VERSION}: extract the features again")
-    tracks = pd.read_csv(io.StringIO(location.read_text(index)), dtype={"track_id": str}, keep_default_na=False,
-                         na_values=[""])
+        raise FileNotFoundError(
+            f"the feature store in {directory} has version {manifest.get('store_version')}, "
+            f"this code reads version {STORE_VERSION}: extract the features again"
+        )
+    tracks = pd.read_csv(
+        io.StringIO(location.read_text(index)), dtype={"track_id": str}, keep_default_na=False, na_values=[""]
+    )
     for column in ("status", "genre", "path"):
         tracks[column] = tracks[column].astype(str)
     for column in [c for c in tracks.columns if c.startswith("split_")]:
@@ -434,8 +465,9 @@ def warm_up(config: FeatureConfig) -> None:
         compute_features(tone.astype(np.float32), config)
 
 
-def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, runner: _Runner,
-                  degradation: dict | None = None) -> None:
+def _extract_into(
+    directory, tracks, dataset, config, chunk_size, min_seconds, runner: _Runner, degradation: dict | None = None
+) -> None:
     shape = (len(tracks), config.n_features, config.n_frames)
     array = location.join(directory, ARRAY_NAME)
     if location.is_local(directory):
@@ -454,8 +486,11 @@ def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, r
         for name in location.file_names(location.join(directory, CHUNKS_FOLDER), RECORD_SUFFIX):
             location.remove(location.join(directory, CHUNKS_FOLDER, name))
         feature_array.create_array(array, shape, chunk_size)
-    plan = (track_degradations(tracks["track_id"], degradation["names"], degradation["seed"])
-            if degradation is not None else [None] * len(tracks))
+    plan = (
+        track_degradations(tracks["track_id"], degradation["names"], degradation["seed"])
+        if degradation is not None
+        else [None] * len(tracks)
+    )
     _run_chunks(tracks, chunks, pending, os.fspath(array), directory, config, min_seconds, runner, plan)
     feature_array.remove_partial_writes(array)
     if degradation is not None:
@@ -466,20 +501,32 @@ def _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, r
 def _run_chunks(tracks, chunks, pending, array, directory, config, min_seconds, runner: _Runner, plan):
     from tqdm import tqdm
 
-    paths_and_statuses = [(path, status) if degradation is None else (path, status, degradation)
-                          for path, status, degradation in zip(tracks["path"], tracks["status"], plan)]
-    tasks = {i: (array, chunks[i].start, paths_and_statuses[chunks[i].start : chunks[i].stop], config, min_seconds)
-             for i in pending}
-    bar = tqdm(total=len(tracks), initial=len(tracks) - sum(len(chunks[i]) for i in pending),
-               desc=f"{config.kind} features", unit="clip", disable=not runner.progress)
+    paths_and_statuses = [
+        (path, status) if degradation is None else (path, status, degradation)
+        for path, status, degradation in zip(tracks["path"], tracks["status"], plan)
+    ]
+    tasks = {
+        i: (array, chunks[i].start, paths_and_statuses[chunks[i].start : chunks[i].stop], config, min_seconds)
+        for i in pending
+    }
+    bar = tqdm(
+        total=len(tracks),
+        initial=len(tracks) - sum(len(chunks[i]) for i in pending),
+        desc=f"{config.kind} features",
+        unit="clip",
+        disable=not runner.progress,
+    )
 
     def record(index, result):
         valid_frames, statuses = result
         rows = chunks[index]
         # The task has written its shard (on whichever machine) before its result arrives here,
         # so a record always stands for rows that are on disk.
-        content = {"tracks": tracks["track_id"].iloc[list(rows)].tolist(), "status": statuses,
-                   "valid_frames": valid_frames}
+        content = {
+            "tracks": tracks["track_id"].iloc[list(rows)].tolist(),
+            "status": statuses,
+            "valid_frames": valid_frames,
+        }
         location.write_text(location.join(directory, CHUNKS_FOLDER, _record_name(index)), json.dumps(content))
         bar.update(len(rows))
 

@@ -43,8 +43,9 @@ def run_parallel(function, tasks: dict, workers: int, on_result) -> None:
         Whatever a task or ``on_result`` raises, and KeyboardInterrupt; the workers are
         terminated first.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context(),
-                               initializer=init_worker, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=process_context(), initializer=init_worker, initargs=(os.getpid(),)
+    )
     queue, running = list(tasks), {}
     try:
         while queue or running:

@@ -30,9 +30,20 @@ hold what contenders of one family share; :mod:`.training` (the Keras training l
 May import: :mod:`genre_utils.features`, :mod:`genre_utils.data` and the base modules.
 """
 
-from genre_utils.models.registry import (FAMILIES, Contender, Fitted, contender_names, contender_table,  # noqa: F401
-                                         contenders, documentation, get_contender, reading, reading_names,
-                                         register, unregister)
+from genre_utils.models.registry import (  # noqa: F401
+    FAMILIES,
+    Contender,
+    Fitted,
+    contender_names,
+    contender_table,
+    contenders,
+    documentation,
+    get_contender,
+    reading,
+    reading_names,
+    register,
+    unregister,
+)
 
 
 def build_model(name: str, input_shape: tuple[int, int], n_classes: int, **options):

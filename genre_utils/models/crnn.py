@@ -71,8 +71,13 @@ def build_crnn(input_shape: tuple[int, int], n_classes: int, *, learning_rate: f
 
 
 CONTENDER = KerasContender(
-    name="crnn", title="CRNN",
+    name="crnn",
+    title="CRNN",
     description="Four conv blocks over the log-mel spectrogram, two GRU layers over time "
-                "(Choi, Fazekas, Sandler & Cho 2017, ICASSP)",
-    family="keras", features="logmel", feature_kinds=("logmel", "mfcc"),
-    input="128 log-mel bands x frames of a segment or clip (128 x 130 for 3 s)", builder=build_crnn)
+    "(Choi, Fazekas, Sandler & Cho 2017, ICASSP)",
+    family="keras",
+    features="logmel",
+    feature_kinds=("logmel", "mfcc"),
+    input="128 log-mel bands x frames of a segment or clip (128 x 130 for 3 s)",
+    builder=build_crnn,
+)

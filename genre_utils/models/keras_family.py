@@ -18,9 +18,9 @@ take the same batching path and give the same model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,8 +28,10 @@ from genre_utils.models.registry import Contender, Fitted
 from genre_utils.models.streaming import predict_items, predict_step
 
 LEARNING_RATE = 0.001  # thesis, Adam
-WHOLE_CLIPS_CHOICE = ("unit: whole clips, one item per track whatever the run's segment length (the thesis's own "
-                      "unit), instead of the run's segments")  # the readings of both thesis models that share it
+WHOLE_CLIPS_CHOICE = (
+    "unit: whole clips, one item per track whatever the run's segment length (the thesis's own "
+    "unit), instead of the run's segments"
+)  # the readings of both thesis models that share it
 
 
 def compile_classifier(model, learning_rate: float = LEARNING_RATE) -> None:
@@ -38,8 +40,11 @@ def compile_classifier(model, learning_rate: float = LEARNING_RATE) -> None:
 
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
 
 
 def check_shape(input_shape, n_classes) -> tuple[int, int]:
@@ -103,8 +108,9 @@ class KerasContender(Contender):
     def __post_init__(self):
         super().__post_init__()
         if not isinstance(self.build_options, dict):
-            raise ValueError(f"contender {self.name!r}: build_options must be a dict of builder options, "
-                             f"got {self.build_options!r}")
+            raise ValueError(
+                f"contender {self.name!r}: build_options must be a dict of builder options, got {self.build_options!r}"
+            )
         if self.segments_only and self.whole_clips:
             raise ValueError(f"contender {self.name!r} cannot be both whole_clips and segments_only")
 
@@ -123,16 +129,31 @@ class KerasContender(Contender):
         from genre_utils.models.training import set_seeds, train  # lazy: Keras loads TensorFlow
 
         if self.segments_only and not inputs.segment_seconds:
-            raise ValueError(f"{self.name} ({self.title}) applies to segments only, not to whole clips "
-                             "(segment_seconds = 0); see its declaration's choice: " + self.choice)
+            raise ValueError(
+                f"{self.name} ({self.title}) applies to segments only, not to whole clips "
+                "(segment_seconds = 0); see its declaration's choice: " + self.choice
+            )
         set_seeds(settings.seed)
         model = self.build(inputs.input_shape, len(inputs.class_names), **options)
-        trained = train(model, (inputs.train.x, inputs.train.y), (inputs.valid.x, inputs.valid.y), folder,
-                        settings, description=description, verbose=verbose)
+        trained = train(
+            model,
+            (inputs.train.x, inputs.train.y),
+            (inputs.valid.x, inputs.valid.y),
+            folder,
+            settings,
+            description=description,
+            verbose=verbose,
+        )
         epochs_run = len(trained.history)
         stopped_by = "epoch cap" if epochs_run >= settings.epochs else "early stopping"
-        return Fitted(KerasPredictor(trained.model), parameter_count(trained.model), epochs_run, trained.best_epoch,
-                      trained.seconds, stopped_by)
+        return Fitted(
+            KerasPredictor(trained.model),
+            parameter_count(trained.model),
+            epochs_run,
+            trained.best_epoch,
+            trained.seconds,
+            stopped_by,
+        )
 
     def summary(self) -> dict:
         """The declaration as plain literals, with the builder's options and ``segments_only``."""

@@ -15,7 +15,8 @@ split, Kereliuk, Sturm & Larsen 2015). Here:
   Platt scaling, one sigmoid per class is fitted to scores the SVM gives tracks held out of a
   seeded, shuffled 5-fold cross-validation (:class:`PlattFolds`; fewer folds when a genre has
   fewer than 5 training tracks; on the training scores themselves when a genre has a single
-  training track), and the SVM that classifies is the one fitted on every training track. Its parameters are that SVM's support vectors, dual coefficients and
+  training track), and the SVM that classifies is the one fitted on every training track. Its parameters are that SVM's
+  support vectors, dual coefficients and
   intercepts plus each sigmoid's slope and offset.
 - *Regularization*: ``C`` from :data:`C_GRID`, chosen by per-track accuracy on the validation
   tracks only (:mod:`genre_utils.models.sklearn_family`).
@@ -89,8 +90,9 @@ def make_svm(seed: int, C: float = 1.0):
     from sklearn.svm import SVC
 
     svm = SVC(C=C, kernel="rbf", gamma="scale")
-    return make_pipeline(StandardScaler(),
-                         CalibratedClassifierCV(svm, method="sigmoid", cv=PlattFolds(seed), ensemble=False))
+    return make_pipeline(
+        StandardScaler(), CalibratedClassifierCV(svm, method="sigmoid", cv=PlattFolds(seed), ensemble=False)
+    )
 
 
 def svm_parameters(pipeline) -> int:
@@ -104,10 +106,17 @@ def svm_parameters(pipeline) -> int:
 
 
 CONTENDER = SklearnContender(
-    name="svm", title="MFCC statistics + SVM",
+    name="svm",
+    title="MFCC statistics + SVM",
     description="Mean and sd of 20 MFCCs per clip, RBF SVM, C chosen on validation tracks "
-                "(Tzanetakis & Cook 2002 lineage)",
-    family="clip_statistics", features="mfcc", feature_kinds=("mfcc", "logmel", "chroma"),
-    input="40 numbers per clip: mean and sd of each of the 20 MFCCs", whole_clips=True,
-    summarize=frame_statistics, make_estimator=make_svm, grid=tuple({"C": c} for c in C_GRID),
-    count_parameters=svm_parameters)
+    "(Tzanetakis & Cook 2002 lineage)",
+    family="clip_statistics",
+    features="mfcc",
+    feature_kinds=("mfcc", "logmel", "chroma"),
+    input="40 numbers per clip: mean and sd of each of the 20 MFCCs",
+    whole_clips=True,
+    summarize=frame_statistics,
+    make_estimator=make_svm,
+    grid=tuple({"C": c} for c in C_GRID),
+    count_parameters=svm_parameters,
+)

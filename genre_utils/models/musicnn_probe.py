@@ -21,8 +21,8 @@ import hashlib
 
 import numpy as np
 
-from genre_utils.models.sklearn_family import SklearnContender
 from genre_utils.features.pretrained.musicnn import load_model, patches
+from genre_utils.models.sklearn_family import SklearnContender
 
 ORDER = 5
 PRETRAINED = "MSD_musicnn"  # the model trained on the Million Song Dataset
@@ -63,10 +63,18 @@ def probe_parameters(pipeline) -> int:
 
 
 CONTENDER = SklearnContender(
-    name="musicnn", title="musicnn probe",
+    name="musicnn",
+    title="musicnn probe",
     description="Logistic regression on pretrained MSD_musicnn embeddings pooled per track "
-                "(Pons & Serra 2019, ISMIR LBD)",
-    family="pretrained_probe", features="musicnn_mel", feature_kinds=("musicnn_mel",),
+    "(Pons & Serra 2019, ISMIR LBD)",
+    family="pretrained_probe",
+    features="musicnn_mel",
+    feature_kinds=("musicnn_mel",),
     input="96 musicnn mel bands x frames of a whole clip, embedded per 3 s patch and pooled",
-    whole_clips=True, standardize=False, summarize=musicnn_embeddings, make_estimator=make_probe,
-    grid=tuple({"C": c} for c in C_GRID), count_parameters=probe_parameters)
+    whole_clips=True,
+    standardize=False,
+    summarize=musicnn_embeddings,
+    make_estimator=make_probe,
+    grid=tuple({"C": c} for c in C_GRID),
+    count_parameters=probe_parameters,
+)

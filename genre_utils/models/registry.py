@@ -37,7 +37,7 @@ FAMILIES = {
 }
 CONTENDER_ATTRIBUTE = "CONTENDER"
 READINGS_ATTRIBUTE = "READINGS"  # a module's tuple of readings of its contender (see reading())
-_REGISTRY: dict[str, "Contender"] = {}
+_REGISTRY: dict[str, Contender] = {}
 _DOCUMENTATION: dict[str, str] = {}  # name -> the docstring of the module that declares it
 _DISCOVERED = False
 
@@ -102,13 +102,16 @@ class Contender:
         if "-" in self.name:
             raise ValueError(f"contender name {self.name!r} must not contain '-' (run folder names use it)")
         if self.family not in FAMILIES:
-            raise ValueError(f"contender {self.name!r}: unknown family {self.family!r}; "
-                             f"expected one of {', '.join(FAMILIES)}")
+            raise ValueError(
+                f"contender {self.name!r}: unknown family {self.family!r}; expected one of {', '.join(FAMILIES)}"
+            )
         if self.features not in self.feature_kinds:
             raise ValueError(f"contender {self.name!r}: default features {self.features!r} not in {self.feature_kinds}")
         if bool(self.reading_of) != bool(self.choice):
-            raise ValueError(f"contender {self.name!r}: a reading needs both reading_of and choice, got "
-                             f"reading_of={self.reading_of!r}, choice={self.choice!r}")
+            raise ValueError(
+                f"contender {self.name!r}: a reading needs both reading_of and choice, got "
+                f"reading_of={self.reading_of!r}, choice={self.choice!r}"
+            )
 
     def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0) -> Fitted:
         """Fit on ``inputs.train`` (model selection on ``inputs.valid`` only); save into ``folder``.
@@ -128,10 +131,20 @@ class Contender:
 
     def summary(self) -> dict:
         """The declaration as plain literals (for tables and ``config.json``)."""
-        return {"name": self.name, "title": self.title, "family": self.family, "features": self.features,
-                "feature_kinds": list(self.feature_kinds), "input": self.input, "description": self.description,
-                "whole_clips": self.whole_clips, "standardize": self.standardize, "streams": self.streams,
-                "reading_of": self.reading_of, "choice": self.choice}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "family": self.family,
+            "features": self.features,
+            "feature_kinds": list(self.feature_kinds),
+            "input": self.input,
+            "description": self.description,
+            "whole_clips": self.whole_clips,
+            "standardize": self.standardize,
+            "streams": self.streams,
+            "reading_of": self.reading_of,
+            "choice": self.choice,
+        }
 
 
 def reading(base: Contender, name: str, title: str, choice: str, **changes) -> Contender:
@@ -143,15 +156,19 @@ def reading(base: Contender, name: str, title: str, choice: str, **changes) -> C
             the declaration does not have.
     """
     if base.reading_of:
-        raise ValueError(f"reading {name!r}: base {base.name!r} is itself a reading of {base.reading_of!r}; "
-                         "declare readings of the contender")
+        raise ValueError(
+            f"reading {name!r}: base {base.name!r} is itself a reading of {base.reading_of!r}; "
+            "declare readings of the contender"
+        )
     if not isinstance(choice, str) or not choice.strip():
         raise ValueError(f"reading {name!r}: choice must say in words which open choice it makes, got {choice!r}")
     known = {f.name for f in fields(base)}
     unknown = sorted(set(changes) - known)
     if unknown:
-        raise ValueError(f"reading {name!r}: {type(base).__name__} has no field(s) {unknown}; "
-                         f"changes may set {', '.join(sorted(known))}")
+        raise ValueError(
+            f"reading {name!r}: {type(base).__name__} has no field(s) {unknown}; "
+            f"changes may set {', '.join(sorted(known))}"
+        )
     return replace(base, name=name, title=title, reading_of=base.name, choice=choice, **changes)
 
 
@@ -167,8 +184,10 @@ def register(contender: Contender, replace: bool = False) -> Contender:
     if contender.name in _REGISTRY and _REGISTRY[contender.name] is not contender and not replace:
         raise ValueError(f"a contender named {contender.name!r} is already registered")
     if contender.reading_of and contender.reading_of not in contender_names():
-        raise ValueError(f"reading {contender.name!r} reads {contender.reading_of!r}, which is not a registered "
-                         f"contender ({', '.join(contender_names())})")
+        raise ValueError(
+            f"reading {contender.name!r} reads {contender.reading_of!r}, which is not a registered "
+            f"contender ({', '.join(contender_names())})"
+        )
     _REGISTRY[contender.name] = contender
     return contender
 
@@ -250,4 +269,3 @@ def _discover() -> None:
         if contender.reading_of and contender.reading_of not in _REGISTRY:
             raise ValueError(f"reading {contender.name!r} reads {contender.reading_of!r}, which no module declares")
         _REGISTRY[contender.name] = contender
-

@@ -16,9 +16,9 @@ the musicnn embeddings could be computed batch by batch if a dataset ever outgre
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -90,8 +90,9 @@ class SklearnContender(Contender):
         rows, best, best_accuracy = [], None, -1.0
         for candidate in grid:
             estimator = self.make_estimator(settings.seed, **candidate, **options).fit(train_vectors, inputs.train.y)
-            accuracy = track_accuracy(full_probabilities(estimator, valid_vectors, n_classes), inputs.valid.y,
-                                      inputs.valid.track_ids)
+            accuracy = track_accuracy(
+                full_probabilities(estimator, valid_vectors, n_classes), inputs.valid.y, inputs.valid.track_ids
+            )
             rows.append({**candidate, "valid_accuracy": accuracy})
             if verbose:
                 print(f"{self.name} {candidate}: validation accuracy {accuracy:.3f}")
@@ -104,9 +105,17 @@ class SklearnContender(Contender):
         joblib.dump(best, Path(folder) / ESTIMATOR_FILE)
         parameters = int(self.count_parameters(best)) if self.count_parameters else 0
         chosen = {k: v for k, v in rows[int(selection["chosen"].to_numpy().argmax())].items() if k != "valid_accuracy"}
-        write_run_config(folder, description, model=self.name, parameters=parameters, chosen=chosen,
-                         train_items=len(train_vectors), valid_items=len(valid_vectors), train_seconds=round(seconds, 2),
-                         training={"seed": settings.seed, "grid": grid})
+        write_run_config(
+            folder,
+            description,
+            model=self.name,
+            parameters=parameters,
+            chosen=chosen,
+            train_items=len(train_vectors),
+            valid_items=len(valid_vectors),
+            train_seconds=round(seconds, 2),
+            training={"seed": settings.seed, "grid": grid},
+        )
         return Fitted(SklearnPredictor(self.summarize, best, n_classes), parameters, 1, 1, seconds, "single fit")
 
     def load(self, folder: Path) -> SklearnPredictor:

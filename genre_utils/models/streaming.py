@@ -176,7 +176,7 @@ class StoreItems:
             items = self.standardizer.transform(items)
         return items[0] if single else items
 
-    def standardized(self, standardizer) -> "StoreItems":
+    def standardized(self, standardizer) -> StoreItems:
         """The same items with ``standardizer`` applied to every batch read."""
         return StoreItems(self.store, self.index, standardizer)
 
@@ -212,8 +212,9 @@ def epoch_order(n_items: int, epoch: int, shuffle: bool = False, seed: int = 0) 
     return np.random.default_rng([int(seed), SHUFFLE_STREAM, int(epoch)]).permutation(int(n_items))
 
 
-def item_batches(x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle: bool = False, seed: int = 0,
-                 epochs: int = 1):
+def item_batches(
+    x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle: bool = False, seed: int = 0, epochs: int = 1
+):
     """A ``tf.data`` pipeline of ``(inputs, targets)`` batches -- or ``(inputs,)`` -- over ``epochs`` passes.
 
     One pipeline for both kinds of input: the positions of each batch come from
@@ -251,8 +252,9 @@ def item_batches(x, targets=None, batch_size: int = DEFAULT_BATCH_SIZE, shuffle:
     n_items, item_shape, batch_size = len(x), tuple(int(size) for size in x.shape[1:]), int(batch_size)
 
     def order_of(epoch):  # numpy, once per epoch (a tf.data generator source would slow every step)
-        order = tf.numpy_function(lambda number: epoch_order(n_items, number, shuffle, seed), [epoch], tf.int64,
-                                  stateful=False)
+        order = tf.numpy_function(
+            lambda number: epoch_order(n_items, number, shuffle, seed), [epoch], tf.int64, stateful=False
+        )
         order.set_shape((n_items,))
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
@@ -304,6 +306,9 @@ def predict_step(model):
     import tensorflow as tf
 
     batch = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-    infer = tf.function(lambda inputs: model(inputs, training=False), autograph=False,
-                        jit_compile=bool(getattr(model, "jit_compile", False)))
+    infer = tf.function(
+        lambda inputs: model(inputs, training=False),
+        autograph=False,
+        jit_compile=bool(getattr(model, "jit_compile", False)),
+    )
     return infer.get_concrete_function(batch)

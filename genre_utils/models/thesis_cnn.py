@@ -40,8 +40,13 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from genre_utils.models.keras_family import (LEARNING_RATE, WHOLE_CLIPS_CHOICE, KerasContender, check_shape,
-                                             compile_classifier)
+from genre_utils.models.keras_family import (
+    LEARNING_RATE,
+    WHOLE_CLIPS_CHOICE,
+    KerasContender,
+    check_shape,
+    compile_classifier,
+)
 from genre_utils.models.registry import reading
 
 ORDER = 1  # the thesis's models lead every table
@@ -113,20 +118,41 @@ def build_cnn(
 
 
 CONTENDER = KerasContender(
-    name="cnn", title="Thesis CNN",
+    name="cnn",
+    title="Thesis CNN",
     description="Five Conv2D(32, 3x2) blocks, Dense(128), softmax on 20 MFCCs (Gessle & Akesson 2019, KTH thesis)",
-    family="keras", features="mfcc", feature_kinds=("mfcc", "logmel", "chroma"),
-    input="features x frames of a segment or whole clip (20 x 130 for 3 s of MFCCs)", builder=build_cnn)
+    family="keras",
+    features="mfcc",
+    feature_kinds=("mfcc", "logmel", "chroma"),
+    input="features x frames of a segment or whole clip (20 x 130 for 3 s of MFCCs)",
+    builder=build_cnn,
+)
 
 READINGS = (  # the thesis CNN's other readings of its open choices (module docstring)
-    reading(CONTENDER, "cnn_frames_first", "Thesis CNN, frames x coefficients",
-            "orientation: the MFCC matrix transposed (frames x coefficients), the 3x2 kernel spanning 3 frames "
-            "x 2 coefficients", build_options={"orientation": "frames_first"},
-            input="frames x features of a segment or whole clip (130 x 20 for 3 s of MFCCs), transposed in the model"),
-    reading(CONTENDER, "cnn_no_pooling", "Thesis CNN, no pooling",
-            "pooling: none, the literal reading (segments only: on a whole 30 s clip Dense(128) would hold 106 M "
-            "weights)", build_options={"pooling": "none"}, segments_only=True,
-            input="features x frames of a segment (20 x 130 for 3 s of MFCCs)"),
-    reading(CONTENDER, "cnn_clips", "Thesis CNN, whole clips", WHOLE_CLIPS_CHOICE, whole_clips=True,
-            input="features x frames of a whole clip (20 x 1292 for 30 s of MFCCs)"),
+    reading(
+        CONTENDER,
+        "cnn_frames_first",
+        "Thesis CNN, frames x coefficients",
+        "orientation: the MFCC matrix transposed (frames x coefficients), the 3x2 kernel spanning 3 frames "
+        "x 2 coefficients",
+        build_options={"orientation": "frames_first"},
+        input="frames x features of a segment or whole clip (130 x 20 for 3 s of MFCCs), transposed in the model",
+    ),
+    reading(
+        CONTENDER,
+        "cnn_no_pooling",
+        "Thesis CNN, no pooling",
+        "pooling: none, the literal reading (segments only: on a whole 30 s clip Dense(128) would hold 106 M weights)",
+        build_options={"pooling": "none"},
+        segments_only=True,
+        input="features x frames of a segment (20 x 130 for 3 s of MFCCs)",
+    ),
+    reading(
+        CONTENDER,
+        "cnn_clips",
+        "Thesis CNN, whole clips",
+        WHOLE_CLIPS_CHOICE,
+        whole_clips=True,
+        input="features x frames of a whole clip (20 x 1292 for 30 s of MFCCs)",
+    ),
 )

@@ -12,7 +12,8 @@ trains and compares with the thesis CNN:
 
 - ``lstm_clips``: whole clips, one item per track whatever the run's segment length, as the thesis
   trained. A 30 s clip is 1292 time steps for five stacked LSTMs, and 800 clips are 800 training
-  items instead of 8,000 segments, and several minutes a run on 2 CPU cores. The thesis CNN's ``cnn_clips`` makes the same choice, and notebook 07 also
+  items instead of 8,000 segments, and several minutes a run on 2 CPU cores. The thesis CNN's ``cnn_clips`` makes the
+  same choice, and notebook 07 also
   compares the two on whole clips, the thesis's own setting.
 """
 
@@ -21,8 +22,13 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from genre_utils.models.keras_family import (LEARNING_RATE, WHOLE_CLIPS_CHOICE, KerasContender, check_shape,
-                                             compile_classifier)
+from genre_utils.models.keras_family import (
+    LEARNING_RATE,
+    WHOLE_CLIPS_CHOICE,
+    KerasContender,
+    check_shape,
+    compile_classifier,
+)
 from genre_utils.models.registry import reading
 
 ORDER = 2
@@ -30,12 +36,7 @@ LSTM_UNITS = (128, 32, 32, 32, 32)  # thesis
 LSTM_DROPOUT = (0.5, 0.3, 0.3, 0.3, 0.3)  # thesis
 
 
-def build_lstm(
-    input_shape: tuple[int, int],
-    n_classes: int,
-    *,
-    learning_rate: float = LEARNING_RATE,
-) -> keras.Model:
+def build_lstm(input_shape: tuple[int, int], n_classes: int, *, learning_rate: float = LEARNING_RATE) -> keras.Model:
     """The thesis LSTM, compiled.
 
     Args:
@@ -60,12 +61,23 @@ def build_lstm(
 
 
 CONTENDER = KerasContender(
-    name="lstm", title="Thesis LSTM",
+    name="lstm",
+    title="Thesis LSTM",
     description="Five LSTM layers (128, 32, 32, 32, 32) over MFCC frames, softmax (Gessle & Akesson 2019, KTH thesis)",
-    family="keras", features="mfcc", feature_kinds=("mfcc", "logmel", "chroma"),
-    input="frames x features of a segment or whole clip (the model reads time-major)", builder=build_lstm)
+    family="keras",
+    features="mfcc",
+    feature_kinds=("mfcc", "logmel", "chroma"),
+    input="frames x features of a segment or whole clip (the model reads time-major)",
+    builder=build_lstm,
+)
 
 READINGS = (  # the thesis LSTM's other reading of its open choices (module docstring)
-    reading(CONTENDER, "lstm_clips", "Thesis LSTM, whole clips", WHOLE_CLIPS_CHOICE, whole_clips=True,
-            input="frames x features of a whole clip (1292 x 20 for 30 s of MFCCs), read time-major"),
+    reading(
+        CONTENDER,
+        "lstm_clips",
+        "Thesis LSTM, whole clips",
+        WHOLE_CLIPS_CHOICE,
+        whole_clips=True,
+        input="frames x features of a whole clip (1292 x 20 for 30 s of MFCCs), read time-major",
+    ),
 )

@@ -8,8 +8,10 @@ training data would close the gap: :data:`THESIS_PAIR`, answered by :mod:`genre_
 """
 
 THESIS_ACCURACY = {  # (dataset, contender) -> accuracy, one run each, per clip, MFCC on the thesis split
-    ("gtzan", "cnn"): 0.560, ("gtzan", "lstm"): 0.420,
-    ("fma_small", "cnn"): 0.505, ("fma_small", "lstm"): 0.335,
+    ("gtzan", "cnn"): 0.560,
+    ("gtzan", "lstm"): 0.420,
+    ("fma_small", "cnn"): 0.505,
+    ("fma_small", "lstm"): 0.335,
 }
 THESIS_SPLIT, THESIS_FEATURES = "thesis", "mfcc"
 THESIS_FEATURE_STUDY = ("cnn", ("mfcc", "logmel", "chroma"))  # the thesis CNN on the features it names

@@ -42,14 +42,18 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 import pandas as pd
 
-import keras
-
 from genre_utils.atomic import write_csv, write_json
-from genre_utils.models.hyperparameters import (LR_FACTOR, LR_PATIENCE, MIN_LEARNING_RATE, MIN_TRAINING_STEPS,
-                                                TrainingSettings)
+from genre_utils.models.hyperparameters import (
+    LR_FACTOR,
+    LR_PATIENCE,
+    MIN_LEARNING_RATE,
+    MIN_TRAINING_STEPS,
+    TrainingSettings,
+)
 from genre_utils.models.streaming import batch_count, is_streamed, item_batches
 
 MODEL_FILE = "model.keras"
@@ -95,9 +99,15 @@ def set_seeds(seed: int, deterministic: bool = True) -> bool:
         return False
 
 
-def train(model: keras.Model, train_data: tuple, valid_data: tuple, folder: str | os.PathLike,
-          settings: TrainingSettings = TrainingSettings(), description: dict | None = None,
-          verbose: int = 0) -> TrainingResult:
+def train(
+    model: keras.Model,
+    train_data: tuple,
+    valid_data: tuple,
+    folder: str | os.PathLike,
+    settings: TrainingSettings = TrainingSettings(),
+    description: dict | None = None,
+    verbose: int = 0,
+) -> TrainingResult:
     """Fit ``model`` on integer-labelled data with early stopping; save model, log and config.
 
     Args:
@@ -120,35 +130,67 @@ def train(model: keras.Model, train_data: tuple, valid_data: tuple, folder: str 
     (x_train, y_train), (x_valid, y_valid) = train_data, valid_data
     for name, x, y in (("train_data", x_train, y_train), ("valid_data", x_valid, y_valid)):
         if tuple(x.shape[1:]) != tuple(model.input_shape[1:]) or len(x) != len(y) or len(x) == 0:
-            raise ValueError(f"{name}: expected x of shape (n, {model.input_shape[1:]}) with n labels, n > 0; "
-                             f"got x {x.shape} and {len(y)} labels")
+            raise ValueError(
+                f"{name}: expected x of shape (n, {model.input_shape[1:]}) with n labels, n > 0; "
+                f"got x {x.shape} and {len(y)} labels"
+            )
     set_seeds(settings.seed, deterministic=False)
     callbacks = [keras.callbacks.CSVLogger(str(folder / HISTORY_FILE))]
     warm_up = warm_up_epochs(batch_count(len(x_train), settings.batch_size), settings.epochs)
     if settings.patience:
-        callbacks.append(EarlyStoppingAfterWarmUp(warm_up, monitor="val_loss", patience=settings.patience,
-                                                  restore_best_weights=True))
-        callbacks.append(ReduceLROnPlateauAfterWarmUp(warm_up, monitor="val_loss", factor=LR_FACTOR,
-                                                      patience=min(LR_PATIENCE, settings.patience),
-                                                      min_lr=MIN_LEARNING_RATE, verbose=0))
-    batches = item_batches(x_train, one_hot(y_train, n_classes), batch_size=settings.batch_size, shuffle=True,
-                           seed=settings.seed, epochs=settings.epochs)
+        callbacks.append(
+            EarlyStoppingAfterWarmUp(warm_up, monitor="val_loss", patience=settings.patience, restore_best_weights=True)
+        )
+        callbacks.append(
+            ReduceLROnPlateauAfterWarmUp(
+                warm_up,
+                monitor="val_loss",
+                factor=LR_FACTOR,
+                patience=min(LR_PATIENCE, settings.patience),
+                min_lr=MIN_LEARNING_RATE,
+                verbose=0,
+            )
+        )
+    batches = item_batches(
+        x_train,
+        one_hot(y_train, n_classes),
+        batch_size=settings.batch_size,
+        shuffle=True,
+        seed=settings.seed,
+        epochs=settings.epochs,
+    )
     valid_batches = item_batches(x_valid, one_hot(y_valid, n_classes), batch_size=settings.batch_size)
     started = time.perf_counter()
-    fitted = model.fit(batches, validation_data=valid_batches, epochs=settings.epochs, shuffle=False,
-                       steps_per_epoch=batch_count(len(x_train), settings.batch_size), callbacks=callbacks,
-                       verbose=verbose)
+    fitted = model.fit(
+        batches,
+        validation_data=valid_batches,
+        epochs=settings.epochs,
+        shuffle=False,
+        steps_per_epoch=batch_count(len(x_train), settings.batch_size),
+        callbacks=callbacks,
+        verbose=verbose,
+    )
     seconds = time.perf_counter() - started
     history = pd.DataFrame(fitted.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     best_epoch = int(history["val_loss"].idxmin()) + 1 if settings.patience else len(history)
     write_csv(folder / HISTORY_FILE, history)  # the live log, rewritten with 1-based epochs
     model.save(folder / MODEL_FILE)
-    write_run_config(folder, description, model=model.name, parameters=int(model.count_params()),
-                     training=asdict(settings), epochs_run=len(history), best_epoch=best_epoch,
-                     train_items=len(x_train), valid_items=len(x_valid), streamed=is_streamed(x_train),
-                     warm_up_epochs=warm_up if settings.patience else 0, train_seconds=round(seconds, 2),
-                     seconds_per_epoch=round(seconds / max(1, len(history)), 3))
+    write_run_config(
+        folder,
+        description,
+        model=model.name,
+        parameters=int(model.count_params()),
+        training=asdict(settings),
+        epochs_run=len(history),
+        best_epoch=best_epoch,
+        train_items=len(x_train),
+        valid_items=len(x_valid),
+        streamed=is_streamed(x_train),
+        warm_up_epochs=warm_up if settings.patience else 0,
+        train_seconds=round(seconds, 2),
+        seconds_per_epoch=round(seconds / max(1, len(history)), 3),
+    )
     return TrainingResult(model=model, history=history, best_epoch=best_epoch, seconds=seconds, folder=folder)
 
 
@@ -209,9 +251,16 @@ def library_versions() -> dict:
     import librosa
     import tensorflow as tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
-            "librosa": librosa.__version__, "numpy": np.__version__, "pandas": pd.__version__,
-            "machine": platform.machine(), "system": platform.system()}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "librosa": librosa.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "machine": platform.machine(),
+        "system": platform.system(),
+    }
 
 
 def load_history(folder: str | os.PathLike) -> pd.DataFrame:

@@ -37,8 +37,9 @@ def study_degradations(degradations) -> tuple[str, ...]:
     return degradation_names() if degradations == ALL else check_degradation_names(degradations)
 
 
-def study_specs(settings: StudySettings, augment_copies: int = 0, augment_models=ALL,
-                augment_seeds=None) -> list[RunSpec]:
+def study_specs(
+    settings: StudySettings, augment_copies: int = 0, augment_models=ALL, augment_seeds=None
+) -> list[RunSpec]:
     """The runs of the study: every contender of ``settings`` as the settings train it (notebook 03's
     runs), then (with ``augment_copies`` > 0) ``augment_models`` with that many degraded copies of each
     training track, over ``augment_seeds`` (None: the settings' seeds).
@@ -52,23 +53,33 @@ def study_specs(settings: StudySettings, augment_copies: int = 0, augment_models
     if augment_copies and augment_copies != settings.augment:
         models = [model for model in check_models(augment_models) if model in settings.models]
         if not models:
-            raise ValueError(f"augment_models {augment_models!r} names none of the study's contenders "
-                             f"{', '.join(settings.models)}")
+            raise ValueError(
+                f"augment_models {augment_models!r} names none of the study's contenders {', '.join(settings.models)}"
+            )
         seeds = settings.seeds if augment_seeds is None else check_seeds(augment_seeds)
         specs += settings.run_specs(models=models, seeds=seeds, augment=augment_copies)
     return specs
 
 
-def train_study(specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike,
-                log=print) -> pd.DataFrame:
+def train_study(
+    specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike, log=print
+) -> pd.DataFrame:
     """Train (or reuse) every run; the finished runs of ``specs`` only."""
     return own_runs(run_experiment(specs, stores, results_dir, log=log), specs)
 
 
-def degraded_copies(specs: list[RunSpec], stores: dict[str, FeatureSet], degradations, seed: int,
-                    results_dir: str | os.PathLike, workers: int | None = None) -> dict[str, dict[str, FeatureSet]]:
+def degraded_copies(
+    specs: list[RunSpec],
+    stores: dict[str, FeatureSet],
+    degradations,
+    seed: int,
+    results_dir: str | os.PathLike,
+    workers: int | None = None,
+) -> dict[str, dict[str, FeatureSet]]:
     """``{feature kind: {degradation: store}}``: every track some run of ``specs`` was tested on, after
     every degradation, built once and cached (only test tracks are ever degraded for scoring)."""
     tested = test_track_ids(specs, results_dir)
-    return {kind: degraded_stores(store, degradations, seed=seed, workers=workers, track_ids=tested)
-            for kind, store in stores.items()}
+    return {
+        kind: degraded_stores(store, degradations, seed=seed, workers=workers, track_ids=tested)
+        for kind, store in stores.items()
+    }

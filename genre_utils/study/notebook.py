@@ -36,9 +36,10 @@ def contender_card(contender) -> str:
     """Markdown: the contender's declaration and the documentation of its open choices."""
     text = documentation(contender.name)
     first, _, rest = text.partition("\n\n")
-    return (f"**{contender.title}** (`{contender.name}`; {FAMILIES[contender.family]}): {contender.description}.  \n"
-            f"*Input:* {contender.input}; feature kind `{contender.features}`.\n\n"
-            + (f"{first}\n\n{rest}" if text else ""))
+    return (
+        f"**{contender.title}** (`{contender.name}`; {FAMILIES[contender.family]}): {contender.description}.  \n"
+        f"*Input:* {contender.input}; feature kind `{contender.features}`.\n\n" + (f"{first}\n\n{rest}" if text else "")
+    )
 
 
 def describe_model(contender, input_shape: tuple[int, int], n_classes: int) -> None:
@@ -51,8 +52,10 @@ def describe_model(contender, input_shape: tuple[int, int], n_classes: int) -> N
         print(f"trainable parameters: {parameter_count(network):,}")
         return
     grid = ", ".join(str(candidate) for candidate in contender.grid)
-    print(f"{contender.title}: fitted with scikit-learn on {contender.input}; candidates chosen on the "
-          f"validation tracks: {grid}")
+    print(
+        f"{contender.title}: fitted with scikit-learn on {contender.input}; candidates chosen on the "
+        f"validation tracks: {grid}"
+    )
 
 
 def dataset_folder(settings: StudySettings) -> Path:
@@ -76,8 +79,14 @@ def open_dataset(settings: StudySettings, features: str = "mfcc", **config_overr
         ValueError: Unknown feature kind.
         FileNotFoundError: A real dataset that has not been downloaded (the message says how).
     """
-    return prepare_features(settings.dataset, dataset_folder(settings), kind=features, workers=settings.workers or None, progress=False,
-                            **config_overrides)
+    return prepare_features(
+        settings.dataset,
+        dataset_folder(settings),
+        kind=features,
+        workers=settings.workers or None,
+        progress=False,
+        **config_overrides,
+    )
 
 
 def train_runs(settings: StudySettings, model: str, store: FeatureSet, log=print) -> pd.DataFrame:
@@ -116,14 +125,22 @@ def plot_training(run) -> object:
 
 
 def not_learned_note(runs: pd.DataFrame) -> str:
-    """Markdown naming the runs that did not learn, with why (:mod:`genre_utils.experiment.learning_check`); "" if all did."""
+    """Markdown naming the runs that did not learn, with why (:mod:`genre_utils.experiment.learning_check`); "" if all
+    did.
+    """
     flat = runs[~learned_mask(runs)]
     if flat.empty:
         return ""
-    reasons = "; ".join(f"seed {row.seed}" + (f" fold {row.fold}" if getattr(row, "fold", 0) else "")
-                        + f": {getattr(row, 'learned_reason', '') or 'see result.json'}" for row in flat.itertuples())
-    return (f"**{len(flat)} of {len(runs)} runs did not learn**, so their accuracy is no result about the model "
-            f"(rule: `genre_utils.experiment.learning_check`). {reasons}.")
+    reasons = "; ".join(
+        f"seed {row.seed}"
+        + (f" fold {row.fold}" if getattr(row, "fold", 0) else "")
+        + f": {getattr(row, 'learned_reason', '') or 'see result.json'}"
+        for row in flat.itertuples()
+    )
+    return (
+        f"**{len(flat)} of {len(runs)} runs did not learn**, so their accuracy is no result about the model "
+        f"(rule: `genre_utils.experiment.learning_check`). {reasons}."
+    )
 
 
 class RunLog:
@@ -146,12 +163,15 @@ class RunLog:
             return f"{self.title}: {len(runs)} run(s)"
         reused = sum("finished earlier" in line for line in runs)
         flat = sum("DID NOT LEARN" in line for line in runs)
-        return (f"{self.title}: {len(runs)} run(s), {len(runs) - reused} trained now, {reused} reused"
-                + (f", {flat} did not learn" if flat else ""))
+        return f"{self.title}: {len(runs)} run(s), {len(runs) - reused} trained now, {reused} reused" + (
+            f", {flat} did not learn" if flat else ""
+        )
 
     def _repr_html_(self) -> str:
-        return (f"<details><summary>{html.escape(self.summary())} (click to open)</summary>"
-                f"<pre>{html.escape(chr(10).join(self.lines))}</pre></details>")
+        return (
+            f"<details><summary>{html.escape(self.summary())} (click to open)</summary>"
+            f"<pre>{html.escape(chr(10).join(self.lines))}</pre></details>"
+        )
 
     def __repr__(self) -> str:
         return "\n".join([self.summary(), *self.lines])

@@ -11,28 +11,38 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import papermill
 
 from genre_utils.analysis.learning_curve import check_fractions
 from genre_utils.analysis.readings import check_readings
+from genre_utils.data.degradations import check_degradation_names
 from genre_utils.experiment.runner import RUN_SPLITS
 from genre_utils.features.kinds import FEATURE_KINDS
 from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
 from genre_utils.models import get_contender
 from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 from genre_utils.paths import PROJECT_ROOT
-from genre_utils.data.degradations import check_degradation_names
 from genre_utils.study.settings import FIELD_CHECKS, FILE_SPLIT, StudySettings, check_choice, check_models, check_seeds
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 #: Parameters of the report itself (not of a notebook) and their types.
-REPORT_PARAMETERS = {"models": "Union[str, list[str]]", "feature_study": "list[str]",
-                     "feature_study_seeds": "Optional[list[int]]"}
-_TYPE_WORDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
-               "list": "a list", "dict": "a mapping", "None": "null"}
+REPORT_PARAMETERS = {
+    "models": "Union[str, list[str]]",
+    "feature_study": "list[str]",
+    "feature_study_seeds": "Optional[list[int]]",
+}
+_TYPE_WORDS = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "list": "a list",
+    "dict": "a mapping",
+    "None": "null",
+}
 
 
 def notebook_paths(folder: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -140,6 +150,7 @@ def _integer(name: str, low: int) -> Callable:
     def check(value):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
     return check
 
 
@@ -149,19 +160,21 @@ def _number(name: str, positive: bool, optional: bool = False) -> Callable:
     def check(value):
         if optional and value is None:
             return
-        if (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0
-                or (positive and value == 0)):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (positive and value == 0):
             raise ValueError(f"{name} must be {rule}{' or null' if optional else ''}, got {value!r}")
+
     return check
 
 
 def _named(name: str, check: Callable) -> Callable:
     """``check`` with its messages prefixed by the parameter's name (for rules shared by several names)."""
+
     def named(value):
         try:
             check(value)
         except ValueError as error:
             raise ValueError(f"{name}: {error}") from None
+
     return named
 
 
@@ -169,6 +182,7 @@ def _optional(check: Callable) -> Callable:
     def optional(value):
         if value is not None:
             check(value)
+
     return optional
 
 
@@ -206,8 +220,21 @@ def _check_curve_models(value):
 #: checked by their own rules (:data:`genre_utils.study.settings.FIELD_CHECKS`); the notebooks' other
 #: parameters here. A parameter without a rule is checked against its type annotation only.
 CHECKS: dict[str, Callable] = {
-    **{name: FIELD_CHECKS[name] for name in ("dataset", "folds", "seeds", "segment_seconds", "epochs", "batch_size",
-                                             "patience", "workers", "models", "augment")},
+    **{
+        name: FIELD_CHECKS[name]
+        for name in (
+            "dataset",
+            "folds",
+            "seeds",
+            "segment_seconds",
+            "epochs",
+            "batch_size",
+            "patience",
+            "workers",
+            "models",
+            "augment",
+        )
+    },
     "split": _notebook_split,
     "features": _one_feature_kind,
     "model": _model,

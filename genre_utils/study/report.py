@@ -49,10 +49,16 @@ from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_FEATURE_STUDY
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.quiet import drop_library_warnings, drop_noise
-from genre_utils.study.parameters import (NOTEBOOK_DIR, check_report_parameters, declared_parameters, known_parameters,
-                                          notebook_default, notebook_paths)
-from genre_utils.study.settings import check_models
 from genre_utils.study import degradation_study
+from genre_utils.study.parameters import (
+    NOTEBOOK_DIR,
+    check_report_parameters,
+    declared_parameters,
+    known_parameters,
+    notebook_default,
+    notebook_paths,
+)
+from genre_utils.study.settings import check_models
 
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build"
 KERNEL_NAME = "python3"
@@ -62,8 +68,10 @@ COMPARISON_FILE = "comparison.csv"  # written by the comparative notebook
 COMPARISON_FIGURE = "comparison.png"  # written by the comparative notebook
 SUMMARY_FILE = "summary.md"  # written by the comparative notebook
 PER_CONTENDER_PARAMETERS = {"model", "seeds"}  # a notebook declaring both trains one contender
-INDEX_STYLE = ("body{font-family:sans-serif;max-width:75em;margin:2em auto}table{border-collapse:collapse}"
-               "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}img{max-width:100%}")
+INDEX_STYLE = (
+    "body{font-family:sans-serif;max-width:75em;margin:2em auto}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}img{max-width:100%}"
+)
 
 
 def run_notebooks(parameters: dict, build_dir: Path = DEFAULT_BUILD_DIR, notebooks: list[Path] | None = None) -> Path:
@@ -91,9 +99,16 @@ def run_notebooks(parameters: dict, build_dir: Path = DEFAULT_BUILD_DIR, noteboo
         executed = executed_dir / f"{name}.ipynb"
         progress = Progress(name)
         try:
-            papermill.execute_notebook(str(notebook), str(executed), parameters=wanted, kernel_name=KERNEL_NAME,
-                                       cwd=str(notebook.parent), progress_bar=False, engine_name=PROGRESS_ENGINE,
-                                       on_cell=progress.cell_done)
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=wanted,
+                kernel_name=KERNEL_NAME,
+                cwd=str(notebook.parent),
+                progress_bar=False,
+                engine_name=PROGRESS_ENGINE,
+                on_cell=progress.cell_done,
+            )
         except papermill.PapermillExecutionError as error:
             progress.close()
             error.notebook, error.executed = name, executed
@@ -120,8 +135,13 @@ def report_plan(parameters: dict, notebooks: list[Path] | None = None) -> list[t
     for notebook in notebooks:
         declared = declared_parameters(notebook)
         for suffix, own in notebook_variants(notebook, declared, parameters):
-            plan.append((notebook, f"{notebook.stem}{suffix}",
-                         {k: v for k, v in {**parameters, **own}.items() if k in declared}))
+            plan.append(
+                (
+                    notebook,
+                    f"{notebook.stem}{suffix}",
+                    {k: v for k, v in {**parameters, **own}.items() if k in declared},
+                )
+            )
     return plan
 
 
@@ -212,9 +232,11 @@ def notebook_variants(notebook: Path, declared: set[str], parameters: dict) -> l
         own = get_contender(study_model).features
         seeds = parameters.get("feature_study_seeds")
         extra = {"seeds": seeds} if seeds is not None else {}
-        variants += [(f"-{study_model}-{kind}", {"model": study_model, "features": kind, "leakage_demo": False,
-                                                  **extra})
-                     for kind in kinds if kind != own]
+        variants += [
+            (f"-{study_model}-{kind}", {"model": study_model, "features": kind, "leakage_demo": False, **extra})
+            for kind in kinds
+            if kind != own
+        ]
     return variants
 
 
@@ -265,17 +287,21 @@ def comparison_html(results: Path | None) -> str:
     """The accuracy figure, the comparison table (``comparison.csv``) and the summary as HTML."""
     if results is None or not (results / COMPARISON_FILE).is_file():
         return "<p><em>No comparison yet: the comparative notebook writes it after the training notebooks.</em></p>"
-    figure = _embedded_png(results / COMPARISON_FIGURE, "comparison-figure",
-                           "per-track test accuracy per contender: each run beside the mean, the 95% interval from "
-                           "three runs up (else the range), crosses for runs that did not learn")
-    table = display_table(pd.read_csv(results / COMPARISON_FILE, keep_default_na=False,
-                                      na_values=["", "nan", "NaN"]))
+    figure = _embedded_png(
+        results / COMPARISON_FIGURE,
+        "comparison-figure",
+        "per-track test accuracy per contender: each run beside the mean, the 95% interval from "
+        "three runs up (else the range), crosses for runs that did not learn",
+    )
+    table = display_table(pd.read_csv(results / COMPARISON_FILE, keep_default_na=False, na_values=["", "nan", "NaN"]))
     table_html = table.to_html(index=False, classes="comparison", border=0, na_rep="–", escape=True)
     summary = ""
     if (results / SUMMARY_FILE).is_file():
         summary = mistune.html((results / SUMMARY_FILE).read_text())
-    return (f"{figure}<h2>Every contender, beside the thesis (per-track test accuracy)</h2>{table_html}"
-            f"<h2>Summary</h2>{summary}")
+    return (
+        f"{figure}<h2>Every contender, beside the thesis (per-track test accuracy)</h2>{table_html}"
+        f"<h2>Summary</h2>{summary}"
+    )
 
 
 def _embedded_png(path: Path, css_class: str, alt: str) -> str:
@@ -290,27 +316,42 @@ def learning_curve_html(results: Path | None) -> str:
     """The learning curve's figure and its answer to the thesis's question, as HTML ("" before notebook 06 ran)."""
     if results is None or not (results / learning_curve.ANSWER_FILE).is_file():
         return ""
-    figure = _embedded_png(results / learning_curve.CURVE_FIGURE, "learning-curve-figure",
-                           "per-track test accuracy against the number of training tracks, one line per contender")
-    return f"<h2>More data: the learning curve</h2>{figure}{mistune.html((results / learning_curve.ANSWER_FILE).read_text())}"
+    figure = _embedded_png(
+        results / learning_curve.CURVE_FIGURE,
+        "learning-curve-figure",
+        "per-track test accuracy against the number of training tracks, one line per contender",
+    )
+    answer = mistune.html((results / learning_curve.ANSWER_FILE).read_text())
+    return f"<h2>More data: the learning curve</h2>{figure}{answer}"
 
 
 def readings_html(results: Path | None) -> str:
     """The readings' figure and whether the thesis's ranking holds under each, as HTML ("" before notebook 07 ran)."""
-    return _answer_section(results, "The thesis's open choices: does CNN above LSTM hold under each reading?",
-                           readings.FIGURE_FILE, readings.ANSWER_FILE, "readings-figure",
-                           "per-track test accuracy of each reading of the thesis models' open choices")
+    return _answer_section(
+        results,
+        "The thesis's open choices: does CNN above LSTM hold under each reading?",
+        readings.FIGURE_FILE,
+        readings.ANSWER_FILE,
+        "readings-figure",
+        "per-track test accuracy of each reading of the thesis models' open choices",
+    )
 
 
 def robustness_html(results: Path | None) -> str:
     """The degradation study's figure and answer, as HTML ("" before notebook 08 ran)."""
-    return _answer_section(results, "Robust to the recording chain? The degradation study",
-                           degradation_study.FIGURE_FILE, degradation_study.ANSWER_FILE, "robustness-figure",
-                           "accuracy drop per contender under each degradation of the recording chain, with intervals")
+    return _answer_section(
+        results,
+        "Robust to the recording chain? The degradation study",
+        degradation_study.FIGURE_FILE,
+        degradation_study.ANSWER_FILE,
+        "robustness-figure",
+        "accuracy drop per contender under each degradation of the recording chain, with intervals",
+    )
 
 
-def _answer_section(results: Path | None, heading: str, figure_file: str, answer_file: str, css_class: str,
-                    alt: str) -> str:
+def _answer_section(
+    results: Path | None, heading: str, figure_file: str, answer_file: str, css_class: str, alt: str
+) -> str:
     """A heading, a notebook's figure and its generated answer (Markdown) as HTML; "" before the notebook ran."""
     if results is None or not (results / answer_file).is_file():
         return ""
@@ -340,16 +381,17 @@ def _project_relative(value):
 
 def _index_page(reports: list[Path], parameters: dict, results: Path | None = None) -> str:
     """The reports' ``index.html``; its parameters line shows paths inside the project relative to its root."""
-    items = "\n".join(f'<li><a href="{html.escape(p.name)}">{html.escape(_report_title(p))}</a></li>'
-                      for p in reports)
+    items = "\n".join(f'<li><a href="{html.escape(p.name)}">{html.escape(_report_title(p))}</a></li>' for p in reports)
     settings = html.escape(json.dumps({name: _project_relative(value) for name, value in parameters.items()}))
     notice = dataset_notice_html(parameters.get("dataset"))
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
-            f"<style>{INDEX_STYLE}</style></head>"
-            f"<body><h1>Genre study: the thesis models among their peers</h1>{notice}"
-            f"{comparison_html(results)}{readings_html(results)}{learning_curve_html(results)}{robustness_html(results)}"
-            f"<h2>Reports</h2><ul>\n{items}\n</ul>"
-            f"<p>Parameters: <code>{settings}</code></p></body></html>\n")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Genre study reports</title>"
+        f"<style>{INDEX_STYLE}</style></head>"
+        f"<body><h1>Genre study: the thesis models among their peers</h1>{notice}"
+        f"{comparison_html(results)}{readings_html(results)}{learning_curve_html(results)}{robustness_html(results)}"
+        f"<h2>Reports</h2><ul>\n{items}\n</ul>"
+        f"<p>Parameters: <code>{settings}</code></p></body></html>\n"
+    )
 
 
 def dataset_notice_html(dataset) -> str:
@@ -403,21 +445,35 @@ def failure_message(error) -> str:
     """``03_training-cnn failed in cell 5: ValueError: unknown split 'x'; ...`` (one line)."""
     name = getattr(error, "notebook", "a notebook")
     last = " ".join(str(error.evalue).split())
-    return f"{name} failed in cell {error.exec_count}: {error.ename}: {last}" if last else \
-        f"{name} failed in cell {error.exec_count}: {error.ename}"
+    return (
+        f"{name} failed in cell {error.exec_count}: {error.ename}: {last}"
+        if last
+        else f"{name} failed in cell {error.exec_count}: {error.ename}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 done, 1 a notebook failed, 2 a parameter is wrong (nothing ran)."""
     parser = argparse.ArgumentParser(prog="python -m genre_utils.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default=default_dataset(),
-                        help=f"dataset every notebook uses: {', '.join(dataset_names())} (default {default_dataset()})")
+    parser.add_argument(
+        "--dataset",
+        default=default_dataset(),
+        help=f"dataset every notebook uses: {', '.join(dataset_names())} (default {default_dataset()})",
+    )
     parser.add_argument("--build", type=Path, default=DEFAULT_BUILD_DIR, help="output folder")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra notebook parameter (VALUE parsed as JSON when it can be); "
-                             "`python -m papermill --help-notebook notebooks/NN_name.ipynb` lists a notebook's")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="check every parameter and print which notebook runs with which parameters; run nothing")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra notebook parameter (VALUE parsed as JSON when it can be); "
+        "`python -m papermill --help-notebook notebooks/NN_name.ipynb` lists a notebook's",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every parameter and print which notebook runs with which parameters; run nothing",
+    )
     args = parser.parse_args(argv)
     parameters = {"dataset": args.dataset, "output_dir": str((args.build / "results").resolve())}
     for item in args.param:
@@ -430,8 +486,10 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {**dataset_defaults(parameters, known_parameters(notebook_paths())), **parameters}
     chosen_split = dataset_split(parameters, notebook_paths())
     if chosen_split is not None:
-        print(f"{args.dataset}: split {chosen_split} (the notebooks' default split does not apply to it; "
-              f"SPLIT=... chooses another)")
+        print(
+            f"{args.dataset}: split {chosen_split} (the notebooks' default split does not apply to it; "
+            f"SPLIT=... chooses another)"
+        )
         parameters["split"] = chosen_split
 
     try:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Mapping
 
 from genre_utils.data.datasets import dataset_names, default_dataset, get_dataset
 from genre_utils.data.splits import DEFAULT_FOLDS, check_split_applies
@@ -41,6 +41,7 @@ def _integer(name: str, low: int) -> Callable:
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         return value
+
     return check
 
 
@@ -48,8 +49,11 @@ def check_seeds(seeds) -> tuple[int, ...]:
     """A non-empty list of distinct integers >= 0 (one integer is a list of one)."""
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = [seeds]
-    if (not isinstance(seeds, (list, tuple)) or not seeds
-            or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds)):
+    if (
+        not isinstance(seeds, (list, tuple))
+        or not seeds
+        or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds)
+    ):
         raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds!r}")
@@ -64,7 +68,7 @@ def check_models(models) -> tuple[str, ...]:
     if isinstance(models, str):
         models = [models]
     if not isinstance(models, (list, tuple)) or not models:
-        raise ValueError(f"models must be a list of contender names or \"all\", got {models!r}")
+        raise ValueError(f'models must be a list of contender names or "all", got {models!r}')
     for name in models:
         check_choice("model", name, contender_names(include_readings=True))
     return tuple(dict.fromkeys(models))
@@ -106,6 +110,7 @@ def _optional_text(name: str) -> Callable:
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise ValueError(f"{name} must be a path or null, got {value!r}")
         return None if value is None else str(value)
+
     return check
 
 
@@ -114,6 +119,7 @@ def _flag(name: str) -> Callable:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false, got {value!r}")
         return value
+
     return check
 
 
@@ -200,8 +206,9 @@ class StudySettings:
         declared = get_dataset(self.dataset).download_options
         unknown = sorted(set(self.dataset_options) - set(declared))
         if unknown:
-            raise ValueError(f"{self.dataset} has no option {', '.join(unknown)}; its options are "
-                             f"{', '.join(declared) or 'none'}")
+            raise ValueError(
+                f"{self.dataset} has no option {', '.join(unknown)}; its options are {', '.join(declared) or 'none'}"
+            )
         object.__setattr__(self, "dataset_options", dict(self.dataset_options))
 
     @classmethod
@@ -243,8 +250,14 @@ class StudySettings:
 
     def training_options(self) -> dict:
         """The keyword options every run of this study shares (:class:`genre_utils.experiment.runner.RunSpec`)."""
-        options = {"segment_seconds": self.segment_seconds, "epochs": self.epochs, "batch_size": self.batch_size,
-                   "patience": self.patience, "aggregation": self.aggregation, "augment": self.augment}
+        options = {
+            "segment_seconds": self.segment_seconds,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "patience": self.patience,
+            "aggregation": self.aggregation,
+            "augment": self.augment,
+        }
         if self.split_file:
             options["split_file"] = str(Path(self.split_file).resolve())
         return options
@@ -252,9 +265,15 @@ class StudySettings:
     def run_specs(self, models=None, splits=None, seeds=None, **extra) -> list:
         """Every run of the sweep (:func:`genre_utils.experiment.runner.sweep`); each argument narrows it, ``extra``
         adds or overrides :class:`~genre_utils.experiment.runner.RunSpec` fields (``train_fraction``, ``augment``)."""
-        return sweep(self.dataset, models=list(models or self.models), splits=list(splits or self.splits),
-                     features=None if self.features is None else list(self.features), seeds=list(seeds or self.seeds),
-                     folds=self.folds, **{**self.training_options(), **extra})
+        return sweep(
+            self.dataset,
+            models=list(models or self.models),
+            splits=list(splits or self.splits),
+            features=None if self.features is None else list(self.features),
+            seeds=list(seeds or self.seeds),
+            folds=self.folds,
+            **{**self.training_options(), **extra},
+        )
 
     def results_folder(self) -> Path:
         """``<output_dir>/<dataset>``, created."""

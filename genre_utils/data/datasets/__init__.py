@@ -118,17 +118,20 @@ def _discover() -> None:
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
-            raise ValueError(f"{MODULES_ENV} names module {module_name!r}, which cannot be imported: "
-                             f"{error}") from error
+            raise ValueError(
+                f"{MODULES_ENV} names module {module_name!r}, which cannot be imported: {error}"
+            ) from error
         declared = _checked(getattr(module, DATASET_ATTRIBUTE, None), module_name)
         if declared.name in _REGISTRY and _REGISTRY[declared.name] is not declared:
-            raise ValueError(f"{MODULES_ENV} module {module_name} declares {declared.name!r}, "
-                             "a name already registered")
+            raise ValueError(
+                f"{MODULES_ENV} module {module_name} declares {declared.name!r}, a name already registered"
+            )
         _REGISTRY[declared.name] = declared
 
 
 def _checked(declared, module_name: str) -> Dataset:
     if not isinstance(declared, Dataset):
-        raise ValueError(f"module {module_name} must declare {DATASET_ATTRIBUTE} as a Dataset, "
-                         f"got {type(declared).__name__}")
+        raise ValueError(
+            f"module {module_name} must declare {DATASET_ATTRIBUTE} as a Dataset, got {type(declared).__name__}"
+        )
     return declared

@@ -19,9 +19,9 @@ notebooks ask the registry (:func:`genre_utils.data.datasets.get_dataset`).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -90,10 +90,13 @@ class Dataset:
             raise ValueError(f"dataset {self.name!r}: generated must be True or False, got {self.generated!r}")
         if self.notice is not None and (not isinstance(self.notice, str) or not self.notice.strip()):
             raise ValueError(f"dataset {self.name!r}: notice must be Markdown text or None, got {self.notice!r}")
-        if self.thesis_test_per_genre is not None and (not isinstance(self.thesis_test_per_genre, int)
-                                                       or self.thesis_test_per_genre < 1):
-            raise ValueError(f"dataset {self.name!r}: thesis_test_per_genre must be an integer >= 1 or None, "
-                             f"got {self.thesis_test_per_genre!r}")
+        if self.thesis_test_per_genre is not None and (
+            not isinstance(self.thesis_test_per_genre, int) or self.thesis_test_per_genre < 1
+        ):
+            raise ValueError(
+                f"dataset {self.name!r}: thesis_test_per_genre must be an integer >= 1 or None, "
+                f"got {self.thesis_test_per_genre!r}"
+            )
 
     # -- where the data lives ---------------------------------------------------------------------
 
@@ -120,16 +123,19 @@ class Dataset:
         """
         unknown = [name for name in options if name not in self.download_options]
         if unknown:
-            raise ValueError(f"dataset {self.name!r} has no download option {', '.join(unknown)}; its options are "
-                             f"{', '.join(self.download_options) or 'none'}")
+            raise ValueError(
+                f"dataset {self.name!r} has no download option {', '.join(unknown)}; its options are "
+                f"{', '.join(self.download_options) or 'none'}"
+            )
         return self.obtain(self.root(root), progress, **{**self.download_options, **options})
 
     def options_from(self, parameters: Mapping[str, object]) -> dict:
         """The download options given among ``parameters`` (a notebook's ``globals()``) as ``<name>_<option>``
         (the embedded set's ``synthetic_clips_per_genre``); options not given are left out (their defaults)."""
         prefix = f"{self.name}_"
-        return {option: parameters[prefix + option] for option in self.download_options
-                if prefix + option in parameters}
+        return {
+            option: parameters[prefix + option] for option in self.download_options if prefix + option in parameters
+        }
 
     def obtain(self, root: Path, progress: bool, **options) -> Path:
         """The dataset's own part of :meth:`download`: ``root`` resolved, every option given (defaults filled)."""
@@ -144,8 +150,9 @@ class Dataset:
         silent ones marked in ``status``."""
         return track_table.decode_check(self.load_tracks(root), min_seconds=self.min_seconds, progress=progress)
 
-    def check_files(self, tracks: pd.DataFrame | None = None,
-                    root: str | os.PathLike | None = None) -> pd.DataFrame | None:
+    def check_files(
+        self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None
+    ) -> pd.DataFrame | None:
         """Each file against :attr:`reference_name` (see :mod:`genre_utils.data.datasets.checksums`);
         None when there is nothing to check against."""
         return None
@@ -153,12 +160,21 @@ class Dataset:
     def clip_seconds(self, root: str | os.PathLike | None = None) -> float:
         """Length every clip is padded or cropped to before feature extraction."""
         if self.clip_length is None:
-            raise NotImplementedError(f"dataset {self.name!r} ({type(self).__name__}) declares no clip_length "
-                                      "and does not define clip_seconds()")
+            raise NotImplementedError(
+                f"dataset {self.name!r} ({type(self).__name__}) declares no clip_length "
+                "and does not define clip_seconds()"
+            )
         return float(self.clip_length)
 
     def summary(self) -> dict:
         """The declaration as plain literals (for tables)."""
-        return {"name": self.name, "title": self.title, "genres": len(self.genres), "splits": list(self.splits),
-                "generated": self.generated, "reference": self.reference_name or "",
-                "download_options": dict(self.download_options), "licence": self.licence}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "genres": len(self.genres),
+            "splits": list(self.splits),
+            "generated": self.generated,
+            "reference": self.reference_name or "",
+            "download_options": dict(self.download_options),
+            "licence": self.licence,
+        }

@@ -56,8 +56,9 @@ def read_checksums_file(path: str | os.PathLike) -> dict[str, str]:
             continue
         match = _CHECKSUM_LINE.match(line.rstrip("\r"))
         if match is None:
-            raise ValueError(f"{path}, line {number}: expected '<hex digest>  <file>' as sha1sum writes it, "
-                             f"got {line[:80]!r}")
+            raise ValueError(
+                f"{path}, line {number}: expected '<hex digest>  <file>' as sha1sum writes it, got {line[:80]!r}"
+            )
         listed[match["path"].strip().lstrip("./")] = match["digest"].lower()
     return listed
 
@@ -74,15 +75,20 @@ def make_report(rows: list[dict]) -> pd.DataFrame:
 def summary_line(report: pd.DataFrame) -> str:
     """``<n> clips: <a> verified, <b> differs, <c> missing``."""
     counts = report["result"].value_counts()
-    return (f"{len(report)} clips: {int(counts.get(VERIFIED, 0))} verified, "
-            f"{int(counts.get(DIFFERS, 0))} differs, {int(counts.get(MISSING, 0))} missing")
+    return (
+        f"{len(report)} clips: {int(counts.get(VERIFIED, 0))} verified, "
+        f"{int(counts.get(DIFFERS, 0))} differs, {int(counts.get(MISSING, 0))} missing"
+    )
 
 
 def problem_lines(report: pd.DataFrame, reference: str, limit: int = 20) -> list[str]:
     """One line per clip that differs (all of them) or is missing (up to ``limit``)."""
-    lines = [f"  {row.clip}: differs from {reference}" + (f": {row.detail}" if row.detail else "")
-             + (f" ({row.path})" if row.path else "")
-             for row in report[report["result"] == DIFFERS].itertuples()]
+    lines = [
+        f"  {row.clip}: differs from {reference}"
+        + (f": {row.detail}" if row.detail else "")
+        + (f" ({row.path})" if row.path else "")
+        for row in report[report["result"] == DIFFERS].itertuples()
+    ]
     missing = report.loc[report["result"] == MISSING, "clip"].tolist()
     lines += [f"  {clip}: missing" for clip in missing[:limit]]
     if len(missing) > limit:

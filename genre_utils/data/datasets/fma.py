@@ -33,9 +33,9 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -59,8 +59,24 @@ ARTIST_COLUMN = ("artist", "id")
 REQUIRED_COLUMNS = (SUBSET_COLUMN, SPLIT_COLUMN, GENRE_COLUMN, ARTIST_COLUMN)
 NO_GENRE_STATUS = "no top-level genre in tracks.csv"
 # The 16 top-level genres (genres.csv rows whose parent is 0); FMA-medium and FMA-large use all of them.
-TOP_GENRES = ("Blues", "Classical", "Country", "Easy Listening", "Electronic", "Experimental", "Folk", "Hip-Hop",
-              "Instrumental", "International", "Jazz", "Old-Time / Historic", "Pop", "Rock", "Soul-RnB", "Spoken")
+TOP_GENRES = (
+    "Blues",
+    "Classical",
+    "Country",
+    "Easy Listening",
+    "Electronic",
+    "Experimental",
+    "Folk",
+    "Hip-Hop",
+    "Instrumental",
+    "International",
+    "Jazz",
+    "Old-Time / Historic",
+    "Pop",
+    "Rock",
+    "Soul-RnB",
+    "Spoken",
+)
 BASE_URL = "https://os.unil.cloud.switch.ch/fma/"  # the FMA project's server (README of mdeff/fma)
 METADATA_REMOTE = {
     "filename": "fma_metadata.zip",
@@ -82,8 +98,10 @@ BIBTEX = """@inproceedings{defferrard2017fma,
   year={2017},
   eprint={1612.01840}, archivePrefix={arXiv}, url={https://arxiv.org/abs/1612.01840}
 }"""
-LICENCE = ("metadata (tracks.csv): CC BY 4.0; audio: each track under the licence its artist chose on the Free "
-           "Music Archive (mostly Creative Commons, see tracks.csv's ('track', 'license')), for research use")
+LICENCE = (
+    "metadata (tracks.csv): CC BY 4.0; audio: each track under the licence its artist chose on the Free "
+    "Music Archive (mostly Creative Commons, see tracks.csv's ('track', 'license')), for research use"
+)
 
 
 class MissingDataError(FileNotFoundError, ValueError):
@@ -91,9 +109,14 @@ class MissingDataError(FileNotFoundError, ValueError):
 
 
 def audio_remote(filename: str, sha1: str, size: int, description: str) -> dict:
-    """The plain spec of an audio archive on the FMA server: :class:`genre_utils.data.download.Remote` keyword arguments."""
-    return {"filename": filename, "urls": (BASE_URL + filename,), "known_hash": f"sha1:{sha1}", "size": size,
-            "description": description}
+    """The plain spec of an audio archive on the FMA server: :class:`genre_utils.data.download.Remote` keyword"""
+    return {
+        "filename": filename,
+        "urls": (BASE_URL + filename,),
+        "known_hash": f"sha1:{sha1}",
+        "size": size,
+        "description": description,
+    }
 
 
 def read_tracks_csv(path: str | os.PathLike) -> pd.DataFrame:
@@ -110,9 +133,11 @@ def read_tracks_csv(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingDataError(f"FMA tracks.csv not found at {path}: run `python -m genre_utils.data download "
-                               f"--dataset fma_small` (or fma_medium, fma_large) or point {paths.DATA_DIR_ENV} "
-                               f"(or root=) at the folder that holds {METADATA_FOLDER}/")
+        raise MissingDataError(
+            f"FMA tracks.csv not found at {path}: run `python -m genre_utils.data download "
+            f"--dataset fma_small` (or fma_medium, fma_large) or point {paths.DATA_DIR_ENV} "
+            f"(or root=) at the folder that holds {METADATA_FOLDER}/"
+        )
     try:
         tracks = pd.read_csv(path, index_col=0, header=[0, 1], low_memory=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, IndexError) as error:
@@ -204,7 +229,8 @@ def require_space(root: Path, what: str, download_bytes: int, extract_bytes: int
             f"not enough disk space in {root} for {what}: {paths.format_bytes(needed)} needed "
             f"({paths.format_bytes(download_bytes)} to download, about {paths.format_bytes(extract_bytes)} to "
             f"extract), {paths.format_bytes(free)} free. Free some space and run the same command again, or "
-            f"download elsewhere with --root DIR or {paths.DATA_DIR_ENV}=DIR")
+            f"download elsewhere with --root DIR or {paths.DATA_DIR_ENV}=DIR"
+        )
 
 
 def extracted_bytes(archive: Path) -> int | None:
@@ -249,8 +275,9 @@ class FmaDataset(Dataset):
     def __post_init__(self):
         super().__post_init__()
         if self.subset not in SUBSETS:
-            raise ValueError(f"FMA dataset {self.name!r}: subset must be one of {', '.join(SUBSETS)}, "
-                             f"got {self.subset!r}")
+            raise ValueError(
+                f"FMA dataset {self.name!r}: subset must be one of {', '.join(SUBSETS)}, got {self.subset!r}"
+            )
         missing = [key for key in ARCHIVE_KEYS if key not in self.archives]
         if missing:
             raise ValueError(f"FMA dataset {self.name!r}: archives lacks {', '.join(missing)}")
@@ -261,9 +288,11 @@ class FmaDataset(Dataset):
 
     def how_to_get(self) -> str:
         """What to do when the data is missing: the download command, or where to point ``GENRE_DATA_DIR``."""
-        return (f"run `python -m genre_utils.data download --dataset {self.name}` or point "
-                f"{paths.DATA_DIR_ENV} (or root=) at the folder that holds {METADATA_FOLDER}/ and "
-                f"{self.audio_folder}/")
+        return (
+            f"run `python -m genre_utils.data download --dataset {self.name}` or point "
+            f"{paths.DATA_DIR_ENV} (or root=) at the folder that holds {METADATA_FOLDER}/ and "
+            f"{self.audio_folder}/"
+        )
 
     def obtain(self, root: Path, progress: bool, **options) -> Path:
         """Fetch and extract ``fma_metadata.zip`` and the audio archive into ``root`` unless present.
@@ -317,8 +346,9 @@ class FmaDataset(Dataset):
                 f"no FMA metadata at {metadata / TRACKS_CSV} (from fma_metadata.zip): {self.how_to_get()}"
             )
         if not audio.is_dir():
-            raise MissingDataError(f"no {self.title} audio folder {audio} (from {self.audio_folder}.zip): "
-                                   f"{self.how_to_get()}")
+            raise MissingDataError(
+                f"no {self.title} audio folder {audio} (from {self.audio_folder}.zip): {self.how_to_get()}"
+            )
         return metadata.resolve(), audio.resolve()
 
     def load_tracks(self, root: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -342,24 +372,31 @@ class FmaDataset(Dataset):
         genres = subset[GENRE_COLUMN].astype(object)
         unknown = sorted({str(value) for value in genres.dropna() if value not in self.genres})
         if unknown:
-            raise ValueError(f"{csv_path}: ('track', 'genre_top') value(s) {unknown} in the {self.subset} subset are "
-                             f"not genres of {self.title}; expected {list(self.genres)}")
+            raise ValueError(
+                f"{csv_path}: ('track', 'genre_top') value(s) {unknown} in the {self.subset} subset are "
+                f"not genres of {self.title}; expected {list(self.genres)}"
+            )
         rows = []
         for track_number, genre, split, artist in zip(subset.index, genres, splits, subset[ARTIST_COLUMN]):
             track_id = f"{int(track_number):06d}"
-            rows.append({
-                "track_id": track_id,
-                "path": str(audio / track_id[:3] / f"{track_id}.mp3"),
-                "genre": "" if pd.isna(genre) else str(genre),
-                "split_official": SPLIT_NAMES.get(split, "") if not pd.isna(split) else "",
-                "artist": _id_string(artist),
-                "status": NO_GENRE_STATUS if pd.isna(genre) else track_table.STATUS_OK,  # unlabelled: header not read
-            })
+            rows.append(
+                {
+                    "track_id": track_id,
+                    "path": str(audio / track_id[:3] / f"{track_id}.mp3"),
+                    "genre": "" if pd.isna(genre) else str(genre),
+                    "split_official": SPLIT_NAMES.get(split, "") if not pd.isna(split) else "",
+                    "artist": _id_string(artist),
+                    "status": NO_GENRE_STATUS
+                    if pd.isna(genre)
+                    else track_table.STATUS_OK,  # unlabelled: header not read
+                }
+            )
         table = track_table.probe_headers(track_table.make_track_table(rows))
         return mark_known_broken(table, self.known_broken, f"known broken in {self.title}")
 
-    def check_files(self, tracks: pd.DataFrame | None = None,
-                    root: str | os.PathLike | None = None) -> pd.DataFrame | None:
+    def check_files(
+        self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None
+    ) -> pd.DataFrame | None:
         """Each MP3 listed in ``<audio folder>/checksums``: ``verified``, ``differs`` or ``missing`` (SHA-1).
 
         ``tracks`` is not needed (the list names the files). None when the audio folder carries no

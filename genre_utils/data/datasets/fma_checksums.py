@@ -38,8 +38,14 @@ def check_folder(audio_folder: Path) -> pd.DataFrame | None:
             rows.append({"clip": clip, "result": checksums.MISSING})
             continue
         same = checksums.file_digest(path, CHECKSUM_ALGORITHM) == expected
-        rows.append({"clip": clip, "path": str(path), "result": checksums.VERIFIED if same else checksums.DIFFERS,
-                     "detail": "" if same else f"{CHECKSUM_ALGORITHM.upper()} is not the listed one"})
+        rows.append(
+            {
+                "clip": clip,
+                "path": str(path),
+                "result": checksums.VERIFIED if same else checksums.DIFFERS,
+                "detail": "" if same else f"{CHECKSUM_ALGORITHM.upper()} is not the listed one",
+            }
+        )
     return checksums.make_report(rows)
 
 
@@ -59,6 +65,8 @@ def require_verified(audio_folder: Path, archive: Path, title: str = "FMA") -> N
     reference = f"{Path(audio_folder).name}/{CHECKSUMS_FILE}"
     if not bad.empty:
         named = ", ".join(f"{row.clip} ({row.result})" for row in bad.head(10).itertuples())
-        raise ValueError(f"{len(bad)} MP3(s) extracted from {archive} do not match {reference}: {named} "
-                         f"({summary}); delete {audio_folder} and run the download again")
+        raise ValueError(
+            f"{len(bad)} MP3(s) extracted from {archive} do not match {reference}: {named} "
+            f"({summary}); delete {audio_folder} and run the download again"
+        )
     print(f"{title} MP3s checked against {reference}: {summary}")

@@ -35,14 +35,25 @@ ARCHIVE_BYTES_APPROXIMATE = 93 * 2**30
 # Plain specs, turned into genre_utils.data.download.Remote objects by DATASET.remotes().
 ARCHIVES = {
     "metadata": fma.METADATA_REMOTE,
-    "audio": fma.audio_remote("fma_large.zip", sha1="497109f4dd721066b5ce5e5f250ec604dc78939e",
-                              size=ARCHIVE_BYTES_APPROXIMATE,
-                              description="FMA-large audio: 106,574 30-s MP3 clips (about 93 GiB)"),
+    "audio": fma.audio_remote(
+        "fma_large.zip",
+        sha1="497109f4dd721066b5ce5e5f250ec604dc78939e",
+        size=ARCHIVE_BYTES_APPROXIMATE,
+        description="FMA-large audio: 106,574 30-s MP3 clips (about 93 GiB)",
+    ),
 }
 KNOWN_BROKEN = fma_known_broken.MEDIUM_AND_LARGE
 REFERENCE_NAME = f"{AUDIO_FOLDER}/{fma_checksums.CHECKSUMS_FILE}"
 
 DATASET = fma.FmaDataset(
-    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, reference_name=REFERENCE_NAME,
-    subset=SUBSET, audio_folder=AUDIO_FOLDER, archives=ARCHIVES, known_broken=KNOWN_BROKEN, order=40,
+    name=NAME,
+    title=TITLE,
+    genres=GENRES,
+    splits=SPLITS,
+    reference_name=REFERENCE_NAME,
+    subset=SUBSET,
+    audio_folder=AUDIO_FOLDER,
+    archives=ARCHIVES,
+    known_broken=KNOWN_BROKEN,
+    order=40,
 )

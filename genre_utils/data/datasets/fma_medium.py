@@ -33,13 +33,25 @@ SPLITS = ("official", "kfold", "file")  # the splits of genre_utils.data.splits 
 # Plain specs, turned into genre_utils.data.download.Remote objects by DATASET.remotes().
 ARCHIVES = {
     "metadata": fma.METADATA_REMOTE,
-    "audio": fma.audio_remote("fma_medium.zip", sha1="c67b69ea232021025fca9231fc1c7c1a063ab50b", size=23_825_005_356,
-                              description="FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)"),
+    "audio": fma.audio_remote(
+        "fma_medium.zip",
+        sha1="c67b69ea232021025fca9231fc1c7c1a063ab50b",
+        size=23_825_005_356,
+        description="FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)",
+    ),
 }
 KNOWN_BROKEN = fma_known_broken.MEDIUM_AND_LARGE
 REFERENCE_NAME = f"{AUDIO_FOLDER}/{fma_checksums.CHECKSUMS_FILE}"
 
 DATASET = fma.FmaDataset(
-    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, reference_name=REFERENCE_NAME,
-    subset=SUBSET, audio_folder=AUDIO_FOLDER, archives=ARCHIVES, known_broken=KNOWN_BROKEN, order=30,
+    name=NAME,
+    title=TITLE,
+    genres=GENRES,
+    splits=SPLITS,
+    reference_name=REFERENCE_NAME,
+    subset=SUBSET,
+    audio_folder=AUDIO_FOLDER,
+    archives=ARCHIVES,
+    known_broken=KNOWN_BROKEN,
+    order=30,
 )

@@ -33,14 +33,26 @@ THESIS_TEST_PER_GENRE = 100  # the thesis's 7200/800 split
 # Plain specs, turned into genre_utils.data.download.Remote objects by DATASET.remotes().
 ARCHIVES = {
     "metadata": fma.METADATA_REMOTE,
-    "audio": fma.audio_remote("fma_small.zip", sha1="ade154f733639d52e35e32f5593efe5be76c6d70", size=7_679_594_875,
-                              description="FMA-small audio: 8000 30-s MP3 clips (7.2 GiB)"),
+    "audio": fma.audio_remote(
+        "fma_small.zip",
+        sha1="ade154f733639d52e35e32f5593efe5be76c6d70",
+        size=7_679_594_875,
+        description="FMA-small audio: 8000 30-s MP3 clips (7.2 GiB)",
+    ),
 }
 KNOWN_BROKEN = fma_known_broken.SMALL
 REFERENCE_NAME = f"{AUDIO_FOLDER}/{fma_checksums.CHECKSUMS_FILE}"
 
 DATASET = fma.FmaDataset(
-    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, thesis_test_per_genre=THESIS_TEST_PER_GENRE,
-    reference_name=REFERENCE_NAME, subset=SUBSET, audio_folder=AUDIO_FOLDER, archives=ARCHIVES,
-    known_broken=KNOWN_BROKEN, order=20,
+    name=NAME,
+    title=TITLE,
+    genres=GENRES,
+    splits=SPLITS,
+    thesis_test_per_genre=THESIS_TEST_PER_GENRE,
+    reference_name=REFERENCE_NAME,
+    subset=SUBSET,
+    audio_folder=AUDIO_FOLDER,
+    archives=ARCHIVES,
+    known_broken=KNOWN_BROKEN,
+    order=20,
 )

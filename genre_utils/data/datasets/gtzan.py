@@ -45,8 +45,25 @@ THESIS_TEST_PER_GENRE = 20  # the thesis's 800/200 split
 CLIP_SECONDS = 30.0
 SAMPLE_RATE = 22050
 # Extensions that make a file look like audio: each such file becomes a clip or a skipped row.
-AUDIO_LOOKING = (".wav", ".au", ".snd", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus",
-                 ".mp3", ".mp2", ".m4a", ".aac", ".wma", ".w64", ".caf")
+AUDIO_LOOKING = (
+    ".wav",
+    ".au",
+    ".snd",
+    ".aif",
+    ".aiff",
+    ".aifc",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".mp2",
+    ".m4a",
+    ".aac",
+    ".wma",
+    ".w64",
+    ".caf",
+)
 PREFERRED_EXTENSIONS = (".wav", ".au", ".flac")  # which copy is used when a clip exists in several formats
 LAYOUTS = ("genres", "Data/genres_original", "genres_original", ".")
 SPLITS_FOLDER = "splits"
@@ -70,8 +87,10 @@ BIBTEX = """@article{tzanetakis2002musical,
   journal={IEEE Transactions on Speech and Audio Processing},
   volume={10}, number={5}, pages={293--302}, year={2002}
 }"""
-LICENCE = ("no licence published: collected by Tzanetakis from CDs, radio and recordings for research use; "
-           "the recordings' copyright stays with their owners")
+LICENCE = (
+    "no licence published: collected by Tzanetakis from CDs, radio and recordings for research use; "
+    "the recordings' copyright stays with their owners"
+)
 
 _CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})$")
 
@@ -157,8 +176,14 @@ def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
     rows = []
     for track_id, found in copies.items():
         chosen, *others = sorted(found, key=_preference)
-        rows.append({"track_id": track_id, "path": str(chosen), "genre": track_id.split(".")[0],
-                     "status": track_table.STATUS_OK})
+        rows.append(
+            {
+                "track_id": track_id,
+                "path": str(chosen),
+                "genre": track_id.split(".")[0],
+                "status": track_table.STATUS_OK,
+            }
+        )
         for other in others:
             reason = f"another copy of {track_id} is used ({chosen.name})"
             skipped.append(_skipped_row(root, other, other, rows[-1]["genre"], reason))
@@ -231,8 +256,7 @@ class GtzanDataset(Dataset):
             tracks["split_fault_filtered"] = fault_filtered_split(tracks, lists_dir).to_numpy()
         return tracks
 
-    def check_files(self, tracks: pd.DataFrame | None = None,
-                    root: str | os.PathLike | None = None) -> pd.DataFrame:
+    def check_files(self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None) -> pd.DataFrame:
         """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``.
 
         See :mod:`genre_utils.data.datasets.gtzan_reference`; the reference ships with the package, so
@@ -242,7 +266,14 @@ class GtzanDataset(Dataset):
 
 
 DATASET = GtzanDataset(
-    name=NAME, title=TITLE, genres=GENRES, splits=SPLITS, citation=BIBTEX, licence=LICENCE,
-    thesis_test_per_genre=THESIS_TEST_PER_GENRE, reference_name=gtzan_reference.REFERENCE_NAME,
-    clip_length=CLIP_SECONDS, order=10,
+    name=NAME,
+    title=TITLE,
+    genres=GENRES,
+    splits=SPLITS,
+    citation=BIBTEX,
+    licence=LICENCE,
+    thesis_test_per_genre=THESIS_TEST_PER_GENRE,
+    reference_name=gtzan_reference.REFERENCE_NAME,
+    clip_length=CLIP_SECONDS,
+    order=10,
 )

@@ -85,7 +85,10 @@ def check_bytes(data: bytes, name: str, expected_md5: str) -> tuple[str, str]:
     if PurePosixPath(name).suffix.lower() in LOSSY_SUFFIXES:
         return checksums.DIFFERS, f"lossy {PurePosixPath(name).suffix.lower()[1:].upper()} copy"
     seconds = (len(rebuilt) - WAV_HEADER_BYTES) / (2 * ORIGINAL_RATE)
-    return checksums.DIFFERS, f"other samples, {seconds:.1f} s (cut?)" if seconds < CUT_BELOW_SECONDS else "other samples"
+    return (
+        checksums.DIFFERS,
+        f"other samples, {seconds:.1f} s (cut?)" if seconds < CUT_BELOW_SECONDS else "other samples",
+    )
 
 
 def check_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
@@ -105,8 +108,14 @@ def check_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
         try:
             data = Path(path).read_bytes()
         except OSError as error:
-            rows.append({"clip": clip, "path": path, "result": checksums.DIFFERS,
-                         "detail": f"unreadable ({error.strerror or error})"})
+            rows.append(
+                {
+                    "clip": clip,
+                    "path": path,
+                    "result": checksums.DIFFERS,
+                    "detail": f"unreadable ({error.strerror or error})",
+                }
+            )
             continue
         result, detail = check_bytes(data, Path(path).name, expected)
         rows.append({"clip": clip, "path": path, "result": result, "detail": detail})
@@ -130,8 +139,12 @@ def check_archive(archive: str | os.PathLike) -> pd.DataFrame:
             continue
         result, detail = check_bytes(data, member, reference[clip])
         results[clip] = (member, result, detail)
-    rows = [{"clip": clip, "path": results[clip][0], "result": results[clip][1], "detail": results[clip][2]}
-            if clip in results else {"clip": clip, "result": checksums.MISSING} for clip in reference]
+    rows = [
+        {"clip": clip, "path": results[clip][0], "result": results[clip][1], "detail": results[clip][2]}
+        if clip in results
+        else {"clip": clip, "result": checksums.MISSING}
+        for clip in reference
+    ]
     return checksums.make_report(rows)
 
 

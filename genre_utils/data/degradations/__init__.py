@@ -33,8 +33,20 @@ DEGRADATIONS_ATTRIBUTE = "DEGRADATIONS"
 # recording chain's usual damage (narrow channels, low-bitrate MP3, background noise, mild clipping, a room).
 # Not in it, so that the study also shows how augmentation carries over to damage it never saw: 10 dB noise,
 # heavy clipping, pitch shifts and tempo changes.
-AUGMENTATION_DEGRADATIONS = ("band_8k", "band_11k", "band_16k", "mp3_64k", "mp3_32k", "white_30db", "white_20db",
-                             "pink_30db", "pink_20db", "gain_minus_12db", "clip_1pct", "reverb_room")
+AUGMENTATION_DEGRADATIONS = (
+    "band_8k",
+    "band_11k",
+    "band_16k",
+    "mp3_64k",
+    "mp3_32k",
+    "white_30db",
+    "white_20db",
+    "pink_30db",
+    "pink_20db",
+    "gain_minus_12db",
+    "clip_1pct",
+    "reverb_room",
+)
 _REGISTRY: dict[str, Degradation] = {}
 _DISCOVERED = False
 
@@ -103,8 +115,10 @@ def check_degradation_names(names, parameter: str = "degradations") -> tuple[str
     unknown = [name for name in names if not isinstance(name, str) or name not in degradation_names()]
     if not names or unknown or len(set(names)) != len(names):
         what = f"unknown {unknown}" if unknown else "an empty list" if not names else "repeated names"
-        raise ValueError(f"{parameter} must list registered degradations, each once ({what}); expected some of "
-                         f"{', '.join(degradation_names())}")
+        raise ValueError(
+            f"{parameter} must list registered degradations, each once ({what}); expected some of "
+            f"{', '.join(degradation_names())}"
+        )
     return names
 
 
@@ -161,10 +175,13 @@ def _discover() -> None:
         if declared is None:
             continue
         if not isinstance(declared, tuple) or not all(isinstance(each, Degradation) for each in declared):
-            raise ValueError(f"module {module.__name__} must declare {DEGRADATIONS_ATTRIBUTE} as a tuple of "
-                             "Degradation")
-        found.extend(((list(FAMILIES).index(each.family), module_info.name, position), each)
-                     for position, each in enumerate(declared))
+            raise ValueError(
+                f"module {module.__name__} must declare {DEGRADATIONS_ATTRIBUTE} as a tuple of Degradation"
+            )
+        found.extend(
+            ((list(FAMILIES).index(each.family), module_info.name, position), each)
+            for position, each in enumerate(declared)
+        )
     for _, declared in sorted(found, key=lambda item: item[0]):
         if declared.name in _REGISTRY and _REGISTRY[declared.name] is not declared:
             raise ValueError(f"two degradation declarations have the name {declared.name!r}")

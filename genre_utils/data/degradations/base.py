@@ -16,9 +16,9 @@ same output bit for bit, and the input array is never changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -66,18 +66,21 @@ class Degradation:
         if not isinstance(self.name, str) or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
             raise ValueError(f"degradation name must be lowercase letters, digits or '_', got {self.name!r}")
         if self.family not in FAMILIES:
-            raise ValueError(f"degradation {self.name!r}: unknown family {self.family!r}; "
-                             f"expected one of {', '.join(FAMILIES)}")
+            raise ValueError(
+                f"degradation {self.name!r}: unknown family {self.family!r}; expected one of {', '.join(FAMILIES)}"
+            )
         if not isinstance(self.title, str) or not self.title.strip():
             raise ValueError(f"degradation {self.name!r} needs a title")
         if not isinstance(self.rationale, str) or not self.rationale.strip():
             raise ValueError(f"degradation {self.name!r} needs a rationale: a citation or why it matters")
         if not isinstance(self.parameters, Mapping) or not self.parameters:
-            raise ValueError(f"degradation {self.name!r} needs its parameters as a non-empty mapping, "
-                             f"got {self.parameters!r}")
+            raise ValueError(
+                f"degradation {self.name!r} needs its parameters as a non-empty mapping, got {self.parameters!r}"
+            )
         if not callable(self.function):
-            raise ValueError(f"degradation {self.name!r}: function must be callable, "
-                             f"got {type(self.function).__name__}")
+            raise ValueError(
+                f"degradation {self.name!r}: function must be callable, got {type(self.function).__name__}"
+            )
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
 
     def apply(self, samples: np.ndarray, sample_rate: int, seed: int) -> np.ndarray:
@@ -111,23 +114,33 @@ class Degradation:
             raise ValueError(f"degradation {self.name!r}: seed must be an integer in [0, 2**32), got {seed!r}")
         seeded = {"seed": int(seed)} if self.seeded else {}
         try:
-            degraded = self.function(samples.astype(np.float32, copy=True), int(sample_rate), **seeded,
-                                     **self.parameters)
+            degraded = self.function(
+                samples.astype(np.float32, copy=True), int(sample_rate), **seeded, **self.parameters
+            )
         except ValueError as error:  # the library cannot apply it here (an MP3 at a rate MP3 cannot carry)
             raise ValueError(f"degradation {self.name!r}: {error}") from error
         degraded = np.ascontiguousarray(degraded, dtype=np.float32)
         if degraded.ndim != 1 or (self.keeps_length and degraded.size != samples.size):
-            raise ValueError(f"degradation {self.name!r} returned shape {degraded.shape} for input shape "
-                             f"{samples.shape}{' (it declares keeps_length)' if self.keeps_length else ''}")
+            raise ValueError(
+                f"degradation {self.name!r} returned shape {degraded.shape} for input shape "
+                f"{samples.shape}{' (it declares keeps_length)' if self.keeps_length else ''}"
+            )
         if not np.all(np.isfinite(degraded)):
             raise ValueError(f"degradation {self.name!r} returned samples that are not finite")
         return degraded
 
     def summary(self) -> dict:
         """The declaration as plain literals (for tables and a run's description)."""
-        return {"name": self.name, "title": self.title, "family": self.family, "parameters": dict(self.parameters),
-                "rationale": self.rationale, "keeps_length": self.keeps_length, "bounded": self.bounded,
-                "seeded": self.seeded}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "family": self.family,
+            "parameters": dict(self.parameters),
+            "rationale": self.rationale,
+            "keeps_length": self.keeps_length,
+            "bounded": self.bounded,
+            "seeded": self.seeded,
+        }
 
 
 def fitted_length(samples: np.ndarray, length: int) -> np.ndarray:

@@ -31,12 +31,16 @@ from genre_utils.data.degradations.base import Degradation
 GAINS_DB = {"gain_minus_12db": -12.0}  # name -> gain in dB
 CLIPPED_PERCENTS = {"clip_1pct": 1.0, "clip_5pct": 5.0}  # name -> percent of the samples driven to full scale
 FULL_SCALE_DB = 0.0  # where the clipping cuts: 0 dBFS, sample value 1.0
-GAIN_RATIONALE = ("Recordings differ in level by more than 10 dB (EBU R 128 broadcast normalisation at -23 LUFS "
-                  "against loudness-war masters near -10 LUFS); level-bearing features (log-mel energies, MFCC 0) "
-                  "shift with it.")
-CLIP_RATIONALE = ("Over-driven masters and recorders clip; the clip is amplified until a set share of its samples "
-                  "reaches full scale and cut there, as in the clipping unit of Mauch & Ewert's Audio Degradation "
-                  "Toolbox (ISMIR 2013; 1 % of the samples by default).")
+GAIN_RATIONALE = (
+    "Recordings differ in level by more than 10 dB (EBU R 128 broadcast normalisation at -23 LUFS "
+    "against loudness-war masters near -10 LUFS); level-bearing features (log-mel energies, MFCC 0) "
+    "shift with it."
+)
+CLIP_RATIONALE = (
+    "Over-driven masters and recorders clip; the clip is amplified until a set share of its samples "
+    "reaches full scale and cut there, as in the clipping unit of Mauch & Ewert's Audio Degradation "
+    "Toolbox (ISMIR 2013; 1 % of the samples by default)."
+)
 
 
 def with_gain(samples: np.ndarray, sample_rate: int, *, gain_db: float) -> np.ndarray:
@@ -55,11 +59,28 @@ def clipped(samples: np.ndarray, sample_rate: int, *, percent_of_samples: float,
 
 
 DEGRADATIONS = (
-    *(Degradation(name=name, title=f"Gain {gain:+g} dB", family="level", parameters={"gain_db": gain},
-                  rationale=GAIN_RATIONALE, function=with_gain, bounded=gain <= 0)
-      for name, gain in GAINS_DB.items()),
-    *(Degradation(name=name, title=f"Clipping: {percent:g} % of the samples at full scale", family="level",
-                  parameters={"percent_of_samples": percent, "threshold_db": FULL_SCALE_DB},
-                  rationale=CLIP_RATIONALE, function=clipped, bounded=True)
-      for name, percent in CLIPPED_PERCENTS.items()),
+    *(
+        Degradation(
+            name=name,
+            title=f"Gain {gain:+g} dB",
+            family="level",
+            parameters={"gain_db": gain},
+            rationale=GAIN_RATIONALE,
+            function=with_gain,
+            bounded=gain <= 0,
+        )
+        for name, gain in GAINS_DB.items()
+    ),
+    *(
+        Degradation(
+            name=name,
+            title=f"Clipping: {percent:g} % of the samples at full scale",
+            family="level",
+            parameters={"percent_of_samples": percent, "threshold_db": FULL_SCALE_DB},
+            rationale=CLIP_RATIONALE,
+            function=clipped,
+            bounded=True,
+        )
+        for name, percent in CLIPPED_PERCENTS.items()
+    ),
 )

@@ -33,9 +33,11 @@ MPG123_DECODER_DELAY = 529  # samples the MP3 synthesis filterbank adds on decod
 CODEC_DELAY = LAME_ENCODER_DELAY + MPG123_DECODER_DELAY
 MP3_SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)  # MPEG-1, 2 and 2.5 layer III
 PCM_SCALE = 32768  # float [-1, 1) <-> 16-bit PCM, libsndfile's convention
-RATIONALE = ("Low-bitrate MP3 is how much music reaches a classifier (streams, previews, FMA's own clips); MP3 "
-             "compression is a unit of Mauch & Ewert's Audio Degradation Toolbox (ISMIR 2013), and Urbano et al. "
-             "(ISMIR 2014) measure how codec and bitrate change MFCCs.")
+RATIONALE = (
+    "Low-bitrate MP3 is how much music reaches a classifier (streams, previews, FMA's own clips); MP3 "
+    "compression is a unit of Mauch & Ewert's Audio Degradation Toolbox (ISMIR 2013), and Urbano et al. "
+    "(ISMIR 2014) measure how codec and bitrate change MFCCs."
+)
 
 
 def mp3_round_trip(samples: np.ndarray, sample_rate: int, *, bitrate_kbps: int) -> np.ndarray:
@@ -45,8 +47,9 @@ def mp3_round_trip(samples: np.ndarray, sample_rate: int, *, bitrate_kbps: int) 
         ValueError: If ``sample_rate`` is not one an MP3 can carry (:data:`MP3_SAMPLE_RATES`).
     """
     if sample_rate not in MP3_SAMPLE_RATES:
-        raise ValueError(f"an MP3 cannot carry {sample_rate} Hz; MP3 sample rates are "
-                         f"{', '.join(map(str, MP3_SAMPLE_RATES))}")
+        raise ValueError(
+            f"an MP3 cannot carry {sample_rate} Hz; MP3 sample rates are {', '.join(map(str, MP3_SAMPLE_RATES))}"
+        )
     pcm = np.clip(np.round(samples.astype(np.float64) * PCM_SCALE), -PCM_SCALE, PCM_SCALE - 1).astype("<i2")
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(bitrate_kbps)
@@ -62,6 +65,13 @@ def mp3_round_trip(samples: np.ndarray, sample_rate: int, *, bitrate_kbps: int) 
 
 
 DEGRADATIONS = tuple(
-    Degradation(name=name, title=f"MP3 at {bitrate} kbit/s", family="lossy",
-                parameters={"bitrate_kbps": bitrate}, rationale=RATIONALE, function=mp3_round_trip)
-    for name, bitrate in BITRATES_KBPS.items())
+    Degradation(
+        name=name,
+        title=f"MP3 at {bitrate} kbit/s",
+        family="lossy",
+        parameters={"bitrate_kbps": bitrate},
+        rationale=RATIONALE,
+        function=mp3_round_trip,
+    )
+    for name, bitrate in BITRATES_KBPS.items()
+)

@@ -34,9 +34,11 @@ from genre_utils.data.degradations.base import Degradation
 SNRS_DB = (30.0, 20.0, 10.0)
 DECAYS_DB_PER_OCTAVE = {"white": 0.0, "pink": -10 * math.log10(2)}  # colour -> power spectral density slope
 COLOURING_FFT_POINTS = 2048  # AddColorNoise's n_fft (its default, 128, is too coarse for a -3 dB/octave slope)
-RATIONALE = ("Background noise under music (live and phone recordings, radio); white or pink noise at a given SNR "
-             "is a unit of Mauch & Ewert's Audio Degradation Toolbox (ISMIR 2013); MUDA (McFee et al., ISMIR 2015) "
-             "mixes background noise into music.")
+RATIONALE = (
+    "Background noise under music (live and phone recordings, radio); white or pink noise at a given SNR "
+    "is a unit of Mauch & Ewert's Audio Degradation Toolbox (ISMIR 2013); MUDA (McFee et al., ISMIR 2015) "
+    "mixes background noise into music."
+)
 _GLOBAL_GENERATORS = threading.Lock()  # audiomentations draws from the process-wide generators
 
 
@@ -54,18 +56,33 @@ def _global_generators_seeded(seed: int):
             np.random.set_state(numpy_state)
 
 
-def with_noise(samples: np.ndarray, sample_rate: int, *, seed: int, colour: str, snr_db: float,
-               decay_db_per_octave: float) -> np.ndarray:
+def with_noise(
+    samples: np.ndarray, sample_rate: int, *, seed: int, colour: str, snr_db: float, decay_db_per_octave: float
+) -> np.ndarray:
     """``samples`` plus noise whose power spectral density falls ``decay_db_per_octave`` (0: white),
     scaled to ``snr_db`` below the samples' power. ``colour`` names the slope for readers."""
-    add_noise = AddColorNoise(min_snr_db=snr_db, max_snr_db=snr_db, min_f_decay=decay_db_per_octave,
-                              max_f_decay=decay_db_per_octave, p=1.0, n_fft=COLOURING_FFT_POINTS)
+    add_noise = AddColorNoise(
+        min_snr_db=snr_db,
+        max_snr_db=snr_db,
+        min_f_decay=decay_db_per_octave,
+        max_f_decay=decay_db_per_octave,
+        p=1.0,
+        n_fft=COLOURING_FFT_POINTS,
+    )
     with _global_generators_seeded(seed):
         return add_noise(samples, sample_rate)
 
 
 DEGRADATIONS = tuple(
-    Degradation(name=f"{colour}_{snr:.0f}db", title=f"{colour.capitalize()} noise at {snr:.0f} dB SNR", family="noise",
-                parameters={"colour": colour, "snr_db": snr, "decay_db_per_octave": decay},
-                rationale=RATIONALE, function=with_noise, seeded=True)
-    for colour, decay in DECAYS_DB_PER_OCTAVE.items() for snr in SNRS_DB)
+    Degradation(
+        name=f"{colour}_{snr:.0f}db",
+        title=f"{colour.capitalize()} noise at {snr:.0f} dB SNR",
+        family="noise",
+        parameters={"colour": colour, "snr_db": snr, "decay_db_per_octave": decay},
+        rationale=RATIONALE,
+        function=with_noise,
+        seeded=True,
+    )
+    for colour, decay in DECAYS_DB_PER_OCTAVE.items()
+    for snr in SNRS_DB
+)

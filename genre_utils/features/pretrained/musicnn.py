@@ -164,7 +164,7 @@ def load_model(name: str = "MTT_musicnn") -> MusicnnModel:
     return _load_model(name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_model(name: str) -> MusicnnModel:
     import keras
     import tensorflow as tf

@@ -79,12 +79,7 @@ def log_mel(samples: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(samples)):
         raise ValueError("samples contain NaN or infinite values")
     mel = librosa.feature.melspectrogram(
-        y=samples,
-        sr=SAMPLE_RATE,
-        n_fft=N_FFT,
-        hop_length=HOP_LENGTH,
-        n_mels=N_MELS,
-        pad_mode=STFT_PAD_MODE,
+        y=samples, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS, pad_mode=STFT_PAD_MODE
     ).T.astype(np.float32)
     with np.errstate(over="ignore"):
         quantised = mel.astype(np.float16).astype(np.float32)  # musicnn's float16 cast
