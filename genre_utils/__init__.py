@@ -10,7 +10,7 @@
 ========================  ===========================================================================
 
 A sub-package imports only from those above it in this table and from the base modules
-(:mod:`.atomic`, :mod:`.paths`, :mod:`.quiet`); the command lines (:mod:`.prepare`, :mod:`.run`,
+(:mod:`.paths`, :mod:`.quiet`, :mod:`.formatting`, :mod:`.registry`); the command lines (:mod:`.prepare`, :mod:`.run`,
 :mod:`.predict`, :mod:`.report`) sit on top. ``tests/test_package_shape.py`` holds the package to it.
 """
 

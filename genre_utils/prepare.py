@@ -37,13 +37,13 @@ from pathlib import Path
 import pandas as pd
 
 from genre_utils import paths
-from genre_utils.atomic import write_csv
 from genre_utils.data.datasets import checksums, dataset_names, dataset_root, datasets, get_dataset
 from genre_utils.data.datasets.table import skipped_files
 from genre_utils.features.cluster import SCHEDULER_ENV
 from genre_utils.features.extraction import prepare_features
 from genre_utils.features.kinds import FEATURE_KINDS
 from genre_utils.features.store import DEFAULT_ENGINE, ENGINES
+from genre_utils.paths import write_csv
 
 TRACKS_FILE = "tracks.csv"
 SKIPPED_FILE = "skipped.csv"

@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "genre_utils"
 NOTEBOOKS = PACKAGE.parent / "notebooks"
-BASE = ("atomic", "paths", "quiet")
+BASE = ("paths", "quiet", "formatting", "registry")
 LAYERS = ("data", "features", "models", "experiment", "analysis", "study")
 COMMANDS = ("prepare", "run", "predict", "report")
 MAX_TOP_MODULES = 8

@@ -8,6 +8,6 @@
   pitch and tempo, a room), declared once and discovered, for the degradation study and augmentation;
   :mod:`.conditions`: what a file's audio is like (bandwidth, rate, clipping, level), for ``predict``.
 
-May import: the base modules (:mod:`genre_utils.atomic`, :mod:`genre_utils.paths`) only. Its
+May import: the base modules (:mod:`genre_utils.paths`, :mod:`genre_utils.paths`) only. Its
 ``__main__`` is the entry point of ``python -m genre_utils.data`` (:mod:`genre_utils.prepare`), a command line.
 """

@@ -40,10 +40,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.atomic import write_json
 from genre_utils.data.audio import AudioError, downmix, load_native
 from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.degradations import get_degradation
+from genre_utils.paths import write_json
 
 CONDITIONS_FILE = "conditions.json"  # the training conditions, in a run's folder
 

@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from genre_utils.atomic import write_text
+from genre_utils.paths import write_text
 
 HASH_ALGORITHMS = ("sha256", "sha1", "md5")
 CHUNK_BYTES = 1 << 16  # bytes written per read: an interruption loses less than this

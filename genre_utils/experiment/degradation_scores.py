@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.atomic import write_csv
 from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.degradations import check_degradation_names
 from genre_utils.experiment.inputs import WHOLE_CLIP, side_arrays
@@ -39,6 +38,7 @@ from genre_utils.features.standardize import Standardizer
 from genre_utils.features.store import FeatureSet, degraded_copy
 from genre_utils.models import get_contender
 from genre_utils.models.training import CONFIG_FILE
+from genre_utils.paths import write_csv
 
 CLEAN = "clean"  # the degradation column's value for the clean test tracks
 DEGRADED_FILE = "degraded_predictions.csv"  # in a run folder

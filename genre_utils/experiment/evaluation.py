@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.atomic import write_csv, write_json
+from genre_utils.paths import write_csv, write_json
 
 METRICS_FILE = "metrics.json"
 PER_GENRE_FILE = "per_genre.csv"

@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.atomic import write_csv, write_json
 from genre_utils.data.conditions import training_conditions, write_training_conditions
 from genre_utils.data.degradations import AUGMENTATION_DEGRADATIONS
 from genre_utils.data.splits import SPLIT_NAMES, carve_validation, check_disjoint, make_split, training_subset
@@ -44,6 +43,7 @@ from genre_utils.models import contender_names, get_contender
 from genre_utils.models.aggregation import aggregate_tracks, track_labels
 from genre_utils.models.hyperparameters import TrainingSettings
 from genre_utils.models.streaming import should_stream
+from genre_utils.paths import write_csv, write_json
 
 LEAKY_SPLIT = "random_segments"  # the tutorial mistake, run only to measure it
 RUN_SPLITS = (*SPLIT_NAMES, LEAKY_SPLIT)

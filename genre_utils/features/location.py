@@ -1,7 +1,7 @@
 """Where a feature store lives: a local folder, or an fsspec URL such as ``s3://bucket/prefix``.
 
 A plain path and a ``file://`` URL are local folders, returned as :class:`~pathlib.Path`: their
-small files are written to a temporary name and renamed into place (:mod:`genre_utils.atomic`),
+small files are written to a temporary name and renamed into place (:mod:`genre_utils.paths`),
 and the feature store checks free space and read-only folders up front. Any other URL
 (``s3://``, ``gs://``, ``memory://`` ...) stays a string and is reached through fsspec, where
 writing an object is one atomic PUT, so a reader again sees the old file or the new one, never
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from genre_utils.atomic import write_text as write_local_text
+from genre_utils.paths import write_text as write_local_text
 
 LOCAL_PROTOCOLS = ("file", "local")
 SEPARATOR = "/"

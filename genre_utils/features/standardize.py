@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genre_utils.atomic import write_json
+from genre_utils.paths import write_json
 
 STD_FLOOR = 1e-8  # constant rows are divided by this instead of zero
 DEFAULT_BATCH = 64

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genre_utils.atomic import write_csv
 from genre_utils.models.aggregation import aggregate_tracks, track_labels
 from genre_utils.models.registry import Contender, Fitted
+from genre_utils.paths import write_csv
 
 ESTIMATOR_FILE = "model.joblib"
 SELECTION_FILE = "selection.csv"

@@ -46,7 +46,6 @@ import keras
 import numpy as np
 import pandas as pd
 
-from genre_utils.atomic import write_csv, write_json
 from genre_utils.models.hyperparameters import (
     LR_FACTOR,
     LR_PATIENCE,
@@ -55,6 +54,7 @@ from genre_utils.models.hyperparameters import (
     TrainingSettings,
 )
 from genre_utils.models.streaming import batch_count, is_streamed, item_batches
+from genre_utils.paths import write_csv, write_json
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from genre_utils.atomic import write_json, write_with
 from genre_utils.data.datasets.synthetic_styles import (
     BASS_LOW,
     BASS_TIMBRES,
@@ -42,6 +41,7 @@ from genre_utils.data.datasets.synthetic_styles import (
     Style,
     Timbre,
 )
+from genre_utils.paths import write_json, write_with
 
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 SAMPLE_RATE = 22050
