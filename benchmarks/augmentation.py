@@ -53,6 +53,7 @@ def main(argv=None) -> int:
 
     from genre_utils.analysis import robustness
     from genre_utils.experiment.degradation_scores import robustness_predictions
+    from genre_utils.experiment.runner import train_plan
     from genre_utils.study import degradation_study
     from genre_utils.study.notebook import open_dataset
     from genre_utils.study.settings import StudySettings
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
     specs = degradation_study.study_specs(settings, args.copies)
     started = time.perf_counter()
     stores = {kind: open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
-    degradation_study.train_study(specs, stores, settings.output_dir)
+    train_plan(specs, stores, settings.output_dir)
     degraded = degradation_study.degraded_copies(specs, stores, degradations, 0, settings.output_dir)
     predictions = robustness_predictions(specs, degraded, settings.output_dir)
     minutes = (time.perf_counter() - started) / 60

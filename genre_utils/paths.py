@@ -1,15 +1,10 @@
-"""Where data, caches and reports live.
+"""Where data, caches and reports live, and how files are written there.
 
-The data root is, in order of precedence: an explicit argument, the ``GENRE_DATA_DIR``
-environment variable, or ``data/`` inside the project checkout. Each dataset gets its own
-sub-folder (``<root>/gtzan``, ``<root>/fma_small``, ``<root>/synthetic``) and the feature cache
-lives in ``<root>/features``.
-
-A data root can be read-only (a shared copy): then ``--cache-dir DIR`` or the ``GENRE_CACHE_DIR``
-environment variable puts what the project writes elsewhere: the feature cache in
-``DIR/features`` and the track tables of ``validate`` in ``DIR/<dataset>``. The helpers at the
-end turn a read-only folder or a full disk into one clear line (:class:`StorageError`). Files are
-written atomically: a temporary file beside the target, renamed over it (a reader sees the old or the new).
+The data root: an explicit argument, else ``GENRE_DATA_DIR``, else ``data/`` in the checkout; each dataset has its
+sub-folder and the feature cache is ``<root>/features``. For a read-only data root, ``--cache-dir DIR`` or
+``GENRE_CACHE_DIR`` moves what the project writes (feature cache, ``validate``'s tables). A read-only folder or a
+full disk becomes one clear line (:class:`StorageError`). Files are written atomically: a temporary file beside
+the target, renamed over it, so a reader sees the old file or the new one.
 """
 
 from __future__ import annotations
@@ -32,14 +27,7 @@ FEATURE_CACHE_NAME = "features"
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Return the data root folder (not created).
-
-    Args:
-        root: Explicit folder; wins over ``GENRE_DATA_DIR`` and the project default.
-
-    Returns:
-        The absolute path of the data root.
-    """
+    """Return the data root folder (not created)."""
     if root is not None:
         return Path(root).expanduser().resolve()
     from_env = os.environ.get(DATA_DIR_ENV)
@@ -108,12 +96,7 @@ def read_only_message(folder: str | os.PathLike, what: str) -> str:
 
 
 def require_writable(folder: str | os.PathLike, what: str) -> Path:
-    """Create ``folder`` if needed and check that a file can be written in it.
-
-    Raises:
-        StorageError: If it (or the parent it would be created in) is read-only; the message
-            names the folder and the ``--cache-dir`` option and ``GENRE_CACHE_DIR`` variable.
-    """
+    """Create ``folder`` if needed and check that a file can be written in it."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -128,11 +111,7 @@ def require_writable(folder: str | os.PathLike, what: str) -> Path:
 
 
 def require_free_space(folder: str | os.PathLike, needed: int, what: str) -> None:
-    """Check that ``folder`` has ``needed`` bytes free.
-
-    Raises:
-        StorageError: If it has less; the message names the folder, both sizes and what to do.
-    """
+    """Check that ``folder`` has ``needed`` bytes free."""
     free = shutil.disk_usage(folder).free
     if free < needed:
         raise StorageError(disk_full_message(folder, what, needed, free))
@@ -167,13 +146,7 @@ def nearest_existing(folder: Path) -> Path:
 
 
 def write_with(path: str | os.PathLike, write, durable: bool = False) -> Path:
-    """Call ``write(binary stream)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    Args:
-        path: Target file; its folder is created.
-        write: Function that writes the content to the open binary stream.
-        durable: Also ``fsync`` before the rename, so the content survives a power cut.
-    """
+    """Call ``write(binary stream)`` on a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.part"

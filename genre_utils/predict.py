@@ -2,32 +2,18 @@
 
     python -m genre_utils.predict song.mp3 other.flac [--run build/results/gtzan/runs/<run folder>]
 
-The file is decoded at the run's sample rate, mono; features are computed over the actual audio
-with the run's :class:`~genre_utils.features.kinds.FeatureConfig`, cut into windows of the run's item
-length (a segment, or for whole-clip runs and clip-level contenders the training clip, e.g.
-30 s), standardized with the run's training statistics (when the contender standardizes) and
-classified; the file's probabilities are the mean over the windows. As in training, a short file
-or trailing window is zero-padded (as audio) if at least ``MIN_SEGMENT_FILL`` of it is real audio;
-the first window is always kept.
-
-A run that did not learn (``learned: false`` in its ``result.json``, :mod:`genre_utils.experiment.learning_check`)
-says so before any genre. A run trained on the synthetic set says so first: its genres are those of generated clips.
-Beside
-the genres, ``--tags`` (default on) prints the pretrained musicnn tagger's top tags
-(:mod:`genre_utils.features.pretrained.musicnn`), the one answer that means something on real music
-without training anything.
-
-Before the genres, each file's recording conditions are measured (:mod:`genre_utils.data.conditions`:
-native rate, bandwidth, clipping, silence, level) and every way they lie outside the conditions of the
-run's training audio (``conditions.json`` in the run folder) is said in one line, "out of its depth: ...".
+The file is decoded once, measured against the run's training conditions (one "out of its depth: ..." line per
+difference), resampled to the run's rate, cut into windows of the run's item length with the run's feature
+settings and standardization, and classified; its probabilities are the mean over windows. A run that did not
+learn, or was trained on the synthetic set, says so first. ``--tags`` adds musicnn's top tags.
 """
 
 from __future__ import annotations
 
-if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
-    from genre_utils.quiet import quiet_stderr
+if __name__ == "__main__":  # before the imports below load TensorFlow
+    from genre_utils.quiet import quiet
 
-    quiet_stderr()
+    quiet()
 
 import argparse
 import json
@@ -44,20 +30,24 @@ from genre_utils.data.conditions import CONDITIONS_FILE, AudioCondition, differe
 from genre_utils.data.datasets import dataset_names, get_dataset
 from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
 from genre_utils.experiment.runner import LEAKY_SPLIT, RESULT_FILE, STANDARDIZER_FILE
-from genre_utils.features.kinds import MIN_SEGMENT_FILL, FeatureConfig, compute_features, segment_features
+from genre_utils.features.kinds import (
+    MIN_SEGMENT_FILL,
+    FeatureConfig,
+    compute_features,
+    segment_features,
+    segment_starts,
+)
 from genre_utils.features.pretrained.musicnn import MODEL_NAMES as TAGGERS
 from genre_utils.features.pretrained.musicnn import tag_file
 from genre_utils.features.standardize import Standardizer
 from genre_utils.models import get_contender
-from genre_utils.models.training import CONFIG_FILE
+from genre_utils.models.hyperparameters import CONFIG_FILE
 from genre_utils.paths import PROJECT_ROOT
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 DEFAULT_TOP = 3
 DEFAULT_TAGGER = "MSD_musicnn"  # its 50 tags are mostly genres and styles
-CONFIG_KEYS = ("spec", "class_names", "feature_config")
 TRAIN_HINT = "train one with `python -m genre_utils.run` or the training notebook (03)"
-TIMELINE_CMAP = "viridis"
 SYNTHETIC_WARNING = (
     "this run was trained on the synthetic set (generated clips, not music): its genres say "
     "which synthetic style the file resembles, not its musical genre; train on GTZAN or FMA "
@@ -73,8 +63,7 @@ class TrainedRun:
     class_names: list[str]
     feature_config: FeatureConfig
     standardizer: Standardizer | None  # None: the contender takes the features as extracted
-    segment_seconds: float  # 0 for a whole-clip model
-    spec: dict
+    spec: dict  # the RunSpec of config.json
     folder: Path
     window_frames: int  # feature frames of one model input
     result: dict = field(default_factory=dict)  # result.json (empty for a folder without one)
@@ -88,9 +77,7 @@ class TrainedRun:
 
     @property
     def learned(self) -> bool:
-        """Whether the run learnt (``result.json``'s verdict, :mod:`genre_utils.experiment.learning_check`); True when
-        unjudged.
-        """
+        """Whether the run learnt (``result.json``'s verdict); True when unjudged."""
         return self.result.get("learned", True) is not False
 
     @property
@@ -106,7 +93,6 @@ class TrainedRun:
     @property
     def description(self) -> str:
         """One line: contender, dataset, split, features and seed of the run, and its augmentation if any."""
-        contender = get_contender(self.spec["model"])
         copies = int(self.spec.get("augment", 0) or 0)
         augmented = (
             f", with {copies} degraded cop{'y' if copies == 1 else 'ies'} of each training track "
@@ -115,31 +101,39 @@ class TrainedRun:
             else ""
         )
         return (
-            f"{contender.title} trained on {self.spec['dataset']} ({self.spec['split']} split, "
-            f"{self.spec['features']}, seed {self.spec['seed']}{augmented}), {self.folder}"
+            f"{get_contender(self.spec['model']).title} trained on {self.spec['dataset']} ({self.spec['split']} "
+            f"split, {self.spec['features']}, seed {self.spec['seed']}{augmented}), {self.folder}"
         )
+
+    def features(self, samples: np.ndarray) -> np.ndarray:
+        """The run's features of mono ``samples`` at its rate, zero-padded by a window as training padded clips."""
+        return compute_features(
+            np.pad(samples, (0, self.window_frames * self.feature_config.hop_length)), self.feature_config
+        )
+
+    def windows(
+        self, values: np.ndarray, n_samples: int, hop_seconds: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(windows, start frames, real frames per window)`` of the features of ``n_samples`` of audio; windows
+        mostly of padding are dropped, the first is kept. ``hop_seconds`` None: windows do not overlap."""
+        if hop_seconds is not None and not hop_seconds > 0:
+            raise ValueError(f"hop_seconds must be positive seconds (or None), got {hop_seconds!r}")
+        window = self.window_frames
+        hop = window if hop_seconds is None else self.feature_config.frames_for_seconds(hop_seconds)
+        real_frames = 1 + n_samples // self.feature_config.hop_length
+        starts = segment_starts(values.shape[1], window, real_frames, hop_frames=hop)
+        cut = segment_features(values, window, valid_frames=real_frames, hop_frames=hop)
+        return cut, starts, np.clip(real_frames - starts, 1, window)
 
 
 @dataclass
 class Prediction:
-    """The classification of one file.
-
-    Attributes:
-        path: The file.
-        duration: Seconds of decoded audio.
-        segments: One row per window: ``start_s``, ``end_s``, ``genre``, ``confidence`` and one
-            ``p_<genre>`` column per class.
-        probabilities: Mean probability over the windows per genre, sorted descending.
-        warnings: Remarks (silent file, file shorter than one window ...).
-        condition: The file's measured recording conditions (native rate, bandwidth, clipping ...).
-        out_of_depth: One line per way the file lies outside the run's training conditions
-            (:func:`genre_utils.data.conditions.differences`); empty when it does not.
-    """
+    """The classification of one file."""
 
     path: Path
     duration: float
-    segments: pd.DataFrame
-    probabilities: pd.Series
+    segments: pd.DataFrame  # one row per window: start_s, end_s, genre, confidence, p_<genre> ...
+    probabilities: pd.Series  # mean over the windows, most probable first
     warnings: list[str] = field(default_factory=list)
     condition: AudioCondition | None = None
     out_of_depth: list[str] = field(default_factory=list)
@@ -151,186 +145,103 @@ class Prediction:
 
     def top(self, k: int = DEFAULT_TOP) -> list[tuple[str, float]]:
         """The ``k`` most probable genres as ``(genre, probability)``, most probable first."""
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k!r}")
         return [(str(genre), float(p)) for genre, p in self.probabilities.head(k).items()]
 
 
 def load_run(folder: str | os.PathLike) -> TrainedRun:
-    """Load a run folder of any contender: its saved model, ``config.json``, ``standardizer.json`` and,
-    where the run recorded them, its training conditions (``conditions.json``).
-
-    Any folder that a contender's ``fit`` wrote works, evaluated or not (a final model trained
-    on all tracks with a split file has no test metrics but classifies files all the same).
-
-    Raises:
-        FileNotFoundError: If the folder or one of those files is missing.
-        ValueError: If ``config.json`` lacks a key, ``conditions.json`` is not JSON, or the files do not
-            fit together.
-    """
+    """Load a run folder that a contender's ``fit`` wrote (evaluated or not): model, config, standardizer and,
+    where the run recorded them, its training conditions."""
     folder = Path(folder)
     if not (folder / CONFIG_FILE).is_file():
         what = "does not exist" if not folder.is_dir() else f"lacks {CONFIG_FILE}"
         raise FileNotFoundError(f"{folder} is not a finished run folder ({what}); {TRAIN_HINT}")
-    config = json.loads((folder / CONFIG_FILE).read_text())
-    absent = [key for key in CONFIG_KEYS if key not in config]
-    if absent:
-        raise ValueError(f"{folder / CONFIG_FILE} lacks {', '.join(absent)}; was it written by run_one?")
+    config = _read_json(folder / CONFIG_FILE)
     contender = get_contender(config["spec"]["model"])
     feature_config = FeatureConfig(**config["feature_config"])
-    standardizer = None
-    if contender.standardize:
-        if not (folder / STANDARDIZER_FILE).is_file():
-            raise FileNotFoundError(f"{folder} lacks {STANDARDIZER_FILE}; {TRAIN_HINT}")
-        standardizer = Standardizer.load(folder / STANDARDIZER_FILE)
     try:
+        standardizer = Standardizer.load(folder / STANDARDIZER_FILE) if contender.standardize else None
         predictor = contender.load(folder)
-    except (FileNotFoundError, OSError) as error:
-        raise FileNotFoundError(
-            f"{folder}: the saved {contender.title} cannot be read ({error}); {TRAIN_HINT}"
-        ) from error
+    except OSError as error:
+        raise FileNotFoundError(f"{folder}: the run cannot be read ({error}); {TRAIN_HINT}") from error
     window = int(config.get("segment_frames") or getattr(predictor, "input_frames", feature_config.n_frames))
-    result = json.loads((folder / RESULT_FILE).read_text()) if (folder / RESULT_FILE).is_file() else {}
-    conditions = None
-    if (folder / CONDITIONS_FILE).is_file():
-        try:
-            conditions = json.loads((folder / CONDITIONS_FILE).read_text())
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{folder / CONDITIONS_FILE} is not valid JSON ({error})") from error
-    run = TrainedRun(
-        predictor,
-        list(config["class_names"]),
-        feature_config,
-        standardizer,
-        float(config["spec"].get("segment_seconds", 0)),
-        config["spec"],
-        folder,
-        window,
-        result,
-        conditions,
-    )
-    model = getattr(predictor, "model", None)
-    if model is not None:
-        expected = (feature_config.n_features, len(run.class_names))
-        found = (int(model.input_shape[-2]), int(model.output_shape[-1]))
-        if expected != found:
-            raise ValueError(
-                f"{folder}: model and config disagree (features, classes expected {expected}, found {found})"
-            )
-    if standardizer is not None and standardizer.mean.size != feature_config.n_features:
-        raise ValueError(
-            f"{folder}: standardizer has {standardizer.mean.size} statistics for {feature_config.n_features} features"
-        )
-    return run
+    result, conditions = _read_json(folder / RESULT_FILE) or {}, _read_json(folder / CONDITIONS_FILE)
+    classes, spec = list(config["class_names"]), config["spec"]
+    return TrainedRun(predictor, classes, feature_config, standardizer, spec, folder, window, result, conditions)
+
+
+def _read_json(path: Path) -> dict | None:
+    """A run file's content; None where the run did not write it."""
+    try:
+        return json.loads(path.read_text()) if path.is_file() else None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error})") from error
 
 
 def predict_file(run: TrainedRun, path: str | os.PathLike, hop_seconds: float | None = None) -> Prediction:
-    """Classify an audio file of any format, rate, channel count and length by windows.
-
-    The file's recording conditions are measured first (at its native rate) and compared with the
-    run's training conditions (:attr:`Prediction.condition`, :attr:`Prediction.out_of_depth`).
-
-    Args:
-        run: From :func:`load_run`.
-        path: Audio file (wav, mp3, flac, ogg ...).
-        hop_seconds: Seconds between window starts; None (default) for non-overlapping windows.
-
-    Raises:
-        ValueError: If ``hop_seconds`` is not positive.
-        AudioError: If the file cannot be decoded (the message names it).
-    """
-    if hop_seconds is not None and not hop_seconds > 0:
-        raise ValueError(f"hop_seconds must be positive seconds (or None), got {hop_seconds!r}")
-    config, window = run.feature_config, run.window_frames
-    hop = window if hop_seconds is None else config.frames_for_seconds(hop_seconds)
+    """Classify an audio file of any format, rate, channel count and length by windows (notebook 05's steps)."""
     channels, native_rate = load_native(path, mono=False)  # decoded once: measured natively, then resampled
     condition = measure_channels(channels, native_rate, path)
-    samples = resampled(downmix(channels), native_rate, config.sample_rate)
+    samples = resampled(downmix(channels), native_rate, run.feature_config.sample_rate)
+    cut, starts, valid = run.windows(run.features(samples), samples.size, hop_seconds)
+    x = run.standardizer.transform(cut) if run.standardizer is not None else cut
+    probabilities = run.predictor.predict_proba(x, valid_frames=valid)
+    return summarize(run, path, samples, starts, probabilities, condition)
+
+
+def summarize(run: TrainedRun, path, samples: np.ndarray, starts, probabilities, condition=None) -> Prediction:
+    """The prediction of a file from its windows' probabilities: one row per window, and their mean."""
+    config, window = run.feature_config, run.window_frames
     duration = samples.size / config.sample_rate
     notes = ["the file is digitally silent; its prediction means nothing"] if is_silent(samples) else []
-    real_frames = 1 + samples.size // config.hop_length
-    if real_frames < MIN_SEGMENT_FILL * window:
+    if 1 + samples.size // config.hop_length < MIN_SEGMENT_FILL * window:
         notes.append(
             f"the file ({duration:.2f} s) is shorter than half a window "
             f"({window * config.hop_length / config.sample_rate:.2f} s): its window is mostly padding"
         )
-    # Zero-pad the audio by a window, as training padded short clips, so that every start
-    # before the end of the real audio has a whole window; segment_features drops the starts
-    # whose window is mostly padding.
-    padded = np.pad(samples, (0, window * config.hop_length))
-    values = compute_features(padded, config)
-    cut = segment_features(values, window, valid_frames=real_frames, hop_frames=hop)
-    starts = np.arange(len(cut)) * hop
-    windows = run.standardizer.transform(cut) if run.standardizer is not None else cut
-    valid = np.clip(real_frames - starts, 1, window)
-    probabilities = np.asarray(run.predictor.predict_proba(windows, valid_frames=valid), dtype=np.float64)
     seconds_per_frame = config.hop_length / config.sample_rate
+    table = pd.DataFrame(np.asarray(probabilities, dtype=np.float64), columns=run.class_names)
     segments = pd.DataFrame(
         {
             "start_s": starts * seconds_per_frame,
             "end_s": np.minimum((starts + window) * seconds_per_frame, duration),
-            "genre": np.array(run.class_names, dtype=object)[probabilities.argmax(axis=1)],
-            "confidence": probabilities.max(axis=1),
-            **{f"{PROBABILITY_PREFIX}{genre}": probabilities[:, i] for i, genre in enumerate(run.class_names)},
+            "genre": table.idxmax(axis=1),
+            "confidence": table.max(axis=1),
         }
-    )
-    mean = pd.Series(probabilities.mean(axis=0), index=run.class_names, name="probability")
-    return Prediction(
-        Path(path),
-        duration,
-        segments,
-        mean.sort_values(ascending=False, kind="stable"),
-        notes,
-        condition,
-        differences(condition, run.conditions),
-    )
+    ).join(table.add_prefix(PROBABILITY_PREFIX))
+    mean = table.mean().rename("probability").sort_values(ascending=False, kind="stable")
+    out_of_depth = [] if condition is None else differences(condition, run.conditions)
+    return Prediction(Path(path), duration, segments, mean, notes, condition, out_of_depth)
 
 
 def plot_timeline(prediction: Prediction, ax=None):
-    """Heat map of each window's genre probabilities over time (circles: predicted genre); the figure.
+    """Heat map of each window's genre probabilities over time (circles: predicted genre); the figure."""
+    import matplotlib.pyplot as plt  # lazy: matplotlib, for notebooks only
 
-    Args:
-        prediction: From :func:`predict_file`.
-        ax: Axes to draw on; a new figure when None.
-    """
-    import matplotlib.pyplot as plt
-
-    columns = [c for c in prediction.segments.columns if c.startswith(PROBABILITY_PREFIX)]
-    genres = [c[len(PROBABILITY_PREFIX) :] for c in columns]
     frame = prediction.segments
+    columns = [c for c in frame.columns if c.startswith(PROBABILITY_PREFIX)]
+    genres = [c[len(PROBABILITY_PREFIX) :] for c in columns]
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.35 * len(genres) + 1.8))
     edges = np.append(frame["start_s"].to_numpy(), frame["end_s"].iloc[-1])  # overlapping windows: up to the next
     mesh = ax.pcolormesh(
-        edges, np.arange(len(genres) + 1) - 0.5, frame[columns].to_numpy().T, cmap=TIMELINE_CMAP, vmin=0, vmax=1
+        edges, np.arange(len(genres) + 1) - 0.5, frame[columns].to_numpy().T, cmap="viridis", vmin=0, vmax=1
     )
     centres = (edges[:-1] + edges[1:]) / 2
-    ax.scatter(
-        centres,
-        [genres.index(g) for g in frame["genre"]],
-        marker="o",
-        facecolors="none",
-        edgecolors="white",
-        linewidths=1.5,
-    )
+    rows = [genres.index(g) for g in frame["genre"]]
+    ax.scatter(centres, rows, marker="o", facecolors="none", edgecolors="white", linewidths=1.5)
     ax.set_yticks(range(len(genres)), genres)
     ax.invert_yaxis()  # first genre on top, as in the segment table
-    ax.set(
-        xlabel="time (s)",
-        ylabel="genre",
-        title=f"{prediction.path.name}: {prediction.genre} "
-        f"({prediction.probabilities.iloc[0]:.0%} mean); circles = predicted genre per window",
-    )
+    title = f"{prediction.path.name}: {prediction.genre} ({prediction.probabilities.iloc[0]:.0%} mean)"
+    ax.set(xlabel="time (s)", ylabel="genre", title=f"{title}; circles = predicted genre per window")
     ax.figure.colorbar(mesh, ax=ax, label="probability")
     return ax.figure
 
 
 def latest_run(results: str | os.PathLike, dataset: str | None = None, model: str | None = None) -> Path | None:
-    """The most recently finished run folder under ``<results>/<dataset>/runs/<model>-*``, or None.
+    """The most recently finished run folder under ``<results>/<dataset>/runs/<model>-*`` (None: any), or None.
 
-    ``dataset`` and ``model`` of None match any. Runs of the deliberately leaky random-segment
-    split are never chosen: their test clips were partly heard in training; nor are a learning
-    curve's runs on part of the training tracks (folder names ending in ``-train<fraction>``).
+    Never a run of the leaky random-segment split (its test clips were partly heard in training), nor a
+    learning curve's run on part of the training tracks (folder name ending in ``-train<fraction>``).
     """
     pattern = f"{dataset or '*'}/runs/{model + '-' if model else ''}*/{RESULT_FILE}"
     finished = [
@@ -341,25 +252,15 @@ def latest_run(results: str | os.PathLike, dataset: str | None = None, model: st
     return max(finished, key=lambda p: p.stat().st_mtime_ns).parent if finished else None
 
 
-def file_tags(path: str | os.PathLike, tagger: str = DEFAULT_TAGGER, top: int | None = DEFAULT_TOP) -> pd.Series:
-    """The pretrained musicnn tagger's mean tag scores for a file, best first (``top`` of them)."""
-
-    return tag_file(path, model=tagger, top=top)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line; returns 0, 1 (some file failed) or 2 (no usable run)."""
     parser = argparse.ArgumentParser(prog="python -m genre_utils.predict", description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", help="audio files (wav, mp3, flac, ogg ...)")
     parser.add_argument("--run", default=None, help="run folder (default: the latest finished run under --results)")
-    parser.add_argument(
-        "--results", default=str(DEFAULT_RESULTS), help="where to look for runs (default build/results)"
-    )
+    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="where runs are (default build/results)")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="genres to list per file (default 3)")
     parser.add_argument("--hop", type=float, default=None, help="seconds between windows (default: window length)")
-    parser.add_argument(
-        "--tagger", default=DEFAULT_TAGGER, choices=TAGGERS, help=f"musicnn model for tags (default {DEFAULT_TAGGER})"
-    )
+    parser.add_argument("--tagger", default=DEFAULT_TAGGER, choices=TAGGERS, help="musicnn tagger (default MSD)")
     parser.add_argument("--no-tags", dest="tags", action="store_false", help="skip the musicnn tags")
     args = parser.parse_args(argv)
     if args.top < 1 or (args.hop is not None and not args.hop > 0):
@@ -393,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         for rank, (genre, probability) in enumerate(prediction.top(args.top), start=1):
             print(f"  {rank}. {genre:<12} {probability:.3f}")
         if args.tags:
-            tags = file_tags(path, args.tagger, args.top)
+            tags = tag_file(path, model=args.tagger, top=args.top)
             print(f"  musicnn tags ({args.tagger}): " + ", ".join(f"{tag} {score:.2f}" for tag, score in tags.items()))
         for note in prediction.warnings:
             print(f"  note: {note}")

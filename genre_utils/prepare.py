@@ -1,59 +1,37 @@
-"""The data command line, run as ``python -m genre_utils.data``: download, validate and extract a dataset.
-
-Notebooks call :func:`genre_utils.features.extraction.prepare_features`; people who work outside
-notebooks use::
+"""The data command line, ``python -m genre_utils.data``: download, validate and extract a dataset.
 
     python -m genre_utils.data download --dataset gtzan [--root DIR]
     python -m genre_utils.data validate --dataset gtzan [--root DIR] [--cache-dir DIR]
     python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
                                         [--scheduler tcp://host:8786] [--engine auto|dask|processes]
 
-Each prints what it found, skipped and wrote. ``--root`` defaults to ``$GENRE_DATA_DIR/<dataset>``
-or ``data/<dataset>`` in the project. ``validate`` also checks every file against the published
-checksums (GTZAN: the original clips' MD5s; FMA: ``fma_<subset>/checksums``) and prints
-each clip that differs or is missing and one summary line.
-
-``--cache-dir DIR`` (or ``GENRE_CACHE_DIR=DIR``) writes the feature cache to ``DIR/features`` and
-the tables of ``validate`` to ``DIR/<dataset>``, for a read-only data root. A read-only folder or a
-full disk is one line, exit status 2; Ctrl-C stops at once (exit status 130) and the same command
-resumes.
-
-``extract`` runs on the Dask scheduler given by ``--scheduler`` (or ``GENRE_DASK_SCHEDULER``), else
-on a process pool of ``--workers`` processes; ``--engine dask`` starts a Dask LocalCluster instead.
+``validate`` also checks every file against the published checksums. ``--cache-dir DIR`` (or
+``GENRE_CACHE_DIR``) moves the feature cache and the tables off a read-only data root. A read-only folder or a
+full disk is one line, exit status 2; Ctrl-C exits with 130 and the same command resumes. ``extract`` runs on
+the Dask scheduler ``--scheduler`` (or ``GENRE_DASK_SCHEDULER``), else on a LocalCluster (``--engine``: ignored).
 """
 
 from __future__ import annotations
 
-if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
-    from genre_utils.quiet import quiet_stderr
+if __name__ == "__main__":  # the data commands do not use TensorFlow
+    from genre_utils.quiet import quiet
 
-    quiet_stderr()
+    quiet(import_tensorflow=False)
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from genre_utils import paths
-from genre_utils.data.datasets import checksums, dataset_names, dataset_root, datasets, get_dataset
+from genre_utils.data.datasets import checksums, dataset_names, datasets, get_dataset
 from genre_utils.data.datasets.table import skipped_files
 from genre_utils.features.cluster import SCHEDULER_ENV
 from genre_utils.features.extraction import prepare_features
 from genre_utils.features.kinds import FEATURE_KINDS
-from genre_utils.features.store import DEFAULT_ENGINE, ENGINES
 from genre_utils.paths import write_csv
 
-TRACKS_FILE = "tracks.csv"
-SKIPPED_FILE = "skipped.csv"
-CHECKS_FILE = "file_checks.csv"
+TRACKS_FILE, SKIPPED_FILE, CHECKS_FILE = "tracks.csv", "skipped.csv", "file_checks.csv"
 INTERRUPTED_STATUS = 130  # 128 + SIGINT, as shells report Ctrl-C
-
-
-def _summary(tracks: pd.DataFrame) -> str:
-    counts = tracks.groupby("genre")["status"].agg(total="size", usable=lambda s: int((s == "ok").sum()))
-    return counts.to_string()
 
 
 def _command_download(args) -> int:
@@ -64,15 +42,6 @@ def _command_download(args) -> int:
     return 0
 
 
-def tables_dir(dataset: str, root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
-    """Where ``validate`` writes ``tracks.csv`` and ``skipped.csv`` of ``dataset``.
-
-    ``<cache dir>/<dataset>`` when ``cache_dir`` or ``GENRE_CACHE_DIR`` is given, else the
-    dataset folder.
-    """
-    return paths.tables_dir(dataset, dataset_root(dataset, root), cache_dir)
-
-
 def _command_validate(args) -> int:
     dataset = get_dataset(args.dataset)
     folder = dataset.root(args.root)
@@ -81,17 +50,13 @@ def _command_validate(args) -> int:
     tracks = dataset.validate(folder, progress=not args.quiet)
     skipped = skipped_files(tracks)
     print(f"{args.dataset}: found {len(tracks)} clips in {folder}")
-    print(_summary(tracks))
-    print(f"skipped {len(skipped)} unusable clip(s)")
-    if not skipped.empty:
-        print(skipped.to_string(index=False))
+    print(tracks.groupby("genre")["status"].agg(total="size", usable=lambda s: int((s == "ok").sum())).to_string())
+    print(f"skipped {len(skipped)} unusable clip(s)" + ("" if skipped.empty else f"\n{skipped.to_string(index=False)}"))
     written = [tables / TRACKS_FILE, tables / SKIPPED_FILE]
     report = dataset.check_files(tracks, folder)
     if report is not None:
         print(f"files checked against {dataset.reference_name}:")
-        for line in checksums.problem_lines(report, dataset.reference_name):
-            print(line)
-        print(checksums.summary_line(report))
+        print(*checksums.problem_lines(report, dataset.reference_name), checksums.summary_line(report), sep="\n")
         write_csv(tables / CHECKS_FILE, report)
         written.append(tables / CHECKS_FILE)
     write_csv(tables / TRACKS_FILE, tracks)
@@ -111,7 +76,6 @@ def _command_extract(args) -> int:
         cache_dir=cache,
         workers=args.workers,
         progress=not args.quiet,
-        engine=args.engine,
         scheduler=args.scheduler,
     )
     print(f"{args.dataset}: {len(store.tracks)} clips, {len(store.usable)} extracted, {len(store.skipped)} skipped")
@@ -126,7 +90,7 @@ def _flag(option: str) -> str:
 
 
 def _option_owners() -> dict[str, list]:
-    """``{download option: [the datasets that declare it]}``, over every registered dataset."""
+    """``{download option: [the datasets that declare it]}``."""
     owners: dict[str, list] = {}
     for dataset in datasets():
         for option in dataset.download_options:
@@ -136,13 +100,14 @@ def _option_owners() -> dict[str, list]:
 
 def _download_options(args) -> dict:
     """The download options given on the command line; each must be one ``--dataset`` declares."""
-    given = {name: getattr(args, name) for name in _option_owners() if getattr(args, name, None) is not None}
+    owners = _option_owners()
+    given = {name: getattr(args, name) for name in owners if getattr(args, name, None) is not None}
     declared = get_dataset(args.dataset).download_options
     foreign = [name for name in given if name not in declared]
     if foreign:
-        owners = sorted({dataset.name for name in foreign for dataset in _option_owners()[name]})
+        names = sorted({dataset.name for name in foreign for dataset in owners[name]})
         raise ValueError(
-            f"{'/'.join(_flag(name) for name in foreign)} only apply to --dataset {', '.join(owners)}, "
+            f"{'/'.join(_flag(name) for name in foreign)} only apply to --dataset {', '.join(names)}, "
             f"not {args.dataset!r} (whose download takes "
             f"{', '.join(_flag(name) for name in declared) or 'no options'})"
         )
@@ -160,42 +125,28 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(handler=handler)
-        sub.add_argument("--dataset", required=True, choices=dataset_names())
-        sub.add_argument("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
-        sub.add_argument("--quiet", action="store_true", help="no progress bars")
-        if name in ("validate", "extract"):
-            sub.add_argument(
-                "--cache-dir",
-                help=f"write the feature cache (DIR/features) and the track tables "
-                f"(DIR/<dataset>) here, e.g. when the data root is read-only "
-                f"(default: ${paths.CACHE_DIR_ENV}, else the data root)",
-            )
+        add = sub.add_argument
+        add("--dataset", required=True, choices=dataset_names())
+        add("--root", help="dataset folder (default: $GENRE_DATA_DIR/<dataset> or data/<dataset>)")
+        add("--quiet", action="store_true", help="no progress bars")
         if name == "download":  # the options datasets declare for their download (the embedded set's generator)
             for option, owners in _option_owners().items():
                 default = owners[0].download_options[option]
                 plain = isinstance(default, (int, float, str)) and not isinstance(default, bool)
-                kind = type(default) if plain else str
-                sub.add_argument(
-                    _flag(option),
-                    type=kind,
-                    dest=option,
-                    help=f"{', '.join(d.name for d in owners)} only (default {default})",
-                )
+                hint = f"{', '.join(d.name for d in owners)} only (default {default})"
+                add(_flag(option), type=type(default) if plain else str, dest=option, help=hint)
+        else:
+            add(
+                "--cache-dir",
+                help=f"feature cache (DIR/features) and track tables (DIR/<dataset>), e.g. for a "
+                f"read-only data root (default: ${paths.CACHE_DIR_ENV}, else the data root)",
+            )
         if name == "extract":
-            sub.add_argument("--features", default="mfcc", choices=FEATURE_KINDS)
-            sub.add_argument("--workers", type=int, help="processes (default: all cores)")
-            sub.add_argument(
-                "--engine",
-                default=DEFAULT_ENGINE,
-                choices=ENGINES,
-                help="auto (default: Dask when a scheduler is named, else a process pool), "
-                "dask (a scheduler, else a LocalCluster) or processes",
-            )
-            sub.add_argument(
-                "--scheduler",
-                help=f"Dask scheduler address, e.g. tcp://host:8786 (default: ${SCHEDULER_ENV}, else none)",
-            )
-            sub.add_argument("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
+            add("--features", default="mfcc", choices=FEATURE_KINDS)
+            add("--workers", type=int, help="processes (default: all cores)")
+            add("--engine", default="auto", choices=("auto", "dask", "processes"), help="ignored (Dask extracts)")
+            add("--scheduler", help=f"Dask scheduler address, e.g. tcp://host:8786 (default: ${SCHEDULER_ENV})")
+            add("--cache", help=argparse.SUPPRESS)  # older spelling: the features folder itself
     return parser
 
 

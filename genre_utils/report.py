@@ -1,14 +1,12 @@
-"""The report command: every notebook run with papermill, HTML reports out.
+"""The report command: every notebook run with papermill, HTML reports out (:mod:`genre_utils.study.report`).
 
-    python -m genre_utils.report [--dataset synthetic] [--build build] [--param NAME=VALUE ...]
-
-What it runs and writes is described in :mod:`genre_utils.study.report`.
+python -m genre_utils.report [--dataset synthetic] [--build build] [--param NAME=VALUE ...] [--dry-run]
 """
 
-if __name__ == "__main__":  # before anything imports TensorFlow, whose C++ log lines go straight to stderr
-    from genre_utils.quiet import quiet_stderr
+if __name__ == "__main__":  # before anything imports TensorFlow
+    from genre_utils.quiet import quiet
 
-    quiet_stderr()
+    quiet()
 
 import sys  # noqa: E402
 

@@ -13,10 +13,10 @@ saved and the ``predict`` command that classifies files with it.
 
 from __future__ import annotations
 
-if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
-    from genre_utils.quiet import quiet_stderr
+if __name__ == "__main__":  # before the imports below load TensorFlow
+    from genre_utils.quiet import quiet
 
-    quiet_stderr()
+    quiet()
 
 import argparse
 import sys
@@ -26,110 +26,63 @@ import pandas as pd
 
 from genre_utils.analysis.comparison import learned_mask
 from genre_utils.analysis.statistics import summarize_runs
-from genre_utils.data.datasets import dataset_names, default_dataset
-from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS
+from genre_utils.data.datasets import dataset_names
 from genre_utils.experiment.learning_check import LEARNED_RULE
-from genre_utils.experiment.runner import RUN_SPLITS, own_runs, run_experiment, skipped_note
+from genre_utils.experiment.runner import AGGREGATIONS, RUN_SPLITS, own_runs, run_experiment, skipped_note
 from genre_utils.features.kinds import FEATURE_KINDS
-from genre_utils.models import contender_names, contenders
-from genre_utils.models.hyperparameters import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
+from genre_utils.models import contenders
 from genre_utils.paths import PROJECT_ROOT
 from genre_utils.study.notebook import open_dataset
-from genre_utils.study.settings import DEFAULT_SEEDS, StudySettings
+from genre_utils.study.settings import StudySettings
 
 DEFAULT_RESULTS = PROJECT_ROOT / "build" / "results"
 SUMMARY_COLUMNS = ["model", "features", "split", "segment_seconds", "augment"]
 
 
-def _contender_lines() -> str:
-    return "\n".join(
-        [f"  {c.name:<9} {c.title}: {c.description}" for c in contenders()]
-        + ["readings of their open choices (not run by default):"]
-        + [f"  {c.name:<17} {c.title}: {c.choice}" for c in contenders(True) if c.reading_of]
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The command's arguments."""
+    """The command's arguments; their defaults are :class:`StudySettings`' own."""
+    default = StudySettings()
+    lines = [f"  {c.name:<9} {c.title}: {c.description}" for c in contenders()]
+    lines += ["readings of their open choices (not run by default):"]
+    lines += [f"  {c.name:<17} {c.title}: {c.choice}" for c in contenders(True) if c.reading_of]
     parser = argparse.ArgumentParser(
         prog="python -m genre_utils.run",
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"contenders (genre_utils.models):\n{_contender_lines()}",
+        epilog="contenders (genre_utils.models):\n" + "\n".join(lines),
     )
-    parser.add_argument(
-        "--dataset", default=default_dataset(), help=f"{', '.join(dataset_names())} (default {default_dataset()})"
-    )
-    parser.add_argument("--root", default=None, help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
-    parser.add_argument(
-        "--models",
-        nargs="+",
-        default=list(contender_names()),
-        choices=contender_names(include_readings=True),
-        help="contenders (or readings) to run (default: all contenders)",
-    )
-    parser.add_argument("--splits", nargs="+", default=["thesis"], choices=RUN_SPLITS)
-    parser.add_argument("--folds", type=int, default=5, help="folds of the kfold split (default 5)")
-    parser.add_argument("--split-file", default="", help="CSV of track_id,side for --splits file")
-    parser.add_argument(
-        "--features",
-        nargs="+",
-        default=None,
-        choices=FEATURE_KINDS,
-        help="feature kinds (default: each contender's own)",
-    )
-    parser.add_argument(
-        "--seeds",
-        nargs="+",
-        type=int,
-        default=list(DEFAULT_SEEDS),
-        help=f"one run per seed (default {' '.join(map(str, DEFAULT_SEEDS))}, as the notebooks)",
-    )
-    parser.add_argument(
-        "--segment-seconds",
-        type=float,
-        default=DEFAULT_SEGMENT_SECONDS,
-        help=f"segment length (default {DEFAULT_SEGMENT_SECONDS:g} s, as the notebooks and `make report`); "
-        "0 trains on whole clips (the thesis's own setting)",
-    )
-    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
-    parser.add_argument("--patience", type=int, default=DEFAULT_PATIENCE)
-    parser.add_argument("--aggregation", default="mean", choices=("mean", "vote"))
-    parser.add_argument(
+    add = parser.add_argument
+    add("--dataset", default=default.dataset, help=f"{', '.join(dataset_names())} (default %(default)s)")
+    add("--root", dest="data_root", help="dataset folder (default $GENRE_DATA_DIR/<dataset>)")
+    add("--models", nargs="+", default=list(default.models), help="contenders (or readings) to run (default: all)")
+    add("--splits", nargs="+", default=list(default.splits), help=f"{', '.join(RUN_SPLITS)} (default %(default)s)")
+    add("--folds", type=int, default=default.folds, help="folds of the kfold split (default %(default)s)")
+    add("--split-file", help="CSV of track_id,side for --splits file")
+    add("--features", nargs="+", help=f"{', '.join(FEATURE_KINDS)} (default: each contender's own)")
+    add("--seeds", nargs="+", type=int, default=list(default.seeds), help="one run per seed (default %(default)s)")
+    segment = "segment length (default %(default)g s); 0 trains on whole clips (the thesis's own setting)"
+    add("--segment-seconds", type=float, default=default.segment_seconds, help=segment)
+    add("--epochs", type=int, default=default.epochs)
+    add("--batch-size", type=int, default=default.batch_size)
+    add("--patience", type=int, default=default.patience)
+    add("--aggregation", default=default.aggregation, help=f"{', '.join(AGGREGATIONS)} (default %(default)s)")
+    augment = "train with K degraded copies of each training track (genre_utils.data.degradations); validation "
+    add(
         "--augment",
         type=int,
-        default=0,
+        default=default.augment,
         metavar="K",
-        help="train with K degraded copies of each training track (band limits, MP3, noise, clipping, "
-        "a room; genre_utils.data.degradations); validation and test tracks stay clean (default 0)",
+        help=augment + "and test tracks stay clean (default %(default)s)",
     )
-    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root (default build/results)")
-    parser.add_argument("--workers", type=int, default=None, help="feature extraction processes (default all cores)")
-    parser.add_argument("--verbose", action="store_true", help="one Keras line per epoch")
+    add("--results", dest="output_dir", default=str(DEFAULT_RESULTS), help="results root (default build/results)")
+    add("--workers", type=int, default=default.workers, help="feature extraction processes (default 0: all cores)")
+    add("--verbose", action="store_true", help="one Keras line per epoch")
     return parser
 
 
 def settings_from_arguments(args: argparse.Namespace) -> StudySettings:
     """The study's settings from the parsed command line."""
-    return StudySettings(
-        dataset=args.dataset,
-        data_root=args.root,
-        models=args.models,
-        splits=args.splits,
-        folds=args.folds,
-        split_file=args.split_file or None,
-        features=args.features,
-        seeds=args.seeds,
-        segment_seconds=args.segment_seconds,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        patience=args.patience,
-        aggregation=args.aggregation,
-        augment=args.augment,
-        workers=args.workers or 0,
-        output_dir=args.results,
-    )
+    return StudySettings(**{name: value for name, value in vars(args).items() if name != "verbose"})
 
 
 def main(argv: list[str] | None = None) -> int:

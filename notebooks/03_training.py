@@ -61,7 +61,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from genre_utils.analysis.comparison import leakage_table, summed_confusion
-from genre_utils.analysis.plots import plot_confusion, plot_seed_accuracies
+from genre_utils.analysis.plots import plot_confusion, plot_seed_accuracies, plot_training
 from genre_utils.analysis.statistics import summarize_runs
 from genre_utils.models import get_contender
 from genre_utils.study import notebook as study
@@ -81,9 +81,23 @@ print(f"{len(store.usable)} usable clips, {len(store.skipped)} skipped; one item
 
 # %% [markdown]
 # ## The model
+#
+# The function that defines the contender, read from its module (the code every run executes), then
+# what it builds for this data: the network's layers and parameter count, or the candidates an
+# estimator is chosen among.
 
 # %%
+display(Markdown(study.model_code(contender)))
 study.describe_model(contender, (store.config.n_features, frames), store.usable["genre"].nunique())
+
+# %% [markdown]
+# ## The training settings
+#
+# What every run of this notebook passes to training. Early stopping watches the validation loss and
+# keeps the best epoch's weights, but never acts before the warm-up's gradient steps.
+
+# %%
+study.training_table(settings, contender, store)
 
 # %% [markdown]
 # ## Training, one run per seed
@@ -112,7 +126,7 @@ honest[["seed", "fold", "accuracy", "learned", "balanced_accuracy", "macro_f1", 
 # whose weights were kept; for a model fitted in one go, validation accuracy per candidate.
 
 # %%
-study.plot_training(honest.iloc[0])
+plot_training(honest.iloc[0])
 plt.show()
 
 # %% [markdown]

@@ -19,13 +19,11 @@
 # The thesis reports one run per model and dataset: CNN 56.0% and LSTM 42.0% on GTZAN, CNN 50.5%
 # and LSTM 33.5% on FMA-small. This notebook places its two models among their peers, every
 # contender trained by notebook 03 (or `python -m genre_utils.run`) on the same track splits and
-# seeds and scored on the same test tracks: the classic MFCC-statistics SVM below them, the
-# CRNN beside them, the pretrained musicnn probe above them. It shows per-track accuracy as mean
-# ± standard deviation over seeds with a 95% interval, accuracy against training time, pairwise
-# McNemar tests with Holm's correction and paired tests across seeds, per-genre F1 of every
-# contender, confusion matrices, the leakage measurement, and the thesis's own open question --
-# other features -- with the thesis CNN on MFCC, log-mel and chroma side by side. The closing
-# summary is generated from these numbers.
+# seeds and scored on the same test tracks. It shows per-track accuracy over seeds with a 95%
+# interval, what accuracy costs, the thesis CNN on other features, McNemar's test on the
+# contingency table of two contenders, the same test for every pair with Holm's correction, the
+# paired tests across seeds, per-genre F1, confusion matrices, the leakage measurement, and the
+# verdict.
 #
 # **Reads** `<output_dir>/<dataset>/runs/*/` (every finished run). **Writes**
 # `<output_dir>/<dataset>/comparison.csv`, `model_tests.csv`, `paired_tests.csv`,
@@ -42,25 +40,29 @@ augment: int = 0  # compare the runs trained with this many degraded copies per 
 output_dir: str = "../build/results"  # where notebook 03 wrote its runs
 
 # %%
-import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from pathlib import Path
 
-from genre_utils.analysis import comparison
-from genre_utils.analysis import comparison_views
-from genre_utils.analysis import significance, summary
-from genre_utils.study import notebook as study
-from genre_utils.study.settings import StudySettings
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
+
+from genre_utils.analysis import comparison, significance, summary
+from genre_utils.analysis.plots import plot_accuracy_vs_time, plot_confusion, plot_contender_accuracy, plot_f1_heatmap
+from genre_utils.analysis.statistics import holm
 from genre_utils.experiment.runner import collect_runs
 from genre_utils.models import contender_names, get_contender
-from genre_utils.analysis.plots import plot_accuracy_vs_time, plot_confusion, plot_contender_accuracy, plot_f1_heatmap
+from genre_utils.study import notebook as study
+from genre_utils.study.settings import StudySettings
 
 settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
 models = settings.models
 results_dir = settings.results_folder()
 labels = {name: get_contender(name).title for name in contender_names(include_readings=True)}
-runs = comparison_views.finished_runs(collect_runs(output_dir, dataset), models, settings.augment)
+runs = comparison.finished_runs(collect_runs(output_dir, dataset), models, settings.augment)
 display(Markdown(study.dataset_notice(settings)))
-chosen = comparison_views.select_setting(runs, split, segment_seconds, folds)
+chosen = comparison.select_setting(runs, split, segment_seconds, folds)
 print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); detail: "
       f"{comparison.setting_label(chosen.iloc[0])}")
 
@@ -69,19 +71,19 @@ print(f"{len(runs)} finished runs of {runs['model'].nunique()} contender(s); det
 #
 # Per-track test accuracy, mean over seeds (and folds); each run is a small point beside the mean,
 # and the bar is the 95% interval from three runs up (the range, dashed, for two). A run that did
-# not learn (`genre_utils.experiment.learning_check`: training accuracy at guessing, one genre for most test
-# tracks, or test accuracy not above guessing) is a red cross, and its entry's mean is hollow: such
-# a number is no result about the model. Red x marks are the thesis's single runs where the
-# setting is the thesis's own (its split, MFCC features). The
-# dotted line is guessing; on an unbalanced test set (FMA-medium, FMA-large) a dashed line marks
-# always answering the most common genre, the floor a classifier has to beat there.
+# not learn (`genre_utils.experiment.learning_check`: training accuracy at guessing, one genre for
+# most test tracks, or test accuracy not above guessing) is a red cross, and its entry's mean is
+# hollow: such a number is no result about the model. Red x marks are the thesis's single runs
+# where the setting is the thesis's own (its split, MFCC features). The dotted line is guessing; on
+# an unbalanced test set (FMA-medium, FMA-large) a dashed line marks always answering the most
+# common genre, the floor a classifier has to beat there.
 
 # %%
 table = comparison.comparison_table(runs, labels=labels)
 table.to_csv(results_dir / "comparison.csv", index=False)
 detail = comparison.comparison_table(chosen, labels=labels)
-figure = plot_contender_accuracy(detail, chance=1 / comparison_views.genre_count(chosen),
-                                 majority=comparison_views.majority_rate(chosen),
+figure = plot_contender_accuracy(detail, chance=1 / comparison.genre_count(chosen),
+                                 majority=comparison.majority_rate(chosen),
                                  title=comparison.setting_label(chosen.iloc[0]), runs=chosen)
 figure.savefig(results_dir / "comparison.png", dpi=110, bbox_inches="tight")
 plt.show()
@@ -113,31 +115,73 @@ plt.show()
 # trains the thesis CNN on each (notebook 03 with `features` set); here they stand side by side.
 
 # %%
-features_table = comparison_views.feature_study(detail)
+features_table = comparison.feature_study(detail)
 features_table if not features_table.empty else Markdown("*No runs of the thesis CNN on other features yet "
                                                          "(`make report` trains them).*")
 
 # %% [markdown]
-# ## Are the differences real?
+# ## Are the differences real? McNemar's test on one pair
 #
-# McNemar's exact test asks, per seed and pair of contenders, whether the two err on different
-# test tracks more often than chance would have it (`only_a`: tracks only the first gets right);
-# with cross-validation the folds of a seed are pooled, so every track is tested once. With five
-# contenders there are ten pairs per seed: Holm's step-down correction keeps the chance of any
-# false alarm among them at 5% (`p_holm`). The paired t-test and Wilcoxon test compare two
-# contenders' accuracies across seeds (seed *i* of both shares its split and validation tracks).
+# Two contenders tested on the same tracks: per track, each is right or wrong. Only the tracks
+# where they disagree say which is better; McNemar's test asks whether one of the two off-diagonal
+# cells is larger than chance would make it. Few tracks disagree, so the exact binomial test is
+# used. Here: the two best contenders on the first seed (with cross-validation the folds of a seed
+# are pooled, so every track is tested once), read from their runs' `predictions.csv`.
+
+# %%
+seed = int(chosen["seed"].min())
+
+
+def right_per_track(entry) -> pd.Series:
+    """Per test track: did this entry's run(s) of `seed` classify it correctly?"""
+    own = chosen[(chosen["model"] == entry.model) & (chosen["features"] == entry.features) & (chosen["seed"] == seed)]
+    predictions = pd.concat(pd.read_csv(Path(folder) / "predictions.csv", dtype={"track_id": str})
+                            for folder in own["folder"])
+    return predictions.set_index("track_id")["correct"]
+
+
+if len(detail) >= 2:
+    first, second = detail.iloc[0], detail.iloc[1]
+    right_first, right_second = right_per_track(first), right_per_track(second)
+    contingency = pd.crosstab(right_first.rename(f"{first.label} right"),
+                              right_second.reindex(right_first.index).rename(f"{second.label} right"))
+    contingency = contingency.reindex(index=[True, False], columns=[True, False], fill_value=0)
+    display(contingency)
+    result = mcnemar(contingency, exact=True)
+    print(f"seed {seed}: only {first.label} right on {contingency.loc[True, False]} tracks, only {second.label} "
+          f"on {contingency.loc[False, True]}; exact McNemar p = {result.pvalue:.3g}")
+else:
+    display(Markdown("*Fewer than two contenders.*"))
+
+# %% [markdown]
+# ## Every pair and seed, with Holm's correction
 #
-# The table reads row over column: `2/3` means McNemar favours the row's contender in 2 of 3
-# seeds after Holm's correction, `+` that the paired t-test across seeds does too (`+` alone: the
-# paired test only). Every test, with its counts and p-values, is in `model_tests.csv` and
-# `paired_tests.csv`.
+# The same test for every pair of contenders and every seed (`only_a`: tracks only the first gets
+# right; `a` is the one with the higher mean accuracy). With five contenders there are ten pairs
+# per seed, and one of ten tests at p < 0.05 is no surprise: Holm's step-down correction over the
+# pairs of a seed keeps the chance of any false alarm among them at 5% (`p_holm`).
 
 # %%
 mcnemar_table = significance.pairwise_mcnemar(chosen, labels=labels)
-paired = significance.pairwise_paired_tests(chosen, labels=labels)
+families = mcnemar_table.groupby([*comparison.SETTING, "seed"])["p_value"]  # a family: the pairs of one seed
+mcnemar_table["p_holm"] = families.transform(lambda p: multipletests(p, method="holm")[1])
 mcnemar_table.to_csv(results_dir / "model_tests.csv", index=False)
+mcnemar_table[["seed", "label_a", "label_b", "both", "only_a", "only_b", "neither", "p_value", "p_holm"]]
+
+# %% [markdown]
+# ## Paired tests across seeds
+#
+# Seed *i* of two contenders shares its split and validation tracks, so their accuracies pair up:
+# the paired t-test and the Wilcoxon signed-rank test ask whether the difference is consistently
+# away from zero. The pairs of the setting form the family for Holm's correction; a pair with a
+# single run has no p-value and stays out of it (`holm` is `multipletests` on the p-values that exist).
+
+# %%
+paired = significance.pairwise_paired_tests(chosen, labels=labels)
+for test in ("t", "wilcoxon"):
+    paired[f"p_holm_{test}"] = paired.groupby(comparison.SETTING)[f"p_value_{test}"].transform(holm)
 paired.to_csv(results_dir / "paired_tests.csv", index=False)
-comparison_views.wins_matrix(mcnemar_table, paired) if not mcnemar_table.empty else Markdown("*Fewer than two contenders.*")
+paired[["label_a", "label_b", "n", "mean_difference", "p_value_t", "p_holm_t", "p_value_wilcoxon", "p_holm_wilcoxon"]]
 
 # %% [markdown]
 # ## Per genre
@@ -169,9 +213,14 @@ leakage = comparison.leakage_table(runs, labels=labels)
 leakage.round(3) if not leakage.empty else Markdown("*No random-segment runs (notebook 03 with `leakage_demo = True`).*")
 
 # %% [markdown]
-# ## Summary (generated from the numbers above)
+# ## Verdict
+#
+# Per contender: accuracy over runs, its interval, whether every run learnt, and whom it beats
+# after Holm's correction (McNemar in how many seeds; the paired t-test across seeds). The sentence
+# and the table are `summary.md`, shown on the report's index page.
 
 # %%
-written = summary.written_summary(detail, mcnemar_table, paired, leakage)
-(results_dir / "summary.md").write_text(written + "\n")
-Markdown(written)
+verdict = summary.verdict_table(detail, mcnemar_table, paired)
+(results_dir / "summary.md").write_text(summary.written_summary(detail, verdict) + "\n")
+display(Markdown(summary.verdict_sentence(detail, verdict)))
+verdict

@@ -60,13 +60,15 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from genre_utils.analysis import readings as thesis_readings
-from genre_utils.analysis.comparison_views import genre_count
-from genre_utils.analysis.readings_figure import plot_readings
+from genre_utils.analysis.comparison import genre_count
+from genre_utils.analysis.plots import plot_readings
+from genre_utils.experiment import plans
+from genre_utils.experiment.runner import train_plan
 from genre_utils.study import notebook as study
 from genre_utils.study.settings import StudySettings, check_seeds
 
 settings = StudySettings.from_parameters(globals())  # the parameters above, checked in one place
-plan = thesis_readings.plan_readings(readings, settings.segment_seconds)
+plan = plans.plan_readings(readings, settings.segment_seconds)
 reading_seeds = check_seeds(settings.seeds if reading_seeds is None else reading_seeds)
 results_dir = settings.results_folder()
 display(Markdown(study.dataset_notice(settings)))
@@ -80,7 +82,7 @@ print(f"{len(plan.readings)} reading(s) and the two thesis models as read here x
 # its input and the builder options that make it.
 
 # %%
-thesis_readings.declarations(plan)
+plans.declarations(plan)
 
 # %% [markdown]
 # ## The runs
@@ -89,10 +91,10 @@ thesis_readings.declarations(plan)
 # thesis models, and the readings of an earlier report) are reused.
 
 # %%
-specs = thesis_readings.reading_specs(plan, settings, reading_seeds)
+specs = settings.run_specs(models=list(plan.models), seeds=reading_seeds)
 stores = {kind: study.open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
 log = study.RunLog()
-runs = thesis_readings.train_readings(specs, stores, settings.output_dir, log=log)
+runs = train_plan(specs, stores, settings.output_dir, log=log)
 log
 
 # %% [markdown]
@@ -136,10 +138,14 @@ tests.round(4)
 # %% [markdown]
 # ## The thesis's ranking under each reading
 #
-# The answer is generated from the tests above by a rule fixed before looking at them
-# (`readings.VERDICT_RULE`, printed under it).
+# The rule, fixed before looking at the runs (`readings.VERDICT_RULE`): the ranking *holds* when the CNN
+# is significantly ahead (Holm-adjusted McNemar p < 0.05) in more than half of the seeds compared and
+# the LSTM in none, is *reversed* the other way round, and is otherwise *not significant*; seeds in
+# which a run did not learn are left out, and with none left there is no verdict.
 
 # %%
-answer = thesis_readings.answer(tests)
-(results_dir / thesis_readings.ANSWER_FILE).write_text(answer + "\n")
-Markdown(answer)
+verdicts = thesis_readings.verdict_table(tests)
+sentence = thesis_readings.verdict_sentence(tests)
+study.write_answer(results_dir / thesis_readings.ANSWER_FILE, verdicts, sentence)
+display(verdicts.round(3))
+Markdown(sentence)

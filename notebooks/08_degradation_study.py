@@ -62,8 +62,10 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from genre_utils.analysis import robustness
+from genre_utils.analysis.plots import plot_robustness
 from genre_utils.data.degradations import degradation_table
 from genre_utils.experiment.degradation_scores import robustness_predictions
+from genre_utils.experiment.runner import train_plan
 from genre_utils.study import degradation_study
 from genre_utils.study import notebook as study
 from genre_utils.study.settings import StudySettings
@@ -95,7 +97,7 @@ degradation_table().loc[list(degradations), ["title", "family", "parameters", "r
 # %%
 stores = {kind: study.open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
 log = study.RunLog()
-runs = degradation_study.train_study(specs, stores, settings.output_dir, log=log)
+runs = train_plan(specs, stores, settings.output_dir, log=log)
 log
 
 # %% [markdown]
@@ -133,8 +135,7 @@ table.round(3)
 # audio; hollow: with augmentation). Right of the line at 0 is worse than on clean tracks.
 
 # %%
-figure = robustness.plot_robustness(table, title=f"{settings.dataset} · {settings.split} · accuracy lost to "
-                                                   "each degradation")
+figure = plot_robustness(table, title=f"{settings.dataset} · {settings.split} · accuracy lost to each degradation")
 figure.savefig(results_dir / degradation_study.FIGURE_FILE, dpi=110, bbox_inches="tight")
 plt.show()
 
@@ -154,9 +155,13 @@ effect.round(3)
 # %% [markdown]
 # ## The answer
 #
-# Generated from the table above.
+# Per contender: the share of its clean accuracy kept on average over the degradations, the degradation
+# that hurts it most, how many drops are significant (Holm-adjusted McNemar p < 0.05) and, trained with
+# augmentation, whether it met the goal; the most and least robust without augmentation are named.
 
 # %%
-answer = robustness.robustness_sentence(table)
-(results_dir / degradation_study.ANSWER_FILE).write_text(answer + "\n")
-Markdown(answer)
+verdicts = robustness.robustness_verdicts(table, effect)
+sentence = robustness.robustness_sentence(verdicts)
+study.write_answer(results_dir / degradation_study.ANSWER_FILE, verdicts, sentence)
+display(verdicts.round(3))
+Markdown(sentence)

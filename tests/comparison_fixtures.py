@@ -17,7 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
+from genre_utils.analysis.comparison import SETTING
+from genre_utils.analysis.significance import pairwise_mcnemar, pairwise_paired_tests
+from genre_utils.analysis.statistics import holm
 from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files
 
 GENRES = ["blues", "rock"]
@@ -115,3 +119,13 @@ def build_runs(root: Path) -> pd.DataFrame:
     ]
     rows += [write_run(root, "alpha", seed, set(), split="random_segments") for seed in SEEDS]
     return pd.DataFrame(rows)
+
+
+def corrected_tests(runs: pd.DataFrame, labels: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """McNemar's and the paired tests' tables with Holm's correction applied as notebook 04 applies it."""
+    mcnemar_table, paired = pairwise_mcnemar(runs, labels), pairwise_paired_tests(runs, labels)
+    families = mcnemar_table.groupby([*SETTING, "seed"])["p_value"]
+    mcnemar_table["p_holm"] = families.transform(lambda p: multipletests(p, method="holm")[1])
+    for test in ("t", "wilcoxon"):
+        paired[f"p_holm_{test}"] = paired.groupby(SETTING)[f"p_value_{test}"].transform(holm)
+    return mcnemar_table, paired

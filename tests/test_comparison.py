@@ -1,4 +1,4 @@
-"""Comparison tables, pairwise tests and the written summary over run folders built by hand (no training).
+"""Comparison tables, pairwise tests and the verdict over run folders built by hand (no training).
 
 The runs (three made-up contenders, thesis, 2-fold, split-file and leaky settings) are described
 in ``comparison_fixtures``; the expected numbers below are worked out from those wrong-track sets.
@@ -7,16 +7,14 @@ in ``comparison_fixtures``; the expected numbers below are worked out from those
 from __future__ import annotations
 
 import math
-import re
 from collections import namedtuple
 
 import numpy as np
 import pandas as pd
 import pytest
-from comparison_fixtures import LABELS, build_runs
+from comparison_fixtures import LABELS, build_runs, corrected_tests
 
-from genre_utils.analysis import comparison, comparison_views, significance, summary
-from genre_utils.analysis.statistics import holm
+from genre_utils.analysis import comparison, significance, summary
 
 T_975_DF2 = 4.302652729749464  # Student t quantile, two degrees of freedom, from tables
 
@@ -112,20 +110,10 @@ def test_runs_that_did_not_learn_are_counted_flagged_and_named_first(runs):
     shown = comparison.display_table(table).set_index(["setting", "contender"])
     assert shown.loc[("toy · thesis · 3 s segments", "Beta forest"), "did not learn"] == "1 of 3"
     assert shown.loc[("toy · thesis · 3 s segments", "Alpha net"), "did not learn"] == "0 of 3"
-    written = summary.written_summary(
-        table, significance.pairwise_mcnemar(flagged, LABELS), significance.pairwise_paired_tests(flagged, LABELS)
-    )
-    first = written.splitlines()[0]
-    assert (
-        first.startswith("- **Runs that did not learn**")
-        and "Beta forest (toy · thesis · 3 s segments): 1 of 3" in first
-    )
-    assert "Beta forest 51.7% ± 2.9% (did not learn in 1 of 3 runs)" in written
-    assert "did not learn" not in summary.written_summary(
-        comparison.comparison_table(runs, LABELS),
-        significance.pairwise_mcnemar(runs, LABELS),
-        significance.pairwise_paired_tests(runs, LABELS),
-    )
+    verdict = summary.verdict_table(_setting(table, "thesis"), *corrected_tests(_setting(flagged, "thesis")))
+    assert verdict.set_index("contender").loc["Beta forest", "learned?"] == "no, in 1 of 3 runs"
+    written = summary.written_summary(_setting(table, "thesis"), verdict)
+    assert "runs of Beta forest did not learn" in written.splitlines()[0]
 
 
 def test_setting_label_names_folds_and_split_files():
@@ -144,14 +132,12 @@ def test_setting_label_names_folds_and_split_files():
 
 
 def test_pairwise_mcnemar_every_pair_every_seed_with_holm(runs):
-    table = significance.pairwise_mcnemar(runs, LABELS)
-    assert table.columns.tolist() == significance.MCNEMAR_COLUMNS
+    assert significance.pairwise_mcnemar(runs, LABELS).columns.tolist() == significance.MCNEMAR_COLUMNS
+    table = corrected_tests(runs, LABELS)[0]
     counts = table.groupby(["split", "seed"]).size()
     assert counts["thesis"].tolist() == [3] * 3  # 3 entries: 3 pairs per seed
     assert counts["kfold"].tolist() == [6] * 3  # 4 entries: 6 pairs per seed
     assert counts["file"].tolist() == [1] and "random_segments" not in counts  # one entry: no pair
-    for _, family in table.groupby(["split", "seed"]):
-        assert family["p_holm"].tolist() == pytest.approx(holm(family["p_value"]).tolist())
     seed0 = _setting(table, "thesis").query("seed == 0").set_index(["label_a", "label_b"])
     row = seed0.loc[("Alpha net", "Beta forest")]
     assert row[["both", "only_a", "only_b", "neither"]].tolist() == [10, 10, 0, 0]
@@ -195,17 +181,15 @@ def test_a_missing_fold_or_a_repeated_run_is_refused(runs):
 
 
 def test_pairwise_paired_tests_across_seeds_with_holm(runs):
-    table = significance.pairwise_paired_tests(runs, LABELS)
-    assert table.columns.tolist() == significance.PAIRED_COLUMNS
+    assert significance.pairwise_paired_tests(runs, LABELS).columns.tolist() == significance.PAIRED_COLUMNS
+    table = corrected_tests(runs, LABELS)[1]
     assert table.groupby("split").size().to_dict() == {"file": 1, "kfold": 6, "thesis": 3}  # k(k-1)/2
     thesis = _setting(table, "thesis").set_index(["label_a", "label_b"])
     row = thesis.loc[("Alpha net", "Beta forest")]  # differences 0.50, 0.40, 0.50
     assert row["n"] == 3 and row["mean_difference"] == pytest.approx(0.4 + 1 / 15)
     assert row["t_statistic"] == pytest.approx(14.0)
     assert row["p_value_t"] == pytest.approx(1 - 14 / math.sqrt(14**2 + 2))  # two-sided, t with 2 df
-    for _, family in table.groupby("split"):
-        assert family["p_holm_t"].tolist() == pytest.approx(holm(family["p_value_t"]).tolist(), nan_ok=True)
-        assert family["p_holm_wilcoxon"].tolist() == pytest.approx(holm(family["p_value_wilcoxon"]).tolist())
+    assert row["p_holm_t"] == pytest.approx(3 * row["p_value_t"])  # the smallest of three
     assert (_setting(table, "kfold")["n"] == 6).all()  # paired by (seed, fold)
     lone = _setting(table, "file").iloc[0]
     assert lone["n"] == 1 and math.isnan(lone["p_value_t"]) and math.isnan(lone["p_holm_t"])
@@ -244,45 +228,36 @@ def test_summed_confusion_and_leakage(runs):
     assert comparison.leakage_table(_setting(runs, "thesis")).empty
 
 
-def test_the_written_summary_quotes_the_numbers_by_label(runs, monkeypatch):
-    monkeypatch.setitem(comparison.THESIS_ACCURACY, ("toy", "alpha"), 0.6)
-    table = comparison.comparison_table(runs, LABELS)
-    # the tests are built without labels: the summary still names entries by the table's labels
-    text = summary.written_summary(
-        table,
-        significance.pairwise_mcnemar(runs),
-        significance.pairwise_paired_tests(runs),
-        comparison.leakage_table(runs, LABELS),
+def test_the_verdict_names_the_wins_after_holm_and_one_sentence(runs):
+    thesis = _setting(runs, "thesis")
+    table = comparison.comparison_table(thesis, LABELS)
+    verdict = summary.verdict_table(table, *corrected_tests(thesis))  # tests without labels: named by the table's
+    assert verdict.columns.tolist() == summary.VERDICT_COLUMNS
+    assert verdict["contender"].tolist() == ["Alpha net", "Gamma probe", "Beta forest"]
+    alpha = verdict.iloc[0]
+    assert alpha.tolist()[1:4] == ["98.3 ± 2.9", "91.2–100.0", "yes"]
+    assert alpha[summary.BEATS] == "Beta forest (McNemar in 2 of 3 seeds, paired t-test p = 0.015)"
+    assert verdict.iloc[2][summary.BEATS] == "–"
+    written = summary.written_summary(table, verdict)
+    sentence, markdown = written.split("\n\n")
+    assert sentence == (
+        "On toy · thesis · 3 s segments over 3 seeds, Alpha net ranks first (98.3 ± 2.9 %); after Holm's correction "
+        "Alpha net beats Beta forest (McNemar in 2 of 3 seeds, paired t-test p = 0.015); Gamma probe beats Beta forest "
+        "(McNemar in 2 of 3 seeds, paired t-test p = 0.031)."
     )
-    assert (
-        "**toy · thesis · 3 s segments** (3 seeds): Alpha net 98.3% ± 2.9% (thesis 60.0%, +38.3 points); "
-        "Gamma probe 91.7% ± 5.8%; Beta forest 51.7% ± 2.9%."
-    ) in text
-    assert (
-        "Significant (Holm-adjusted p < 0.05): Alpha net over Beta forest (McNemar in 2 of 3 seeds, by 46.7 "
-        "points, paired t-test p = 0.015); Gamma probe over Beta forest (McNemar in 2 of 3 seeds, by 40.0 points, "
-        "paired t-test p = 0.031); no other of the 3 pairs."
-    ) in text
-    assert "(3 seeds × 2 folds)" in text and "Alpha net · mfcc over Beta forest (McNemar in 1 of 3 seeds" in text
-    assert len(text.splitlines()) == 7  # three settings: the ranking and one line of tests each; then leakage
-    assert (
-        "(1 seed): Alpha net 90.0%; Beta forest 80.0%.\n  - No pair differs significantly (Holm-adjusted "
-        "p < 0.05); too few runs for a paired test across seeds."
-    ) in text
-    assert "Splitting Alpha net segments at random instead of by track reports 100.0% instead of 98.3%" in text
-    assert "random_segments" not in text  # the leaky setting is no ranking
-    assert re.search(r"\b(alpha|beta|gamma)\b", text) is None and "nan" not in text.lower()
+    assert markdown.splitlines()[2].startswith("| Alpha net | 98.3 ± 2.9 |") and len(markdown.splitlines()) == 5
+    lone = _setting(runs, "file")
+    lone_table = comparison.comparison_table(lone)
+    lone_verdict = summary.verdict_table(lone_table, *corrected_tests(lone))
+    assert "no contender beats another" in summary.written_summary(lone_table, lone_verdict)
+    with pytest.raises(ValueError, match="one setting"):
+        summary.verdict_table(comparison.comparison_table(runs), *corrected_tests(runs))
 
 
-def test_the_wins_matrix_reads_row_over_column(runs):
-    thesis = runs[runs["split"] == "thesis"]
-    matrix = comparison_views.wins_matrix(
-        significance.pairwise_mcnemar(thesis, LABELS), significance.pairwise_paired_tests(thesis, LABELS)
-    )
-    assert matrix.index.tolist() == matrix.columns.tolist() == ["Alpha net", "Gamma probe", "Beta forest"]
-    assert matrix.loc["Alpha net", "Beta forest"] == "2/3+" and matrix.loc["Gamma probe", "Beta forest"] == "2/3+"
-    assert matrix.loc["Beta forest", "Alpha net"] == "" and matrix.loc["Alpha net", "Gamma probe"] == ""
-    assert [matrix.iloc[i, i] for i in range(3)] == ["·"] * 3
+def test_select_setting_lists_the_finished_ones(runs):
+    assert len(comparison.select_setting(runs, "kfold", 3.0, folds=2)) == 24
+    with pytest.raises(ValueError, match="finished.*toy · thesis"):
+        comparison.select_setting(runs, "kfold", 3.0, folds=5)
 
 
 def test_a_table_that_is_not_a_runs_table_is_refused():
@@ -298,6 +273,6 @@ def test_no_runs_give_empty_tables_and_a_plain_summary(runs):
     none = runs.iloc[0:0]
     table = comparison.comparison_table(none)
     assert table.empty and table.columns.tolist() == comparison.TABLE_COLUMNS
-    tests = significance.pairwise_mcnemar(none), significance.pairwise_paired_tests(none)
+    tests = corrected_tests(none)
     assert all(t.empty for t in tests) and comparison.display_table(table).empty
-    assert summary.written_summary(table, *tests, comparison.leakage_table(none)) == "No finished runs to summarize."
+    assert summary.written_summary(table, summary.verdict_table(table, *tests)) == "No finished runs to summarize."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from audio_fixtures import write_gtzan_like
 
-from genre_utils import prepare
+from genre_utils import paths, prepare
 from genre_utils.features.extraction import prepare_features
 
 
@@ -53,9 +53,9 @@ def test_cache_dir_option_and_variable_move_tables_and_features(tmp_path, capsys
     assert prepare.main(["validate", "--dataset", "gtzan", "--cache-dir", str(tmp_path / "mine"), "--quiet"]) == 0
     assert f"wrote {tmp_path / 'mine' / 'gtzan' / 'tracks.csv'}" in capsys.readouterr().out
     assert (tmp_path / "mine" / "gtzan" / "skipped.csv").is_file() and not (root / "tracks.csv").exists()
-    assert prepare.tables_dir("gtzan", cache_dir=tmp_path / "mine") == tmp_path / "mine" / "gtzan"
+    assert paths.tables_dir("gtzan", root, cache_dir=tmp_path / "mine") == tmp_path / "mine" / "gtzan"
     monkeypatch.setenv("GENRE_CACHE_DIR", str(tmp_path / "env"))
-    assert prepare.tables_dir("gtzan") == tmp_path / "env" / "gtzan"
+    assert paths.tables_dir("gtzan", root) == tmp_path / "env" / "gtzan"
     assert prepare.main(["extract", "--dataset", "gtzan", "--workers", "1", "--quiet"]) == 0
     assert f"in {tmp_path / 'env' / 'features' / 'gtzan'}" in capsys.readouterr().out
     assert not (tmp_path / "data" / "features").exists()

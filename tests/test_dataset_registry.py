@@ -62,44 +62,32 @@ def test_the_embedded_sets_report_defaults_name_the_thesis_pair():
     assert set(defaults["degradations"]) <= set(degradation_names())
 
 
-def test_unknown_names_and_options_are_one_line_naming_them():
-    with pytest.raises(ValueError, match=r"^unknown dataset 'gtzn'; expected one of synthetic, gtzan, fma_small"):
-        get_dataset("gtzn")
+def test_a_download_option_a_dataset_does_not_take_is_named():
     with pytest.raises(ValueError, match=r"^dataset 'gtzan' has no download option seed; its options are none$"):
         get_dataset("gtzan").download(seed=3)
     embedded = get_dataset(default_dataset())
-    with pytest.raises(
-        ValueError,
-        match=rf"^dataset '{embedded.name}' has no download option colour; its options are "
-        r"clips_per_genre, seconds, seed$",
-    ):
+    with pytest.raises(ValueError, match="no download option colour; its options are clips_per_genre, seconds, seed"):
         embedded.download(colour="blue")
     assert embedded.options_from({f"{embedded.name}_seconds": 3.0, "seconds": 9.0, "seed": 1}) == {"seconds": 3.0}
 
 
-def test_register_and_unregister_a_dataset():
+def test_a_declaration_without_genres_or_licence_is_refused():
+    with pytest.raises(ValueError, match="dataset 'odd' declares no licence, genres"):
+        Dataset(name="odd", title="Odd", genres=(), splits=("kfold",), citation="c", licence="")
+
+
+def test_a_registered_dataset_is_listed_last_and_gets_the_splits_it_declares():
     dataset = throwaway_dataset.DATASET
     before = dataset_names()
     try:
         assert register(dataset) is dataset and dataset_names() == (*before, dataset.name)
-        assert register(dataset) is dataset  # the same declaration twice is no conflict
-        with pytest.raises(ValueError, match="already registered"):
-            register(
-                Dataset(name=dataset.name, title="other", genres=("a",), splits=("kfold",), citation="c", licence="l")
-            )
         check_split_applies("kfold", dataset.name)
-        with pytest.raises(
-            ValueError,
-            match=rf"split 'official' applies to fma_small, fma_medium, fma_large only, "
-            rf"not '{dataset.name}'",
-        ):
+        with pytest.raises(ValueError, match=rf"split 'official' applies to fma_small, .* not '{dataset.name}'"):
             check_split_applies("official", dataset.name)
         assert default_dataset() == before[0]  # it is not generated
     finally:
         unregister(dataset.name)
     assert dataset_names() == before
-    with pytest.raises(ValueError, match="register\\(\\) expects a Dataset"):
-        register("gtzan")
 
 
 def test_a_declared_dataset_downloads_and_splits_like_the_others(tmp_path):

@@ -2,7 +2,7 @@
 
 A degraded store must hold exactly the features of the degraded audio (checked against computing
 them by hand), be keyed by the degradation and its seed (another seed or degradation is another
-store; the clean store's key is unchanged), degrade each track the same way whatever the engine or
+store; the clean store's key is unchanged), degrade each track the same way whatever the process or
 chunking, and turn a degradation that cannot be applied into a skipped row with its reason.
 """
 
@@ -23,9 +23,9 @@ from genre_utils.data.degradations import (
     track_degradations,
     unregister,
 )
+from genre_utils.features.cluster import limit_threads
 from genre_utils.features.kinds import FeatureConfig, features_from_samples
 from genre_utils.features.store import build_feature_store, open_feature_store, store_directory
-from genre_utils.features.workers import limit_threads
 
 SMALL = FeatureConfig(clip_seconds=4.0)
 
@@ -103,7 +103,7 @@ def test_a_pool_gives_each_track_its_own_draw_the_same_in_any_company(small_trac
     assert "pool12-seed7" in str(store.directory)
 
 
-def test_engines_and_chunks_degrade_every_track_the_same(small_tracks, tmp_path):
+def test_workers_and_chunks_degrade_every_track_the_same(small_tracks, tmp_path):
     noisy = ("white_20db", "pink_20db")  # seeded: a different seed per track would show
     inline = build_feature_store(
         small_tracks,
@@ -115,7 +115,7 @@ def test_engines_and_chunks_degrade_every_track_the_same(small_tracks, tmp_path)
         degradation=noisy,
         degradation_seed=1,
     )
-    pooled = build_feature_store(
+    on_dask = build_feature_store(
         small_tracks,
         "tiny",
         SMALL,
@@ -123,12 +123,11 @@ def test_engines_and_chunks_degrade_every_track_the_same(small_tracks, tmp_path)
         workers=2,
         chunk_size=2,
         progress=False,
-        engine="processes",
         degradation=noisy,
         degradation_seed=1,
     )
     rows = np.arange(len(inline.tracks))
-    np.testing.assert_array_equal(inline.read_rows(rows), pooled.read_rows(rows))
+    np.testing.assert_array_equal(inline.read_rows(rows), on_dask.read_rows(rows))
 
 
 def test_a_degradation_that_fails_skips_the_clip_with_its_reason(small_tracks, tmp_path):

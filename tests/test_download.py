@@ -1,4 +1,4 @@
-"""Downloads against a server on 127.0.0.1: checksums, mirrors, resume; and safe extraction."""
+"""Downloads against a server on 127.0.0.1: checksums, mirrors, resume, refusal; unpacking with pooch."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from http_server import Behaviour, LocalServer
 
-from genre_utils.data.download import DownloadError, Remote, extract, fetch
+from genre_utils.data.download import DownloadError, Remote, fetch, unpack
 
 BODY = bytes(range(256)) * 4096  # 1 MiB
 
@@ -31,38 +31,25 @@ def test_download_is_verified_and_not_repeated(server, tmp_path):
     path = fetch(remote, tmp_path, progress=False)
     assert path.read_bytes() == BODY and not (tmp_path / "a.bin.part").exists()
     fetch(remote, tmp_path, progress=False)
-    assert len(server.requests) == 1  # present and valid: no request
+    assert server.requests == [("/a.bin", None)]  # present and valid: no second request
 
 
 def test_checksum_mismatch_names_the_file_and_keeps_nothing(server, tmp_path):
     server.files["/a.bin"] = Behaviour(BODY)
     wrong = "sha256:" + "0" * 64
-    with pytest.raises(DownloadError, match=r"a\.bin[\s\S]*checksum mismatch[\s\S]*" + wrong):
+    with pytest.raises(DownloadError, match=r"a\.bin[\s\S]*does not match the known hash"):
         fetch(Remote("a.bin", (server.url("/a.bin"),), wrong), tmp_path, progress=False)
-    assert not (tmp_path / "a.bin").exists() and not (tmp_path / "a.bin.part").exists()
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_a_corrupted_local_copy_is_downloaded_again(server, tmp_path):
-    server.files["/a.bin"] = Behaviour(BODY)
-    (tmp_path / "a.bin").write_bytes(b"garbage")
-    path = fetch(Remote("a.bin", (server.url("/a.bin"),), sha256(BODY)), tmp_path, progress=False)
-    assert path.read_bytes() == BODY
-
-
-def test_next_mirror_after_404_and_refused_connection(server, tmp_path):
+def test_mirrors_are_tried_in_turn_and_each_failure_is_listed(server, tmp_path):
     server.files["/good"] = Behaviour(BODY)
-    mirrors = ("http://127.0.0.1:9/refused", server.url("/missing"), server.url("/good"))
-    path = fetch(Remote("a.bin", mirrors, sha256(BODY)), tmp_path, progress=False)
-    assert path.read_bytes() == BODY
-
-
-def test_all_mirrors_failing_lists_each(server, tmp_path):
     server.files["/broken"] = Behaviour(status=500)
-    mirrors = ("http://127.0.0.1:9/refused", server.url("/broken"))
-    with pytest.raises(DownloadError) as error:
-        fetch(Remote("a.bin", mirrors, sha256(BODY), description="test data"), tmp_path, progress=False)
-    message = str(error.value)
-    assert "a.bin (test data)" in message and "127.0.0.1:9/refused" in message and "500" in message
+    mirrors = ("http://127.0.0.1:9/refused", server.url("/missing"), server.url("/good"))
+    assert fetch(Remote("a.bin", mirrors, sha256(BODY)), tmp_path, progress=False).read_bytes() == BODY
+    failing = Remote("b.bin", ("http://127.0.0.1:9/refused", server.url("/broken")), sha256(BODY), description="data")
+    with pytest.raises(DownloadError, match=r"b\.bin \(data\):\n  http://127\.0\.0\.1:9/refused: .*\n  .*500"):
+        fetch(failing, tmp_path, progress=False)
 
 
 def test_interrupted_download_resumes_with_range(server, tmp_path):
@@ -72,23 +59,29 @@ def test_interrupted_download_resumes_with_range(server, tmp_path):
         fetch(remote, tmp_path, progress=False)
     kept = (tmp_path / "a.bin.part").stat().st_size
     assert 200_000 < kept <= 300_000  # whole blocks received before the drop
-    path = fetch(remote, tmp_path, progress=False)
-    assert path.read_bytes() == BODY
+    assert fetch(remote, tmp_path, progress=False).read_bytes() == BODY
     assert server.requests[-1] == ("/a.bin", f"bytes={kept}-")
 
 
 def test_server_ignoring_range_still_gives_the_right_file(server, tmp_path):
     server.files["/a.bin"] = Behaviour(BODY, ignore_range=True)
     (tmp_path / "a.bin.part").write_bytes(BODY[:1000])
-    path = fetch(Remote("a.bin", (server.url("/a.bin"),), sha256(BODY)), tmp_path, progress=False)
-    assert path.read_bytes() == BODY
+    assert fetch(Remote("a.bin", (server.url("/a.bin"),), sha256(BODY)), tmp_path, progress=False).read_bytes() == BODY
 
 
-def test_bad_remote_definitions_are_refused():
-    with pytest.raises(ValueError, match="at least one URL"):
-        Remote("a.bin", (), "sha256:00")
-    with pytest.raises(ValueError, match="crc32"):
-        Remote("a.bin", ("http://127.0.0.1/a",), "crc32:1234")
+def test_a_file_its_check_refuses_is_deleted_and_the_next_mirror_tried(server, tmp_path):
+    server.files["/other"] = Behaviour(b"something else")
+    server.files["/good"] = Behaviour(BODY)
+
+    def check(path):
+        if not path.read_bytes().startswith(BODY):
+            raise ValueError("not the dataset")
+
+    remote = Remote("a.bin", (server.url("/other"), server.url("/good")), None)
+    assert fetch(remote, tmp_path, progress=False, check=check).read_bytes() == BODY
+    with pytest.raises(DownloadError, match="/other: refused, not the dataset"):
+        fetch(Remote("b.bin", (server.url("/other"),), None), tmp_path, progress=False, check=check)
+    assert not (tmp_path / "b.bin").exists()
 
 
 def make_tar(path, members: dict[str, bytes]):
@@ -100,67 +93,35 @@ def make_tar(path, members: dict[str, bytes]):
     return path
 
 
-def test_extract_tar_gz_once_and_skip_macos_junk(tmp_path):
-    archive = make_tar(
+def test_unpack_tar_gz_and_bzip2_zip_without_macos_junk(tmp_path):
+    tar = make_tar(
         tmp_path / "genres.tar.gz",
         {"genres/blues/blues.00000.wav": b"RIFF1", "genres/blues/._blues.00000.wav": b"junk"},
     )
-    extract(archive, tmp_path / "out", progress=False)
+    unpack(tar, tmp_path / "out")
     assert (tmp_path / "out/genres/blues/blues.00000.wav").read_bytes() == b"RIFF1"
     assert not (tmp_path / "out/genres/blues/._blues.00000.wav").exists()
-    (tmp_path / "out/genres/blues/blues.00000.wav").write_bytes(b"edited")
-    extract(archive, tmp_path / "out", progress=False)  # marker: nothing redone
-    assert (tmp_path / "out/genres/blues/blues.00000.wav").read_bytes() == b"edited"
-
-
-def test_extract_bzip2_zip(tmp_path):
-    archive = tmp_path / "fma_metadata.zip"
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_BZIP2) as handle:
+    with zipfile.ZipFile(tmp_path / "fma_metadata.zip", "w", compression=zipfile.ZIP_BZIP2) as handle:
         handle.writestr("fma_metadata/tracks.csv", "a,b\n1,2\n")
         handle.writestr("__MACOSX/fma_metadata/._tracks.csv", "junk")
-    extract(archive, tmp_path / "out", progress=False)
+    unpack(tmp_path / "fma_metadata.zip", tmp_path / "out")
     assert (tmp_path / "out/fma_metadata/tracks.csv").read_text() == "a,b\n1,2\n"
-    assert not (tmp_path / "out/__MACOSX").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fma_metadata", "genres"]
 
 
-def test_path_traversal_and_corrupt_archives_are_refused(tmp_path):
-    evil = make_tar(tmp_path / "evil.tar.gz", {"../evil.txt": b"x"})
-    with pytest.raises(ValueError, match=r"'\.\./evil\.txt' would be written outside"):
-        extract(evil, tmp_path / "out", progress=False)
-    assert not (tmp_path / "evil.txt").exists()
+def test_refused_escaping_corrupt_or_rejected_archives_leave_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ValueError, match=r"'\.\./evil\.txt' would be .*outside"):
+        unpack(make_tar(tmp_path / "evil.tar.gz", {"../evil.txt": b"x"}), out)
     corrupt = tmp_path / "corrupt.zip"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ValueError, match="corrupt.zip is not a readable archive"):
-        extract(corrupt, tmp_path / "out", progress=False)
-    with pytest.raises(ValueError, match="unsupported archive type"):
-        extract(corrupt.rename(tmp_path / "x.rar"), tmp_path / "out", progress=False)
-    assert not list((tmp_path / "out").glob(".*extracting*"))
+        unpack(corrupt, out)
 
+    def refuse(folder):
+        raise ValueError(f"refused {sorted(p.name for p in folder.iterdir())}")
 
-def test_unknown_checksum_is_kept_when_the_content_verifies(server, tmp_path, capsys):
-    """A mirror's repacked file: accepted by ``verify``, remembered, and not downloaded again."""
-    repacked = BODY + b"one more member"
-    server.files["/mirror.bin"] = Behaviour(repacked)
-    seen = []
-
-    def verify(path):
-        seen.append(path.read_bytes())
-        if not path.read_bytes().startswith(BODY):
-            raise ValueError("the content is not the dataset")
-        return "all members verify"
-
-    remote = Remote("a.bin", (server.url("/missing"), server.url("/mirror.bin")), sha256(BODY))
-    path = fetch(remote, tmp_path, progress=False, verify=verify)
-    assert path.read_bytes() == repacked and seen == [repacked]
-    assert "its content verifies: all members verify; accepted" in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.bin.accepted", "a.bin"]
-    requests_made = len(server.requests)
-    assert fetch(remote, tmp_path, progress=False, verify=verify) == path
-    assert len(server.requests) == requests_made and len(seen) == 1  # the acceptance is remembered
-    server.files["/other.bin"] = Behaviour(b"something else entirely")
-    other = Remote("b.bin", (server.url("/other.bin"),), sha256(BODY))
-    with pytest.raises(
-        DownloadError, match=r"other\.bin: checksum mismatch .* content does not verify: the content is not"
-    ):
-        fetch(other, tmp_path, progress=False, verify=verify)
-    assert not (tmp_path / "b.bin").exists() and not (tmp_path / "b.bin.unchecked").exists()
+    with pytest.raises(ValueError, match=r"refused \['genres'\]"):
+        unpack(make_tar(tmp_path / "g.tar.gz", {"genres/a.wav": b"x"}), out, check=refuse)
+    assert list(out.iterdir()) == [] and not (tmp_path / "evil.txt").exists()

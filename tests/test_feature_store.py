@@ -1,24 +1,19 @@
-"""The feature store: cache keys, skipped files, every engine bit for bit equal, resume after a kill, URLs.
+"""The feature store: cache keys, skipped files, inline and Dask bit for bit equal, resume after a kill, URLs.
 
-Why "bit for bit" holds across processes on any CPU: every engine runs the same binaries on this
-same machine (NumPy, OpenBLAS, soxr and librosa's numba code pick their SIMD code from the CPU,
-the same one in every process) with one BLAS/OpenMP thread per extraction
-(:func:`genre_utils.features.workers.limit_threads`), so every sum is taken in the same order and
-no tolerance is needed. The instruction set changes the values, never their equality here; only
-workers on another machine with another CPU could differ in the last bits, and no test mixes
-machines. Comparisons with numbers computed elsewhere (the published reference table) use
-explicit tolerances.
+"Bit for bit" holds across processes: the same binaries on this machine, one BLAS thread per extraction
+(:func:`genre_utils.features.cluster.limit_threads`), every sum in the same order. Comparisons with
+numbers computed elsewhere (the published reference table) use explicit tolerances.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +23,8 @@ from audio_fixtures import counting_extracted_chunks, tone, write_broken_files, 
 
 from genre_utils.data.datasets import gtzan
 from genre_utils.data.datasets.table import make_track_table
+from genre_utils.features import cluster as feature_cluster
 from genre_utils.features import store as feature_store
-from genre_utils.features import workers as feature_workers
 from genre_utils.features.kinds import FeatureConfig, features_from_samples, mfcc_from_file
 from genre_utils.features.store import build_feature_store, open_feature_store, store_directory
 
@@ -86,14 +81,15 @@ def test_read_rows_takes_any_order_and_repeats(small_tracks, tmp_path):
         store.read_rows([8])
 
 
-def test_warm_cache_does_not_extract_again(small_tracks, tmp_path, monkeypatch):
+def test_warm_cache_starts_and_extracts_nothing(small_tracks, tmp_path, monkeypatch):
     first = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
 
     def fail(*args, **kwargs):
         raise AssertionError("extraction ran on a warm cache")
 
     monkeypatch.setattr(feature_store, "extract_chunk", fail)
-    second = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    monkeypatch.setattr(feature_store, "dask_client", fail)
+    second = build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path / "cache", workers=2, progress=False)
     assert second.directory == first.directory
     np.testing.assert_array_equal(all_rows(second), all_rows(first))
 
@@ -132,63 +128,36 @@ def test_bad_files_land_in_the_skipped_table_and_the_rest_is_extracted(tmp_path)
         store.clips(["silent.00000"])
 
 
-@pytest.mark.parametrize("start_method", ["fork", "spawn"])
-def test_process_pool_equals_inline_bit_for_bit(tmp_path, monkeypatch, start_method):
-    """Spawned workers (used once TensorFlow is loaded) once ran OpenBLAS on every core: 5e-5 dB off."""
+def test_spawned_local_workers_equal_inline_bit_for_bit(tmp_path, monkeypatch):
+    """Spawned workers (once TensorFlow is loaded) once ran OpenBLAS on every core: 5e-5 dB off. Forked
+    workers are compared in test_dask_store.py."""
     tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz", "pop"), clips=4))
     serial = build_feature_store(
         tracks, "p", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False
     )
-    monkeypatch.setattr(feature_workers, "process_context", lambda: get_context(start_method))
+    monkeypatch.setattr(feature_cluster, "worker_start_method", lambda: "spawn")
+    monkeypatch.delenv("GENRE_DASK_SCHEDULER", raising=False)
     parallel = build_feature_store(
-        tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False, engine="processes"
+        tracks, "p", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False
     )
-    # this process vs pool workers: same machine, one BLAS thread each, exact (see the module docstring)
     np.testing.assert_array_equal(all_rows(serial), all_rows(parallel))
     pd.testing.assert_frame_equal(serial.tracks, parallel.tracks)
 
 
-def test_auto_engine_uses_dask_only_where_a_scheduler_is_named(tmp_path, monkeypatch):
-    """A LocalCluster's start-up is paid only by ``engine="dask"``; ``auto`` runs the pool, or the named scheduler."""
-    from genre_utils.features import store as feature_store
-
-    tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
-    used = []
-
-    def pool(function, tasks, workers, on_result):  # the pool's work, done here
-        used.append("processes")
-        for index, task in tasks.items():
-            on_result(index, function(*task))
-
-    def cluster(address, workers):
-        used.append(("dask", address))
-        raise RuntimeError("no cluster in this test")
-
-    monkeypatch.setattr(feature_store, "run_parallel", pool)
-    monkeypatch.setattr(feature_store, "dask_client", cluster)
-    monkeypatch.delenv("GENRE_DASK_SCHEDULER", raising=False)
-    build_feature_store(tracks, "a", SMALL, cache_dir=tmp_path / "one", workers=2, chunk_size=2, progress=False)
-    assert used == ["processes"]
-    build_feature_store(tracks, "a", SMALL, cache_dir=tmp_path / "one", workers=2, chunk_size=2, progress=False)
-    assert used == ["processes"]  # the complete store reopens: nothing starts
-    monkeypatch.setenv("GENRE_DASK_SCHEDULER", "tcp://127.0.0.1:1")
-    with pytest.raises(RuntimeError, match="no cluster"):
-        build_feature_store(tracks, "a", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False)
-    assert used[-1] == ("dask", "tcp://127.0.0.1:1")
-
-
 def test_librosa_is_compiled_here_once_before_local_workers_start(tmp_path, monkeypatch):
-    from genre_utils.features import store as feature_store
-
     tracks = gtzan.DATASET.load_tracks(write_gtzan_like(tmp_path / "audio", genres=("blues", "jazz"), clips=2))
-    warmed = []
+    warmed, clients = [], []
     monkeypatch.setattr(feature_store, "warm_up", warmed.append)
-    build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
-    assert warmed == []  # inline: nothing runs at the same time
-    build_feature_store(
-        tracks, "w", SMALL, cache_dir=tmp_path / "two", workers=2, chunk_size=2, progress=False, engine="processes"
+    monkeypatch.setattr(feature_store, "dask_client", lambda *args: contextlib.nullcontext(clients.append(args)))
+    monkeypatch.setattr(
+        feature_store, "run_on_dask", lambda _, f, tasks, done: [done(k, f(*a)) for k, a in tasks.items()]
     )
-    assert warmed == [SMALL]  # once, with the run's own settings, before the pool's workers start
+    monkeypatch.delenv("GENRE_DASK_SCHEDULER", raising=False)
+    build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "one", workers=1, chunk_size=2, progress=False)
+    assert warmed == [] and clients == []  # inline: nothing runs at the same time
+    build_feature_store(tracks, "w", SMALL, cache_dir=tmp_path / "two", workers=4, chunk_size=2, progress=False)
+    assert warmed == [SMALL]  # once, with the run's own settings, before the workers start
+    assert clients == [(None, 2)]  # a LocalCluster of no more workers than tasks
 
 
 def test_cache_root_may_be_a_file_url_or_any_fsspec_url(small_tracks, tmp_path):
@@ -276,14 +245,8 @@ def test_bad_arguments_are_named(small_tracks, tmp_path):
         build_feature_store(small_tracks.iloc[:0], "tiny", SMALL, cache_dir=tmp_path)
     with pytest.raises(ValueError, match="'path'"):
         build_feature_store(small_tracks.drop(columns="path"), "tiny", SMALL, cache_dir=tmp_path)
-    with pytest.raises(ValueError, match="engine"):
-        build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, engine="threads")
     with pytest.raises(ValueError, match="scheduler"):
         build_feature_store(small_tracks, "tiny", SMALL, cache_dir=tmp_path, scheduler="")
-    with pytest.raises(ValueError, match="scheduler"):
-        build_feature_store(
-            small_tracks, "tiny", SMALL, cache_dir=tmp_path, engine="processes", scheduler="tcp://127.0.0.1:8786"
-        )
 
 
 @pytest.mark.slow

@@ -64,5 +64,3 @@ def test_a_split_without_validation_or_misaligned_is_refused(synthetic_store):
         prepare_inputs(synthetic_store, train_test)
     with pytest.raises(ValueError, match="aligned"):
         prepare_inputs(synthetic_store, train_test.iloc[1:])
-    with pytest.raises(ValueError, match="segment_seconds"):
-        prepare_inputs(synthetic_store, train_test, segment_seconds=-1)

@@ -60,7 +60,7 @@ needs_weights = pytest.mark.skipif(
     reason="musicnn weights not installed (pip install --no-deps -r requirements-nodeps.txt)",
 )
 COMPARED_CLIPS = ("classical", "jazz", "rock")  # .00000.wav; musicnn's own front end is finite on
-# 8 + 3 + 0 of their 10 patches each under numpy 2 (see musicnn_frontend's docstring)
+# 8 + 3 + 0 of their 10 patches each under numpy 2 (see the musicnn module's docstring)
 EMBEDDING_COMPARED = "max_pool"
 PORT_PATCHES_COMPARED = 4  # of each clip's 10, to keep the test short
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"  # read once, when TensorFlow starts: one setting per process

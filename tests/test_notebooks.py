@@ -87,13 +87,14 @@ def test_all_notebooks_run_and_export_html(report_run):
     assert len([p for p in executed_all if p.stem.startswith("07_")]) == 1  # it declares no model: one run
     assert body.index("learning-curve-figure") > body.index("readings-figure") > body.index("<h2>Summary")
     summary = (results / "summary.md").read_text()  # two epochs learn nothing: said first, and in the table
-    assert summary.startswith("- **Runs that did not learn**") and "did not learn" in table
+    assert "did not learn" in summary.splitlines()[0] and "did not learn" in table  # 04: the verdict sentence says so
     runs = pd.read_csv(results / "runs.csv")
     assert (
         runs["learned"].isin([True, False]).all() and runs.loc[~runs["learned"], "learned_reason"].str.len().gt(0).all()
     )
-    answer = (results / "readings.md").read_text()
-    assert answer.count("- Under ") == 1 + len(ci["readings"]) and "*Rule:*" in answer  # one sentence per comparison
+    answer = (results / "readings.md").read_text()  # 07: a verdict table, a row per comparison, then one sentence
+    assert all(f"<th>{name}</th>" in answer for name in ci["readings"])
+    assert answer.rstrip().splitlines()[-1].startswith("As read here")
     robustness = pd.read_csv(results / "robustness.csv")  # 08: contender x augment x degradation
     assert sorted(set(zip(robustness["model"], robustness["augment"]))) == sorted(
         [(model, 0) for model in ci["models"]] + [(model, 1) for model in ci["augment_models"]]
@@ -105,7 +106,7 @@ def test_all_notebooks_run_and_export_html(report_run):
     effect = pd.read_csv(results / "augmentation.csv")
     assert set(effect["model"]) == set(ci["augment_models"]) and effect["goal_met"].isin([True, False]).all()
     assert body.index("learning-curve-figure") < body.index("robustness-figure")
-    assert "most robust" in body.split("robustness-figure")[1] or "no ranking" in body.split("robustness-figure")[1]
+    assert "clean accuracy" in body.split("robustness-figure")[1]  # 08: the verdict table's one sentence
     assert len([p for p in executed_all if p.stem.startswith("08_")]) == 1
     for notebook in notebooks:  # the parameters CI sets are all used by some notebook
         assert set(report.declared_parameters(notebook)) & set(ci_parameters())
@@ -162,7 +163,7 @@ def test_notebooks_are_committed_without_outputs_and_have_one_parameters_cell():
 def test_unknown_dataset_fails_at_once(tmp_path):
     import papermill
 
-    with pytest.raises(papermill.PapermillExecutionError, match="unknown dataset 'nope'"):
+    with pytest.raises(papermill.PapermillExecutionError, match="dataset 'nope'"):
         report.run_notebooks(
             {"dataset": "nope", "output_dir": str(tmp_path)}, build_dir=tmp_path, notebooks=report.notebook_paths()[:1]
         )
@@ -176,7 +177,7 @@ def test_report_command_rejects_malformed_parameters(capsys):
 
 # One bad value per kind of check is enough here (each case starts a kernel); every parameter's
 # checks are unit-tested in test_report_cli.py.
-@pytest.mark.parametrize("name, value, message", [("split", "offical", "unknown split 'offical'")])
+@pytest.mark.parametrize("name, value, message", [("split", "offical", "split 'offical'")])
 def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, value, message):
     import papermill
 
@@ -189,7 +190,7 @@ def test_a_training_notebook_fails_at_once_on_a_bad_parameter(tmp_path, name, va
 
 
 def test_the_report_refuses_an_unknown_contender_before_running_anything(tmp_path):
-    with pytest.raises(ValueError, match="unknown model 'transformer'; expected one of"):
+    with pytest.raises(ValueError, match="model 'transformer'"):
         report.run_notebooks(
             {"dataset": "synthetic", "models": ["transformer"], "output_dir": str(tmp_path)},
             build_dir=tmp_path,
@@ -268,34 +269,6 @@ def test_injected_parameters_override_the_annotated_defaults(tmp_path):
     namespace = {}
     exec(cells[parameters].source + "\n" + injected.source, namespace)  # noqa: S102 - our own notebook
     assert namespace["data_root"] == "/x" and namespace["seed"] == 3 and namespace["dataset"] == "synthetic"
-
-
-def test_html_reports_drop_tensorflow_startup_noise_but_keep_real_messages():
-    notebook = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("import keras")
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "stream",
-            name="stderr",
-            text=(
-                "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-                "I0000 00:00:1795824183.938324   28349 port.cc:153] oneDNN custom operations are on.\n"
-                "UserWarning: something the reader should see\n"
-            ),
-        ),
-        nbformat.v4.new_output(
-            "stream",
-            name="stderr",
-            text=("E0000 00:00:1795824173.303749   27985 cuda_platform.cc:52] failed call to cuInit\n"),
-        ),
-        nbformat.v4.new_output("stream", name="stdout", text="I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n"),
-    ]
-    notebook.cells.append(cell)
-    kept = [output["text"] for output in report.drop_library_noise(notebook).cells[0].outputs]
-    assert kept == [
-        "UserWarning: something the reader should see\n",
-        "I0000 00:00:1.0 1 x.cc:1] printed by the notebook\n",
-    ]
 
 
 @pytest.mark.slow

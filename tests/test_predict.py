@@ -50,7 +50,7 @@ def test_a_folder_without_a_run_is_named_with_the_way_to_train_one(tmp_path):
 @pytest.mark.slow
 def test_the_run_loads_with_its_training_statistics(synthetic_store, trained):
     _, folder, run = trained
-    assert run.folder == folder and run.segment_seconds == 1.0 and run.spec["model"] == "cnn"
+    assert run.folder == folder and run.spec["segment_seconds"] == 1.0 and run.spec["model"] == "cnn"
     assert run.class_names == sorted(synthetic_store.usable["genre"].unique())
     assert run.feature_config == synthetic_store.config and run.window_frames == 43
     np.testing.assert_allclose(run.standardizer.mean, make_inputs(synthetic_store, SPEC).standardizer.mean)
@@ -217,7 +217,7 @@ def test_a_whole_clip_model_pads_a_short_file_as_training_did(synthetic_store, t
     spec = RunSpec("synthetic", "cnn", seed=0, epochs=1, patience=0, segment_seconds=0)  # whole 4 s clips
     run_one(spec, synthetic_store, tmp_path)
     run = load_run(run_folder(tmp_path, spec))
-    assert run.segment_seconds == 0 and run.window_frames == synthetic_store.config.n_frames
+    assert run.spec["segment_seconds"] == 0 and run.window_frames == synthetic_store.config.n_frames
     whole = predict_file(run, track[1])
     expected = run.predictor.model.predict(run.standardizer.transform(synthetic_store.clips([track[0]])), verbose=0)
     assert len(whole.segments) == 1

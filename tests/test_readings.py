@@ -11,8 +11,9 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genre_utils.analysis import readings  # noqa: E402
+from genre_utils.experiment import plans  # noqa: E402
 from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files  # noqa: E402
-from genre_utils.experiment.runner import RunSpec, make_inputs  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, make_inputs, train_plan  # noqa: E402
 from genre_utils.models import contender_names, get_contender, reading, reading_names, register, unregister  # noqa: E402
 from genre_utils.models.thesis_cnn import ORIENTATIONS, build_cnn  # noqa: E402
 from genre_utils.study.settings import StudySettings, check_models  # noqa: E402
@@ -82,27 +83,18 @@ def test_readings_are_declared_beside_their_models_and_stay_out_of_the_default_c
     assert get_contender("cnn_frames_first").build_options == {"orientation": "frames_first"}
     assert get_contender("cnn_no_pooling").segments_only
     assert reading_names("lstm") == ("lstm_clips",)
-    assert readings.check_readings("all") == list(readings.thesis_readings())
+    assert plans.check_readings("all") == list(plans.thesis_readings())
 
 
 def test_a_reading_can_be_chosen_everywhere_a_contender_can():
     from genre_utils.run import build_parser
-    from genre_utils.study.parameters import check_report_parameters, notebook_paths
 
     assert build_parser().parse_args(["--models", "cnn_frames_first", "lstm"]).models == ["cnn_frames_first", "lstm"]
     assert build_parser().parse_args([]).models == list(contender_names())  # readings are not run by default
-    notebooks = notebook_paths()
-    check_report_parameters(
-        {"models": ["cnn", "lstm_clips"], "readings": ["cnn_clips"], "reading_seeds": [0]}, notebooks
-    )
-    with pytest.raises(ValueError, match="readings: unknown reading 'cnn_sideways'"):
-        check_report_parameters({"readings": ["cnn_sideways"]}, notebooks)
-    with pytest.raises(ValueError, match="readings: unknown reading 'svm'"):
-        readings.check_readings(["svm"])  # a contender, not a reading
+    with pytest.raises(ValueError, match="unknown reading 'svm'"):
+        plans.check_readings(["svm"])  # a contender, not a reading
     with pytest.raises(ValueError, match="readings must be"):
-        readings.check_readings("cnn_clips")
-    with pytest.raises(ValueError, match="reading_seeds"):
-        check_report_parameters({"reading_seeds": [-1]}, notebooks)
+        plans.check_readings("cnn_clips")
 
 
 def test_frames_first_transposes_the_input_so_the_kernel_spans_three_frames():
@@ -127,7 +119,7 @@ def test_no_pooling_is_the_literal_reading_and_applies_to_segments_only():
     assert get_contender("cnn").build((20, 130), 10).get_layer("flatten").output.shape[-1] == 32 * 1 * 5
     with pytest.raises(ValueError, match="cnn_no_pooling .* applies to segments only"):
         get_contender("cnn_no_pooling").fit(SimpleNamespace(segment_seconds=0.0), None, None, {})
-    plan = readings.plan_readings("all", segment_seconds=0)
+    plan = plans.plan_readings("all", segment_seconds=0)
     assert plan.readings == ("cnn_frames_first",)  # on whole clips the clip readings are their models themselves
     assert len(plan.notes) == 3 and any("segments only" in note for note in plan.notes)
 
@@ -143,19 +135,18 @@ def test_whole_clip_readings_take_one_item_per_track_whatever_the_segment_length
 
 
 def test_the_plan_compares_each_reading_with_the_other_thesis_model():
-    plan = readings.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
+    plan = plans.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
     pairs = [(c.name, c.cnn, c.lstm) for c in plan.comparisons]
     assert pairs == [
-        (readings.STUDY_READING, "cnn", "lstm"),
+        (plans.STUDY_READING, "cnn", "lstm"),
         ("cnn_frames_first", "cnn_frames_first", "lstm"),
         ("cnn_clips", "cnn_clips", "lstm"),
         ("lstm_clips", "cnn", "lstm_clips"),
         ("cnn_clips+lstm_clips", "cnn_clips", "lstm_clips"),
     ]  # the same choice on both sides
     assert plan.models == ("cnn", "lstm", "cnn_frames_first", "cnn_clips", "lstm_clips")
-    specs = readings.reading_specs(
-        plan, StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0, epochs=5)
-    )
+    settings = StudySettings(dataset="synthetic", seeds=[0, 1], segment_seconds=3.0, epochs=5)
+    specs = settings.run_specs(models=list(plan.models))
     assert len(specs) == 5 * 2 and RunSpec("synthetic", "lstm", seed=1, segment_seconds=3.0, epochs=5) in specs
 
 
@@ -179,9 +170,9 @@ def test_a_reading_registered_at_run_time_is_picked_up_with_no_other_edit(averag
     from genre_utils.run import build_parser
 
     assert "cnn_average_pooling" in reading_names("cnn") and "cnn_average_pooling" not in contender_names()
-    assert "cnn_average_pooling" in readings.check_readings("all") and check_models(["cnn_average_pooling"])
+    assert "cnn_average_pooling" in plans.check_readings("all") and check_models(["cnn_average_pooling"])
     assert build_parser().parse_args(["--models", "cnn_average_pooling"]).models == ["cnn_average_pooling"]
-    plan = readings.plan_readings("all", segment_seconds=3)
+    plan = plans.plan_readings("all", segment_seconds=3)
     assert ("cnn_average_pooling", "lstm") in [(c.cnn, c.lstm) for c in plan.comparisons]
     network = average_pooling.build((20, 130), 10)
     assert type(network.get_layer("pool1")).__name__ == "AveragePooling2D"
@@ -210,17 +201,17 @@ def test_the_verdict_rule_on_counts():
 
 def test_hand_made_runs_hold_reverse_tie_and_fail_to_learn(tmp_path):
     runs = hand_made_runs(tmp_path)
-    plan = readings.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
+    plan = plans.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
     tests = readings.reading_tests(runs, plan.comparisons).set_index("comparison")
     assert list(tests.reset_index().columns) == readings.TEST_COLUMNS
     assert tests["verdict"].to_dict() == {
-        readings.STUDY_READING: "holds",
+        plans.STUDY_READING: "holds",
         "cnn_frames_first": "reversed",
         "cnn_clips": "not significant",
         "lstm_clips": "did not learn",
         "cnn_clips+lstm_clips": "did not learn",
     }
-    study_row = tests.loc[readings.STUDY_READING]
+    study_row = tests.loc[plans.STUDY_READING]
     assert study_row["seeds"] == 3 and study_row["cnn_ahead"] == 3 and study_row["paired_n"] == 3
     assert study_row["cnn_accuracy"] == pytest.approx(np.mean([(36 - s) / 40 for s in SEEDS]))
     assert study_row["paired_difference"] == pytest.approx(20 / 40 - 2 / 40 * 1)  # (32 - 2s) / 40 averaged
@@ -228,41 +219,33 @@ def test_hand_made_runs_hold_reverse_tie_and_fail_to_learn(tmp_path):
     assert transposed["seeds"] == 2 and transposed["cnn_not_learned"] == 1 and transposed["lstm_ahead"] == 2
     by_seed = readings.seed_tests(runs, plan.comparisons)
     assert (by_seed["p_holm"] >= by_seed["p_value"]).all() and set(by_seed["comparison"]) == {
-        readings.STUDY_READING,
+        plans.STUDY_READING,
         "cnn_frames_first",
         "cnn_clips",
     }
     assert (by_seed.groupby("seed")["comparison"].count() == [3, 3, 2]).all()  # seed 2 of the transposed CNN is out
-    sentences = {row["comparison"]: readings.reading_sentence(row) for _, row in tests.reset_index().iterrows()}
-    assert "the thesis's ranking holds (McNemar p_holm = " in sentences[readings.STUDY_READING]
-    assert "the thesis CNN scores 87.5 % against the LSTM's 42.5 %" in sentences[readings.STUDY_READING]
-    assert "the thesis's ranking is reversed" in sentences["cnn_frames_first"]
-    assert "(`cnn_frames_first`: orientation: " in sentences["cnn_frames_first"]
-    assert "The CNN did not learn in 1 of 3 runs: the seeds concerned are left out" in sentences["cnn_frames_first"]
-    assert "the difference is not significant" in sentences["cnn_clips"]
-    assert (
-        "the LSTM did not learn in 3 of 3 runs: no seed is left in which both learnt, and its accuracy is no "
-        "evidence either way"
-    ) in sentences["lstm_clips"]
-    text = readings.answer(tests.reset_index())
-    assert text.count("\n- ") == len(tests) - 1 and text.endswith(readings.VERDICT_RULE)
+    verdicts = readings.verdict_table(tests.reset_index())
+    assert verdicts.loc[plans.STUDY_READING, "cnn_accuracy"] == pytest.approx(0.875)
+    assert verdicts["verdict"].to_dict() == tests["verdict"].to_dict()
+    assert readings.verdict_sentence(tests.reset_index()) == (
+        "As read here, the thesis's ranking (CNN above LSTM): holds; under the 4 other comparisons: "
+        "did not learn under 2, reversed under 1, not significant under 1."
+    )
 
 
 def test_runs_without_a_learned_column_all_count(tmp_path):
     runs = hand_made_runs(tmp_path, with_learned=False)
-    plan = readings.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=3)
+    plan = plans.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=3)
     tests = readings.reading_tests(runs, plan.comparisons).set_index("comparison")
     assert tests.loc["cnn_frames_first", "seeds"] == 3 and tests.loc["lstm_clips", "verdict"] == "holds"
     assert "learned" not in readings.readings_table(runs).columns
-    assert "did not learn" not in readings.reading_sentence(tests.reset_index().iloc[-1])
 
 
 def test_missing_partner_runs_give_no_verdict(tmp_path):
     runs = hand_made_runs(tmp_path)
-    plan = readings.plan_readings(["cnn_no_pooling"], segment_seconds=3)
+    plan = plans.plan_readings(["cnn_no_pooling"], segment_seconds=3)
     tests = readings.reading_tests(runs, plan.comparisons).set_index("comparison")
     assert tests.loc["cnn_no_pooling", "verdict"] == "no runs"
-    assert "no runs of `cnn_no_pooling`" in readings.reading_sentence(tests.reset_index().iloc[-1])
     nothing_learnt = readings.reading_tests(runs.assign(learned=False), plan.comparisons)
     assert nothing_learnt["verdict"].tolist() == ["did not learn", "no runs"]
     assert readings.seed_tests(runs.assign(learned=False), plan.comparisons).empty
@@ -272,10 +255,10 @@ def test_the_table_has_one_row_per_model_with_its_interval_and_learnt_runs(tmp_p
     import matplotlib
 
     matplotlib.use("Agg")
-    from genre_utils.analysis.readings_figure import plot_readings
+    from genre_utils.analysis.plots import plot_readings
 
     runs = hand_made_runs(tmp_path)
-    plan = readings.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
+    plan = plans.plan_readings(["cnn_frames_first", "cnn_clips", "lstm_clips"], segment_seconds=3)
     table = readings.readings_table(runs, plan.models)
     assert list(table.columns) == readings.TABLE_COLUMNS
     assert table["model"].tolist() == ["cnn", "lstm", "cnn_frames_first", "cnn_clips", "lstm_clips"]
@@ -294,17 +277,15 @@ def test_the_table_has_one_row_per_model_with_its_interval_and_learnt_runs(tmp_p
 
 @pytest.mark.slow
 def test_a_small_real_run_answers_the_question(synthetic_store, tmp_path):
-    plan = readings.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=2.0)
-    specs = readings.reading_specs(
-        plan, StudySettings(dataset="synthetic", seeds=[0], segment_seconds=2.0, epochs=2, patience=0)
-    )
-    runs = readings.train_readings(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
+    plan = plans.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=2.0)
+    settings = StudySettings(dataset="synthetic", seeds=[0], segment_seconds=2.0, epochs=2, patience=0)
+    specs = settings.run_specs(models=list(plan.models))
+    runs = train_plan(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
     assert sorted(runs["model"]) == sorted(plan.models)
     table = readings.readings_table(runs, plan.models)
     assert table["n"].tolist() == [1] * 4 and table["mean"].between(0, 1).all()
     tests = readings.reading_tests(runs, plan.comparisons)
     assert set(tests["verdict"]) <= set(readings.VERDICTS) and len(tests) == 3
-    text = readings.answer(tests)
-    assert text.count("Under ") == 3 and "the thesis CNN scores" in text
+    assert readings.verdict_sentence(tests).startswith("As read here, the thesis's ranking")
     frames_first = runs.set_index("model").loc["cnn_frames_first", "folder"]
     assert RunSpec("synthetic", "cnn_frames_first", segment_seconds=2.0, epochs=2, patience=0).name in frames_first

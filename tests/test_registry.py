@@ -1,76 +1,129 @@
-"""The registry of contenders: discovery, declarations, and a throw-away contender that goes the whole way."""
+"""The one registry mechanism (on a throw-away package), and the contenders' registry with a throw-away contender."""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from genre_utils.analysis import comparison  # noqa: E402
-from genre_utils.experiment.runner import RunSpec, collect_runs, run_experiment, sweep  # noqa: E402
-from genre_utils.models import FAMILIES, contender_names, contenders, get_contender, register, unregister  # noqa: E402
-from genre_utils.models.registry import Contender  # noqa: E402
-from genre_utils.models.sklearn_family import SklearnContender, frame_statistics  # noqa: E402
-from genre_utils.paths import PROJECT_ROOT  # noqa: E402
-from genre_utils.predict import load_run, predict_file  # noqa: E402
-from genre_utils.study.settings import check_models  # noqa: E402
+from genre_utils.models import FAMILIES, contender_names, contenders, documentation, get_contender, reading_names
+from genre_utils.models import register as register_contender
+from genre_utils.models import unregister as unregister_contender
+from genre_utils.models.registry import Contender
+from genre_utils.paths import PROJECT_ROOT
+from genre_utils.registry import Registry
 
 SEGMENT_SECONDS = 2.0
+THING = "from throwaway_things import Thing\n"
+ENV = "THROWAWAY_THING_MODULES"
+
+
+@pytest.fixture
+def things(tmp_path, monkeypatch):
+    """A registry of a throw-away package: ``alpha`` declares two things, ``beta`` one; ``_hidden`` is skipped."""
+    package = tmp_path / "throwaway_things"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from dataclasses import dataclass\n\n@dataclass\nclass Thing:\n    name: str\n    rank: int = 0\n"
+    )
+    (package / "alpha.py").write_text(THING + "THING = (Thing('alpha_two', rank=1), Thing('alpha_one'))\n")
+    (package / "beta.py").write_text(THING + "THING = Thing('beta', rank=1)\n")
+    (package / "helpers.py").write_text("VALUE = 1\n")
+    (package / "_hidden.py").write_text("raise RuntimeError('never imported')\n")
+    (tmp_path / "extra_thing.py").write_text(THING + "THING = Thing('extra')\n")
+    (tmp_path / "no_thing.py").write_text("")
+    (tmp_path / "odd_thing.py").write_text("THING = 'odd'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv(ENV, raising=False)
+    thing = importlib.import_module("throwaway_things").Thing
+    yield Registry("thing", "throwaway_things", ("THING",), thing, env=ENV, order=lambda entry, module: entry.rank)
+    for name in [name for name in sys.modules if name.split(".")[0].endswith(("_things", "_thing"))]:
+        del sys.modules[name]
+
+
+def test_discovery_orders_by_the_key_then_module_then_declaration(things):
+    assert things.names() == ("alpha_one", "alpha_two", "beta")
+    assert things.module("beta").__name__ == "throwaway_things.beta"
+
+
+def test_an_unknown_name_is_one_line_with_the_registered_and_the_nearest(things):
+    with pytest.raises(
+        ValueError, match=r"^unknown thing 'alpha_on'; expected one of alpha_one, .*did you mean alpha_one"
+    ):
+        things.get("alpha_on")
+    with pytest.raises(ValueError, match=r"^unknown thing 'zzz'; expected one of alpha_one, alpha_two, beta$"):
+        things.get("zzz")
+
+
+def test_register_and_unregister(things):
+    extra = type(things.get("beta"))("gamma")
+    assert things.register(extra) is extra and things.register(extra) is extra  # the same twice is no conflict
+    assert things.names()[-1] == "gamma" and things.module("gamma") is None
+    with pytest.raises(ValueError, match="'beta' is already registered"):
+        things.register(type(extra)("beta"))
+    with pytest.raises(ValueError, match="expects a Thing, got str"):
+        things.register("gamma")
+    with pytest.raises(ValueError, match="lowercase letters, digits or '_', got 'Gamma-2'"):
+        things.register(type(extra)("Gamma-2"))
+    things.unregister("gamma")
+    things.unregister("gamma")  # absent: no error
+    assert "gamma" not in things.names()
+
+
+def test_the_environment_names_more_modules_each_checked(things, monkeypatch):
+    monkeypatch.setenv(ENV, " extra_thing ,")
+    assert things.names()[-1] == "extra" and things.module("extra").__name__ == "extra_thing"
+    monkeypatch.setenv(ENV, "extra_thing,no_such_module")
+    with pytest.raises(ValueError, match=f"{ENV} names module 'no_such_module', which cannot be imported"):
+        things.names()
+    monkeypatch.setenv(ENV, "no_thing")
+    with pytest.raises(ValueError, match="'no_thing', which declares no THING"):
+        things.names()
+    monkeypatch.setenv(ENV, "odd_thing")
+    with pytest.raises(ValueError, match="odd_thing.THING must be a Thing"):
+        things.names()
+
+
+def test_a_check_can_refuse_an_entry(things):
+    def even_ranks_only(entry, registered):
+        if entry.rank % 2:
+            raise ValueError(f"{entry.name}: odd rank")
+
+    things.check = even_ranks_only
+    with pytest.raises(ValueError, match="alpha_two: odd rank"):
+        things.names()
 
 
 def test_five_contenders_are_discovered_with_complete_declarations():
-    assert len(contender_names()) >= 5
+    assert contender_names()[:2] == ("cnn", "lstm") and len(contender_names()) >= 5  # the thesis's models lead
     for contender in contenders():
         assert contender.family in FAMILIES
         assert contender.title and contender.input and contender.features in contender.feature_kinds
         assert any(char.isdigit() for char in contender.description), f"{contender.name}: no year in its citation"
         assert get_contender(contender.name) is contender
-
-
-def test_an_unknown_contender_names_the_registered_ones():
-    with pytest.raises(ValueError, match="unknown model 'transformer'; expected one of " + contender_names()[0]):
-        get_contender("transformer")
-    with pytest.raises(ValueError, match="unknown model"):
-        RunSpec("synthetic", "transformer")
-
-
-def test_bad_declarations_and_double_registration_are_refused():
     with pytest.raises(ValueError, match="unknown family"):
         Contender("odd", "Odd", "x 2024", "magic", "mfcc", ("mfcc",), "x")
-    with pytest.raises(ValueError, match="lowercase"):
-        Contender("Odd-One", "Odd", "x 2024", "keras", "mfcc", ("mfcc",), "x")
-    existing = get_contender(contender_names()[0])
-    clone = Contender(existing.name, "Clone", "x 2024", "keras", "mfcc", ("mfcc",), "x")
-    with pytest.raises(ValueError, match="already registered"):
-        register(clone)
 
 
-def test_the_run_command_lists_every_contender_from_the_registry():
-    listing = subprocess.run(
-        [sys.executable, "-m", "genre_utils.run", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        check=True,
-    ).stdout
-    for contender in contenders():
-        assert contender.name in listing and contender.title in listing
-
-
-def test_readings_are_found_by_name_listed_apart_and_documented_by_their_contenders_module():
-    from genre_utils.models import documentation, reading_names
-
+def test_readings_are_listed_apart_documented_by_their_contenders_module_and_read_a_contender():
     assert reading_names() and not set(reading_names()) & set(contender_names())
+    assert contender_names(include_readings=True) == (*contender_names(), *reading_names())
     for name in reading_names():
         declared = get_contender(name)
         base = get_contender(declared.reading_of)
         assert not base.reading_of and declared.family == base.family and declared.description == base.description
         assert declared.choice and declared.title != base.title
-        assert documentation(name) == documentation(base.name) and f"``{name}``" in documentation(name)
-        assert declared.summary()["reading_of"] == base.name
+        assert documentation(name) == documentation(base.name) != ""
+    with pytest.raises(ValueError, match="a reading needs both reading_of and choice"):
+        Contender("odd", "Odd", "x 2024", "keras", "mfcc", ("mfcc",), "x", reading_of="cnn")
+    orphan = Contender("odd", "Odd", "x 2024", "keras", "mfcc", ("mfcc",), "x", reading_of="rnn", choice="unit")
+    with pytest.raises(ValueError, match="reads 'rnn', which is no registered contender"):
+        register_contender(orphan)
+
+
+def test_the_run_command_lists_every_contender_and_reading_from_the_registry():
     listing = subprocess.run(
         [sys.executable, "-m", "genre_utils.run", "--help"],
         capture_output=True,
@@ -78,10 +131,9 @@ def test_readings_are_found_by_name_listed_apart_and_documented_by_their_contend
         cwd=PROJECT_ROOT,
         check=True,
     ).stdout
+    assert all(contender.name in listing and contender.title in listing for contender in contenders())
     assert "readings of their open choices (not run by default)" in listing
     assert all(name in listing for name in reading_names())
-    with pytest.raises(ValueError, match="a reading needs both reading_of and choice"):
-        Contender("odd", "Odd", "x 2024", "keras", "mfcc", ("mfcc",), "x", reading_of="cnn")
 
 
 def _nearest_neighbours(seed: int, neighbours: int = 5):
@@ -93,6 +145,8 @@ def _nearest_neighbours(seed: int, neighbours: int = 5):
 @pytest.fixture
 def throwaway():
     """A contender declared here only, registered for the test and removed after it."""
+    from genre_utils.models.sklearn_family import SklearnContender, frame_statistics
+
     contender = SklearnContender(
         name="neighbours",
         title="Nearest neighbours (test)",
@@ -106,9 +160,9 @@ def throwaway():
         grid=({"neighbours": 3}, {"neighbours": 7}),
         count_parameters=lambda estimator: estimator.n_samples_fit_,
     )
-    register(contender)
+    register_contender(contender)
     yield contender
-    unregister(contender.name)
+    unregister_contender(contender.name)
 
 
 @pytest.mark.slow
@@ -116,7 +170,10 @@ def test_a_throwaway_contender_is_trained_evaluated_compared_plotted_and_predict
     import matplotlib
 
     matplotlib.use("Agg")
-    from genre_utils.analysis import plots
+    from genre_utils.analysis import comparison, plots
+    from genre_utils.experiment.runner import collect_runs, run_experiment, sweep
+    from genre_utils.predict import load_run, predict_file
+    from genre_utils.study.settings import check_models
 
     assert "neighbours" in contender_names() and "neighbours" in check_models("all")
     specs = sweep("synthetic", models=["neighbours", "svm"], seeds=[0, 1], segment_seconds=SEGMENT_SECONDS)

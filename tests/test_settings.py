@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from genre_utils import run
 from genre_utils.data.datasets import default_dataset
@@ -48,19 +49,21 @@ def test_defaults_are_the_notebooks_and_every_contender():
 @pytest.mark.parametrize(
     "name, value, message",
     [
-        ("dataset", "gtzan2", "unknown dataset 'gtzan2'"),
-        ("split", "official_2", "unknown split"),
+        ("dataset", "gtzan2", "dataset 'gtzan2' .did you mean gtzan"),
+        ("split", "official_2", "split 'official_2' .did you mean official"),
         ("split", "official", "official"),  # a split the embedded set does not have
-        ("features", "mfccs", "unknown features 'mfccs'.*mfcc, logmel, chroma"),
-        ("seeds", [], "seeds must be a non-empty list"),
-        ("seeds", [1, -1], "seeds must be a non-empty list"),
+        ("features", "mfccs", "features 'mfccs' .did you mean mfcc"),
+        ("seeds", [], "seeds"),
+        ("seeds", [1, -1], "seeds.*-1"),
         ("seeds", [2, 2], "distinct"),
         ("segment_seconds", "3", "segment_seconds"),
         ("segment_seconds", float("nan"), "segment_seconds"),
-        ("epochs", 0, "epochs must be an integer >= 1"),
+        ("segment_seconds", -1, "segment_seconds"),
+        ("epochs", 0, "epochs"),
         ("batch_size", 2.5, "batch_size"),
-        ("patience", -1, "patience must be an integer >= 0"),
-        ("model", "resnet", "unknown model 'resnet'"),
+        ("patience", -1, "patience"),
+        ("leakage_demo", "yes", "leakage_demo"),
+        ("model", "resnet", "model 'resnet'"),
         ("synthetic_sample_rate", 8000, None),  # not an option of the set: a notebook's own name, left alone
     ],
 )
@@ -79,6 +82,16 @@ def test_checks_across_fields():
         StudySettings(splits=["file"])
     with pytest.raises(ValueError, match="no option colour"):
         StudySettings(dataset_options={"colour": "blue"})
+    with pytest.raises(ValueError, match="epoch' .did you mean epochs"):
+        StudySettings(epoch=3)
+
+
+def test_settings_are_frozen_and_an_error_is_one_line():
+    with pytest.raises(ValidationError):
+        StudySettings().epochs = 3  # type: ignore[misc]
+    with pytest.raises(ValueError) as error:
+        StudySettings(epochs=0, patience=-1)
+    assert len(str(error.value).splitlines()) == 1
 
 
 def test_run_specs_carry_every_setting_by_keyword():
@@ -95,7 +108,8 @@ def test_run_specs_carry_every_setting_by_keyword():
     specs = settings.run_specs()
     assert len(specs) == 2 * 3 and {s.fold for s in specs} == {0, 1, 2} and {s.seed for s in specs} == {4}
     assert {(s.epochs, s.batch_size, s.patience, s.segment_seconds) for s in specs} == {(7, 16, 2, 2.0)}
-    assert [s.train_fraction for s in settings.run_specs(models=["svm"], train_fraction=0.5)] == [0.5] * 3
+    narrowed = settings.run_specs(models=["svm"], train_fraction=0.5, augment=2)
+    assert [(s.train_fraction, s.augment) for s in narrowed] == [(0.5, 2)] * 3
 
 
 def test_the_leakage_demonstration_adds_the_random_split_for_segment_models(tmp_path):
@@ -108,6 +122,9 @@ def test_the_command_line_builds_the_same_settings():
     args = run.build_parser().parse_args(["--models", "svm", "--seeds", "1", "2", "--segment-seconds", "2"])
     settings = run.settings_from_arguments(args)
     assert settings.models == ("svm",) and settings.seeds == (1, 2) and settings.segment_seconds == 2.0
+    assert run.settings_from_arguments(run.build_parser().parse_args([])) == StudySettings(
+        output_dir=str(run.DEFAULT_RESULTS)
+    )  # the command line's defaults are the settings'
     with pytest.raises(ValueError, match="fault_filtered"):
         run.settings_from_arguments(run.build_parser().parse_args(["--splits", "fault_filtered"]))
 

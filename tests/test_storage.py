@@ -162,7 +162,7 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
             threading.Thread(target=freeze_the_shards_after_the_first_record, daemon=True).start()
             def build():  # a LocalCluster of 2 worker processes: the shards are written there
                 return feature_store.build_feature_store(tracks, "frozen", config, cache_dir={str(cache)!r},
-                                                         workers=2, chunk_size=1, progress=False, engine="dask")
+                                                         workers=2, chunk_size=1, progress=False)
             out = {{}}
             try:
                 build()

@@ -100,8 +100,6 @@ def test_the_item_index_refuses_skipped_and_unknown_tracks(uneven_store):
         item_index(uneven_store, skipped, 1.0)
     with pytest.raises(ValueError, match="not in the feature store"):
         item_index(uneven_store, ["jazz.99999"], 1.0)
-    with pytest.raises(ValueError, match="segment_seconds"):
-        item_index(uneven_store, uneven_store.usable["track_id"], -1.0)
 
 
 @pytest.mark.parametrize("segment_seconds", [0.0, SEGMENT_SECONDS])
@@ -251,13 +249,7 @@ def test_networks_stream_and_clip_level_models_and_the_leaky_setup_load(syntheti
 
 @pytest.mark.parametrize(
     "call, message",
-    [
-        (lambda x: item_batches(x, batch_size=0), "batch_size"),
-        (lambda x: item_batches(x, np.zeros(len(x) + 1)), "targets"),
-        (lambda x: item_batches(x, seed=-1), "seed"),
-        (lambda x: item_batches(x, epochs=0), "epochs"),
-        (lambda x: item_batches(x[:0]), "no items"),
-    ],
+    [(lambda x: item_batches(x, np.zeros(len(x) + 1)), "targets"), (lambda x: item_batches(x[:0]), "no items")],
 )
 def test_bad_batch_settings_are_named(call, message):
     with pytest.raises((ValueError, IndexError), match=message):

@@ -1,9 +1,7 @@
-"""A throw-away dataset for tests/test_dataset_registry.py: declared here, nowhere in the package.
+"""A throw-away dataset for tests/test_dataset_registry.py, declared here, nowhere in the package.
 
-Its download generates a folder of short clips in a layout of its own, flat files named
-``<genre>__<n>.flac`` (not GTZAN's genre folders), and its ``load_tracks`` reads that layout. The
-test registers it (:func:`genre_utils.data.datasets.register`), and a notebook kernel finds it
-through ``GENRE_DATASET_MODULES=throwaway_dataset`` with this folder on ``PYTHONPATH``.
+Flat files ``<genre>__<n>.flac`` (not GTZAN's genre folders); a notebook kernel finds it through
+``GENRE_DATASET_MODULES=throwaway_dataset`` with this folder on ``PYTHONPATH``.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ An entry point, not part of the data layer: it sits with the command lines on to
 :func:`genre_utils.prepare.main` (which extracts features too).
 """
 
-if __name__ == "__main__":  # before the imports below load TensorFlow, whose C++ log lines go straight to stderr
-    from genre_utils.quiet import quiet_stderr
+if __name__ == "__main__":  # the data commands do not use TensorFlow
+    from genre_utils.quiet import quiet
 
-    quiet_stderr()
+    quiet(import_tensorflow=False)
 
 import sys  # noqa: E402
 

@@ -18,7 +18,7 @@ UNBALANCED_RATIO = 1.5  # largest / smallest genre beyond which accuracy alone m
 
 def clip_summary(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> dict:
     """Loudness (RMS dBFS), mean spectral centroid, zero-crossing rate and tempo of a clip."""
-    import librosa
+    import librosa  # lazy: librosa
 
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
     tempo = librosa.feature.tempo(y=samples, sr=sample_rate)
@@ -31,12 +31,7 @@ def clip_summary(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> dict:
 
 
 def summarize_tracks(tracks: pd.DataFrame, per_genre: int | None = None, seed: int = 0) -> pd.DataFrame:
-    """:func:`clip_summary` of usable tracks (optionally a seeded sample per genre).
-
-    Returns:
-        One row per summarized track: ``track_id``, ``genre`` and :data:`SUMMARY_COLUMNS`.
-        Clips that fail to decode are left out here; they are in the skipped-files table.
-    """
+    """:func:`clip_summary` of usable tracks (optionally a seeded sample per genre)."""
     usable = tracks[tracks["status"] == STATUS_OK]
     if per_genre is not None:
         usable = usable.sample(frac=1.0, random_state=seed).groupby("genre").head(per_genre).sort_values("track_id")
@@ -51,17 +46,7 @@ def summarize_tracks(tracks: pd.DataFrame, per_genre: int | None = None, seed: i
 
 
 def class_counts(tracks: pd.DataFrame) -> pd.DataFrame:
-    """Clips per genre, the usable ones, each genre's share, and usable clips per side of each published split.
-
-    For unbalanced datasets (FMA-medium, FMA-large) the share and the per-side counts show how far
-    the classes are from balance (:func:`imbalance_ratio`).
-
-    Returns:
-        One row per genre, largest first (tracks without a genre as :data:`NO_GENRE_LABEL`), then a
-        :data:`TOTAL_LABEL` row; columns ``clips``, ``usable``, ``share`` (% of the usable clips)
-        and, for each ``split_*`` column of the table, ``<column>: <side>`` with the usable clips on
-        each side (``train``, ``valid``, ``test``), from :func:`genre_utils.data.splits.split_summary`.
-    """
+    """Clips per genre, the usable ones, each genre's share, and usable clips per side of each published split."""
     genre = tracks["genre"].astype(str).replace("", NO_GENRE_LABEL)
     usable = tracks["status"] == STATUS_OK
     counts = pd.DataFrame({"clips": genre.value_counts(), "usable": genre[usable].value_counts()})
@@ -79,10 +64,7 @@ def class_counts(tracks: pd.DataFrame) -> pd.DataFrame:
 
 
 def imbalance_ratio(counts: pd.DataFrame) -> float:
-    """Usable clips of the largest genre over those of the smallest, from :func:`class_counts` (1.0: balanced).
-
-    Tracks without a genre and the total row take no part; infinite when a genre has no usable clip.
-    """
+    """Usable clips of the largest genre over the smallest's, from :func:`class_counts` (1.0: balanced)."""
     usable = counts["usable"].drop([NO_GENRE_LABEL, TOTAL_LABEL], errors="ignore")
     if usable.empty:
         return 1.0
@@ -96,15 +78,13 @@ def example_per_genre(tracks: pd.DataFrame) -> pd.DataFrame:
 
 
 def clip_statistics(features: np.ndarray) -> np.ndarray:
-    """Mean and standard deviation of each coefficient over frames: ``(n, 2 * n_features)``."""
-    if features.ndim != 3:
-        raise ValueError(f"features must be (n_clips, n_features, n_frames), got shape {features.shape}")
+    """Mean and standard deviation of each coefficient over frames: ``(n_clips, 2 * n_features)``."""
     return np.concatenate([features.mean(axis=2), features.std(axis=2)], axis=1)
 
 
 def pca_projection(statistics: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Standardized PCA of clip statistics: the projection and the explained variance ratios."""
-    from sklearn.decomposition import PCA
+    from sklearn.decomposition import PCA  # lazy: scikit-learn
     from sklearn.preprocessing import StandardScaler
 
     if statistics.shape[0] <= components:

@@ -1,23 +1,10 @@
 """Train/validation/test splits by track, and the checks that keep them leak-free.
 
-A split is a pandas Series aligned with a track table, holding ``"train"``, ``"valid"``,
-``"test"`` or ``""`` (not used). Splitting is always by track, before any segmenting: every
-segment of a track inherits its track's side (:func:`segment_split`).
-
-- ``thesis``: stratified random by track, seeded (GTZAN 800/200 with 20 per genre held out;
-  FMA-small 7200/800 with 100 per genre), as the thesis describes.
-- ``fault_filtered`` (GTZAN): the Kereliuk/Sturm artist-filtered lists, 443/197/290.
-- ``official`` (FMA-small, -medium, -large): the dataset's own ``('set', 'split')``, artist-aware
-  (FMA-small 6400/800/800).
-- ``kfold`` (any dataset): stratified k-fold cross-validation by track (:func:`kfold_split`):
-  fold *i* of seed *s* is the same for every contender; grouped by artist where the table
-  has an ``artist`` column.
-- ``file`` (any dataset): the sides read from a CSV of ``track_id,side`` (:func:`file_split`);
-  a file without test tracks trains a final model on everything it lists.
-
-Which splits apply to a dataset is its declaration's ``splits``, and the thesis split's test
-tracks per genre its ``thesis_test_per_genre`` when it fixes one (:func:`check_split_applies`,
-read through the dataset registry, :mod:`genre_utils.data.datasets`), so a new dataset is one module.
+A split is a Series aligned with a track table: ``"train"``, ``"valid"``, ``"test"`` or ``""`` (not used). Splits
+are by track, before any segmenting. ``thesis``: stratified random, seeded (GTZAN 800/200, FMA-small 7200/800);
+``fault_filtered`` (GTZAN): the Kereliuk/Sturm artist-filtered lists; ``official`` (FMA): the dataset's own;
+``kfold``: stratified k-fold by track, grouped by artist where known, the same folds for every contender;
+``file``: sides read from a ``track_id,side`` CSV. Which apply is the dataset declaration's ``splits``.
 """
 
 from __future__ import annotations
@@ -34,7 +21,6 @@ from genre_utils.data.datasets.table import STATUS_OK
 
 SPLIT_NAMES = ("thesis", "fault_filtered", "official", "kfold", "file")
 DEFAULT_FOLDS = 5
-SPLIT_FILE_COLUMNS = ("track_id", "side")
 SIDES = ("train", "valid", "test")
 THESIS_TEST_FRACTION = 0.2  # datasets that fix no thesis_test_per_genre (the embedded set): GTZAN's proportion
 UNREGISTERED_SPLITS = ("thesis", "kfold", "file")  # for a table whose dataset name the registry does not know
@@ -47,21 +33,25 @@ def _empty(tracks: pd.DataFrame) -> pd.Series:
     return pd.Series("", index=tracks.index, dtype=object, name="split")
 
 
+def _usable(tracks: pd.DataFrame) -> pd.DataFrame:
+    """Usable tracks sorted by id, so that a draw depends on the seed and the ids, not on row order."""
+    return tracks[tracks["status"] == STATUS_OK].sort_values("track_id", kind="stable")
+
+
+def _given(tracks: pd.DataFrame, sides: pd.Series) -> pd.Series:
+    """A split from given sides (NaN: not used); unusable tracks take no part."""
+    split = sides.fillna("").astype(object).rename("split")
+    split[tracks["status"] != STATUS_OK] = ""
+    return split
+
+
 def thesis_split(tracks: pd.DataFrame, test_per_genre: int, seed: int = 0) -> pd.Series:
-    """Hold out ``test_per_genre`` random tracks of each genre; the rest is training.
-
-    Only usable tracks (status ``"ok"``) take part. The draw depends on the seed and the set of
-    track ids, not on row order.
-
-    Raises:
-        ValueError: If a genre has no more than ``test_per_genre`` usable tracks.
-    """
+    """Hold out ``test_per_genre`` random usable tracks of each genre; the rest is training."""
     if int(test_per_genre) < 1:
         raise ValueError(f"test_per_genre must be >= 1, got {test_per_genre!r}")
     split = _empty(tracks)
-    usable = tracks[tracks["status"] == STATUS_OK].sort_values("track_id", kind="stable")
     rng = np.random.default_rng(seed)
-    for genre, group in usable.groupby("genre", sort=True):
+    for genre, group in _usable(tracks).groupby("genre", sort=True):
         if len(group) <= test_per_genre:
             raise ValueError(
                 f"genre {genre!r} has {len(group)} usable tracks; the thesis split needs more than "
@@ -73,80 +63,47 @@ def thesis_split(tracks: pd.DataFrame, test_per_genre: int, seed: int = 0) -> pd
     return split
 
 
-def read_split_list(path: str | os.PathLike) -> list[str]:
-    """Track ids (``blues.00029``) of a fault-filtered list file (``blues/blues.00029.wav`` lines)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"split list {path} not found: run `python -m genre_utils.data download --dataset gtzan`")
-    ids = [Path(line.strip()).stem for line in path.read_text().splitlines() if line.strip()]
-    if not ids:
-        raise ValueError(f"split list {path} is empty")
-    return ids
-
-
 def fault_filtered_split(tracks: pd.DataFrame, lists_dir: str | os.PathLike) -> pd.Series:
-    """Sides from the Kereliuk/Sturm lists; tracks in no list (or unusable) get ``""``.
-
-    Listed tracks missing from the table are simply absent from the result; use
-    :func:`split_summary` to see the counts.
-
-    Raises:
-        ValueError: If a list file is missing or a track appears in two lists.
-    """
+    """Sides from the Kereliuk/Sturm lists (``blues/blues.00029.wav`` lines); tracks in no list get ``""``."""
     side_of: dict[str, str] = {}
     for side, name in FAULT_FILTERED_FILES.items():
-        for track_id in read_split_list(Path(lists_dir) / name):
+        path = Path(lists_dir) / name
+        if not path.is_file():
+            raise ValueError(f"split list {path} not found: run `python -m genre_utils.data download --dataset gtzan`")
+        ids = [Path(line.strip()).stem for line in path.read_text().splitlines() if line.strip()]
+        if not ids:
+            raise ValueError(f"split list {path} is empty")
+        for track_id in ids:
             if track_id in side_of and side_of[track_id] != side:
                 raise ValueError(f"track {track_id} is listed in both {side_of[track_id]} and {side} lists")
             side_of[track_id] = side
-    split = tracks["track_id"].map(side_of).fillna("").astype(object).rename("split")
-    split[tracks["status"] != STATUS_OK] = ""
-    return split
-
-
-def official_split(tracks: pd.DataFrame) -> pd.Series:
-    """FMA's own split, from the ``split_official`` column."""
-    if "split_official" not in tracks.columns:
-        raise ValueError(
-            "the track table has no 'split_official' column (only the FMA datasets have an official split)"
-        )
-    split = tracks["split_official"].fillna("").astype(object).rename("split")
-    split[tracks["status"] != STATUS_OK] = ""
-    return split
+    return _given(tracks, tracks["track_id"].map(side_of))
 
 
 def kfold_split(tracks: pd.DataFrame, folds: int = DEFAULT_FOLDS, fold: int = 0, seed: int = 0) -> pd.Series:
-    """Fold ``fold`` of a stratified ``folds``-fold cross-validation by track: its tracks are the test side.
+    """Fold ``fold`` of a stratified ``folds``-fold cross-validation by usable track: its tracks are the test side.
 
-    The other folds are training tracks; validation tracks for early stopping are carved from
-    them by the runner. The assignment depends on the seed and the set of usable track ids,
-    not on row order, so every contender of a seed sees the same folds. Where the table has an
-    ``artist`` column, folds are grouped by artist (scikit-learn's ``StratifiedGroupKFold``), so
-    no artist is on both sides.
-
-    Raises:
-        ValueError: If ``folds`` < 2, ``fold`` is out of range or a genre has fewer tracks than folds.
+    Folds depend on the seed and the track ids, not on row order; where the table has an ``artist`` column they
+    are grouped by artist (``StratifiedGroupKFold``), so no artist is on both sides.
     """
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold  # keeps the data commands light
 
     if not isinstance(folds, (int, np.integer)) or folds < 2:
         raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
     if not isinstance(fold, (int, np.integer)) or not 0 <= fold < folds:
         raise ValueError(f"fold must be an integer in 0..{folds - 1}, got {fold!r}")
-    usable = tracks[tracks["status"] == STATUS_OK].sort_values("track_id", kind="stable")
+    usable = _usable(tracks)
     smallest = usable.groupby("genre").size().min() if len(usable) else 0
     if smallest < folds:
         raise ValueError(
-            f"{folds}-fold cross-validation needs at least {folds} usable tracks per genre; "
-            f"the smallest genre has {smallest}"
+            f"{folds}-fold cross-validation needs at least {folds} usable tracks per genre, not {smallest}"
         )
     grouped = "artist" in usable.columns and usable["artist"].notna().all()
     splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(n_splits=folds, shuffle=True, random_state=seed)
     groups = usable["artist"].astype(str).to_numpy() if grouped else None
     if grouped and len(set(groups)) < folds:
         raise ValueError(
-            f"{folds}-fold cross-validation by artist needs at least {folds} artists; "
-            f"the tracks have {len(set(groups))}"
+            f"{folds}-fold cross-validation by artist needs at least {folds} artists, not {len(set(groups))}"
         )
     _, test_rows = list(splitter.split(np.zeros(len(usable)), usable["genre"].to_numpy(), groups))[fold]
     split = _empty(tracks)
@@ -156,51 +113,32 @@ def kfold_split(tracks: pd.DataFrame, folds: int = DEFAULT_FOLDS, fold: int = 0,
 
 
 def file_split(tracks: pd.DataFrame, path: str | os.PathLike) -> pd.Series:
-    """Sides read from a CSV with columns ``track_id`` and ``side`` (train, valid or test).
-
-    Tracks the file does not list, and unusable tracks, are not used.
-
-    Raises:
-        ValueError: If the file is missing, lacks the columns, names an unknown side or a
-            track twice, or lists track ids the table does not have.
-    """
+    """Sides read from a CSV with columns ``track_id`` and ``side`` (train, valid or test); unlisted tracks: ``""``."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"split file {path} not found (expected a CSV with columns track_id,side)")
     table = pd.read_csv(path, dtype=str)
-    missing = [c for c in SPLIT_FILE_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"split file {path} lacks column(s) {missing}; expected columns track_id,side")
+    if not {"track_id", "side"} <= set(table.columns):
+        raise ValueError(f"split file {path} lacks column track_id or side; its columns are {list(table.columns)}")
     table["side"] = table["side"].str.strip().str.lower()
-    unknown = sorted(set(table["side"]) - set(SIDES))
-    if unknown:
-        raise ValueError(f"split file {path}: unknown side(s) {unknown}; expected train, valid or test")
-    twice = table["track_id"][table["track_id"].duplicated()].tolist()
-    if twice:
-        raise ValueError(f"split file {path} lists track(s) more than once: {twice[:5]}")
-    absent = sorted(set(table["track_id"]) - set(tracks["track_id"]))
-    if absent:
-        raise ValueError(f"split file {path} names {len(absent)} track(s) not in the dataset: {absent[:5]}")
-    split = tracks["track_id"].map(dict(zip(table["track_id"], table["side"]))).fillna("").astype(object)
-    split = split.rename("split")
-    split[tracks["status"] != STATUS_OK] = ""
-    return split
+    problems = {
+        "unknown side(s), expected train, valid or test": sorted(set(table["side"]) - set(SIDES)),
+        "lists track(s) more than once": table["track_id"][table["track_id"].duplicated()].tolist(),
+        "names track(s) not in the dataset": sorted(set(table["track_id"]) - set(tracks["track_id"])),
+    }
+    for problem, found in problems.items():
+        if found:
+            raise ValueError(f"split file {path} {problem}: {found[:5]}")
+    return _given(tracks, tracks["track_id"].map(dict(zip(table["track_id"], table["side"]))))
 
 
 def dataset_splits(dataset: str) -> tuple[str, ...]:
-    """The splits that apply to ``dataset``: its declaration's ``splits``.
-
-    A name the dataset registry does not know (a table built by hand) gets :data:`UNREGISTERED_SPLITS`.
-    """
+    """The splits that apply to ``dataset`` (its declaration's); :data:`UNREGISTERED_SPLITS` for an unknown name."""
     return get_dataset(dataset).splits if dataset in dataset_names() else UNREGISTERED_SPLITS
 
 
 def check_split_applies(name: str, dataset: str) -> None:
-    """Raise unless ``name`` is a split that applies to ``dataset`` (see :func:`dataset_splits`).
-
-    Raises:
-        ValueError: One line naming the split, the datasets it applies to and the splits ``dataset`` has.
-    """
+    """Raise unless ``name`` is a split that applies to ``dataset`` (see :func:`dataset_splits`)."""
     if name not in SPLIT_NAMES:
         raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLIT_NAMES)}")
     own = dataset_splits(dataset)
@@ -209,11 +147,6 @@ def check_split_applies(name: str, dataset: str) -> None:
         raise ValueError(
             f"split {name!r} applies to {', '.join(having)} only, not {dataset!r} (whose splits are {', '.join(own)})"
         )
-
-
-def thesis_test_per_genre(dataset: str) -> int | None:
-    """The thesis split's test tracks per genre that ``dataset`` fixes; None when it fixes none (or is unregistered)."""
-    return get_dataset(dataset).thesis_test_per_genre if dataset in dataset_names() else None
 
 
 def make_split(
@@ -231,37 +164,33 @@ def make_split(
     """Dispatch to a named split, checking that it applies to ``dataset`` (:func:`check_split_applies`)."""
     check_split_applies(name, dataset)
     if name == "thesis":
-        if test_per_genre is None:
-            test_per_genre = thesis_test_per_genre(dataset)
+        if test_per_genre is None and dataset in dataset_names():
+            test_per_genre = get_dataset(dataset).thesis_test_per_genre
         if test_per_genre is None:
             smallest = int(tracks[tracks["status"] == STATUS_OK].groupby("genre").size().min())
             test_per_genre = max(1, round(THESIS_TEST_FRACTION * smallest))
         return thesis_split(tracks, test_per_genre, seed)
     if name == "fault_filtered":
-        if lists_dir is None:
-            if "split_fault_filtered" in tracks.columns:
-                split = tracks["split_fault_filtered"].fillna("").astype(object).rename("split")
-                split[tracks["status"] != STATUS_OK] = ""
-                return split
+        if lists_dir is not None:
+            return fault_filtered_split(tracks, lists_dir)
+        if "split_fault_filtered" not in tracks.columns:
             raise ValueError("the fault-filtered split needs lists_dir (the folder with train_filtered.txt ...)")
-        return fault_filtered_split(tracks, lists_dir)
+        return _given(tracks, tracks["split_fault_filtered"])
     if name == "kfold":
         return kfold_split(tracks, folds, fold, seed)
     if name == "file":
         if not split_file:
             raise ValueError("the file split needs split_file (a CSV with columns track_id,side)")
         return file_split(tracks, split_file)
-    return official_split(tracks)
+    if "split_official" not in tracks.columns:
+        raise ValueError("the track table has no 'split_official' column: only FMA has an official split")
+    return _given(tracks, tracks["split_official"])
 
 
 def carve_validation(
     split: pd.Series, tracks: pd.DataFrame, fraction: float = VALID_FRACTION, seed: int = 0
 ) -> pd.Series:
-    """Move a stratified share of *training* tracks to ``"valid"``; test tracks are never touched.
-
-    For splits with only train/test (the thesis split): early stopping needs validation data
-    that is not the test data.
-    """
+    """Move a stratified share of *training* tracks to ``"valid"`` for early stopping; test tracks stay."""
     if (split == "valid").any():
         raise ValueError("this split already has validation tracks; carve_validation is for train/test splits")
     if not 0 < fraction < 1:
@@ -276,15 +205,10 @@ def carve_validation(
 
 
 def training_subset(split: pd.Series, tracks: pd.DataFrame, fraction: float, seed: int = 0) -> pd.Series:
-    """Keep ``fraction`` of each genre's *training* tracks; validation and test tracks are untouched.
+    """Keep ``fraction`` (rounded up, at least one) of each genre's *training* tracks, for learning curves.
 
-    For learning curves: per genre, the training tracks (sorted by id) are put in a seeded
-    random order and the first ``ceil(fraction * n)`` (at least one) are kept; the others become
-    ``""`` (not used). The order depends only on the seed and the training tracks, so for one
-    seed the subsets of a smaller and a larger fraction are nested.
-
-    Raises:
-        ValueError: If ``fraction`` is not in (0, 1].
+    Per genre the training tracks, sorted by id, are put in a seeded order and the first are kept, so for one seed
+    the subsets of a smaller and a larger fraction are nested; the others become ``""``.
     """
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
         raise ValueError(f"train_fraction must be a number in (0, 1], got {fraction!r}")
@@ -327,11 +251,7 @@ def segment_split(track_split: pd.Series, track_ids: pd.Series, segment_track_id
 
 
 def random_segment_split(n_segments: int, test_fraction: float = 0.2, seed: int = 0) -> np.ndarray:
-    """The common tutorial mistake, kept only to measure it: segments split at random.
-
-    Segments of one track land on both sides, so the test set shares recordings with the
-    training set and accuracy is inflated.
-    """
+    """The common tutorial mistake, kept only to measure it: segments split at random, so tracks leak."""
     rng = np.random.default_rng(seed)
     sides = np.full(n_segments, "train", dtype=object)
     sides[rng.choice(n_segments, size=int(round(test_fraction * n_segments)), replace=False)] = "test"

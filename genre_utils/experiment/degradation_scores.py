@@ -1,17 +1,10 @@
 """The degradation study's measurements: each finished run scored on degraded copies of its own test tracks.
 
-A run's model is scored as it was trained, on the test tracks it was evaluated on, after each
-degradation of :mod:`genre_utils.data.degradations`: the features of the degraded audio come from a
-degraded store of the dataset (:func:`genre_utils.features.store.degraded_copy`, cached like any
-feature set under a key that holds the degradation and its seed), are standardized with the run's
-own training statistics and classified by its saved model; segment predictions become a track's
-with the run's aggregation. Every run sees the same degraded audio (one degradation seed for the
-study), so clean and degraded answers pair up track by track for McNemar's test.
-
-Each run keeps its degraded predictions in ``degraded_predictions.csv`` beside its clean
-``predictions.csv``, with the degraded store each came from; a later call scores only what is
-missing or came from another store. :func:`robustness_predictions` gathers one long table over
-runs, the input of :mod:`genre_utils.analysis.robustness`.
+A run's saved model classifies the features of its test tracks after each degradation (a degraded
+store, :func:`genre_utils.features.store.degraded_copy`, cached like any feature set), standardized
+with its own training statistics and aggregated per track as it was evaluated. One degradation seed
+for the study, so clean and degraded answers pair track by track for McNemar. Each run keeps its
+answers in ``degraded_predictions.csv``; :func:`robustness_predictions` gathers one long table.
 """
 
 from __future__ import annotations
@@ -37,7 +30,7 @@ from genre_utils.experiment.runner import (
 from genre_utils.features.standardize import Standardizer
 from genre_utils.features.store import FeatureSet, degraded_copy
 from genre_utils.models import get_contender
-from genre_utils.models.training import CONFIG_FILE
+from genre_utils.models.hyperparameters import CONFIG_FILE
 from genre_utils.paths import write_csv
 
 CLEAN = "clean"  # the degradation column's value for the clean test tracks
@@ -56,12 +49,7 @@ def degraded_stores(
     progress: bool = False,
     track_ids=None,
 ) -> dict[str, FeatureSet]:
-    """``{degradation: store of every track (or of ``track_ids``) after it}`` for ``names``, built once and
-    reopened after.
-
-    Raises:
-        ValueError: If a name is not a registered degradation, the seed is out of range or a track id unknown.
-    """
+    """``{degradation: store of every track (or of ``track_ids``) after it}``, built once and reopened after."""
     names = check_degradation_names(names)
     return {
         name: degraded_copy(store, name, seed=seed, workers=workers, progress=progress, track_ids=track_ids)
@@ -80,20 +68,11 @@ def test_track_ids(specs: list[RunSpec], results_dir: str | os.PathLike) -> list
 
 
 def score_degraded(spec: RunSpec, degraded: dict[str, FeatureSet], results_dir: str | os.PathLike) -> pd.DataFrame:
-    """The per-track answers of a finished run on its clean test tracks and on each degraded version of them.
-
-    Returns:
-        One row per degradation (``"clean"`` first) and test track: :data:`PREDICTION_COLUMNS`.
-        Only tracks that every degraded store could make are kept, so each degradation pairs
-        with the clean answers track by track. Empty for a run without test tracks (a final model).
-
-    Raises:
-        ValueError: If ``spec`` has not finished in ``results_dir`` (train it first), or a
-            degraded store holds other features than the run was trained on.
-    """
+    """A finished run's per-track answers (:data:`PREDICTION_COLUMNS`) on its clean test tracks and on each
+    degraded version of them, kept to the tracks every degraded store could make; empty for a final model."""
     folder = run_folder(results_dir, spec)
     if finished_result(folder, spec) is None:
-        raise ValueError(f"{folder} holds no finished run of {spec.name}: train it first (run_experiment)")
+        raise ValueError(f"{folder} holds no finished run of {spec.name}: train it first (train_plan)")
     if not (folder / PREDICTIONS_FILE).is_file():  # a final model: no test tracks to degrade
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
     clean = pd.read_csv(folder / PREDICTIONS_FILE, dtype={"track_id": str, "true": str, "predicted": str})
@@ -122,14 +101,8 @@ def score_degraded(spec: RunSpec, degraded: dict[str, FeatureSet], results_dir: 
 def robustness_predictions(
     specs: list[RunSpec], stores: dict[str, dict[str, FeatureSet]], results_dir: str | os.PathLike, log=print
 ) -> pd.DataFrame:
-    """One long table (:data:`COLUMNS`) of every run's clean and degraded answers.
-
-    Args:
-        specs: Finished runs (with test tracks; final models are left out).
-        stores: ``{feature kind: {degradation: degraded store}}`` (:func:`degraded_stores` per kind).
-        results_dir: Where the runs are.
-        log: Called with one line per run.
-    """
+    """One long table (:data:`COLUMNS`) of every run's clean and degraded answers, one log line per run
+    (``stores``: ``{feature kind: {degradation: degraded store}}``)."""
     frames = []
     for number, spec in enumerate(specs, start=1):
         if spec.features not in stores:

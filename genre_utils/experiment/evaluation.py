@@ -57,20 +57,6 @@ def classification_report(y_true, y_pred, class_names) -> dict:
     the mean F1 over the classes present in ``y_true`` or ``y_pred`` (both as scikit-learn's
     defaults). Undefined ratios are 0: precision of a never-predicted class, recall of a class
     with no track, F1 when precision and recall are both 0.
-
-    Args:
-        y_true: True class index of each track.
-        y_pred: Predicted class index of each track.
-        class_names: Name of each class index.
-
-    Returns:
-        Dict with ``accuracy``, ``balanced_accuracy``, ``macro_f1`` (floats), ``n_tracks``,
-        ``per_class`` (DataFrame indexed by class name, columns precision, recall, f1, support)
-        and ``confusion`` (counts, rows = true class, columns = predicted class, every class
-        present; index name ``"true"``, columns name ``"predicted"``).
-
-    Raises:
-        ValueError: Empty or mismatched inputs, non-integer labels, labels outside the classes.
     """
     names = _check_class_names(class_names)
     y_true = _check_labels(y_true, "y_true", len(names))
@@ -102,16 +88,6 @@ def report_to_files(report: dict, folder: str | os.PathLike) -> dict[str, Path]:
 
     Each file goes to a temporary file in ``folder`` first and is moved into place with
     :func:`os.replace`, so readers never see a half-written file.
-
-    Args:
-        report: Output of :func:`classification_report`.
-        folder: Destination folder, created if missing.
-
-    Returns:
-        Paths written, keyed ``"metrics"``, ``"per_genre"``, ``"confusion"``.
-
-    Raises:
-        ValueError: ``report`` lacks a metric, ``per_class`` or ``confusion``.
     """
     missing = [key for key in (*METRIC_KEYS, "per_class", "confusion") if key not in report]
     if missing:
@@ -144,22 +120,7 @@ def read_metrics(folder: str | os.PathLike) -> dict:
 
 
 def predictions_frame(track_ids, y_true, probabilities, class_names) -> pd.DataFrame:
-    """Per-track predictions: the table McNemar tests and error analyses are built from.
-
-    Args:
-        track_ids: Id of each track.
-        y_true: True class index of each track.
-        probabilities: ``(n_tracks, n_classes)`` track probabilities (e.g. from
-        :func:`genre_utils.models.aggregation.aggregate_tracks`).
-        class_names: Name of each class index.
-
-    Returns:
-        DataFrame with ``track_id``, ``true`` and ``predicted`` (class names), ``confidence``
-        (the highest probability), ``correct`` (bool) and one ``p_<class>`` column per class.
-
-    Raises:
-        ValueError: Mismatched lengths or class counts, empty input, bad labels.
-    """
+    """Per-track predictions: the table McNemar tests and error analyses are built from."""
     names = _check_class_names(class_names)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     if probabilities.ndim != 2 or probabilities.shape[1] != len(names):

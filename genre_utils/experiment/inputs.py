@@ -1,22 +1,10 @@
 """Model inputs from a feature store and a track split: leak-free, standardized on training only.
 
-The order is the one that keeps evaluation honest: the split is made by *track*; only then are
-the tracks of each side cut into segments (each segment inherits its track's side); then the
-standardization statistics are fitted on the training items alone and applied to every side.
-:func:`random_segment_inputs` exists only to measure the common mistake of splitting segments
-at random (the leakage demonstration).
-
-With ``stream=True`` (what the Keras contenders ask for, :attr:`Contender.streams
-<genre_utils.models.registry.Contender.streams>`) no side is loaded: each side's ``x`` is a
-:class:`~genre_utils.models.streaming.StoreItems` view that reads, cuts and standardizes the items a
-batch needs, the standardization statistics are fitted by streaming over the training items,
-and memory does not grow with the dataset. Its items, labels and statistics equal the
-in-memory ones exactly. The leaky setup always loads its segments.
-
-With ``augmented`` stores (degraded copies of every track, :func:`genre_utils.features.store.degraded_copy`)
-the training side also holds each training track's items from every copy, after its clean items;
-validation and test tracks are never augmented, and the standardization statistics are fitted on
-all the training items, clean and degraded. Augmented inputs are loaded, not streamed.
+The split is by *track*; then each side's tracks are cut into segments; then standardization is fitted on the
+training items alone. :func:`random_segment_inputs` exists only to measure the mistake of splitting segments at
+random (the leakage demonstration). With ``stream=True`` (Keras contenders) each side's ``x`` is a
+:class:`~genre_utils.models.streaming.StoreItems` view read batch by batch, equal to the in-memory arrays. With
+``augmented`` stores the training side also holds each training track's degraded copies (loaded, not streamed).
 """
 
 from __future__ import annotations
@@ -39,16 +27,7 @@ LEAKY_VALID_FRACTION = 0.1  # share of training segments held out for early stop
 
 @dataclass
 class SideArrays:
-    """The model inputs of one side of a split.
-
-    Attributes:
-        x: ``(n_items, n_features, n_frames)`` standardized float32 (clips or segments): an
-            in-memory array, or a :class:`~genre_utils.models.streaming.StoreItems` view of the store
-            that reads them batch by batch (streamed inputs).
-        y: Integer genre label of each item.
-        track_ids: Owning track of each item, to aggregate segment predictions per track.
-        valid_frames: Frames of real (unpadded) audio per item, for whole clips; None for segments.
-    """
+    """The model inputs of one side of a split."""
 
     x: np.ndarray | StoreItems
     y: np.ndarray
@@ -66,17 +45,7 @@ class SideArrays:
 
 @dataclass
 class ModelInputs:
-    """Train, validation and test arrays plus what is needed to read them back.
-
-    Attributes:
-        train, valid, test: The three sides.
-        class_names: Genre of each label index (sorted genre names).
-        standardizer: Statistics fitted on the training items only (None: inputs left as extracted).
-        segment_seconds: Segment length, or 0 for whole clips.
-        notes: Human-readable remarks for reports (how validation was obtained ...).
-        clean_train: With augmentation, the training side's clean items alone (what the learning
-            check judges); None without.
-    """
+    """Train, validation and test arrays plus what is needed to read them back."""
 
     train: SideArrays
     valid: SideArrays
@@ -115,32 +84,7 @@ def prepare_inputs(
     stream: bool = False,
     augmented=(),
 ) -> ModelInputs:
-    """Arrays (or streamed views) for training and evaluation from a store and a by-track split.
-
-    Args:
-        store: The dataset's feature store.
-        split: Side of each track (``"train"``, ``"valid"``, ``"test"`` or ``""``), aligned
-            with ``store.tracks`` (as :func:`genre_utils.data.splits.make_split` returns it).
-        segment_seconds: 0 for whole clips (thesis) or the length of the fixed segments each
-            track is cut into *after* splitting.
-        class_names: Label order; default the sorted genres of the store.
-        standardize: Fit per-feature statistics on the training items and apply them to every
-            side; False leaves the features as extracted (a pretrained model's own input).
-        require_test: False allows a split without test tracks (a final model trained on all
-            the data, to classify new files); its ``test`` side is then empty.
-        stream: Leave the features in the store: every side's ``x`` is a
-            :class:`~genre_utils.models.streaming.StoreItems` view read batch by batch, and the
-            statistics are fitted by streaming over the training items. False loads every side.
-        augmented: Degraded copies of ``store`` (the same tracks and features): each adds its items of
-            the training tracks to the training side. Augmented inputs are always loaded.
-
-    Raises:
-        ValueError: If the split is not aligned with the store, the training or validation side
-            (or, with ``require_test``, the test side) is empty, a track sits on two sides,
-            ``segment_seconds`` is negative, or an augmented store holds other tracks or features.
-    """
-    if segment_seconds < 0:
-        raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {segment_seconds!r}")
+    """Arrays (or streamed views) for training and evaluation from a store and a by-track split."""
     if not split.index.equals(store.tracks.index):
         raise ValueError("split must be aligned with store.tracks (use make_split(store.tracks, ...))")
     class_names = _class_names(store, class_names)

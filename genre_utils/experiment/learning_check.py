@@ -1,25 +1,11 @@
-"""Did a run learn? One rule, applied to every run of every contender, stated once.
+"""Did a run learn? One rule, applied to every run of every contender (docs/methods.md gives the reasons).
 
-A network can end a run without having learnt anything: it predicts one genre for almost every
-track, its training accuracy sits at guessing, and its test accuracy is chance. Such a run's
-number is not a result about the model, and the study must not show it as one. :func:`judge`
-decides from three measurements, each taken per track, and the run is flagged when any fails:
-
-1. **It fits its own training tracks.** Per-track accuracy on the training tracks, with the kept
-   weights and without dropout, must reach :data:`TRAIN_FACTOR` times the better of guessing
-   (1 / genres) and always answering the most common training genre. A model that cannot tell
-   its own training tracks apart has learnt nothing to carry to the test tracks.
-2. **It does not collapse onto one genre.** The genre it predicts most must not take
-   :data:`COLLAPSE_SHARE` of the tracks judged (the test tracks; a final model's training tracks)
-   while being at least :data:`COLLAPSE_FACTOR` times that genre's true share there.
-3. **It scores above guessing on its test tracks.** A one-sided exact binomial test
-   (:func:`scipy.stats.binomtest`) of the correct test tracks against the better of guessing and
-   always answering the test set's most common genre must give p below :data:`ABOVE_CHANCE_ALPHA`.
-   A final model (no test tracks) is judged by the first two only.
-
-The verdict goes into every ``result.json`` as ``learned`` (true or false) and, when false,
-``learned_reason`` (the first failing test in words); tables, figures, the written summary, the
-learning curve and ``predict`` read it from there.
+:func:`judge` flags a run when any of three per-track checks fails: (1) it fits its own training tracks, at least
+:data:`TRAIN_FACTOR` times the better of guessing and the majority genre; (2) it does not collapse onto one genre
+(:data:`COLLAPSE_SHARE` of the tracks judged, :data:`COLLAPSE_FACTOR` times that genre's true share); (3) its test
+accuracy beats that baseline in a one-sided exact binomial test (:func:`scipy.stats.binomtest`, p below
+:data:`ABOVE_CHANCE_ALPHA`; a final model without test tracks is judged by the first two). The verdict goes into
+``result.json`` as ``learned`` and ``learned_reason``, which tables, figures, summaries and ``predict`` read.
 """
 
 from __future__ import annotations
@@ -54,21 +40,7 @@ def judge(
     test_predicted=None,
     class_names: list[str] | None = None,
 ) -> dict:
-    """The verdict on one run from per-track labels and predictions (class indices).
-
-    Args:
-        train_true, train_predicted: Per-track true and predicted classes of the training tracks.
-        n_classes: Number of genres.
-        test_true, test_predicted: The same for the test tracks; None (or empty) for a final model.
-        class_names: Names of the classes, for the reason's wording (default: the indices).
-
-    Returns:
-        ``{"learned": bool}``, plus ``"learned_reason"`` (one sentence) when it did not learn, and
-        the measurements: ``train_track_accuracy`` and ``top_prediction_share``.
-
-    Raises:
-        ValueError: Fewer than two classes, empty or mismatched training labels, labels out of range.
-    """
+    """The verdict on one run from per-track labels and predictions (class indices)."""
     if int(n_classes) < 2:
         raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
     names = list(class_names) if class_names is not None else [str(i) for i in range(n_classes)]

@@ -1,18 +1,11 @@
 """Run contender x dataset x split x features x seeds, one folder per run, resuming a killed sweep.
 
-Every contender of the registry (:mod:`genre_utils.models`) goes through the same path: the
-same track splits and seeds, the same leak-free inputs, the same per-track evaluation and the
-same run folder. A run folder (``<results>/<dataset>/runs/<model>-<features>-<split>-<unit>-seed<N>/``)
-holds what the contender's fit writes (its model, ``config.json``, and ``history.csv`` for
-networks or ``selection.csv`` for models chosen on the validation tracks), the conditions of the
-audio it was trained on (``conditions.json``, :mod:`genre_utils.data.conditions`, which ``predict``
-compares a file with), the standardization
-statistics (``standardizer.json``, when the contender standardizes), the per-track test
-predictions (``predictions.csv``), the metrics (``metrics.json``, ``per_genre.csv``,
-``confusion.csv``) and, written last, ``result.json``: a run counts as finished only when that
-file exists and describes the same settings, so a killed sweep resumes where it stopped and a
-changed setting is retrained, never read stale. :func:`collect_runs` gathers every finished run
-into ``runs.csv``, which the comparative notebook reads.
+Every contender goes through the same path: the same track splits and seeds, leak-free inputs,
+per-track evaluation and run folder (``<results>/<dataset>/runs/<spec.name>/``). A folder holds what
+the contender's fit writes, ``conditions.json``, ``standardizer.json``, ``predictions.csv``, the
+metrics and, written last, ``result.json``: a run counts as finished only when that file exists and
+describes the same settings, so a killed sweep resumes and a changed setting is retrained.
+:func:`train_plan` is the one place that trains a plan of runs; :func:`collect_runs` writes ``runs.csv``.
 """
 
 from __future__ import annotations
@@ -58,28 +51,11 @@ LEAKY_SEGMENT_SECONDS = 3.0  # segment length when a leaky run is asked for whol
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One training run.
+    """One training run; the fields and values are those of ``python -m genre_utils.run --help``.
 
-    Attributes:
-        dataset: ``synthetic``, ``gtzan``, ``fma_small`` ...
-        model: A registered contender (:func:`genre_utils.models.contender_names`).
-        split: ``thesis``, ``fault_filtered`` (GTZAN), ``official`` (FMA), ``kfold``, ``file`` or
-            ``random_segments``.
-        features: A feature kind the contender consumes; None (default) takes its own.
-        seed: Seeds the split's draw (thesis, kfold), the validation carve-out, weights and dropout.
-        segment_seconds: Segment length in seconds (default 3, the study's); 0 trains on whole clips (the
-            thesis's own setting).
-            Clip-level contenders use one item per track whatever it says.
-        epochs, batch_size, patience: See :class:`genre_utils.models.training.TrainingSettings`.
-        aggregation: How segment probabilities become a track's prediction (``mean`` or ``vote``).
-        folds, fold: ``kfold`` only: the number of folds and the one tested in this run.
-        split_file: ``file`` only: CSV of ``track_id,side`` (see :func:`genre_utils.data.splits.file_split`).
-        train_fraction: Share of each genre's training tracks kept (learning curves,
-            :func:`genre_utils.data.splits.training_subset`); validation and test tracks are unchanged.
-        augment: Degraded copies of each training track added to training (0: none). Copy ``c`` is the
-            store of every track degraded by one draw from
-            :data:`~genre_utils.data.degradations.AUGMENTATION_DEGRADATIONS` per track, seeded ``c``
-            (:func:`genre_utils.features.store.degraded_copy`): the same copies for every seed and contender.
+    ``segment_seconds`` 0 trains on whole clips; ``train_fraction`` keeps that share of each genre's
+    training tracks (learning curves); ``augment`` adds that many degraded copies of each training track
+    (:func:`augmentation_stores`); ``folds``/``fold`` apply to ``kfold``, ``split_file`` to ``file``.
     """
 
     dataset: str
@@ -109,8 +85,6 @@ class RunSpec:
         ):
             if value not in allowed:
                 raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
-        if self.segment_seconds < 0:
-            raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {self.segment_seconds!r}")
         if self.split == "kfold":
             if self.folds < 2 or not 0 <= self.fold < self.folds:
                 raise ValueError(
@@ -376,14 +350,7 @@ def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> 
 def run_experiment(
     specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike, verbose: int = 0, log=print
 ) -> pd.DataFrame:
-    """Run every spec (skipping finished ones) and return :func:`collect_runs` for their datasets.
-
-    Args:
-        specs: The runs, e.g. from :func:`sweep`.
-        stores: Feature store per features kind (``{"mfcc": store}``), all of one dataset.
-        results_dir: Root of the results.
-        log: Called with one line per run.
-    """
+    """Run every spec (skipping finished ones) with its kind's store; :func:`collect_runs` of their datasets."""
     for number, spec in enumerate(specs, start=1):
         if spec.features not in stores:
             raise ValueError(f"no feature store for features {spec.features!r}; have {sorted(stores)}")
@@ -400,6 +367,13 @@ def own_runs(runs: pd.DataFrame, specs: list[RunSpec]) -> pd.DataFrame:
         return runs
     wanted = {spec.name for spec in specs}
     return runs[runs["folder"].map(lambda folder: Path(folder).name in wanted)].reset_index(drop=True)
+
+
+def train_plan(
+    specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike, log=print, verbose: int = 0
+) -> pd.DataFrame:
+    """Train (or reuse) every run of ``specs``; the finished runs of ``specs`` only (rows of ``runs.csv``)."""
+    return own_runs(run_experiment(specs, stores, results_dir, verbose=verbose, log=log), specs)
 
 
 def result_line(result: dict, finished_earlier: bool = False) -> str:

@@ -1,15 +1,9 @@
-"""The feature store's array: a Zarr v3 array that many writers on many machines fill at once.
+"""The feature store's array: float32 ``(n_tracks, n_features, n_frames)`` in Zarr v3, one shard per task.
 
-The array is float32 ``(n_tracks, n_features, n_frames)``, one row per track, and sharded so
-that one extraction task (a chunk of ``chunk_size`` consecutive tracks) writes exactly one whole
-shard: one file on a (shared) file system, renamed into place when complete, or one object PUT
-on an object store. Distinct tasks never touch the same shard, so writers need no locks, and a
-task re-run after its worker died rewrites its shard whole with the same values. Inside a shard
-each track is one inner chunk (zstd-compressed), so reading a few rows decodes only those rows.
-
-A full disk or a read-only folder met while writing is turned into one clear line by
-:func:`storage_error`, on this machine or re-raised from a Dask worker; the feature store checks
-the free space for the uncompressed rows up front (compression only makes them smaller).
+One extraction task (``chunk_size`` consecutive tracks) writes exactly one whole shard: a file renamed
+into place by zarr's local store, or one object PUT. Writers need no locks, and a task run again after
+its worker died rewrites its shard whole. Inside a shard each track is one zstd inner chunk, so reading
+a few rows decodes only those rows.
 """
 
 from __future__ import annotations
@@ -19,9 +13,10 @@ import os
 from pathlib import Path
 
 import numpy as np
+import zarr
+from zarr.codecs import ZstdCodec
 
 from genre_utils import paths
-from genre_utils.features.location import is_local
 
 DTYPE = np.float32
 ZSTD_LEVEL = 3
@@ -31,10 +26,8 @@ PARTIAL_SUFFIX = ".partial"  # zarr's local store writes each shard to <key>.<ra
 
 def shard_length(location: Path | str, shape: tuple) -> int | None:
     """Tracks per shard of the float32 array of exactly ``shape`` at ``location``; None when there is none."""
-    import zarr
-
     try:
-        existing = zarr.open_array(_store(location), mode="r")
+        existing = zarr.open_array(os.fspath(location), mode="r")
     except (FileNotFoundError, ValueError, KeyError, TypeError, OSError, zarr.errors.BaseZarrError):
         return None
     if existing.shape != tuple(shape) or existing.dtype != DTYPE or existing.shards is None:
@@ -45,17 +38,13 @@ def shard_length(location: Path | str, shape: tuple) -> int | None:
 
 
 def create_array(location: Path | str, shape: tuple, chunk_size: int) -> None:
-    """Create an all-zero array at ``location`` (replacing whatever is there), ``chunk_size`` tracks a shard."""
-    import zarr
-    from zarr.codecs import ZstdCodec
-
-    shard_rows = max(1, min(int(chunk_size), int(shape[0])))
+    """An all-zero array at ``location`` (replacing what is there), ``chunk_size`` tracks a shard."""
     zarr.create_array(
-        _store(location),
+        os.fspath(location),
         shape=tuple(shape),
         dtype=DTYPE,
         chunks=(1, *shape[1:]),
-        shards=(shard_rows, *shape[1:]),
+        shards=(max(1, min(int(chunk_size), int(shape[0]))), *shape[1:]),
         fill_value=0.0,
         compressors=ZstdCodec(level=ZSTD_LEVEL),
         overwrite=True,
@@ -64,19 +53,15 @@ def create_array(location: Path | str, shape: tuple, chunk_size: int) -> None:
 
 def write_rows(location: Path | str, start: int, values: np.ndarray) -> None:
     """Write ``values`` into rows ``start:start + len(values)`` (one whole shard when the caller keeps to them)."""
-    import zarr
-
-    zarr.open_array(_store(location), mode="r+")[start : start + len(values)] = np.asarray(values, dtype=DTYPE)
+    zarr.open_array(os.fspath(location), mode="r+")[start : start + len(values)] = np.asarray(values, dtype=DTYPE)
 
 
-def open_read_only(location: Path | str):
-    """The array, opened read-only (a :class:`zarr.Array`)."""
-    import zarr
-
-    return zarr.open_array(_store(location), mode="r")
+def open_read_only(location: Path | str) -> zarr.Array:
+    """The array, opened read-only."""
+    return zarr.open_array(os.fspath(location), mode="r")
 
 
-def read_rows(array, rows) -> np.ndarray:
+def read_rows(array: zarr.Array, rows) -> np.ndarray:
     """Rows of ``array`` in the order given (repeats allowed) as a float32 array, each row read once."""
     rows = np.asarray(rows, dtype=np.int64).reshape(-1)
     if rows.size == 0:
@@ -99,7 +84,7 @@ def uncompressed_bytes(n_rows: int, shape: tuple) -> int:
 
 def remove_partial_writes(location: Path | str) -> None:
     """Delete the temporary shard files a killed local writer left behind (the shard itself is rewritten)."""
-    if is_local(location) and location.is_dir():
+    if isinstance(location, Path) and location.is_dir():
         for leftover in location.rglob(f"*{PARTIAL_SUFFIX}"):
             leftover.unlink(missing_ok=True)
 
@@ -109,10 +94,6 @@ def storage_error(error: OSError, folder: Path | str, what: str) -> Exception | 
     if error.errno in DISK_FULL_ERRNOS:
         return paths.StorageError(paths.disk_full_message(folder, what))
     if paths.is_read_only_error(error):
-        where = paths.nearest_existing(folder) if is_local(folder) else folder
+        where = paths.nearest_existing(folder) if isinstance(folder, Path) else folder
         return paths.StorageError(paths.read_only_message(where, what))
     return None
-
-
-def _store(location: Path | str) -> str:
-    return os.fspath(location)

@@ -6,7 +6,7 @@ import os
 
 from genre_utils.data.datasets import get_dataset
 from genre_utils.features.kinds import FeatureConfig
-from genre_utils.features.store import DEFAULT_ENGINE, FeatureSet, build_feature_store
+from genre_utils.features.store import FeatureSet, build_feature_store
 
 
 def prepare_features(
@@ -16,7 +16,6 @@ def prepare_features(
     cache_dir: str | os.PathLike | None = None,
     workers: int | None = None,
     progress: bool = True,
-    engine: str = DEFAULT_ENGINE,
     scheduler: str | None = None,
     **config_overrides,
 ) -> FeatureSet:
@@ -28,9 +27,8 @@ def prepare_features(
         kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
         cache_dir: Feature cache folder; defaults to ``$GENRE_CACHE_DIR/features`` when that is
             set, else ``<data root>/features``.
-        workers: Extraction processes (default: all cores).
+        workers: Extraction processes on this machine (default: all cores).
         progress: Show progress bars.
-        engine: ``dask`` or ``processes`` (see :func:`~genre_utils.features.store.build_feature_store`).
         scheduler: Dask scheduler address; defaults to ``$GENRE_DASK_SCHEDULER``, else a LocalCluster.
         **config_overrides: Other :class:`~genre_utils.features.kinds.FeatureConfig` fields.
 
@@ -43,12 +41,5 @@ def prepare_features(
     config_overrides.setdefault("clip_seconds", declaration.clip_seconds(folder))
     config = FeatureConfig(kind=kind, **config_overrides)
     return build_feature_store(
-        tracks,
-        dataset,
-        config,
-        cache_dir=cache_dir,
-        workers=workers,
-        progress=progress,
-        engine=engine,
-        scheduler=scheduler,
+        tracks, dataset, config, cache_dir=cache_dir, workers=workers, progress=progress, scheduler=scheduler
     )

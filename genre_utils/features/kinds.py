@@ -1,14 +1,9 @@
-"""Frame-level features: MFCC exactly as the thesis, plus log-mel, chroma and musicnn's front end.
+"""Frame-level features ``(n_features, n_frames)``: MFCC as the thesis, plus log-mel, chroma and musicnn's input.
 
-The thesis uses 20 MFCCs per clip from librosa at 22050 Hz with n_fft 2048 and hop 512;
-those are the defaults of :class:`FeatureConfig`. Log-mel spectrograms and chroma, which the
-thesis names as future work, sit behind the same :func:`compute_features` so every model and
-notebook can switch with one parameter. ``musicnn_mel`` is the input the pretrained musicnn
-networks were trained on (16 kHz, n_fft 512, hop 256, 96 mel bands, ``log10(10000 x + 1)``;
-:mod:`genre_utils.features.pretrained.musicnn`); its settings are fixed (:data:`KIND_SETTINGS`), since
-the pretrained weights only fit that front end.
-
-Shapes are ``(n_features, n_frames)``: 20 x 1292 for a 30 s clip (``1 + 661500 // 512``).
+The thesis uses 20 MFCCs from librosa at 22050 Hz with n_fft 2048 and hop 512, the defaults of
+:class:`FeatureConfig`. Log-mel and chroma (the thesis's future work) sit behind the same
+:func:`compute_features`. ``musicnn_mel`` is the pretrained musicnn networks' front end
+(:mod:`genre_utils.features.pretrained.musicnn`), whose settings are fixed (:data:`KIND_SETTINGS`).
 """
 
 from __future__ import annotations
@@ -22,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from genre_utils.data.audio import SAMPLE_RATE, fix_duration, load_audio
-from genre_utils.features.pretrained import musicnn_frontend
+from genre_utils.features.pretrained import musicnn
 
 FEATURE_KINDS = ("mfcc", "logmel", "chroma", "musicnn_mel")
 N_MFCC = 20  # thesis
@@ -34,32 +29,14 @@ CLIP_SECONDS = 30.0  # GTZAN clip length; FMA clips are 30 s too
 AMIN = 1e-10  # power floor before the logarithm (librosa.power_to_db's default)
 TOP_DB = 80.0  # dynamic range kept below each clip's peak (librosa.power_to_db's default)
 MIN_SEGMENT_FILL = 0.5  # a segment needs at least this fraction of real (unpadded) audio
-GENERIC_SETTINGS = {
-    "sample_rate": SAMPLE_RATE,
-    "n_fft": N_FFT,
-    "hop_length": HOP_LENGTH,
-    "n_mfcc": N_MFCC,
-    "n_mels": N_MELS,
-}
-KIND_SETTINGS = {  # settings a kind requires (musicnn's front end, Pons & Serra 2019)
-    "musicnn_mel": {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96}
-}
+GENERIC_SETTINGS = dict(sample_rate=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mfcc=N_MFCC, n_mels=N_MELS)
+MUSICNN_SETTINGS = dict(sample_rate=musicnn.SAMPLE_RATE, n_fft=musicnn.N_FFT, hop_length=musicnn.HOP_LENGTH)
+KIND_SETTINGS = {"musicnn_mel": {**MUSICNN_SETTINGS, "n_mels": musicnn.N_MELS}}  # what its pretrained model needs
 
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """Everything that determines a feature array; its :meth:`key` names the cache.
-
-    Attributes:
-        kind: ``"mfcc"`` (thesis), ``"logmel"`` or ``"chroma"``.
-        sample_rate: Hz, audio is resampled to it.
-        n_fft: FFT window length in samples.
-        hop_length: Samples between frames.
-        n_mfcc: MFCC coefficients (``kind="mfcc"``).
-        n_mels: Mel bands (MFCC and log-mel).
-        clip_seconds: Clip length the store pads or crops to before extraction
-            (:func:`features_from_samples`); :func:`compute_features` itself takes any length.
-    """
+    """Everything that determines a feature array; its :meth:`key` names the cache."""
 
     kind: str = "mfcc"
     sample_rate: int | None = None
@@ -81,7 +58,6 @@ class FeatureConfig:
                     f"feature kind {self.kind!r} requires {name}={required[name]} "
                     f"(its pretrained model's front end), got {getattr(self, name)!r}"
                 )
-        for name in ("sample_rate", "n_fft", "hop_length", "n_mfcc", "n_mels"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"FeatureConfig.{name} must be a positive integer, got {value!r}")
@@ -133,7 +109,7 @@ def compute_features(samples: np.ndarray, config: FeatureConfig = FeatureConfig(
         )
         return values.astype(np.float32, copy=False)
     if config.kind == "musicnn_mel":
-        return np.ascontiguousarray(musicnn_frontend.log_mel(samples).T, dtype=np.float32)
+        return np.ascontiguousarray(musicnn.log_mel(samples).T, dtype=np.float32)
     # The same steps as librosa.feature.melspectrogram / power_to_db / mfcc (tested equal),
     # with the mel filterbank computed once per process instead of once per clip.
     spectrum = librosa.stft(samples, n_fft=config.n_fft, hop_length=config.hop_length)
@@ -157,35 +133,14 @@ def _mel_basis(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
 
 
 def mfcc_from_file(path: str | os.PathLike, **settings) -> np.ndarray:
-    """Raw MFCC array of an audio file with the thesis settings, shaped ``(20, frames)``.
-
-    The whole file is used as it is (no padding or cropping) and nothing is standardized.
-
-    Args:
-        path: Audio file.
-        **settings: Overrides of :class:`FeatureConfig` fields except ``kind`` and
-            ``clip_seconds`` (e.g. ``n_mfcc=13``).
-
-    Raises:
-        ValueError: On an unknown setting name; :class:`~genre_utils.data.audio.AudioError`
-            when the file cannot be decoded.
-    """
-    allowed = {"sample_rate", "n_fft", "hop_length", "n_mfcc", "n_mels"}
-    unknown = set(settings) - allowed
-    if unknown:
-        raise ValueError(f"unknown MFCC setting(s) {sorted(unknown)}; expected some of {sorted(allowed)}")
+    """Raw MFCC ``(20, frames)`` of a whole audio file, neither padded nor standardized; ``settings`` override."""
     config = FeatureConfig(kind="mfcc", **settings)
     samples = load_audio(path, sample_rate=config.sample_rate)
     return compute_features(samples, config)
 
 
 def features_from_samples(samples: np.ndarray, config: FeatureConfig) -> tuple[np.ndarray, int]:
-    """Pad or crop to ``config.clip_seconds`` and compute features.
-
-    Returns:
-        The ``(n_features, config.n_frames)`` array and the number of frames that come
-        from real audio rather than padding (used to drop all-padding segments).
-    """
+    """Pad or crop to ``config.clip_seconds`` and compute features."""
     real_samples = samples.shape[-1]
     fixed = fix_duration(samples, config.clip_seconds, config.sample_rate)
     values = compute_features(fixed, config)
@@ -200,16 +155,10 @@ def segment_features(
     min_fill: float = MIN_SEGMENT_FILL,
     hop_frames: int | None = None,
 ) -> np.ndarray:
-    """Cut a ``(n_features, n_frames)`` array into fixed-length segments.
+    """Cut ``(n_features, n_frames)`` into segments every ``hop_frames`` (default: non-overlapping).
 
-    Segments start every ``hop_frames`` frames (default ``segment_frames``: non-overlapping)
-    from the start; a trailing remainder shorter than a segment is dropped. Segments made
-    mostly of padding (less than ``min_fill`` of their frames before ``valid_frames``) are
-    dropped too, but a clip always keeps at least its first segment, so a clip shorter than
-    one segment still yields one (padded) segment.
-
-    Returns:
-        ``(n_segments, n_features, segment_frames)``, a copy.
+    A trailing remainder shorter than a segment is dropped, and so are segments with less than ``min_fill`` of
+    their frames before ``valid_frames`` (padding), but the first segment is always kept.
     """
     if values.ndim != 2:
         raise ValueError(f"values must be (n_features, n_frames), got shape {values.shape}")
@@ -224,14 +173,7 @@ def segment_starts(
     min_fill: float = MIN_SEGMENT_FILL,
     hop_frames: int | None = None,
 ) -> np.ndarray:
-    """First frame of each segment :func:`segment_features` cuts from a clip of ``n_frames``.
-
-    The one cutting rule, shared with the streaming input (:mod:`genre_utils.models.streaming`), which
-    cuts the segments of a batch on the fly from these starts.
-
-    Returns:
-        The kept starts, ascending int64 (at least one).
-    """
+    """First frame of each segment :func:`segment_features` (and the streaming input) cuts from ``n_frames``."""
     n_frames = int(n_frames)
     if not 0 < segment_frames <= n_frames:
         raise ValueError(f"segment_frames must be in 1..{n_frames} (the clip's frames), got {segment_frames}")

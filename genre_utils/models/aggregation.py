@@ -29,24 +29,7 @@ def _track_codes(segment_track_ids, n_segments: int | None = None) -> tuple[np.n
 
 
 def aggregate_tracks(probabilities, segment_track_ids, method: str = "mean") -> tuple[np.ndarray, np.ndarray]:
-    """Combine segment probabilities into one probability row per track.
-
-    Args:
-        probabilities: ``(n_segments, n_classes)`` softmax outputs.
-        segment_track_ids: Owning track id of each segment.
-        method: ``"mean"``: mean probability over the track's segments. ``"vote"``: fraction of
-            the track's segments whose argmax is each class (rows sum to 1). A tie for the most
-            votes goes to the tied class with the higher mean probability (then the lower class
-            index): :data:`VOTE_TIE_NUDGE` is moved onto it from the other tied classes, so the
-            argmax of the returned row is the tie-broken winner. Rows without a tie are exact.
-
-    Returns:
-        ``(track_ids, track_probabilities)``: track ids in order of first appearance and a
-        ``(n_tracks, n_classes)`` float64 array in the same order.
-
-    Raises:
-        ValueError: Unknown ``method``, empty input, non-finite probabilities or mismatched shapes.
-    """
+    """Combine segment probabilities into one probability row per track."""
     if method not in AGGREGATION_METHODS:
         raise ValueError(f"method must be one of {AGGREGATION_METHODS}, got {method!r}")
     probabilities = np.asarray(probabilities, dtype=np.float64)
@@ -76,18 +59,7 @@ def aggregate_tracks(probabilities, segment_track_ids, method: str = "mean") -> 
 
 
 def track_labels(segment_labels, segment_track_ids) -> np.ndarray:
-    """One label per track, in order of first appearance (the order of :func:`aggregate_tracks`).
-
-    Args:
-        segment_labels: Label of each segment.
-        segment_track_ids: Owning track id of each segment.
-
-    Returns:
-        The tracks' labels.
-
-    Raises:
-        ValueError: Mismatched lengths, empty input, or a track whose segments disagree.
-    """
+    """One label per track, in order of first appearance (the order of :func:`aggregate_tracks`)."""
     labels = np.asarray(segment_labels)
     if labels.ndim != 1:
         raise ValueError(f"segment_labels must be one-dimensional, got shape {labels.shape}")

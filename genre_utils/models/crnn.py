@@ -1,25 +1,10 @@
 """A convolutional recurrent network on the log-mel spectrogram (Choi, Fazekas, Sandler & Cho 2017).
 
-Choi et al. answered "CNN or RNN?" with both: convolution blocks summarize the spectrogram
-locally (timbre, onsets), collapsing the frequency axis, and a recurrent layer reads the
-resulting sequence over time. This is their CRNN, sized for a CPU. Open choices, with reasons:
-
-- *Input*: the study's log-mel spectrogram (128 bands at 22050 Hz, hop 512, dB; standardized
-  per band on training tracks) of a segment or clip, as an image of 128 bands x frames. Choi et
-  al. used 96 bands at 12 kHz; the study's own log-mel keeps one feature store for all networks.
-- *Resolution*: the spectrogram is first averaged over 2 x 2 cells (64 bands, 46 ms frames),
-  which quarters the cost of every convolution; at full resolution an epoch took about four
-  times as long on two CPU cores for no better validation accuracy on the synthetic set.
-- *Convolutions*: four blocks of 3x3 ``Conv2D`` (16, 32, 32, 64 filters; theirs had 64-128 for
-  1.5 M parameters) with batch normalization, ELU and max pooling of (2, 2), (2, 2), (4, 2),
-  (4, 2) over (bands, frames): 64 bands collapse to 1, time is divided by 32 in all (a 3 s
-  segment's 130 frames become 5 steps), dropout 0.1 after each block (as theirs). The batch
-  normalization's running statistics use momentum 0.9 (Keras's default 0.99 lags behind on a
-  few hundred training segments, and validation accuracy then collapses to chance while
-  training accuracy rises).
-- *Recurrence*: two ``GRU`` layers of 32 units (as theirs), the last returning its final state;
-  dropout 0.3, then softmax. About 50 k parameters.
-- *Training*: the study's one training loop, Adam 0.001 as the thesis models.
+Convolution blocks summarize the spectrogram locally and collapse the frequency axis; GRUs read the sequence over
+time. Sized for a CPU: the study's 128-band log-mel, averaged over 2 x 2 cells first (a quarter of the cost, no
+loss of validation accuracy); four 3x3 ``Conv2D`` blocks (16, 32, 32, 64 filters) with batch normalization
+(momentum 0.9: Keras's 0.99 lags on a few hundred segments and validation collapses to chance), ELU, max pooling
+and dropout 0.1; two GRUs of 32 units, dropout 0.3, softmax (about 50 k parameters). Adam 0.001 as the thesis.
 """
 
 from __future__ import annotations
@@ -41,11 +26,7 @@ GRU_DROPOUT = 0.3
 
 
 def build_crnn(input_shape: tuple[int, int], n_classes: int, *, learning_rate: float = LEARNING_RATE) -> keras.Model:
-    """The CRNN, compiled; takes ``(batch, n_bands, n_frames)`` arrays like the thesis models.
-
-    Raises:
-        ValueError: If the input has fewer than 4 frames or bad shape / class count.
-    """
+    """The CRNN, compiled; takes ``(batch, n_bands, n_frames)`` arrays (at least 4 frames) like the thesis models."""
     n_bands, n_frames = check_shape(input_shape, n_classes)
     if n_frames < 4:
         raise ValueError(f"the CRNN needs at least 4 frames per item, got {n_frames}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from genre_utils.models.streaming import DEFAULT_BATCH_SIZE
 
+CONFIG_FILE = "config.json"  # a run folder's settings and facts, written by every family
 DEFAULT_EPOCHS = 100  # safety bound; early stopping ends training
 DEFAULT_PATIENCE = 6  # epochs without a lower validation loss before stopping
 LR_PATIENCE = 3  # epochs without a lower validation loss before the learning rate halves

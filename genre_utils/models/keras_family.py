@@ -1,19 +1,10 @@
 """Contenders that are Keras networks trained on frame features (the thesis CNN and LSTM, the CRNN).
 
-A :class:`KerasContender` declares a ``builder(input_shape, n_classes, **options)`` that returns
-a compiled model taking ``(batch, n_features, n_frames)`` arrays; fitting is the study's one
-training loop (:func:`genre_utils.models.training.train`: seeded, early stopping on the validation
-tracks, ``history.csv``, ``model.keras``, ``config.json``).
-
-A declaration carries its builder's options (``build_options``, default none): a reading of an open
-choice (:func:`genre_utils.models.registry.reading`) is the same builder with other options, e.g.
-``build_options={"pooling": "none"}``, and needs no change to the runner. ``segments_only`` marks a
-declaration that does not apply to whole clips (the runner refuses it there, saying why).
-
-Keras contenders stream (``streams=True``): the runner hands them sides that stay in the feature
-store (:class:`genre_utils.models.streaming.StoreItems`), read, cut and standardized batch by batch for
-training and for prediction alike, so memory does not grow with the dataset. In-memory arrays
-take the same batching path and give the same model.
+A :class:`KerasContender` declares ``builder(input_shape, n_classes, **build_options)`` returning a compiled model
+for ``(batch, n_features, n_frames)`` arrays; fitting is the study's one training loop
+(:func:`genre_utils.models.training.train`). A reading of an open choice is the same builder with other
+``build_options``; ``segments_only`` marks one that does not apply to whole clips. Keras contenders stream their
+inputs from the feature store batch by batch (``streams=True``); in-memory arrays give the same batches.
 """
 
 from __future__ import annotations
@@ -73,12 +64,7 @@ class KerasPredictor:
     step: object = field(default=None, init=False, repr=False, compare=False)  # the traced inference graph
 
     def predict_proba(self, x, valid_frames=None) -> np.ndarray:
-        """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs, batch by batch.
-
-        Args:
-            x: An in-memory array or a :class:`~genre_utils.models.streaming.StoreItems` view.
-            valid_frames: Unused (the network sees padding as it was trained).
-        """
+        """Softmax outputs of ``(n_items, n_features, n_frames)`` standardized inputs, batch by batch."""
         if self.step is None and len(x):
             self.step = predict_step(self.model)
         return predict_items(self.model, x, step=self.step)
@@ -91,14 +77,7 @@ class KerasPredictor:
 
 @dataclass(frozen=True)
 class KerasContender(Contender):
-    """A Keras network; ``builder`` makes it compiled, for one input shape and class count.
-
-    Attributes:
-        builder: ``builder(input_shape, n_classes, **options)`` -> compiled model.
-        build_options: The builder's options this declaration fixes (a reading's choices); options
-            passed to :meth:`build` override them.
-        segments_only: The declaration does not apply to whole clips (``segment_seconds = 0``).
-    """
+    """A Keras network; ``builder`` makes it compiled, for one input shape and class count."""
 
     streams: bool = True
     builder: Callable | None = None
@@ -121,11 +100,7 @@ class KerasContender(Contender):
         return self.builder(input_shape, n_classes, **{**self.build_options, **options})
 
     def fit(self, inputs, settings, folder: Path, description: dict, verbose: int = 0, **options) -> Fitted:
-        """Train with :func:`genre_utils.models.training.train`.
-
-        Raises:
-            ValueError: A ``segments_only`` declaration asked to train on whole clips.
-        """
+        """Train with :func:`genre_utils.models.training.train`."""
         from genre_utils.models.training import set_seeds, train  # lazy: Keras loads TensorFlow
 
         if self.segments_only and not inputs.segment_seconds:

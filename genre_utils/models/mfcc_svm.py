@@ -1,25 +1,10 @@
-"""The classic baseline: MFCC clip statistics and a support-vector machine (Tzanetakis & Cook 2002 lineage).
+"""The classic baseline: MFCC clip statistics and an RBF support-vector machine (Tzanetakis & Cook 2002 lineage).
 
-Tzanetakis & Cook summarized each clip by statistics of its frame features and classified the
-summaries; with MFCC means and standard deviations and an RBF SVM this is still the floor every
-deep model of the genre-recognition literature must clear (about 53 % on GTZAN's fault-filtered
-split, Kereliuk, Sturm & Larsen 2015). Here:
-
-- *Input*: the study's 20 thesis MFCCs (standardized on the training tracks like every
-  contender's), summarized per **whole clip** as the mean and standard deviation of each
-  coefficient over the clip's real frames (padding excluded): 40 numbers per track.
-- *Model*: ``StandardScaler`` then ``SVC`` with an RBF kernel (``gamma="scale"``) whose scores
-  become probabilities by Platt scaling, so its outputs average like the networks': as
-  scikit-learn recommends in place of the ``SVC(probability=True)`` it deprecated in 1.9,
-  ``CalibratedClassifierCV(SVC(...), method="sigmoid", ensemble=False)``. Like libsvm's own
-  Platt scaling, one sigmoid per class is fitted to scores the SVM gives tracks held out of a
-  seeded, shuffled 5-fold cross-validation (:class:`PlattFolds`; fewer folds when a genre has
-  fewer than 5 training tracks; on the training scores themselves when a genre has a single
-  training track), and the SVM that classifies is the one fitted on every training track. Its parameters are that SVM's
-  support vectors, dual coefficients and
-  intercepts plus each sigmoid's slope and offset.
-- *Regularization*: ``C`` from :data:`C_GRID`, chosen by per-track accuracy on the validation
-  tracks only (:mod:`genre_utils.models.sklearn_family`).
+Each whole clip becomes the mean and standard deviation of its 20 standardized thesis MFCCs over its real frames
+(40 numbers); ``StandardScaler`` then ``SVC(kernel="rbf", gamma="scale")``, with probabilities by Platt scaling as
+scikit-learn recommends since 1.9 (``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` on seeded,
+stratified folds: :class:`PlattFolds`), so its outputs average like the networks'. ``C`` from :data:`C_GRID` is
+chosen by per-track accuracy on the validation tracks only.
 """
 
 from __future__ import annotations
@@ -38,12 +23,7 @@ SIGMOID_PARAMETERS = 2  # slope and offset of each fitted sigmoid
 
 @dataclass(frozen=True)
 class PlattFolds:
-    """Seeded, shuffled, stratified folds of the Platt scaling: :data:`PLATT_FOLDS`, or as many as the rarest class has.
-
-    A scikit-learn cross-validation splitter (``split``, ``get_n_splits``): stratified so that
-    every fold holds out tracks of every genre, with fewer folds when a genre has fewer than
-    :data:`PLATT_FOLDS` training tracks (a learning curve's small shares).
-    """
+    """A scikit-learn splitter: seeded stratified folds, :data:`PLATT_FOLDS` or as many as the rarest genre has."""
 
     seed: int
     most: int = PLATT_FOLDS

@@ -1,18 +1,10 @@
 """A linear probe on pretrained musicnn embeddings (Pons & Serra 2019): what transfer learning gives.
 
-musicnn is a convolutional tagger its authors trained on 200 k songs of the Million Song
-Dataset (``MSD_musicnn``; :mod:`genre_utils.features.pretrained.musicnn` runs it in Keras 3 from the
-authors' own weights). Its inner layers describe music far beyond what a few hundred clips can
-teach a network from scratch; a logistic regression on them measures how much of the genre
-question such a description already answers. Choices:
-
-- *Input*: musicnn's own front end (16 kHz, 96 mel bands, ``log10(10000 x + 1)``, feature kind
-  ``musicnn_mel``), not standardized: the pretrained weights expect it as it is.
-- *Embedding*: each track's real audio is cut into musicnn's 3 s patches; each patch gives the
-  :data:`LAYER` output, and the patches are mean-pooled into one vector per track.
-- *Probe*: ``StandardScaler`` then multinomial ``LogisticRegression``, ``C`` from
-  :data:`C_GRID` chosen by accuracy on the validation tracks only. Only the probe is trained
-  (its coefficients are the parameter count); musicnn's weights stay as published.
+musicnn (``MSD_musicnn``, trained by its authors on 200 k songs; run in Keras 3 from their weights by
+:mod:`genre_utils.features.pretrained.musicnn`) reads musicnn's own front end (feature kind ``musicnn_mel``, not
+standardized); each track's 3 s patches give the :data:`LAYER` output, mean-pooled into one vector per track.
+``StandardScaler`` then multinomial ``LogisticRegression``, ``C`` from :data:`C_GRID` chosen on the validation
+tracks. Only the probe is trained; musicnn's weights stay as published.
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
-"""Contenders fitted with scikit-learn on one vector per item (clip statistics, pretrained embeddings).
+"""Contenders fitted with scikit-learn on one vector per track (clip statistics, pretrained embeddings).
 
-A :class:`SklearnContender` declares how an item's frame features become one vector
-(``summarize``), an estimator factory and a small grid of hyper-parameters. Fitting tries every
-candidate on the training tracks and keeps the one with the best per-track accuracy on the
-*validation* tracks (ties go to the earlier, simpler candidate): the test tracks play no part in
-the choice. The run folder gets ``selection.csv`` (validation accuracy per candidate),
-``model.joblib`` (the fitted estimator) and ``config.json``.
-
-These contenders do not stream (``streams`` stays False): they classify one whole clip per
-track and summarize every item in one call, so the runner loads their inputs in memory -- one
-clip per track, not the many segments the networks stream. The clip statistics of the SVM and
-the musicnn embeddings could be computed batch by batch if a dataset ever outgrew that.
+A :class:`SklearnContender` declares ``summarize`` (frame features to one vector), an estimator factory and a small
+grid; each candidate is fitted on the training tracks and the best per-track accuracy on the *validation* tracks
+wins (ties to the earlier, simpler one). The run folder gets ``selection.csv``, ``model.joblib`` and
+``config.json``. Inputs are loaded in memory: one whole clip per track.
 """
 
 from __future__ import annotations
@@ -24,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.models.aggregation import aggregate_tracks, track_labels
+from genre_utils.models.hyperparameters import CONFIG_FILE
 from genre_utils.models.registry import Contender, Fitted
 from genre_utils.paths import write_csv
 
@@ -61,14 +55,7 @@ def track_accuracy(probabilities: np.ndarray, labels: np.ndarray, track_ids: np.
 
 @dataclass(frozen=True)
 class SklearnContender(Contender):
-    """A scikit-learn estimator on one vector per item, its hyper-parameter chosen on validation tracks.
-
-    Attributes:
-        summarize: ``(x, valid_frames) -> (n_items, dim)`` vectors from frame features.
-        make_estimator: ``(seed, **candidate) -> estimator`` with ``predict_proba``.
-        grid: The candidates, each a dict of keyword arguments for ``make_estimator``.
-        count_parameters: Learned numbers of a fitted estimator.
-    """
+    """A scikit-learn estimator on one vector per item, its hyper-parameter chosen on validation tracks."""
 
     summarize: Callable | None = None
     make_estimator: Callable | None = None
@@ -121,8 +108,6 @@ class SklearnContender(Contender):
     def load(self, folder: Path) -> SklearnPredictor:
         import joblib
 
-        from genre_utils.models.training import CONFIG_FILE  # lazy: Keras loads TensorFlow
-
         estimator = joblib.load(Path(folder) / ESTIMATOR_FILE)
         config = pd.read_json(Path(folder) / CONFIG_FILE, typ="series")
         return SklearnPredictor(self.summarize, estimator, len(config["class_names"]))
@@ -137,11 +122,7 @@ def load_selection(folder) -> pd.DataFrame:
 
 
 def frame_statistics(x: np.ndarray, valid_frames=None) -> np.ndarray:
-    """Mean and standard deviation of each feature row over the real (unpadded) frames of each item.
-
-    Returns:
-        ``(n_items, 2 * n_features)``: the means, then the standard deviations.
-    """
+    """Mean and standard deviation of each feature row over the real (unpadded) frames of each item."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3:
         raise ValueError(f"x must be (n_items, n_features, n_frames), got shape {x.shape}")

@@ -1,23 +1,10 @@
 """Model inputs streamed from the feature store: items read, cut and standardized batch by batch.
 
-A dataset of tens of thousands of clips cut into segments does not fit in memory as one
-array. Here one side of a split is an :class:`ItemIndex` -- for each item, the store row it
-comes from, its first frame and its owning track (its label is the track's genre) -- built with
-:func:`genre_utils.features.kinds.segment_starts`, the very rule that
-:func:`~genre_utils.features.kinds.segment_features` cuts by. A :class:`StoreItems` view of an index
-reads only the rows one batch needs, through :meth:`FeatureSet.read_rows
-<genre_utils.features.store.FeatureSet.read_rows>` (the store's one accessor, whatever backs it
-on disk), cuts the segments and applies the training standardization; it behaves like the
-``(n_items, n_features, frames)`` array it stands for, so :meth:`Standardizer.fit
-<genre_utils.features.standardize.Standardizer.fit>` streams over it unchanged.
-
-:func:`item_batches` (a ``tf.data`` pipeline) feeds a network from such a view or from an
-in-memory array alike: the positions of every batch come from a generator seeded from the
-run's seed and the epoch (a new permutation every epoch, :func:`epoch_order`; Keras's ``fit(shuffle=...)`` is
-left off), then the array is indexed in the graph or the store is read, several batches at
-once and in order, while the network trains. The two paths thus train on the same batches in
-the same order and give the same model: the streaming path for real datasets, the in-memory
-one for tiny data, the leaky demonstration and tests.
+One side of a split is an :class:`ItemIndex` (store row, first frame and track of each item, cut by the same
+:func:`~genre_utils.features.kinds.segment_starts` rule as in memory). A :class:`StoreItems` view reads only the
+rows a batch needs and behaves like the ``(n_items, n_features, frames)`` array it stands for.
+:func:`item_batches` (``tf.data``) feeds a network from such a view or an array alike, in an order seeded by the
+run's seed and the epoch (:func:`epoch_order`), so both paths train on the same batches and give the same model.
 """
 
 from __future__ import annotations
@@ -47,14 +34,6 @@ def should_stream(store, split, streams: bool = True) -> bool:
     inputs that fit in :data:`IN_MEMORY_LIMIT_BYTES` (every side's tracks as whole float32 clips)
     are loaded, and larger ones stream, keeping memory flat whatever the dataset's size.
     ``GENRE_STREAMING=always`` or ``never`` overrides the rule.
-
-    Args:
-        store: The :class:`~genre_utils.features.store.FeatureSet`.
-        split: Side of each track, aligned with ``store.tracks``.
-        streams: Whether the contender can stream at all (``Contender.streams``).
-
-    Raises:
-        ValueError: If ``GENRE_STREAMING`` holds another value.
     """
     mode = os.environ.get(STREAMING_ENV, "auto").strip().lower() or "auto"
     if mode not in STREAMING_MODES:
@@ -70,14 +49,7 @@ def should_stream(store, split, streams: bool = True) -> bool:
 
 @dataclass(frozen=True)
 class ItemIndex:
-    """Where each item of one side lies in the store.
-
-    Attributes:
-        rows: Store row of each item (int64).
-        starts: First frame of each item in its row (int64; 0 for whole clips).
-        track_ids: Owning track of each item (object), to label it and aggregate per track.
-        frames: Frames of every item (the segment length, or the clip length).
-    """
+    """Where each item of one side lies in the store."""
 
     rows: np.ndarray
     starts: np.ndarray
@@ -89,21 +61,7 @@ class ItemIndex:
 
 
 def item_index(store, track_ids, segment_seconds: float = 0.0) -> ItemIndex:
-    """The items of ``track_ids``, in the order :meth:`FeatureSet.clips` / :meth:`FeatureSet.segments` return them.
-
-    Args:
-        store: The :class:`~genre_utils.features.store.FeatureSet`; only its track table
-            (``row``, ``valid_frames``, ``status``), ``config`` and array shape are read.
-        track_ids: Tracks of one side, in the order their items should come.
-        segment_seconds: 0 for one whole clip per track, else the length of the segments each
-            clip is cut into (:func:`~genre_utils.features.kinds.segment_starts`).
-
-    Raises:
-        ValueError: If a track is not in the store or was skipped at extraction, or
-            ``segment_seconds`` is negative.
-    """
-    if segment_seconds < 0:
-        raise ValueError(f"segment_seconds must be 0 (whole clips) or positive, got {segment_seconds!r}")
+    """The items of ``track_ids``, in the order :meth:`FeatureSet.clips` / :meth:`FeatureSet.segments` return them."""
     track_ids = list(track_ids)
     table = store.tracks.set_index("track_id")
     missing = [t for t in track_ids if t not in table.index]
@@ -182,8 +140,6 @@ class StoreItems:
 
     def load(self, batch_size: int = 256) -> np.ndarray:
         """Every item in memory, read ``batch_size`` at a time (for small sides and checks)."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
         parts = [self[start : start + batch_size] for start in range(0, len(self), batch_size)]
         return np.concatenate(parts) if parts else np.empty(self.shape, np.float32)
 
@@ -205,8 +161,6 @@ def epoch_order(n_items: int, epoch: int, shuffle: bool = False, seed: int = 0) 
     (apart from the split's draws) and the epoch, so every epoch has its own order and each
     follows from the seed alone, however the pipeline is iterated. Unshuffled: ``0 .. n_items - 1``.
     """
-    if int(seed) < 0:
-        raise ValueError(f"seed must be >= 0, got {seed!r}")
     if not shuffle:
         return np.arange(int(n_items))
     return np.random.default_rng([int(seed), SHUFFLE_STREAM, int(epoch)]).permutation(int(n_items))
@@ -224,27 +178,9 @@ def item_batches(
     same batches in the same order, hence the same model. Train with
     ``model.fit(item_batches(..., shuffle=True, epochs=E), epochs=E, steps_per_epoch=batch_count(n, batch_size))``
     so that each epoch consumes exactly one pass.
-
-    Args:
-        x: ``(n_items, n_features, frames)`` items: an in-memory array or a :class:`StoreItems`.
-        targets: Per-item targets (one-hot labels) aligned with ``x``, or None to yield inputs only.
-        batch_size: Items per batch; the last batch of each pass holds the remainder.
-        shuffle: Visit the items in a new random order every epoch.
-        seed: Seeds the shuffling generator.
-        epochs: Passes over the items.
-
-    Raises:
-        ValueError: If ``batch_size`` or ``epochs`` is below 1, ``seed`` is negative, ``targets``
-            is not aligned with ``x`` or ``x`` is empty.
     """
     import tensorflow as tf
 
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be >= 0, got {seed!r}")
     if len(x) == 0:
         raise ValueError("x holds no items: there is nothing to batch")
     if targets is not None and len(targets) != len(x):

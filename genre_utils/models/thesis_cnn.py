@@ -1,38 +1,12 @@
 """The thesis CNN (Gessle & Akesson 2019): five Conv2D(32, 3x2) blocks over the MFCC matrix.
 
-Built exactly as the thesis states it, with every choice it leaves open an argument with a
-documented default. Thesis: five ``Conv2D`` layers of 32 filters with a 3x2 kernel, dropout 0.25 after each,
-``Dense(128)`` with dropout 0.5, softmax, Adam (lr 0.001), categorical cross-entropy.
-Open choices made here (the study's reading, the contender ``cnn``):
-
-- *Orientation*: the input is the ``(n_features, n_frames)`` matrix as an image of height
-  ``n_features`` (20 MFCCs) and width ``n_frames``; the 3x2 kernel spans 3 coefficients and 2
-  frames (``orientation="features_first"``).
-- *Pooling*: ``MaxPooling2D((2, 2))`` after every convolution (default ``pooling="max"``). The
-  thesis names none; without pooling, a 30 s clip (20 x 1292) flattens to 32 x 20 x 1292 =
-  826,880 values and ``Dense(128)`` alone holds 106 million weights, 400 times more than the
-  rest of the network and far beyond what 800 clips can fit. Max pooling halves both axes per
-  block (20 x 1292 -> 1 x 41), keeping the model at ~0.2 M parameters, and makes the response
-  tolerant to small shifts in time and pitch -- the usual choice in the MFCC-CNN tutorials of
-  the thesis's time. ``pooling="none"`` reproduces the literal reading, ``"average"`` is offered.
-- *Padding* ``"same"`` so five blocks fit the 20 MFCC rows; *activation* ReLU.
-- *Unit*: the run's segments (3 s in the notebooks), each test track's segment probabilities
-  averaged; the thesis trained on whole 30 s clips.
-
-The other readings of these choices (:data:`READINGS`), each a contender of its own that notebook
-07 trains and compares with the thesis LSTM:
-
-- ``cnn_frames_first``: the matrix transposed, an image of height ``n_frames`` and width
-  ``n_features``, so the same 3x2 kernel spans 3 frames x 2 coefficients (``orientation=
-  "frames_first"``). "3x2" alone does not say which axis is which; on 100 real GTZAN excerpts
-  (5 folds, two seeds) this reading scored 35.6 % against 43.1 % for the study's.
-- ``cnn_no_pooling``: no pooling at all, the literal reading. It applies to segments only: on 3 s
-  segments (20 x 130) ``Dense(128)`` holds 10.6 M weights, on a whole 30 s clip 106 M, which
-  neither 800 clips can fit nor a CPU train in the report's time, so the runner refuses it on
-  whole clips (``segments_only``).
-- ``cnn_clips``: whole clips, one item per track whatever the run's segment length, as the thesis
-  trained (23.3 % on the 100 GTZAN excerpts, 3 of 10 runs learnt: 70 training items are too few
-  for the network).
+As the thesis states it: five ``Conv2D`` of 32 filters (3x2 kernel), dropout 0.25 after each, ``Dense(128)`` with
+dropout 0.5, softmax, Adam (lr 0.001), categorical cross-entropy. Its open choices are arguments of
+:func:`build_cnn`; the study's reading (contender ``cnn``): the kernel spans 3 coefficients x 2 frames
+(``features_first``), ``MaxPooling2D((2, 2))`` after each convolution (without pooling ``Dense(128)`` alone would
+hold 106 M weights on a 30 s clip), ``"same"`` padding, ReLU, 3 s segments averaged per track.
+:data:`READINGS` declares the other readings (transposed kernel, no pooling, whole clips); docs/methods.md
+discusses them and docs/benchmarks.md holds their measured accuracies.
 """
 
 from __future__ import annotations
@@ -70,24 +44,10 @@ def build_cnn(
     orientation: str = "features_first",
     learning_rate: float = LEARNING_RATE,
 ) -> keras.Model:
-    """The thesis CNN, compiled.
+    """The thesis CNN, compiled, for ``(batch, n_features, n_frames)`` inputs whatever the ``orientation``.
 
-    Args:
-        input_shape: ``(n_features, n_frames)``, e.g. ``(20, 1292)`` for a 30 s clip.
-        n_classes: Number of genres (softmax units).
-        pooling: ``"max"`` (default, see the module docstring), ``"average"`` or ``"none"``.
-        pool_size: Pooling window over (image height, width).
-        padding: Convolution padding, ``"same"`` (default) or ``"valid"``.
-        orientation: ``"features_first"`` (default: an image of height ``n_features``, the 3x2 kernel
-            spanning 3 coefficients x 2 frames) or ``"frames_first"`` (the input transposed inside
-            the model, the kernel spanning 3 frames x 2 coefficients).
-        learning_rate: Adam step size (thesis 0.001).
-
-    Returns:
-        A compiled model taking ``(batch, n_features, n_frames)`` arrays, whatever the orientation.
-
-    Raises:
-        ValueError: Naming the option (``pooling``, ``padding``, ``orientation``) and its allowed values.
+    ``orientation="frames_first"`` transposes the input inside the model, so the 3x2 kernel spans 3 frames x 2
+    coefficients; ``pooling`` is ``"max"``, ``"average"`` or ``"none"``.
     """
     n_features, n_frames = check_shape(input_shape, n_classes)
     if pooling not in POOLINGS:

@@ -1,20 +1,10 @@
 """The thesis LSTM (Gessle & Akesson 2019): five LSTM layers of 128, 32, 32, 32, 32 units.
 
-LSTM (thesis): five ``LSTM`` layers of 128, 32, 32, 32, 32 units, dropout 0.5 after the first
-and 0.3 after the others, softmax. Open choices: the input is time-major ``(n_frames,
-n_features)``; every LSTM but the last returns sequences; dropout is a ``Dropout`` layer
-between LSTM layers (not the recurrent-state dropout, which would also rule out the fast
-fused kernels); the same Adam / cross-entropy as the CNN. *Unit*: the run's segments (3 s in the
-notebooks), each test track's segment probabilities averaged.
-
-The other reading of these choices (:data:`READINGS`), a contender of its own that notebook 07
-trains and compares with the thesis CNN:
-
-- ``lstm_clips``: whole clips, one item per track whatever the run's segment length, as the thesis
-  trained. A 30 s clip is 1292 time steps for five stacked LSTMs, and 800 clips are 800 training
-  items instead of 8,000 segments, and several minutes a run on 2 CPU cores. The thesis CNN's ``cnn_clips`` makes the
-  same choice, and notebook 07 also
-  compares the two on whole clips, the thesis's own setting.
+As the thesis states it: dropout 0.5 after the first layer and 0.3 after the others, softmax. The study's reading
+(contender ``lstm``): time-major input ``(n_frames, n_features)``; every LSTM but the last returns sequences;
+dropout as ``Dropout`` layers between LSTMs (recurrent dropout would rule out the fused kernels); Adam 0.001 and
+cross-entropy as the CNN; 3 s segments averaged per track. :data:`READINGS` adds ``lstm_clips`` (whole clips, as
+the thesis trained); docs/methods.md discusses it.
 """
 
 from __future__ import annotations
@@ -37,16 +27,7 @@ LSTM_DROPOUT = (0.5, 0.3, 0.3, 0.3, 0.3)  # thesis
 
 
 def build_lstm(input_shape: tuple[int, int], n_classes: int, *, learning_rate: float = LEARNING_RATE) -> keras.Model:
-    """The thesis LSTM, compiled.
-
-    Args:
-        input_shape: ``(n_features, n_frames)``; the model transposes to time-major itself.
-        n_classes: Number of genres (softmax units).
-        learning_rate: Adam step size (the thesis gives 0.001 for the CNN; used for both).
-
-    Returns:
-        A compiled model taking ``(batch, n_features, n_frames)`` arrays, like :func:`build_cnn`.
-    """
+    """The thesis LSTM, compiled; takes ``(batch, n_features, n_frames)`` arrays and reads them time-major."""
     n_features, n_frames = check_shape(input_shape, n_classes)
     inputs = keras.Input(shape=(n_features, n_frames), name="features")
     x = layers.Permute((2, 1), name="time_major")(inputs)

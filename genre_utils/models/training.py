@@ -1,37 +1,10 @@
-"""Seeded Keras training with early stopping, a per-epoch CSV log and a saved, described model.
+"""Seeded Keras training with early stopping; a run folder gets ``history.csv``, ``model.keras``, ``config.json``.
 
-:func:`train` writes into one run folder:
-
-- ``history.csv``: loss, accuracy, val_loss, val_accuracy per epoch (1-based; Keras's
-  ``CSVLogger`` writes it live while training);
-- ``model.keras``: the model with the weights of the best validation-loss epoch;
-- ``config.json``: everything needed to know what was run (the caller's description --
-  dataset, split, features --, the hyper-parameters, the seed, library versions, timings).
-
-Batches come from :func:`genre_utils.models.streaming.item_batches` whether the items are an in-memory
-array or a view streamed from the feature store (:class:`genre_utils.models.streaming.StoreItems`): it
-shuffles the training items with its own generator seeded from ``settings.seed``, a new order
-every epoch, so both kinds of input give the same batches and the same model.
-
-Choices the thesis leaves open, with the defaults argued for: batch size 32 (Keras's default,
-small enough to regularize 800 clips); training ends by **early stopping** on the validation
-loss (patience 6, the best weights restored), not by a fixed epoch count, which would let the
-LSTM overfit unnoticed or stop the CNN while its validation loss still falls (seen on real GTZAN
-clips with a 30-epoch cap). To make that converge, the learning rate halves after 3 epochs
-without a better validation loss (``ReduceLROnPlateau``; the thesis's Adam 0.001 is the starting
-rate), and the epoch bound (100) is only a safety net: a run that reaches it says so
-(``stopped_by`` in ``result.json``).
-
-**A fair chance first** (:data:`MIN_TRAINING_STEPS`): neither early stopping nor the learning-rate
-halving may act before the network has taken 250 gradient steps (:func:`warm_up_epochs` turns that
-into epochs for the run's batches per epoch; the best validation-loss weights are tracked from the
-first epoch all the same). Measured on the real GTZAN excerpts: the thesis CNN on whole clips (70
-training clips, 3 steps an epoch) sat at guessing for about 75 steps, left it between 75 and 150,
-and reached its lowest validation loss near 150 steps; with patience counted from the first epoch
-it was stopped after 21-57 steps, before it had learnt anything, and the halved learning rates of
-that plateau slowed it further. 250 steps leave room beyond that point and cost nothing where
-data are plentiful (GTZAN's 3 s segments give about 200 steps an epoch). Whether a run learnt at
-all is judged separately (:mod:`genre_utils.experiment.learning_check`).
+Batches come from :func:`~genre_utils.models.streaming.item_batches`, in memory or streamed from the feature store,
+shuffled per epoch by a generator seeded from ``settings.seed``: both give the same batches and the same model.
+The thesis leaves the schedule open; here batch 32, early stopping on validation loss (patience 6, best weights
+kept), the learning rate halved after 3 epochs without improvement, 100 epochs as a safety bound, and neither may
+act before :data:`MIN_TRAINING_STEPS` gradient steps (a fair chance first). docs/methods.md gives the reasons.
 """
 
 from __future__ import annotations
@@ -47,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from genre_utils.models.hyperparameters import (
+    CONFIG_FILE,
     LR_FACTOR,
     LR_PATIENCE,
     MIN_LEARNING_RATE,
@@ -58,20 +32,11 @@ from genre_utils.paths import write_csv, write_json
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
-CONFIG_FILE = "config.json"
 
 
 @dataclass
 class TrainingResult:
-    """What :func:`train` returns.
-
-    Attributes:
-        model: The trained model (best validation-loss weights).
-        history: Per-epoch log, as in ``history.csv``.
-        best_epoch: 1-based epoch whose weights were kept.
-        seconds: Wall-clock training time.
-        folder: Run folder.
-    """
+    """What :func:`train` returns."""
 
     model: keras.Model
     history: pd.DataFrame
@@ -81,12 +46,7 @@ class TrainingResult:
 
 
 def set_seeds(seed: int, deterministic: bool = True) -> bool:
-    """Seed Python, NumPy and the backend; ask TensorFlow for deterministic ops.
-
-    Returns:
-        Whether op determinism could be enabled (it cannot once TensorFlow has started
-        running some ops; results are then repeatable up to floating-point order).
-    """
+    """Seed Python, NumPy and the backend; ask TensorFlow for deterministic ops."""
     keras.utils.set_random_seed(int(seed))
     if not deterministic:
         return False
@@ -108,22 +68,7 @@ def train(
     description: dict | None = None,
     verbose: int = 0,
 ) -> TrainingResult:
-    """Fit ``model`` on integer-labelled data with early stopping; save model, log and config.
-
-    Args:
-        model: A compiled model (see :mod:`genre_utils.models`); its weights should have been
-            created after :func:`set_seeds` for the run to be repeatable.
-        train_data: ``(x, labels)`` of the training items; ``x`` an in-memory array or a
-            :class:`~genre_utils.models.streaming.StoreItems` view streamed from the feature store.
-        valid_data: ``(x, labels)`` used for early stopping -- never the test data.
-        folder: Run folder (created).
-        settings: Hyper-parameters.
-        description: JSON-ready facts stored in ``config.json`` (dataset, split, features ...).
-        verbose: Keras verbosity (0 silent, 2 one line per epoch).
-
-    Raises:
-        ValueError: If data shapes do not match the model or labels are out of range.
-    """
+    """Fit ``model`` on integer-labelled data with early stopping; save model, log and config."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n_classes = int(model.output_shape[-1])

@@ -1,20 +1,29 @@
-"""The study's settings: one validated, typed object, built once and passed down by keyword.
+"""The study's settings: one frozen pydantic model, validated once where a run starts.
 
-A notebook builds it from its ``parameters`` cell (:meth:`StudySettings.from_parameters`), the
-command line from its arguments (:mod:`genre_utils.run`); every value is checked here, in one
-place, by the rule of its field (:data:`FIELD_CHECKS`, which the report also applies to its
-``--param`` values before any notebook runs) and then across fields (a split the dataset has, a
-feature kind every contender can consume, a split file for the ``file`` split, the dataset's own
-download options). What trains and evaluates takes the object, never a row of loose arguments.
+Notebooks build it from their ``parameters`` cell, :mod:`genre_utils.run` from its arguments, the report from its
+``--param`` values before any notebook runs. A bad value is one ``ValueError`` line naming the parameter, with a
+did-you-mean.
 """
 
 from __future__ import annotations
 
-import math
+import difflib
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from genre_utils.data.datasets import dataset_names, default_dataset, get_dataset
 from genre_utils.data.splits import DEFAULT_FOLDS, check_split_applies
@@ -30,172 +39,135 @@ ALL_MODELS = "all"
 FILE_SPLIT = "file"  # a split read from a CSV of track_id,side (the command line's --split-file)
 
 
+def did_you_mean(value, allowed: Iterable) -> str:
+    """`` (did you mean X?)`` when ``value`` is close to one of ``allowed``, else ``""``."""
+    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def check_choice(name: str, value, allowed) -> None:
     """Raise ``ValueError`` naming the parameter when ``value`` is not one of ``allowed``."""
     if value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(str, allowed))}")
+        raise ValueError(
+            f"unknown {name} {value!r}{did_you_mean(value, allowed)}; expected one of {', '.join(map(str, allowed))}"
+        )
 
 
-def _integer(name: str, low: int) -> Callable:
+def unknown_parameter_message(name: str, known: Iterable[str]) -> str:
+    """``unknown parameter 'epoch' (did you mean epochs?)``, or the known names when none is close."""
+    hint = did_you_mean(name, sorted(known))
+    return f"unknown parameter {name!r}{hint or '; the parameters are ' + ', '.join(sorted(known))}"
+
+
+def one_line(error: ValidationError, name: str | None = None, known: Iterable[str] = ()) -> str:
+    """The first error of ``error`` as one line that names the parameter (``name``, else the field)."""
+    first = error.errors()[0]
+    name = name or (str(first["loc"][0]) if first["loc"] else "")
+    if first["type"] == "extra_forbidden":
+        return unknown_parameter_message(name, known)
+    if first["type"] == "value_error":
+        message = str(first["ctx"]["error"])
+    else:
+        message = f"{first['msg'][0].lower()}{first['msg'][1:]}, got {first['input']!r}"
+    named = re.match(rf"(unknown )?{re.escape(name.rstrip('s'))}", message)  # a message that names it already
+    return message if not name or named else f"{name}: {message}"
+
+
+def _listed(value):
+    """One value is a list of one; a list is stored as a tuple."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return (value,)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def one_of(name: str, allowed: Callable[[], Iterable]) -> AfterValidator:
+    """Each value one of ``allowed()``, read at check time (a module may register more); repeats dropped."""
+
     def check(value):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        return value
+        if value == ():
+            raise ValueError("expected a non-empty list")
+        for item in value if isinstance(value, tuple) else (value,):
+            check_choice(name, item, tuple(allowed()))
+        return tuple(dict.fromkeys(value)) if isinstance(value, tuple) else value
+
+    return AfterValidator(check)
+
+
+def _distinct(values: tuple) -> tuple:
+    if len(set(values)) != len(values):
+        raise ValueError(f"seeds must be distinct, got {list(values)}")
+    return values
+
+
+def _all_models(value):
+    return contender_names() if value is None or value == ALL_MODELS else _listed(value)
+
+
+PathText = Annotated[str, BeforeValidator(lambda value: os.fspath(value) if isinstance(value, os.PathLike) else value)]
+Names = Annotated[tuple[str, ...], BeforeValidator(_listed)]
+Seeds = Annotated[
+    tuple[Annotated[int, Field(ge=0, strict=True)], ...],
+    BeforeValidator(_listed),
+    Field(min_length=1),
+    AfterValidator(_distinct),
+]
+#: ``"all"``/None: every registered contender (readings left out); else contenders or readings by name.
+Models = Annotated[
+    tuple[str, ...], BeforeValidator(_all_models), one_of("model", lambda: contender_names(include_readings=True))
+]
+
+
+def checker(kind, default_name: str) -> Callable:
+    """``check(value, name=default_name)``: ``value`` validated as ``kind``, or one ``ValueError`` line naming it."""
+    adapter = TypeAdapter(kind)
+
+    def check(value, name: str = default_name):
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as error:
+            raise ValueError(one_line(error, name)) from None
 
     return check
 
 
-def check_seeds(seeds) -> tuple[int, ...]:
-    """A non-empty list of distinct integers >= 0 (one integer is a list of one)."""
-    if isinstance(seeds, int) and not isinstance(seeds, bool):
-        seeds = [seeds]
-    if (
-        not isinstance(seeds, (list, tuple))
-        or not seeds
-        or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds)
-    ):
-        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds!r}")
-    return tuple(seeds)
+check_seeds = checker(Seeds, "seeds")
+check_models = checker(Models, "models")
 
 
-def check_models(models) -> tuple[str, ...]:
-    """``None`` or ``"all"``: every registered contender (readings left out); else a non-empty list of
-    registered names, readings of the contenders' open choices included (:func:`genre_utils.models.reading_names`)."""
-    if models is None or models == ALL_MODELS:
-        return tuple(contender_names())
-    if isinstance(models, str):
-        models = [models]
-    if not isinstance(models, (list, tuple)) or not models:
-        raise ValueError(f'models must be a list of contender names or "all", got {models!r}')
-    for name in models:
-        check_choice("model", name, contender_names(include_readings=True))
-    return tuple(dict.fromkeys(models))
+class StudySettings(BaseModel):
+    """What a study run needs to know, checked once (each field's description says what it is)."""
 
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
 
-def check_segment_seconds(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"segment_seconds must be 0 (whole clips) or a positive number, got {value!r}")
-    return float(value)
+    dataset: Annotated[str, one_of("dataset", dataset_names)] = Field(default_factory=default_dataset)
+    data_root: PathText | None = Field(None, description="its folder; None: $GENRE_DATA_DIR/<dataset> or data/")
+    models: Models = Field(ALL_MODELS, validate_default=True, description="contenders (or readings) to train")
+    splits: Annotated[Names, one_of("split", lambda: RUN_SPLITS)] = ("thesis",)
+    folds: int = Field(DEFAULT_FOLDS, ge=2, description="folds of the kfold split")
+    split_file: PathText | None = Field(None, description="CSV of track_id,side for the file split")
+    features: Annotated[Names, one_of("features", lambda: FEATURE_KINDS)] | None = Field(
+        None, description="feature kinds; None gives each contender its own"
+    )
+    seeds: Seeds = Field(DEFAULT_SEEDS, description="one complete run per seed (and fold)")
+    segment_seconds: float = Field(DEFAULT_SEGMENT_SECONDS, ge=0, allow_inf_nan=False, description="0: whole clips")
+    epochs: int = Field(DEFAULT_EPOCHS, ge=1)
+    batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1)
+    patience: int = Field(DEFAULT_PATIENCE, ge=0)
+    aggregation: Annotated[str, one_of("aggregation", lambda: AGGREGATIONS)] = "mean"
+    augment: int = Field(0, ge=0, description="degraded copies of each training track added to training")
+    leakage_demo: bool = Field(False, description="also train with segments split at random, to measure that")
+    workers: int = Field(0, ge=0, description="feature-extraction processes; 0: every core")
+    output_dir: PathText = Field(DEFAULT_OUTPUT_DIR, description="runs go to <output_dir>/<dataset>/runs/")
+    dataset_options: dict[str, Any] = Field(default_factory=dict, description="the dataset's own download options")
 
+    def __init__(self, **values):
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ValueError(one_line(error, known=type(self).model_fields)) from None
 
-def check_splits(value) -> tuple[str, ...]:
-    splits = [value] if isinstance(value, str) else value
-    if not isinstance(splits, (list, tuple)) or not splits:
-        raise ValueError(f"split must be one of {', '.join(RUN_SPLITS)} (or a list of them), got {value!r}")
-    for name in splits:
-        check_choice("split", name, RUN_SPLITS)
-    return tuple(dict.fromkeys(splits))
-
-
-def check_features(value) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    kinds = [value] if isinstance(value, str) else value
-    if not isinstance(kinds, (list, tuple)) or not kinds:
-        raise ValueError(f"features must be a feature kind, a list of them or null, got {value!r}")
-    for kind in kinds:
-        check_choice("features", kind, FEATURE_KINDS)
-    return tuple(dict.fromkeys(kinds))
-
-
-def _dataset(value) -> str:
-    check_choice("dataset", value, dataset_names())
-    return value
-
-
-def _optional_text(name: str) -> Callable:
-    def check(value):
-        if value is not None and not isinstance(value, (str, os.PathLike)):
-            raise ValueError(f"{name} must be a path or null, got {value!r}")
-        return None if value is None else str(value)
-
-    return check
-
-
-def _flag(name: str) -> Callable:
-    def check(value):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be true or false, got {value!r}")
-        return value
-
-    return check
-
-
-def _aggregation(value) -> str:
-    check_choice("aggregation", value, AGGREGATIONS)
-    return value
-
-
-#: field -> rule: returns the value in its stored form or raises ``ValueError`` naming the field.
-FIELD_CHECKS: dict[str, Callable] = {
-    "dataset": _dataset,
-    "data_root": _optional_text("data_root"),
-    "models": check_models,
-    "splits": check_splits,
-    "folds": _integer("folds", 2),
-    "split_file": _optional_text("split_file"),
-    "features": check_features,
-    "seeds": check_seeds,
-    "segment_seconds": check_segment_seconds,
-    "epochs": _integer("epochs", 1),
-    "batch_size": _integer("batch_size", 1),
-    "patience": _integer("patience", 0),
-    "aggregation": _aggregation,
-    "augment": _integer("augment", 0),
-    "leakage_demo": _flag("leakage_demo"),
-    "workers": _integer("workers", 0),
-    "output_dir": _optional_text("output_dir"),
-}
-
-
-@dataclass(frozen=True, kw_only=True)
-class StudySettings:
-    """What a study run needs to know, checked once.
-
-    Attributes:
-        dataset: A registered dataset (:func:`genre_utils.data.datasets.dataset_names`).
-        data_root: Its folder; None: ``$GENRE_DATA_DIR/<dataset>`` or ``data/<dataset>``.
-        models: Contenders (or readings) to train; ``"all"``/None: every registered contender.
-        splits: Track splits, one or several (a sweep); ``random_segments`` is the leakage demonstration.
-        folds: Folds of the ``kfold`` split.
-        split_file: CSV of ``track_id,side`` for the ``file`` split.
-        features: Feature kinds; None gives each contender its own.
-        seeds: One complete run per seed (and fold).
-        segment_seconds: Segment length; 0 trains on whole clips.
-        epochs, batch_size, patience: Training hyper-parameters (networks).
-        aggregation: How segment predictions become a track's (``mean`` or ``vote``).
-        augment: Degraded copies of each training track added to training (0: none; see
-            :class:`~genre_utils.experiment.runner.RunSpec`).
-        leakage_demo: Also train with segments split at random, to measure that mistake.
-        workers: Feature-extraction processes; 0: every core.
-        output_dir: Results root; runs go to ``<output_dir>/<dataset>/runs/``.
-        dataset_options: The dataset's own download options (the embedded set: clips per genre, seconds).
-    """
-
-    dataset: str = field(default_factory=default_dataset)
-    data_root: str | None = None
-    models: tuple[str, ...] = ALL_MODELS
-    splits: tuple[str, ...] = ("thesis",)
-    folds: int = DEFAULT_FOLDS
-    split_file: str | None = None
-    features: tuple[str, ...] | None = None
-    seeds: tuple[int, ...] = DEFAULT_SEEDS
-    segment_seconds: float = DEFAULT_SEGMENT_SECONDS
-    epochs: int = DEFAULT_EPOCHS
-    batch_size: int = DEFAULT_BATCH_SIZE
-    patience: int = DEFAULT_PATIENCE
-    aggregation: str = "mean"
-    augment: int = 0
-    leakage_demo: bool = False
-    workers: int = 0
-    output_dir: str = DEFAULT_OUTPUT_DIR
-    dataset_options: Mapping[str, object] = field(default_factory=dict)
-
-    def __post_init__(self):
-        for name, check in FIELD_CHECKS.items():
-            object.__setattr__(self, name, check(getattr(self, name)))
+    @model_validator(mode="after")
+    def _across_fields(self) -> StudySettings:
         for split in self.splits:
             if split != LEAKY_SPLIT:
                 check_split_applies(split, self.dataset)
@@ -209,18 +181,16 @@ class StudySettings:
             raise ValueError(
                 f"{self.dataset} has no option {', '.join(unknown)}; its options are {', '.join(declared) or 'none'}"
             )
-        object.__setattr__(self, "dataset_options", dict(self.dataset_options))
+        return self
 
     @classmethod
     def from_parameters(cls, parameters: Mapping[str, object], **overrides) -> StudySettings:
-        """From a notebook's parameters (pass ``globals()``): the names that are fields, ``model`` (one contender;
-        None: the first registered) or ``models``, ``split`` (one), ``features`` (one kind or None), and the
-        dataset's options as ``<dataset>_<option>`` (``synthetic_clips_per_genre``). Other names are the
-        notebook's own and are left alone; ``overrides`` win."""
+        """From a notebook's ``globals()``: the fields, ``model`` (None: the first contender), ``split`` and the
+        dataset's options as ``<dataset>_<option>``; other names are left alone, ``overrides`` win."""
         given = {**parameters, **overrides}
-        values = {name: given[name] for name in (f.name for f in fields(cls)) if name in given}
+        values = {name: given[name] for name in cls.model_fields if name in given}
         if "model" in given:
-            values["models"] = check_models("all")[:1] if given["model"] is None else (given["model"],)
+            values["models"] = contender_names()[:1] if given["model"] is None else given["model"]
         if "split" in given:
             values["splits"] = given["split"]
         dataset = values.get("dataset", default_dataset())
@@ -230,7 +200,7 @@ class StudySettings:
 
     @property
     def split(self) -> str:
-        """The split, when there is one (a notebook's); the first of a sweep's."""
+        """The first split (a notebook has one)."""
         return self.splits[0]
 
     @property
@@ -239,7 +209,7 @@ class StudySettings:
         return self.models[0]
 
     def features_for(self, model: str) -> str:
-        """The feature kind a run of ``model`` uses: the one kind given, or the contender's own when None."""
+        """The feature kind a run of ``model`` uses: the first given that it takes, or its own when None."""
         contender = get_contender(model)
         if self.features is None:
             return contender.features
@@ -248,23 +218,13 @@ class StudySettings:
             check_choice(f"features for {model}", self.features[0], contender.feature_kinds)
         return usable[0]
 
-    def training_options(self) -> dict:
-        """The keyword options every run of this study shares (:class:`genre_utils.experiment.runner.RunSpec`)."""
-        options = {
-            "segment_seconds": self.segment_seconds,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "patience": self.patience,
-            "aggregation": self.aggregation,
-            "augment": self.augment,
-        }
-        if self.split_file:
-            options["split_file"] = str(Path(self.split_file).resolve())
-        return options
-
     def run_specs(self, models=None, splits=None, seeds=None, **extra) -> list:
-        """Every run of the sweep (:func:`genre_utils.experiment.runner.sweep`); each argument narrows it, ``extra``
-        adds or overrides :class:`~genre_utils.experiment.runner.RunSpec` fields (``train_fraction``, ``augment``)."""
+        """Every run of the sweep; each argument narrows it, ``extra`` sets ``RunSpec`` fields (``augment``)."""
+        shared = self.model_dump(
+            include={"segment_seconds", "epochs", "batch_size", "patience", "aggregation", "augment"}
+        )
+        if self.split_file:
+            shared["split_file"] = str(Path(self.split_file).resolve())
         return sweep(
             self.dataset,
             models=list(models or self.models),
@@ -272,7 +232,7 @@ class StudySettings:
             features=None if self.features is None else list(self.features),
             seeds=list(seeds or self.seeds),
             folds=self.folds,
-            **{**self.training_options(), **extra},
+            **{**shared, **extra},
         )
 
     def results_folder(self) -> Path:
@@ -280,7 +240,3 @@ class StudySettings:
         folder = Path(self.output_dir) / self.dataset
         folder.mkdir(parents=True, exist_ok=True)
         return folder
-
-    def as_dict(self) -> dict:
-        """Plain values (lists for tuples), e.g. to record with the results."""
-        return {name: list(value) if isinstance(value, tuple) else value for name, value in asdict(self).items()}

@@ -1,24 +1,8 @@
-"""GTZAN genre collection loader (Tzanetakis & Cook 2002).
+"""GTZAN genre collection loader (Tzanetakis & Cook 2002): 1000 clips of about 30 s, 10 genres x 100.
 
-1000 clips of about 30 s, 10 genres x 100, 22050 Hz mono 16-bit. Layouts read:
-
-- the original archive: ``<root>/genres/<genre>/<genre>.000NN.au`` (or ``.wav`` after the
-  common conversion),
-- the Kaggle copy: ``<root>/Data/genres_original/<genre>/<genre>.000NN.wav``,
-- a folder that holds the genre folders directly.
-
-Nothing is dropped silently: every audio-looking file under the dataset folder becomes a clip
-(any decodable format whose name fits, e.g. ``country.00053.mp3``) or a row of the skipped
-table with its reason (misnamed, wrong genre folder, second copy, unreadable; the Kaggle copy
-of ``jazz.00054.wav`` is not a RIFF file). macOS ``._*`` files are not audio. Clips that are not
-exactly 30 s are padded or cropped by the feature extractor (:data:`CLIP_SECONDS`).
-
-The declaration is :data:`DATASET` (a :class:`GtzanDataset`), built from the constants below.
-Every copy is verified per file: its ``check_files`` compares each clip with the MD5 of the
-original WAV (shipped with the package, see :mod:`genre_utils.data.datasets.gtzan_reference`).
-The original URL (opihi.cs.uvic.ca) is dead, so :data:`ARCHIVE_URLS` lists mirrors; an archive
-with the original's SHA-256 is accepted, and so is a repacked one whose clips all verify. A user
-who already has a copy sets ``GENRE_DATA_DIR`` (or passes ``root``) and nothing is downloaded.
+Reads ``<root>/genres/<genre>/<genre>.000NN.au`` (or ``.wav``), the Kaggle copy or a folder of genre folders;
+every audio-looking file becomes a clip or a skipped row with its reason. The original URL is dead: a mirror's
+archive is taken when it has the original's SHA-256, or when none of its clips differs from the originals' MD5s.
 """
 
 from __future__ import annotations
@@ -29,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pooch
 
 from genre_utils import paths
 from genre_utils.data.datasets import checksums, gtzan_reference
 from genre_utils.data.datasets import table as track_table
 from genre_utils.data.datasets.base import Dataset
-from genre_utils.data.download import Remote, extract, fetch
+from genre_utils.data.download import Remote, fetch, unpack
 from genre_utils.data.splits import fault_filtered_split
 
 NAME = "gtzan"
@@ -45,25 +30,7 @@ THESIS_TEST_PER_GENRE = 20  # the thesis's 800/200 split
 CLIP_SECONDS = 30.0
 SAMPLE_RATE = 22050
 # Extensions that make a file look like audio: each such file becomes a clip or a skipped row.
-AUDIO_LOOKING = (
-    ".wav",
-    ".au",
-    ".snd",
-    ".aif",
-    ".aiff",
-    ".aifc",
-    ".flac",
-    ".ogg",
-    ".oga",
-    ".opus",
-    ".mp3",
-    ".mp2",
-    ".m4a",
-    ".aac",
-    ".wma",
-    ".w64",
-    ".caf",
-)
+AUDIO_LOOKING = tuple(".wav .au .snd .aif .aiff .aifc .flac .ogg .oga .opus .mp3 .mp2 .m4a .aac .wma .w64 .caf".split())
 PREFERRED_EXTENSIONS = (".wav", ".au", ".flac")  # which copy is used when a clip exists in several formats
 LAYOUTS = ("genres", "Data/genres_original", "genres_original", ".")
 SPLITS_FOLDER = "splits"
@@ -95,34 +62,8 @@ LICENCE = (
 _CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})$")
 
 
-def remotes():
-    """The archive and the three fault-filtered split lists, as download remotes (read from the constants above)."""
-    archive = Remote(
-        filename="genres.tar.gz",
-        urls=ARCHIVE_URLS,
-        known_hash=f"sha256:{ARCHIVE_SHA256}",
-        size=ARCHIVE_BYTES,
-        description="GTZAN genre collection (1.2 GB)",
-    )
-    lists = [
-        Remote(
-            filename=name,
-            urls=(SPLIT_LIST_BASE_URL + name,),
-            known_hash=f"sha256:{digest}",
-            description=f"GTZAN fault-filtered split list {name}",
-        )
-        for name, digest in SPLIT_LIST_SHA256.items()
-    ]
-    return archive, lists
-
-
 def find_audio_folder(root: str | os.PathLike) -> Path:
-    """Return the folder whose sub-folders are the genre folders.
-
-    Raises:
-        FileNotFoundError: If no known layout is found under ``root``; the message names
-            the folders looked at and how to get the data.
-    """
+    """The folder whose sub-folders are the genre folders; a FileNotFoundError naming where it looked."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(
@@ -142,15 +83,8 @@ def find_audio_folder(root: str | os.PathLike) -> Path:
 
 
 def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """List every audio-looking file under ``root`` by name only (no header reads).
-
-    Files named ``<genre>/<genre>.<5 digits>.<ext>`` in a genre folder of the audio folder are
-    clips (``status`` ``"ok"``), whatever their audio format; when one clip exists in several
-    formats the first of :data:`PREFERRED_EXTENSIONS` is used. Every other audio-looking file
-    (misnamed, in the wrong genre folder, outside the genre folders, a second copy) is a row
-    whose ``status`` says why it is not used, with its path relative to ``root`` as its id.
-    Hidden files (macOS ``._*`` companions) are not audio.
-    """
+    """Every audio-looking file under ``root``, by name only: ``<genre>/<genre>.<5 digits>.<ext>`` is a clip
+    (one copy, by :data:`PREFERRED_EXTENSIONS`); any other is a row whose ``status`` says why it is not used."""
     root = DATASET.root(root)
     audio_folder = find_audio_folder(root)
     copies: dict[str, list[Path]] = {}
@@ -176,17 +110,11 @@ def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
     rows = []
     for track_id, found in copies.items():
         chosen, *others = sorted(found, key=_preference)
-        rows.append(
-            {
-                "track_id": track_id,
-                "path": str(chosen),
-                "genre": track_id.split(".")[0],
-                "status": track_table.STATUS_OK,
-            }
-        )
+        genre = track_id.split(".")[0]
+        rows.append({"track_id": track_id, "path": str(chosen), "genre": genre, "status": track_table.STATUS_OK})
         for other in others:
             reason = f"another copy of {track_id} is used ({chosen.name})"
-            skipped.append(_skipped_row(root, other, other, rows[-1]["genre"], reason))
+            skipped.append(_skipped_row(root, other, other, genre, reason))
     return track_table.make_track_table(rows + skipped)
 
 
@@ -207,8 +135,7 @@ def _audio_files(root: Path):
 
 def _preference(path: Path) -> tuple:
     suffix = path.suffix.lower()
-    rank = PREFERRED_EXTENSIONS.index(suffix) if suffix in PREFERRED_EXTENSIONS else len(PREFERRED_EXTENSIONS)
-    return rank, path.name
+    return (*PREFERRED_EXTENSIONS, suffix).index(suffix), path.name  # an unlisted suffix ranks last
 
 
 def _skipped_row(root: Path, found: Path, path: Path, genre: str, reason: str) -> dict:
@@ -224,31 +151,21 @@ class GtzanDataset(Dataset):
     """GTZAN: the archive from a mirror (:data:`ARCHIVE_URLS`), verified clip by clip; the fault-filtered lists."""
 
     def obtain(self, root: Path, progress: bool, **options) -> Path:
-        """Fetch and extract the archive and the split lists into ``root`` unless present.
-
-        The archive is accepted when its SHA-256 is the original's, or, from a mirror that repacked
-        it, when the clips inside verify against the original clips' MD5s. After extraction every
-        clip is checked and the summary printed.
-        """
-        root.mkdir(parents=True, exist_ok=True)
-        archive, lists = remotes()
-        for remote in lists:
+        """Fetch the split lists, and the archive from the first mirror whose archive is accepted, into ``root``."""
+        for name, digest in SPLIT_LIST_SHA256.items():
+            remote = Remote(name, (SPLIT_LIST_BASE_URL + name,), f"sha256:{digest}", description=f"GTZAN list {name}")
             fetch(remote, root / SPLITS_FOLDER, progress=progress)
         try:
             find_audio_folder(root)
             print(f"GTZAN audio already present in {root}; nothing downloaded.")
         except FileNotFoundError:
-            archive_path = fetch(archive, root, progress=progress, verify=gtzan_reference.accept_archive)
-            extract(archive_path, root, progress=progress)
-            report = self.check_files(scan_tracks(root))
-            print(f"GTZAN clips checked against the originals: {checksums.summary_line(report)}")
+            # known_hash None: a mirror's repacked copy has another SHA-256, so its clips decide (_accept)
+            archive = Remote("genres.tar.gz", ARCHIVE_URLS, None, ARCHIVE_BYTES, "GTZAN genre collection (1.2 GB)")
+            fetch(archive, root, progress=progress, check=lambda path: unpack(path, root, check=_accept(path)))
         return root
 
     def load_tracks(self, root: str | os.PathLike | None = None) -> pd.DataFrame:
-        """The track table: one row per clip, header facts filled, unreadable files flagged.
-
-        Adds ``split_fault_filtered`` when the split lists are in ``<root>/splits``.
-        """
+        """The track table, headers read; with ``split_fault_filtered`` when the lists are in ``<root>/splits``."""
         root = self.root(root)
         tracks = track_table.probe_headers(scan_tracks(root))
         lists_dir = root / SPLITS_FOLDER
@@ -257,12 +174,26 @@ class GtzanDataset(Dataset):
         return tracks
 
     def check_files(self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None) -> pd.DataFrame:
-        """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``.
-
-        See :mod:`genre_utils.data.datasets.gtzan_reference`; the reference ships with the package, so
-        ``root`` is read only when ``tracks`` is not given.
-        """
+        """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``."""
         return gtzan_reference.check_tracks(self.load_tracks(root) if tracks is None else tracks)
+
+
+def _accept(archive: Path):
+    """The check of the extracted ``archive``: the original (its SHA-256) is taken; another only if no clip differs."""
+    original = pooch.file_hash(str(archive)) == ARCHIVE_SHA256
+
+    def check(folder: Path) -> None:
+        report = gtzan_reference.check_tracks(scan_tracks(folder))
+        summary = checksums.summary_line(report)
+        differs = report[report["result"] == checksums.DIFFERS]
+        if not original and (len(differs) or not report["result"].eq(checksums.VERIFIED).any()):
+            named = ", ".join(f"{row.clip} ({row.detail})" for row in differs.head(10).itertuples()) or "no clip"
+            raise ValueError(f"not the original archive, and its clips differ from the originals: {named} ({summary})")
+        print(
+            f"GTZAN clips checked against the originals ({'original' if original else 'repacked'} archive): {summary}"
+        )
+
+    return check
 
 
 DATASET = GtzanDataset(

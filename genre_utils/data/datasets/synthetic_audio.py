@@ -1,21 +1,16 @@
 """A deterministic generator of genre-like music, the project's embedded default data set.
 
-Each of the 10 GTZAN genre names gets musical traits (:data:`STYLES`): a tempo range, a drum
-pattern or none, swing, timing looseness, instruments built from additive partials (roll-off,
-hollowness, inharmonicity, attack, decay, vibrato), distortion, a bass line, a way of playing
-chords, a chord progression, a melody scale, mix and mastering habits, and the bandwidth and
-noise of the "recording". Every clip draws its own key, tempo, instrument, levels, noise
-floor, detuning and start in the progression from its seed, and with some probability borrows
-traits from a related genre (:data:`RELATED`: rock/metal, pop/disco, blues/jazz/country,
-hiphop/reggae, ...), so the classes overlap and a classifier has to learn, not look up.
-
-This is not music and says nothing about real recordings; it exists so that every notebook
-runs anywhere in minutes. :func:`generate` writes the GTZAN layout and ``synthetic.json``.
+Each GTZAN genre name gets musical traits (:data:`STYLES`: tempo, drums, swing, instruments from additive partials,
+distortion, bass, chords, melody, mix and recording noise); each clip draws key, tempo, instrument, levels and noise
+from its seed and may borrow traits from a related genre (:data:`RELATED`), so classes overlap. It is not music and
+says nothing about real recordings: it lets every notebook run anywhere in minutes. :func:`generate` writes the
+GTZAN layout and ``synthetic.json``.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import re
 from dataclasses import replace
@@ -24,23 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genre_utils.data.datasets.synthetic_styles import (
-    BASS_LOW,
-    BASS_TIMBRES,
-    CHORDS,
-    COMP_LOW,
-    DRUM_PATTERNS,
-    GUITAR_LOW,
-    HIT_LEVELS,
-    LEAD_LOW,
-    MAX_PARTIAL_HZ,
-    NOISE_REFERENCE_RMS,
-    RELATED,
-    STEPS,
-    STYLES,
-    Style,
-    Timbre,
-)
+from genre_utils.data.datasets import synthetic_styles as styles
 from genre_utils.paths import write_json, write_with
 
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
@@ -60,22 +39,12 @@ NOTE = (
 BORROW_PROBABILITY = 0.35  # chance, per draw, that a clip takes a trait from a related genre
 BORROW_DRAWS = 3  # draws per clip
 BORROWABLE = ("tempo", "drums", "swing", "timbres", "drive", "bass", "comp", "progression", "bandwidth")
-_CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.\d{5}\.wav$")
+_CLIP_NAME = re.compile(r"^[a-z]+\.\d{5}\.wav$")
 
 
 def clip_seed(seed: int, genre: str, index: int) -> int:
-    """The seed of clip ``index`` of ``genre`` in the set that :func:`generate` makes from ``seed``.
-
-    Derived with :class:`numpy.random.SeedSequence` from ``(seed, genre index, index)``, so a
-    clip depends neither on the order or parallelism of generation nor on the other clips:
-    ``synthesize_clip(genre, clip_seed(seed, genre, index), seconds)`` is that clip alone.
-
-    Raises:
-        ValueError: If ``seed`` or ``index`` is not an integer >= 0, or ``genre`` is unknown.
-    """
+    """The seed of clip ``index`` of ``genre`` in the set :func:`generate` makes from ``seed``, from no other clip."""
     _check_genre(genre)
-    _check_natural(seed, "seed")
-    _check_natural(index, "index")
     words = np.random.SeedSequence([int(seed), GENRES.index(genre), int(index)]).generate_state(2)
     return (int(words[0]) << 31) ^ int(words[1])
 
@@ -83,33 +52,15 @@ def clip_seed(seed: int, genre: str, index: int) -> int:
 def synthesize_clip(
     genre: str, seed: int, seconds: float = DEFAULT_SECONDS, sample_rate: int = SAMPLE_RATE
 ) -> np.ndarray:
-    """One clip of ``genre``, deterministic given the arguments (on one platform).
-
-    Args:
-        genre: One of :data:`GENRES`.
-        seed: Any integer >= 0; :func:`clip_seed` gives the seeds :func:`generate` uses.
-        seconds: Duration, above 0 and at most :data:`MAX_SECONDS`.
-        sample_rate: Hz, at least 8000.
-
-    Returns:
-        ``round(seconds * sample_rate)`` float32 mono samples in [-1, 1].
-
-    Raises:
-        ValueError: If an argument is out of range; the message names it.
-    """
+    """One clip of ``genre``, deterministic given the arguments (on one platform); :func:`generate` checks them."""
     from scipy.signal import butter, sosfilt
 
     _check_genre(genre)
-    _check_natural(seed, "seed")
-    if not _is_number(seconds) or not 0 < seconds <= MAX_SECONDS:
-        raise ValueError(f"seconds must be a number above 0 and at most {MAX_SECONDS:g}, got {seconds!r}")
-    if not _is_integer(sample_rate) or sample_rate < 8000:
-        raise ValueError(f"sample_rate must be an integer number of Hz >= 8000, got {sample_rate!r}")
     rng = np.random.default_rng(int(seed))
     style = _blend(genre, rng)
     n = int(round(seconds * sample_rate))
     step = 15.0 / rng.uniform(*style.tempo)  # seconds per sixteenth note
-    bars = int(np.ceil(seconds / (STEPS * step))) + 1
+    bars = int(np.ceil(seconds / (styles.STEPS * step))) + 1
     times = _grid(bars, step, style.swing * rng.uniform(0.7, 1.2), style.timing * rng.uniform(0.5, 1.5), rng)
     key = int(rng.integers(12))
     first = int(rng.integers(len(style.progression)))  # a clip is an excerpt: any bar of the song
@@ -117,11 +68,12 @@ def synthesize_clip(
     timbre = _vary(style.timbres[int(rng.integers(len(style.timbres)))], rng)
     detune = rng.normal(0.0, 0.003)  # the clip's tuning, a few cents off A440
 
-    def render(events: list, instrument: Timbre) -> np.ndarray:
+    def render(events: list, instrument: styles.Timbre) -> np.ndarray:
         return _unit(_render(events, times, step, instrument, n, sample_rate, detune, rng))
 
     bass = render(
-        _bass_notes(style.bass, chords, key, DRUM_PATTERNS[style.drums][0], rng), _vary(BASS_TIMBRES[style.bass], rng)
+        _bass_notes(style.bass, chords, key, styles.DRUM_PATTERNS[style.drums][0], rng),
+        _vary(styles.BASS_TIMBRES[style.bass], rng),
     )
     harmonic = render(_comp_notes(style.comp, chords, key, rng), timbre) * rng.uniform(0.5, 0.9) + render(
         _lead_notes(style, bars, key, rng), timbre
@@ -143,7 +95,7 @@ def synthesize_clip(
         mix = np.tanh(loudness * mix) / np.tanh(loudness)
     band = (rng.uniform(30.0, 100.0), min(rng.uniform(*style.bandwidth), 0.45 * sample_rate))
     mix = sosfilt(butter(2, band, btype="bandpass", fs=sample_rate, output="sos"), mix)
-    hiss = style.noise * rng.uniform(0.5, 3.0) * np.sqrt(np.mean(np.square(mix))) / NOISE_REFERENCE_RMS
+    hiss = style.noise * rng.uniform(0.5, 3.0) * np.sqrt(np.mean(np.square(mix))) / styles.NOISE_REFERENCE_RMS
     mix += hiss * rng.standard_normal(n)
     clicks = rng.integers(0, n, rng.poisson(style.crackle * seconds))
     mix[clicks] += 0.05 * rng.uniform(-1.0, 1.0, clicks.size) * np.abs(mix).max()
@@ -151,18 +103,18 @@ def synthesize_clip(
     return np.clip(mix * (peak / (np.abs(mix).max() or 1.0)), -1.0, 1.0).astype(np.float32)
 
 
-def _blend(genre: str, rng: np.random.Generator) -> Style:
+def _blend(genre: str, rng: np.random.Generator) -> styles.Style:
     """The genre's style with, by chance, some traits taken from related genres."""
-    style = STYLES[genre]
+    style = styles.STYLES[genre]
     for _ in range(BORROW_DRAWS):
         if rng.random() < BORROW_PROBABILITY:
-            donor = STYLES[RELATED[genre][int(rng.integers(len(RELATED[genre])))]]
+            donor = styles.STYLES[styles.RELATED[genre][int(rng.integers(len(styles.RELATED[genre])))]]
             trait = BORROWABLE[int(rng.integers(len(BORROWABLE)))]
             style = replace(style, **{trait: getattr(donor, trait)})
     return style
 
 
-def _vary(timbre: Timbre, rng: np.random.Generator) -> Timbre:
+def _vary(timbre: styles.Timbre, rng: np.random.Generator) -> styles.Timbre:
     """An instrument of the same family: brighter or darker, faster or slower."""
     return replace(
         timbre,
@@ -175,7 +127,7 @@ def _vary(timbre: Timbre, rng: np.random.Generator) -> Timbre:
 
 def _grid(bars: int, step: float, swing: float, timing: float, rng: np.random.Generator) -> np.ndarray:
     """Onset time in seconds of every sixteenth note: swung off-beats plus human jitter."""
-    index = np.arange(bars * STEPS)
+    index = np.arange(bars * styles.STEPS)
     delay = np.where(index % 4 == 2, swing * 2 / 3, np.where(index % 2 == 1, swing / 3, 0.0))
     return np.maximum((index + delay) * step + rng.normal(0.0, timing, index.size), 0.0)
 
@@ -191,11 +143,11 @@ def _bass_notes(style: str, chords: list, key: int, kick: str, rng: np.random.Ge
     riff = sorted(rng.choice([2, 3, 6, 8, 10, 11, 14], size=4, replace=False))  # reggae, one per clip
     hits = [i for i, c in enumerate(kick) if c != "."] or [0, 8]  # 808 notes follow the kick
     for bar, (root, quality) in enumerate(chords[:-1]):
-        low, start, tones = _register(key + root, BASS_LOW), bar * STEPS, CHORDS[quality]
+        low, start, tones = _register(key + root, styles.BASS_LOW), bar * styles.STEPS, styles.CHORDS[quality]
         if style == "sustain":
             events += [(start, 8, low, 0.8), (start + 8, 8, low + 7 * int(rng.integers(2)), 0.7)]
         elif style == "walking":  # chord tones, then a chromatic approach to the next root
-            target = _register(key + chords[bar + 1][0], BASS_LOW) + int(rng.choice([-1, 1]))
+            target = _register(key + chords[bar + 1][0], styles.BASS_LOW) + int(rng.choice([-1, 1]))
             middle = [low + tones[int(rng.integers(1, len(tones)))] for _ in range(2)]
             events += [(start + 4 * beat, 4, pitch, 0.9) for beat, pitch in enumerate([low, *middle, target])]
         elif style == "boogie":
@@ -205,7 +157,7 @@ def _bass_notes(style: str, chords: list, key: int, kick: str, rng: np.random.Ge
         elif style == "octave":
             events += [(start + 2 * e, 1.5, low + 12 * (e % 2), 0.9) for e in range(8)]
         elif style == "sub":
-            events += [(start + h, end - h, low - 12, 1.0) for h, end in zip(hits, hits[1:] + [STEPS])]
+            events += [(start + h, end - h, low - 12, 1.0) for h, end in zip(hits, hits[1:] + [styles.STEPS])]
         elif style == "reggae":
             events += [(start + s, 2, low + (0, 7, 12, tones[1])[i], 0.9) for i, s in enumerate(riff)]
         else:  # eighths
@@ -216,12 +168,12 @@ def _bass_notes(style: str, chords: list, key: int, kick: str, rng: np.random.Ge
 def _comp_notes(style: str, chords: list, key: int, rng: np.random.Generator) -> list:
     """Chord events ``(step, length in steps, MIDI pitch, velocity[, delay in seconds])``."""
     events = []
-    loop = sorted(rng.choice(STEPS, size=int(rng.integers(3, 6)), replace=False))  # hiphop, one per clip
+    loop = sorted(rng.choice(styles.STEPS, size=int(rng.integers(3, 6)), replace=False))  # hiphop, one per clip
     skank = (4, 12) if rng.random() < 0.5 else (2, 6, 10, 14)
     for bar, (root, quality) in enumerate(chords[:-1]):
-        start = bar * STEPS
-        tones = sorted({_register(key + root + i, COMP_LOW) for i in CHORDS[quality]})
-        low = _register(key + root, GUITAR_LOW)
+        start = bar * styles.STEPS
+        tones = sorted({_register(key + root + i, styles.COMP_LOW) for i in styles.CHORDS[quality]})
+        low = _register(key + root, styles.GUITAR_LOW)
         if style == "pad":
             events += [(start, 16, pitch, 0.5) for pitch in tones]
         elif style == "arpeggio":  # Alberti figure: low, high, middle, high
@@ -245,7 +197,7 @@ def _comp_notes(style: str, chords: list, key: int, rng: np.random.Generator) ->
                 events += [(start + s, 2, pitch, 0.6, 0.008 * i) for i, pitch in enumerate(voicing)]
         else:  # stabs on chosen sixteenths
             if style == "sparse":  # jazz comping: rootless voicing with a ninth, syncopated
-                tones = tones[1:] + [_register(key + root + 14, COMP_LOW)]
+                tones = tones[1:] + [_register(key + root + 14, styles.COMP_LOW)]
                 steps = rng.choice([0, 3, 6, 7, 10, 14], size=int(rng.integers(2, 4)), replace=False)
             else:
                 steps = {"skank": skank, "offbeat": (2, 6, 10, 14), "loop": loop}[style]
@@ -254,7 +206,7 @@ def _comp_notes(style: str, chords: list, key: int, rng: np.random.Generator) ->
     return events
 
 
-def _lead_notes(style: Style, bars: int, key: int, rng: np.random.Generator) -> list:
+def _lead_notes(style: styles.Style, bars: int, key: int, rng: np.random.Generator) -> list:
     """A legato melody on eighth notes: a random walk over the style's scale."""
     eighths = np.flatnonzero(rng.random(bars * 8) < style.lead)
     if eighths.size == 0:
@@ -263,7 +215,7 @@ def _lead_notes(style: Style, bars: int, key: int, rng: np.random.Generator) -> 
     top = len(scale) + 3
     degrees = np.cumsum(rng.integers(-2, 3, eighths.size)) + int(rng.integers(top))
     degrees = top - np.abs(degrees % (2 * top) - top)  # reflected into [0, top]
-    pitches = _register(key, LEAD_LOW) + 12 * (degrees // len(scale)) + scale[degrees % len(scale)]
+    pitches = _register(key, styles.LEAD_LOW) + 12 * (degrees // len(scale)) + scale[degrees % len(scale)]
     lengths = np.minimum(np.diff(eighths, append=eighths[-1] + 2) * 2, 8)
     return list(zip(2 * eighths, lengths, pitches, rng.uniform(0.6, 1.0, eighths.size)))
 
@@ -272,7 +224,7 @@ def _render(
     events: list,
     times: np.ndarray,
     step: float,
-    timbre: Timbre,
+    timbre: styles.Timbre,
     n: int,
     sample_rate: int,
     detune: float,
@@ -296,7 +248,7 @@ def _render(
 
 
 def _tones(
-    count: int, pitches: np.ndarray, timbre: Timbre, sample_rate: int, detune: float, rng: np.random.Generator
+    count: int, pitches: np.ndarray, timbre: styles.Timbre, sample_rate: int, detune: float, rng: np.random.Generator
 ) -> np.ndarray:
     """``(len(pitches), count)`` notes: partials summed, shaped by attack, decay and release."""
     t = np.arange(count, dtype=np.float32) / np.float32(sample_rate)
@@ -310,7 +262,7 @@ def _tones(
         wobble = np.sin(np.float32(2 * np.pi * 5.5) * t + np.float32(rng.uniform(0, 2 * np.pi)))
         phase += (f0 * timbre.vibrato / 5.5).astype(np.float32)[:, None] * wobble
     offsets = rng.uniform(0, 2 * np.pi, (pitches.size, k.size)).astype(np.float32)
-    limit = min(MAX_PARTIAL_HZ, 0.45 * sample_rate)
+    limit = min(styles.MAX_PARTIAL_HZ, 0.45 * sample_rate)
     waves = np.zeros((pitches.size, count), dtype=np.float32)
     for j in range(k.size):
         audible = f0 * ratios[j] < limit
@@ -325,7 +277,7 @@ def _tones(
 
 def _drums(name: str, times: np.ndarray, n: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """Kick (a sine with a pitch drop), snare (noise and a tone), hi-hat or cymbal (bright noise)."""
-    kick, snare, hat, hat_decay = DRUM_PATTERNS[name]
+    kick, snare, hat, hat_decay = styles.DRUM_PATTERNS[name]
     out = np.zeros(n)
     t = np.arange(int(0.6 * sample_rate)) / sample_rate
     low, high, drop = rng.uniform(45, 62), rng.uniform(110, 170), rng.uniform(25, 45)
@@ -343,7 +295,7 @@ def _drums(name: str, times: np.ndarray, n: int, sample_rate: int, rng: np.rando
     for line, sound in ((kick, kick_sound), (snare, snare_sound), (hat, hat_sound)):
         if not line:
             continue
-        levels = np.array([HIT_LEVELS.get(c, 0.0) for c in line])[np.arange(times.size) % STEPS]
+        levels = np.array([styles.HIT_LEVELS.get(c, 0.0) for c in line])[np.arange(times.size) % styles.STEPS]
         levels *= rng.uniform(0.75, 1.0, times.size)
         hit = (levels > 0) & (positions < n)
         for begin, level in zip(positions[hit], levels[hit]):
@@ -364,38 +316,23 @@ def generate(
     seed: int = DEFAULT_SEED,
     progress: bool = True,
 ) -> Path:
-    """Write the set as ``<root>/genres/<genre>/<genre>.000NN.wav`` plus ``<root>/synthetic.json``.
+    """Write ``<root>/genres/<genre>/<genre>.000NN.wav`` (22050 Hz mono 16-bit) and ``<root>/synthetic.json``.
 
-    Clips are 22050 Hz mono 16-bit PCM; clip ``i`` of a genre is
-    ``synthesize_clip(genre, clip_seed(seed, genre, i), seconds)``. Each file is written under
-    a temporary name and renamed, so a killed run leaves no half-written clip. With the
-    parameters that ``synthetic.json`` records, only missing clips are written (a second call
-    writes nothing); with other parameters, the old clips are removed first and all are
-    regenerated. ``synthetic.json`` is marked ``"complete": true`` last.
-
-    Args:
-        root: Dataset folder; created when missing.
-        clips_per_genre: Clips per genre, an integer >= 1.
-        seconds: Clip duration, from :data:`MIN_SECONDS` to :data:`MAX_SECONDS`.
-        seed: Seed of the whole set, an integer >= 0.
-        progress: Show a tqdm progress bar.
-
-    Returns:
-        ``root`` as a :class:`~pathlib.Path`.
-
-    Raises:
-        ValueError: If a parameter is out of range; the message names it.
-        FileExistsError: If ``root`` holds GTZAN-named wav files but no readable
-            ``synthetic.json`` (real data, say), which this function refuses to overwrite.
+    Clip ``i`` of a genre is ``synthesize_clip(genre, clip_seed(seed, genre, i), seconds)``, written under a temporary
+    name and renamed. With the parameters ``synthetic.json`` records only missing clips are written; with others the
+    old clips are removed first. ``synthetic.json`` is marked ``"complete": true`` last.
     """
     import soundfile
     from tqdm import tqdm
 
-    if not _is_integer(clips_per_genre) or clips_per_genre < 1:
+    if not (_integer(clips_per_genre) and clips_per_genre >= 1):
         raise ValueError(f"clips_per_genre must be an integer >= 1, got {clips_per_genre!r}")
-    if not _is_number(seconds) or not MIN_SECONDS <= seconds <= MAX_SECONDS:
+    if not (
+        isinstance(seconds, numbers.Real) and not isinstance(seconds, bool) and MIN_SECONDS <= seconds <= MAX_SECONDS
+    ):
         raise ValueError(f"seconds must be a number from {MIN_SECONDS:g} to {MAX_SECONDS:g}, got {seconds!r}")
-    _check_natural(seed, "seed")
+    if not (_integer(seed) and seed >= 0):
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     root = Path(root)
     settings = {
         "generator": GENERATOR,
@@ -415,11 +352,7 @@ def generate(
             f"{root} holds {len(existing)} GTZAN-named wav files but no readable {MANIFEST_NAME}, so this "
             f"generator did not write them; refusing to overwrite them (pick another root)"
         )
-    wanted = {
-        root / "genres" / genre / f"{genre}.{index:05d}.wav": (genre, index)
-        for genre in GENRES
-        for index in range(clips_per_genre)
-    }
+    wanted = {root / "genres" / g / f"{g}.{i:05d}.wav": (g, i) for g in GENRES for i in range(clips_per_genre)}
     same = recorded is not None and all(recorded.get(name) == value for name, value in settings.items())
     stale = [path for path in existing if not same or path not in wanted]
     missing = [path for path in wanted if not (same and path.is_file())]
@@ -450,32 +383,13 @@ def _read_manifest(path: Path) -> dict | None:
 
 def _existing_clips(root: Path) -> list[Path]:
     """Wav files in ``<root>/genres/<genre>/`` named like clips of that genre."""
-    found = []
-    for genre in GENRES:
-        folder = root / "genres" / genre
-        if folder.is_dir():
-            found += [
-                path
-                for path in sorted(folder.iterdir())
-                if _CLIP_NAME.match(path.name) and path.name.startswith(f"{genre}.")
-            ]
-    return found
+    return [p for g in GENRES for p in sorted((root / "genres" / g).glob(f"{g}.*.wav")) if _CLIP_NAME.match(p.name)]
 
 
 def _check_genre(genre: str) -> None:
-    if not isinstance(genre, str) or genre not in STYLES:
+    if genre not in GENRES:
         raise ValueError(f"unknown genre {genre!r}; expected one of {', '.join(GENRES)}")
 
 
-def _check_natural(value, name: str) -> None:
-    if not _is_integer(value) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-
-
-def _is_integer(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    return real and bool(np.isfinite(value))
+def _integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -48,17 +48,7 @@ DRUM_PATTERNS = {
 
 @dataclass(frozen=True)
 class Timbre:
-    """An additive instrument: partial ``k`` has amplitude ``k ** -rolloff``.
-
-    Attributes:
-        rolloff: Spectral slope; 1 is sawtooth-bright, 2 and more is mellow.
-        hollow: Attenuation of the even partials, 0 (none) to 1 (square, clarinet-like).
-        inharmonicity: ``B`` in ``f_k = k f0 sqrt(1 + B k^2)`` (piano, steel strings).
-        attack: Seconds to full level (bowed strings and pads are slow).
-        decay: Exponential decay rate in 1/s (plucked and struck notes decay fast).
-        vibrato: Relative depth of a 5.5 Hz pitch vibrato.
-        partials: Partials rendered (fewer where they pass :data:`MAX_PARTIAL_HZ`).
-    """
+    """An additive instrument: partial ``k`` has amplitude ``k ** -rolloff``."""
 
     rolloff: float
     hollow: float = 0.0
@@ -94,28 +84,7 @@ BASS_TIMBRES = {  # by bass line style
 
 @dataclass(frozen=True)
 class Style:
-    """Musical traits of a genre; every clip randomizes around them.
-
-    Attributes:
-        tempo: Range of beats per minute.
-        drums: Key of :data:`DRUM_PATTERNS`.
-        swing: Delay of off-beat eighths, 0 (straight) to 1 (triplet feel).
-        timing: Standard deviation of onset jitter in seconds (0: a quantized machine).
-        timbres: Instruments for chords and melody; a clip uses one.
-        drive: Soft-clipping gain on chords and melody (distortion), 0 for none.
-        bass: Bass line style, a key of :data:`BASS_TIMBRES`.
-        comp: How chords are played (see :func:`_comp_notes`).
-        progression: ``(root in semitones above the key, chord quality)``, one per bar.
-        melody: Scale of the lead melody.
-        lead: Probability that a melody note starts on an eighth note.
-        drum_level: Drum level relative to chords and melody.
-        bass_level: Bass level relative to chords and melody.
-        bandwidth: Range of the recording's low-pass cutoff in Hz.
-        noise: Hiss RMS under a mix of RMS :data:`NOISE_REFERENCE_RMS`.
-        crackle: Vinyl clicks per second.
-        loudness: Mastering soft-clip gain, 0 for an unprocessed, dynamic mix.
-        swell: Depth of slow dynamics (crescendo and diminuendo).
-    """
+    """Musical traits of a genre; every clip randomizes around them."""
 
     tempo: tuple[float, float]
     drums: str
@@ -144,190 +113,62 @@ def _chords(quality: str, *roots: int) -> tuple[tuple[int, str], ...]:
     return tuple((root, quality) for root in roots)
 
 
+# fmt: off
 STYLES = {
     "blues": Style(
-        tempo=(70, 110),
-        drums="shuffle",
-        swing=0.9,
-        timing=0.008,
-        timbres=(GUITAR, PIANO, ORGAN),
-        drive=2.0,
-        bass="boogie",
-        comp="boogie",
-        progression=_chords("7", *TWELVE_BAR),
-        melody=BLUES_SCALE,
-        lead=0.45,
-        drum_level=0.7,
-        bandwidth=(2500, 7000),
-        noise=0.006,
-        crackle=2.0,
-        loudness=0.6,
-        swell=0.1,
+        tempo=(70, 110), drums="shuffle", swing=0.9, timing=0.008, timbres=(GUITAR, PIANO, ORGAN), drive=2.0,
+        bass="boogie", comp="boogie", progression=_chords("7", *TWELVE_BAR), melody=BLUES_SCALE, lead=0.45,
+        drum_level=0.7, bandwidth=(2500, 7000), noise=0.006, crackle=2.0, loudness=0.6, swell=0.1,
     ),
     "classical": Style(
-        tempo=(60, 100),
-        drums="none",
-        swing=0.0,
-        timing=0.012,
-        timbres=(STRINGS, PIANO),
-        drive=0.0,
-        bass="sustain",
+        tempo=(60, 100), drums="none", swing=0.0, timing=0.012, timbres=(STRINGS, PIANO), drive=0.0, bass="sustain",
         comp="arpeggio",
         progression=_chords("maj", 0, 5) + ((7, "7"), (0, "maj")) + _chords("min", 9, 2) + ((7, "7"), (0, "maj")),
-        melody=MAJOR,
-        lead=0.6,
-        drum_level=0.0,
-        bass_level=0.6,
-        bandwidth=(4000, 10000),
-        noise=0.002,
-        swell=0.5,
+        melody=MAJOR, lead=0.6, drum_level=0.0, bass_level=0.6, bandwidth=(4000, 10000), noise=0.002, swell=0.5,
     ),
     "country": Style(
-        tempo=(90, 140),
-        drums="train",
-        swing=0.15,
-        timing=0.005,
-        timbres=(STEEL_GUITAR, FIDDLE),
-        drive=0.0,
-        bass="root_fifth",
-        comp="strum",
-        progression=_chords("maj", 0, 5, 0, 7),
-        melody=PENTATONIC_MAJOR,
-        lead=0.5,
-        drum_level=0.6,
-        bandwidth=(4500, 10000),
-        noise=0.003,
-        loudness=0.5,
-        swell=0.05,
+        tempo=(90, 140), drums="train", swing=0.15, timing=0.005, timbres=(STEEL_GUITAR, FIDDLE), drive=0.0,
+        bass="root_fifth", comp="strum", progression=_chords("maj", 0, 5, 0, 7), melody=PENTATONIC_MAJOR, lead=0.5,
+        drum_level=0.6, bandwidth=(4500, 10000), noise=0.003, loudness=0.5, swell=0.05,
     ),
     "disco": Style(
-        tempo=(110, 130),
-        drums="disco",
-        swing=0.0,
-        timing=0.002,
-        timbres=(SYNTH_PAD, CLAV, STRINGS),
-        drive=0.3,
-        bass="octave",
-        comp="offbeat",
-        progression=_chords("m7", 0, 5, 0) + ((10, "7"),),
-        melody=DORIAN,
-        lead=0.35,
-        drum_level=0.9,
-        bass_level=1.2,
-        bandwidth=(6000, 10000),
-        noise=0.002,
-        loudness=1.2,
+        tempo=(110, 130), drums="disco", swing=0.0, timing=0.002, timbres=(SYNTH_PAD, CLAV, STRINGS), drive=0.3,
+        bass="octave", comp="offbeat", progression=_chords("m7", 0, 5, 0) + ((10, "7"),), melody=DORIAN, lead=0.35,
+        drum_level=0.9, bass_level=1.2, bandwidth=(6000, 10000), noise=0.002, loudness=1.2,
     ),
     "hiphop": Style(
-        tempo=(80, 100),
-        drums="boombap",
-        swing=0.35,
-        timing=0.003,
-        timbres=(RHODES, PIANO, STRINGS),
-        drive=0.5,
-        bass="sub",
-        comp="loop",
-        progression=((0, "m7"), (8, "maj7"), (0, "m7"), (7, "min")),
-        melody=PENTATONIC_MINOR,
-        lead=0.15,
-        drum_level=1.3,
-        bass_level=1.5,
-        bandwidth=(3500, 8000),
-        noise=0.004,
-        crackle=8.0,
-        loudness=1.2,
+        tempo=(80, 100), drums="boombap", swing=0.35, timing=0.003, timbres=(RHODES, PIANO, STRINGS), drive=0.5,
+        bass="sub", comp="loop", progression=((0, "m7"), (8, "maj7"), (0, "m7"), (7, "min")), melody=PENTATONIC_MINOR,
+        lead=0.15, drum_level=1.3, bass_level=1.5, bandwidth=(3500, 8000), noise=0.004, crackle=8.0, loudness=1.2,
     ),
     "jazz": Style(
-        tempo=(100, 200),
-        drums="ride",
-        swing=0.8,
-        timing=0.01,
-        timbres=(PIANO, ORGAN, SAXOPHONE),
-        drive=0.0,
-        bass="walking",
-        comp="sparse",
-        progression=((2, "m7"), (7, "7"), (0, "maj7"), (9, "7")),
-        melody=DORIAN,
-        lead=0.55,
-        drum_level=0.45,
-        bass_level=0.9,
-        bandwidth=(3000, 8000),
-        noise=0.004,
-        crackle=2.0,
-        loudness=0.2,
+        tempo=(100, 200), drums="ride", swing=0.8, timing=0.01, timbres=(PIANO, ORGAN, SAXOPHONE), drive=0.0,
+        bass="walking", comp="sparse", progression=((2, "m7"), (7, "7"), (0, "maj7"), (9, "7")), melody=DORIAN,
+        lead=0.55, drum_level=0.45, bass_level=0.9, bandwidth=(3000, 8000), noise=0.004, crackle=2.0, loudness=0.2,
         swell=0.2,
     ),
     "metal": Style(
-        tempo=(120, 200),
-        drums="metal",
-        swing=0.0,
-        timing=0.003,
-        timbres=(GUITAR,),
-        drive=10.0,
-        bass="eighths",
-        comp="chug",
-        progression=_chords("5", 0, 1, 8, 10),
-        melody=PHRYGIAN,
-        lead=0.3,
-        drum_level=0.9,
-        bandwidth=(6000, 10000),
-        noise=0.004,
-        loudness=2.0,
+        tempo=(120, 200), drums="metal", swing=0.0, timing=0.003, timbres=(GUITAR,), drive=10.0, bass="eighths",
+        comp="chug", progression=_chords("5", 0, 1, 8, 10), melody=PHRYGIAN, lead=0.3, drum_level=0.9,
+        bandwidth=(6000, 10000), noise=0.004, loudness=2.0,
     ),
     "pop": Style(
-        tempo=(95, 125),
-        drums="pop",
-        swing=0.05,
-        timing=0.002,
-        timbres=(SYNTH_PAD, PIANO),
-        drive=0.2,
-        bass="eighths",
-        comp="pad",
-        progression=((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),
-        melody=MAJOR,
-        lead=0.6,
-        drum_level=0.8,
-        bandwidth=(7000, 11000),
-        noise=0.002,
-        loudness=1.5,
+        tempo=(95, 125), drums="pop", swing=0.05, timing=0.002, timbres=(SYNTH_PAD, PIANO), drive=0.2, bass="eighths",
+        comp="pad", progression=((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")), melody=MAJOR, lead=0.6,
+        drum_level=0.8, bandwidth=(7000, 11000), noise=0.002, loudness=1.5,
     ),
     "reggae": Style(
-        tempo=(65, 90),
-        drums="onedrop",
-        swing=0.25,
-        timing=0.005,
-        timbres=(SKANK_GUITAR, ORGAN),
-        drive=0.0,
-        bass="reggae",
-        comp="skank",
-        progression=_chords("maj", 0, 5, 0, 7),
-        melody=PENTATONIC_MAJOR,
-        lead=0.3,
-        drum_level=0.7,
-        bass_level=1.5,
-        bandwidth=(4000, 9000),
-        noise=0.003,
-        crackle=1.0,
-        loudness=0.6,
+        tempo=(65, 90), drums="onedrop", swing=0.25, timing=0.005, timbres=(SKANK_GUITAR, ORGAN), drive=0.0,
+        bass="reggae", comp="skank", progression=_chords("maj", 0, 5, 0, 7), melody=PENTATONIC_MAJOR, lead=0.3,
+        drum_level=0.7, bass_level=1.5, bandwidth=(4000, 9000), noise=0.003, crackle=1.0, loudness=0.6,
     ),
     "rock": Style(
-        tempo=(100, 150),
-        drums="rock",
-        swing=0.0,
-        timing=0.004,
-        timbres=(GUITAR,),
-        drive=3.5,
-        bass="eighths",
-        comp="power",
-        progression=_chords("maj", 0, 10, 5, 0),
-        melody=PENTATONIC_MINOR,
-        lead=0.35,
-        drum_level=0.85,
-        bandwidth=(5000, 10000),
-        noise=0.003,
-        loudness=1.3,
+        tempo=(100, 150), drums="rock", swing=0.0, timing=0.004, timbres=(GUITAR,), drive=3.5, bass="eighths",
+        comp="power", progression=_chords("maj", 0, 10, 5, 0), melody=PENTATONIC_MINOR, lead=0.35, drum_level=0.85,
+        bandwidth=(5000, 10000), noise=0.003, loudness=1.3,
     ),
 }
+# fmt: on
 RELATED = {
     "blues": ("jazz", "country", "rock"),
     "classical": ("jazz",),

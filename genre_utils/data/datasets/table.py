@@ -1,21 +1,9 @@
 """The track table every dataset module returns, and the skipped-files view of it.
 
-One row per audio file found, whether or not it can be read:
-
-========== ============================================================================
-column     meaning
-========== ============================================================================
-track_id   unique id within the dataset (GTZAN ``blues.00000``, FMA ``000002``)
-path       absolute path of the audio file
-genre      genre label (GTZAN genre name, FMA ``genre_top``)
-duration   seconds, from the file header (NaN when unreadable)
-sample_rate Hz, from the file header (0 when unreadable)
-channels   from the file header (0 when unreadable)
-status     ``"ok"`` or the reason the file cannot be used
-split_*    one column per published split (``split_official``, ``split_fault_filtered``)
-           holding ``train``/``valid``/``test`` or ``""`` when the track is not in it
-artist     where the dataset knows it (FMA); used by the artist-aware split checks
-========== ============================================================================
+One row per audio file found, readable or not: ``track_id``, ``path``, ``genre``, ``duration`` (NaN when
+unreadable), ``sample_rate`` and ``channels`` (0 when unreadable), ``status`` (``"ok"`` or the reason the file
+cannot be used), one ``split_*`` column per published split (``train``/``valid``/``test`` or ``""``) and, where
+the dataset knows it, ``artist``.
 """
 
 from __future__ import annotations
@@ -27,26 +15,17 @@ from genre_utils.data.audio import SAMPLE_RATE, AudioError, audio_info, is_silen
 STATUS_OK = "ok"
 TRACK_COLUMNS = ("track_id", "path", "genre", "duration", "sample_rate", "channels", "status")
 SPLIT_PREFIX = "split_"
+MIN_SECONDS = 2.0  # clips shorter than this hold too little music to classify
 
 
 def make_track_table(rows: list[dict]) -> pd.DataFrame:
-    """Build a track table from row dicts, with the standard columns first, sorted by id.
-
-    Rows need ``track_id``, ``path`` and ``genre``; missing header columns are filled with
-    "unknown" values and ``status`` defaults to ``"ok"``.
-
-    Raises:
-        ValueError: If a required column is missing or a track id repeats.
-    """
+    """A track table from row dicts that have ``track_id``, ``path`` and ``genre``: unknown headers, status ok."""
     table = pd.DataFrame(rows)
-    for column in ("track_id", "path", "genre"):
-        if column not in table.columns:
-            if table.empty:
-                table[column] = pd.Series(dtype=object)
-            else:
-                raise ValueError(f"track rows need a {column!r} column; got {list(table.columns)}")
-    defaults = {"duration": float("nan"), "sample_rate": 0, "channels": 0, "status": STATUS_OK}
-    for column, value in defaults.items():
+    missing = [column for column in ("track_id", "path", "genre") if column not in table.columns]
+    if missing and not table.empty:
+        raise ValueError(f"track rows need a {missing[0]!r} column; got {list(table.columns)}")
+    defaults = {"track_id": "", "path": "", "genre": "", "duration": float("nan"), "sample_rate": 0, "channels": 0}
+    for column, value in {**defaults, "status": STATUS_OK}.items():
         if column not in table.columns:
             table[column] = value
     duplicated = table["track_id"][table["track_id"].duplicated()]
@@ -61,11 +40,7 @@ def make_track_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def probe_headers(table: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``duration``, ``sample_rate``, ``channels`` and ``status`` from each file's header.
-
-    Rows whose status is already not ``"ok"`` are left as they are. Files that cannot be
-    opened get their reason in ``status``; nothing is dropped.
-    """
+    """Fill ``duration``, ``sample_rate``, ``channels`` and ``status`` of the ``ok`` rows from each file's header."""
     table = table.copy()
     for index, row in table.iterrows():
         if row["status"] != STATUS_OK:
@@ -94,15 +69,10 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["status"] == STATUS_OK].reset_index(drop=True)
 
 
-MIN_SECONDS = 2.0  # clips shorter than this hold too little music to classify
-
-
 def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress: bool = True) -> pd.DataFrame:
-    """Decode every ``ok`` file and mark the unusable ones in ``status``.
+    """Decode every ``ok`` file, mark the unusable ones in ``status`` (:func:`audio_status`) and keep its duration.
 
-    A file is unusable when it cannot be decoded, is shorter than ``min_seconds`` or is
-    digitally silent. The decoded duration replaces the header's (headers of truncated
-    files can claim more than they hold).
+    The decoded duration replaces the header's: headers of truncated files can claim more than they hold.
     """
     from tqdm import tqdm
 
@@ -115,8 +85,7 @@ def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress
         except AudioError as error:
             table.at[index, "status"] = error.reason
             continue
-        seconds = samples.shape[-1] / SAMPLE_RATE
-        table.at[index, "duration"] = seconds
+        table.at[index, "duration"] = samples.shape[-1] / SAMPLE_RATE
         table.at[index, "status"] = audio_status(samples, min_seconds)
     return table
 

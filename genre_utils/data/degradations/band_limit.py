@@ -1,20 +1,6 @@
-"""Band limits: the audio resampled to a lower rate and back, so nothing is left above that rate's Nyquist.
+"""Band limits: the audio resampled to a lower rate and back (soxr's ``"HQ"``), nothing left above its Nyquist.
 
-Recordings reach a classifier through channels narrower than a CD: the telephone band (8 kHz
-sampling, content below 4 kHz; ITU-T G.711), old multimedia and web audio at 11.025 kHz, and wideband
-speech codecs and VoIP at 16 kHz (ITU-T G.722: content below 7-8 kHz). Low-pass filtering is a
-degradation unit of the Audio Degradation Toolbox (Mauch & Ewert, "The Audio Degradation Toolbox and
-its application to robustness evaluation", ISMIR 2013), and Urbano et al. ("What is the effect of
-audio quality on the robustness of MFCCs and chroma features?", ISMIR 2014) measure how the sampling
-rate changes MFCCs. A genre classifier that leans on the top octave (cymbals, the brightness of a
-mix) rather than on the music is what Sturm calls a "horse" ("A simple method to determine if a music
-information retrieval system is a 'horse'", IEEE Trans. Multimedia 16(6), 2014).
-
-The resampling is soxr's (the SoX resampler, the one librosa uses): its ``"HQ"`` filter is flat up
-to about 0.91 of the lower rate's Nyquist frequency, rolls off between 0.91 and 1.0 of it, and holds
-everything above it more than 100 dB down (about 125 dB measured on a 3 s broadband clip). The round
-trip ends at the input's rate and length. A clip whose sample rate is already at or below the target
-rate has nothing above the target's Nyquist and comes back unchanged.
+The round trip keeps the input's rate and length; a clip already at or below the target rate comes back unchanged.
 """
 
 from __future__ import annotations

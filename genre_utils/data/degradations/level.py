@@ -1,22 +1,7 @@
-"""Level: the audio 12 dB quieter, or over-driven so that 1 % or 5 % of its samples clip at full scale.
+"""Level: the audio 12 dB quieter, or over-driven so that 1 % or 5 % of its samples clip at full scale (pedalboard).
 
-*Gain.* Recordings differ in level by more than ten decibels: broadcast loudness normalisation
-(EBU R 128) puts programmes at -23 LUFS, while commercial masters of the loudness war sit near
--10 LUFS, some 12 dB louder; old recordings and phone captures are quieter still. Features that carry
-level (the log-mel energies, MFCC 0) shift with it, and a classifier trained on loud masters may read
-a quiet track as another genre. The gain is pedalboard's ``Gain`` (a plain multiplication by
-10^(dB/20)).
-
-*Clipping.* A track driven past full scale is flattened at it: the loudness war's clipped masters,
-an overloaded recorder. The clipping follows the Audio Degradation Toolbox's clipping unit (Mauch &
-Ewert, ISMIR 2013; ``degradationUnit_applyClippingAlternative``): the clip is amplified so that a
-given percentage of its samples (the ADT's default: 1 %) reaches full scale, and those samples are
-cut there (the ADT then scales everything by 0.999; here they stay at full scale), so the degradation
-clips the same share of every clip whatever its level. The gain is found from the percentile of the
-absolute samples (as the ADT does); the amplification and the hard clipping at :data:`FULL_SCALE_DB`
-are pedalboard's ``Gain`` and ``Clipping``. In a clip with fewer than p % non-zero samples every
-non-zero sample is driven to full scale (the divisor is at least float32's epsilon, as the ADT's is
-at least double's); an all-silent clip stays silent.
+Clipping follows the Audio Degradation Toolbox's ``applyClippingAlternative``: the gain comes from the percentile
+of absolute samples, so every clip gets the same share clipped whatever its level; a silent clip stays silent.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""Lossy encoding: the audio encoded as a constant-bitrate MP3 at 64 or 32 kbit/s and decoded again.
+"""Lossy encoding: the audio as a constant-bitrate MP3 at 64 or 32 kbit/s (lameenc), decoded by libsndfile.
 
-Much of the music a genre classifier meets arrives as low-bitrate MP3: streams, web previews, and
-FMA itself (its clips are MP3s). MP3 compression is a degradation unit of the Audio Degradation
-Toolbox (Mauch & Ewert, ISMIR 2013), and Urbano et al. ("What is the effect of audio quality on the
-robustness of MFCCs and chroma features?", ISMIR 2014) measure how much codec, bitrate and sampling
-rate change MFCCs. 64 kbit/s mono is a typical low-quality web stream; 32 kbit/s is about the lowest
-bitrate at which music is still passed around (previews, copies of copies).
-
-Encoding is LAME's, through lameenc (constant bitrate; quality 2, lameenc's highest, 7 being its
-fastest; the output sample rate pinned to the input's so that LAME does not resample on its own);
-decoding is libsndfile's (mpg123), through soundfile. A stream from lameenc has no LAME/Xing header,
-so the decoded audio starts :data:`CODEC_DELAY` samples late (LAME's encoder delay of 576 samples
-plus the decoder's 529) and ends with the last frame's padding; the round trip removes both, so the
-output lines up with the input sample for sample and has exactly its length. Samples are quantised
-to 16-bit PCM for the encoder (clipped to [-1, 1) first), as a file would be.
+The codec delay (:data:`CODEC_DELAY`) and the last frame's padding are removed: the output lines up with the input
+sample for sample, at its exact length.
 """
 
 from __future__ import annotations

@@ -1,22 +1,7 @@
-"""Additive noise: white or pink noise added at 30, 20 or 10 dB signal-to-noise ratio.
+"""Additive noise: white or pink noise at 30, 20 or 10 dB SNR against the clip's RMS (audiomentations).
 
-Hiss, crowd, fans and traffic are under much real-world music: live recordings, phone captures,
-radio. Adding coloured noise at a given SNR is a degradation unit of the Audio Degradation Toolbox
-(Mauch & Ewert, ISMIR 2013: white, pink or brown noise, pink at 20 dB SNR by default), and MUDA
-mixes recorded background noise into music (McFee, Humphrey & Bello, "A software framework for
-musical data augmentation", ISMIR 2015). White noise has the same power in every hertz; pink noise the same in
-every octave, its power spectral density falling 3 dB per octave (1/f), as much ambient noise does.
-30 dB SNR is barely audible under music, 20 dB a noisy recording, 10 dB a bad one.
-
-The noise is audiomentations' ``AddColorNoise`` (the power spectral density set in dB per octave,
-the noise scaled to the exact SNR against the clip's RMS), with :data:`COLOURING_FFT_POINTS` points
-for its colouring filter: at the library's default of 128 the filter's resolution (172 Hz at
-22050 Hz) bends pink noise to slopes between -2.8 and -4.5 dB per octave, depending on the seed
-(measured from 100 Hz to 8 kHz on 3 s); at 2048 they measure -3.0 within 0.1.
-audiomentations draws from Python's and numpy's global generators and takes no generator of its
-own, so :func:`with_noise` seeds both from the degradation's seed around the call, under a lock,
-and puts their previous states back: the output is a function of (samples, seed) alone, and the
-caller's random streams are left as they were. A silent clip (RMS 0) gets no noise.
+audiomentations draws from the global generators, so :func:`with_noise` seeds them from the degradation's seed
+under a lock and restores them: the output depends on (samples, seed) alone. A silent clip gets no noise.
 """
 
 from __future__ import annotations
@@ -24,7 +9,6 @@ from __future__ import annotations
 import math
 import random
 import threading
-from contextlib import contextmanager
 
 import numpy as np
 from audiomentations import AddColorNoise
@@ -42,25 +26,10 @@ RATIONALE = (
 _GLOBAL_GENERATORS = threading.Lock()  # audiomentations draws from the process-wide generators
 
 
-@contextmanager
-def _global_generators_seeded(seed: int):
-    """Python's and numpy's global generators seeded with ``seed`` inside, restored on the way out."""
-    with _GLOBAL_GENERATORS:
-        python_state, numpy_state = random.getstate(), np.random.get_state()
-        random.seed(seed)
-        np.random.seed(seed)
-        try:
-            yield
-        finally:
-            random.setstate(python_state)
-            np.random.set_state(numpy_state)
-
-
 def with_noise(
     samples: np.ndarray, sample_rate: int, *, seed: int, colour: str, snr_db: float, decay_db_per_octave: float
 ) -> np.ndarray:
-    """``samples`` plus noise whose power spectral density falls ``decay_db_per_octave`` (0: white),
-    scaled to ``snr_db`` below the samples' power. ``colour`` names the slope for readers."""
+    """``samples`` plus noise ``snr_db`` below them, its spectrum falling ``decay_db_per_octave`` (``colour``)."""
     add_noise = AddColorNoise(
         min_snr_db=snr_db,
         max_snr_db=snr_db,
@@ -69,8 +38,15 @@ def with_noise(
         p=1.0,
         n_fft=COLOURING_FFT_POINTS,
     )
-    with _global_generators_seeded(seed):
-        return add_noise(samples, sample_rate)
+    with _GLOBAL_GENERATORS:
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        random.seed(seed)
+        np.random.seed(seed)
+        try:
+            return add_noise(samples, sample_rate)
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
 
 
 DEGRADATIONS = tuple(

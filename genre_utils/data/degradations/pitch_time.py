@@ -1,17 +1,7 @@
-"""Pitch and time: the audio a semitone higher or lower at the same tempo, or 10 % faster or slower at the same pitch.
+"""Pitch and time (Rubber Band, through pedalboard): a semitone up or down, or 10 % faster or slower.
 
-A song's genre does not change when it is transposed by a semitone or played 10 % faster: cover
-versions, live takes, DJ tempo matching and tape or turntable speed errors do both. Pitch shifting and
-time stretching are the standard deformations of musical data augmentation (MUDA: McFee, Humphrey &
-Bello, ISMIR 2015; Schlüter & Grill, "Exploring data augmentation for improved singing voice detection
-with neural networks", ISMIR 2015), and the Audio Degradation Toolbox speeds recordings up (Mauch &
-Ewert, ISMIR 2013). A classifier whose decision flips under them relies on exact pitch or tempo
-rather than on the genre: Sturm's "horse" (IEEE Trans. Multimedia 16(6), 2014).
-
-Both are Rubber Band's (Breakfast Quay), through pedalboard: ``PitchShift`` keeps the length and
-compensates its own latency, so the output lines up with the input; ``time_stretch`` (high-quality
-mode, formants preserved) changes the length to the input's divided by the rate (:data:`RATES`:
-1.1 is 10 % faster and 10 % shorter), so the time stretches declare ``keeps_length=False``.
+``PitchShift`` keeps the length; ``time_stretch`` divides it by the rate, so the time stretches declare
+``keeps_length=False``.
 """
 
 from __future__ import annotations

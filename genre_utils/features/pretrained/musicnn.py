@@ -1,42 +1,13 @@
-"""The pretrained musicnn taggers (Pons & Serra 2019) as Keras 3 models, with musicnn's own weights.
+"""The pretrained musicnn taggers (Pons & Serra 2019) as Keras 3 models, with musicnn's own weights and front end.
 
-``MTT_musicnn`` (trained on MagnaTagATune) and ``MSD_musicnn`` (Million Song Dataset) each map a
-3 s log-mel patch (187 frames x 96 bands, see :mod:`genre_utils.features.pretrained.musicnn_frontend`) to
-50 tag probabilities. The network is ``build_musicnn`` of ``musicnn/models.py`` (musicnn 0.1.0),
-rebuilt layer for layer in Keras 3 and loaded from the TF1 checkpoints shipped in the musicnn
-wheel (``musicnn/<model>/.index``, ``.data-00000-of-00001``; weights under the ISC license):
-
-- front end: batch norm of the input, then two "timbral" convolutions (7 x 38 and 7 x 67 over
-  time x mel, 204 filters each) and three "temporal" ones (128, 64, 32 frames x 1 band, 51
-  filters each), each ReLU, batch norm and max-pooled over frequency -> 561 features per frame;
-- mid end: three 7-frame convolutions of 64 filters (ReLU, batch norm), the 2nd and 3rd residual;
-  front-end and mid-end features concatenated (dense connection) -> 753 per frame;
-- back end: max and mean over time, interleaved (max_0, mean_0, max_1, ...) as musicnn's
-  ``flatten`` of the ``(753, 2)`` stack, batch norm, ``Dense(200)`` ReLU, batch norm, ``Dense(50)``,
-  sigmoid. Dropout is left out: the port is for inference only.
-
-musicnn's time-major convolutions over the whole feature axis are ``Conv1D`` here (same weights,
-reshaped); TF1 variable names map to the Keras layers through :data:`_CHECKPOINT_SCOPES`. musicnn's
-own modules are never imported (they need numpy < 1.17): the wheel only has to be installed
-(``pip install --no-deps -r requirements-nodeps.txt``), and its folder is located with
-``importlib.util.find_spec``. The weights are read with TensorFlow's checkpoint reader (the one
-``tf.train.load_checkpoint`` returns; that function itself cannot be used, since the wheel's
-``checkpoint`` index file points at the author's absolute paths). Built models are cached per
-process.
-
-float16: musicnn casts the mel spectrogram to float16 before ``log10(10000 x + 1)`` (in
-``batch_data``). The port keeps that quantisation -- it is what the networks were trained on
-(float16 spectrograms) and what produced musicnn's published tags -- and computes the log in
-float32, as musicnn did under its own numpy (< 1.17). Under numpy 2 the literal code overflows
-to ``inf`` on nearly every patch of real music and the original graph then outputs ``nan`` (or, where
-TensorFlow runs it through oneDNN's kernels, finite numbers of no meaning: how ``inf`` propagates depends on
-the CPU's kernels); see
-:mod:`genre_utils.features.pretrained.musicnn_frontend`. The network itself runs in float32 throughout.
-Equality with the original TF1 graph (1e-4 on the taggram, on every patch) is tested in
-``tests/test_musicnn.py``.
-
-Reference: Pons, J. & Serra, X. (2019) "musicnn: pre-trained convolutional neural networks for
-music audio tagging", ISMIR late-breaking demo. https://github.com/jordipons/musicnn
+``MTT_musicnn`` (MagnaTagATune) and ``MSD_musicnn`` (Million Song Dataset) map a 3 s log-mel patch (187 frames x 96
+bands) to 50 tag probabilities. ``build_musicnn`` of musicnn 0.1.0's ``models.py`` is rebuilt layer for layer
+(no dropout: inference only) and loaded from the TF1 checkpoints in the musicnn wheel (ISC license); musicnn's own
+modules are never imported (they need numpy < 1.17). The front end is its ``batch_data``: librosa mel power
+(``"reflect"`` padding, as musicnn's librosa 0.7), quantised to float16 as musicnn trained on, then
+``log10(10000 x + 1)`` in float32 as under numpy < 1.17 (under numpy 2 the literal code overflows to ``inf``);
+audio shorter than a patch is repeat-padded (musicnn's training padding) instead of crashing. docs/methods.md gives
+the details; ``tests/test_musicnn.py`` holds the port to the original graph. https://github.com/jordipons/musicnn
 """
 
 from __future__ import annotations
@@ -48,23 +19,20 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from genre_utils.data.audio import load_audio
-from genre_utils.features.pretrained.musicnn_frontend import (  # noqa: F401  (re-exported)
-    HOP_LENGTH,
-    N_FFT,
-    N_MELS,
-    PATCH_FRAMES,
-    SAMPLE_RATE,
-    log_mel,
-    patches,
-)
 
+SAMPLE_RATE = 16000  # Hz, musicnn configuration.SR
+N_FFT = 512  # configuration.FFT_SIZE
+HOP_LENGTH = 256  # configuration.FFT_HOP
+N_MELS = 96  # configuration.N_MELS
+PATCH_FRAMES = 187  # 3 s: librosa.time_to_frames(3, sr=16000, hop_length=256, n_fft=512) + 1
+LOG_SCALE = 10000.0  # log10(LOG_SCALE * mel + 1), musicnn's "logC" compression
+STFT_PAD_MODE = "reflect"  # librosa < 0.10's default, which musicnn ran with
 MODEL_NAMES = ("MTT_musicnn", "MSD_musicnn")
-# Intermediate outputs of musicnn's extractor usable as per-patch embeddings, and their sizes:
-# "mean_pool" / "max_pool": mean / max over the patch's frames of the 753 front- and mid-end
-# features (561 front end + 3 x 64 mid end); "penultimate": the 200 batch-normalised ReLU units
-# of the back end's hidden dense layer.
+# Per-patch embeddings and their sizes: mean / max over the patch's frames of the 753 front- and mid-end features,
+# and the 200 batch-normalised ReLU units of the back end's hidden dense layer.
 EMBEDDING_LAYERS = {"mean_pool": 753, "max_pool": 753, "penultimate": 200}
 N_TAGS = 50
 BATCH_SIZE = 64  # patches per forward pass
@@ -87,32 +55,49 @@ _CHECKPOINT_SCOPES = {
 }  # fmt: skip
 
 
+def log_mel(samples: np.ndarray) -> np.ndarray:
+    """musicnn's log-compressed mel spectrogram of mono 16 kHz audio, time-major ``(n_frames, 96)``."""
+    import librosa
+
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1 or samples.size == 0 or not np.all(np.isfinite(samples)):
+        raise ValueError(f"samples must be non-empty, finite and mono (1-D), got an array of shape {samples.shape}")
+    mel = librosa.feature.melspectrogram(
+        y=samples, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS, pad_mode=STFT_PAD_MODE
+    ).T.astype(np.float32)
+    with np.errstate(over="ignore"):
+        quantised = mel.astype(np.float16).astype(np.float32)  # musicnn's float16 cast
+    quantised = np.where(np.isfinite(quantised), quantised, mel)  # beyond float16's range
+    return np.log10(np.float32(LOG_SCALE) * quantised + np.float32(1.0))
+
+
+def patches(mel: np.ndarray, hop_frames: int | None = None) -> np.ndarray:
+    """The network's 3 s input patches, every ``hop_frames`` frames from frame 0; a partial last patch is dropped."""
+    mel = np.asarray(mel, dtype=np.float32)
+    if mel.ndim != 2 or mel.shape[1] != N_MELS or mel.shape[0] == 0:
+        raise ValueError(f"mel must have shape (n_frames, {N_MELS}) with n_frames > 0, got {mel.shape}")
+    hop_frames = PATCH_FRAMES if hop_frames is None else hop_frames
+    if isinstance(hop_frames, bool) or not isinstance(hop_frames, (int, np.integer)) or hop_frames < 1:
+        raise ValueError(f"hop_frames must be a positive integer (or None), got {hop_frames!r}")
+    if mel.shape[0] < PATCH_FRAMES:
+        return np.tile(mel, (-(-PATCH_FRAMES // mel.shape[0]), 1))[np.newaxis, :PATCH_FRAMES]
+    starts = range(0, mel.shape[0] - PATCH_FRAMES + 1, int(hop_frames))
+    return np.stack([mel[start : start + PATCH_FRAMES] for start in starts])
+
+
 class MusicnnModel:
-    """One pretrained musicnn tagger; get it from :func:`load_model`.
+    """One pretrained musicnn tagger; get it from :func:`load_model`."""
 
-    Attributes:
-        name: ``"MTT_musicnn"`` or ``"MSD_musicnn"``.
-        tags: The 50 tag names in output order (musicnn's ``configuration.py``).
-        keras_model: Keras 3 model, ``(batch, frames, 96)`` log-mel patches -> ``(batch, 50)``
-            sigmoid tag probabilities (inference only, no dropout). It accepts any number of
-            frames; the weights were trained on :data:`PATCH_FRAMES`.
-    """
-
-    def __init__(self, name: str, tags: list[str], keras_model, features_model):
+    def __init__(self, name: str, tags: list[str], features_model):
         import tensorflow as tf
 
         self.name = name
         self.tags = tags
-        self.keras_model = keras_model
-        self._features_model = features_model  # same layers; outputs taggram + embeddings
         # One traced graph for any batch and patch length: about twice as fast as eager calls.
         self._forward = tf.function(
             lambda batch: features_model(batch, training=False),
             input_signature=[tf.TensorSpec([None, None, N_MELS], tf.float32)],
         )
-
-    def __repr__(self) -> str:
-        return f"MusicnnModel({self.name!r}, {len(self.tags)} tags)"
 
     def taggram(self, patches: np.ndarray) -> np.ndarray:
         """Tag probabilities per patch: ``(n_patches, frames, 96)`` -> ``(n_patches, 50)``."""
@@ -125,17 +110,7 @@ class MusicnnModel:
         return self.outputs(patches)[layer]
 
     def outputs(self, patches: np.ndarray) -> dict[str, np.ndarray]:
-        """The taggram and every embedding of :data:`EMBEDDING_LAYERS` from one forward pass.
-
-        Args:
-            patches: ``(n_patches, frames, 96)`` log-mel patches (``frames`` is 187 for musicnn).
-
-        Returns:
-            ``{"taggram": (n_patches, 50), "mean_pool": (n_patches, 753), ...}``, float32.
-
-        Raises:
-            ValueError: If ``patches`` does not have that shape.
-        """
+        """The taggram and every embedding of :data:`EMBEDDING_LAYERS` from one forward pass."""
         batch = np.asarray(patches, dtype=np.float32)
         if batch.ndim != 3 or batch.shape[2] != N_MELS or batch.shape[1] == 0:
             raise ValueError(f"patches must have shape (n_patches, frames, {N_MELS}), got {batch.shape}")
@@ -147,18 +122,7 @@ class MusicnnModel:
 
 
 def load_model(name: str = "MTT_musicnn") -> MusicnnModel:
-    """Build a pretrained musicnn tagger with the weights of the installed musicnn wheel (cached).
-
-    Args:
-        name: One of :data:`MODEL_NAMES`.
-
-    Returns:
-        The model; the same object for every call with the same name in a process.
-
-    Raises:
-        ValueError: If ``name`` is not one of :data:`MODEL_NAMES`.
-        ImportError: If the musicnn wheel (the weights) is not installed.
-    """
+    """A pretrained musicnn tagger with the weights of the installed musicnn wheel, built once per name."""
     if name not in MODEL_NAMES:
         raise ValueError(f"unknown musicnn model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
     return _load_model(name)
@@ -169,38 +133,25 @@ def _load_model(name: str) -> MusicnnModel:
     import keras
     import tensorflow as tf
 
-    folder = musicnn_folder()
+    spec = importlib.util.find_spec("musicnn")  # its checkpoints, found without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "the musicnn weights are not installed: run `pip install --no-deps -r requirements-nodeps.txt`"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations)))
     tags = _read_tags(folder / "configuration.py", _TAG_LISTS[name])
-    features_model = _build_network(len(tags))
+    model = _build_network(len(tags))
     reader = tf.compat.v1.train.NewCheckpointReader(os.path.join(folder, name, ""))
     for layer_name, scope in _CHECKPOINT_SCOPES.items():
-        layer = features_model.get_layer(layer_name)
-        if isinstance(layer, keras.layers.BatchNormalization):
-            keys = ("gamma", "beta", "moving_mean", "moving_variance")
-        else:
-            keys = ("kernel", "bias")
+        layer = model.get_layer(layer_name)
+        batch_norm = isinstance(layer, keras.layers.BatchNormalization)
+        keys = ("gamma", "beta", "moving_mean", "moving_variance") if batch_norm else ("kernel", "bias")
         weights = [reader.get_tensor(f"{scope}/{key}") for key in keys]
         if isinstance(layer, keras.layers.Conv1D):  # TF1 conv2d over (time, all features, 1)
             weights[0] = weights[0][:, :, 0, :]
         layer.set_weights(weights)
-    features_model.trainable = False
-    keras_model = keras.Model(features_model.input, features_model.output["taggram"], name=name)
-    return MusicnnModel(name, tags, keras_model, features_model)
-
-
-def musicnn_folder() -> Path:
-    """Folder of the installed ``musicnn`` package (its checkpoints), found without importing it.
-
-    Raises:
-        ImportError: If musicnn is not installed.
-    """
-    spec = importlib.util.find_spec("musicnn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(
-            "the musicnn weights are not installed: run "
-            "`pip install --no-deps -r requirements-nodeps.txt` (musicnn==0.1.0)"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
+    model.trainable = False
+    return MusicnnModel(name, tags, model)
 
 
 def _read_tags(configuration: Path, variable: str) -> list[str]:
@@ -254,51 +205,16 @@ def _build_network(n_tags: int):
 
 
 def tag_file(path: str | os.PathLike, model: str = "MTT_musicnn", top: int | None = 3):
-    """musicnn's ``top_tags``: the file's tags ranked by their mean probability over its patches.
-
-    Args:
-        path: Audio file; decoded with :func:`genre_utils.data.audio.load_audio` at 16 kHz, mono.
-        model: One of :data:`MODEL_NAMES`.
-        top: How many tags to return (1-50), or ``None`` for all 50.
-
-    Returns:
-        ``pandas.Series`` of mean tag probabilities in [0, 1], indexed by tag name, sorted in
-        descending order, named after the model.
-
-    Raises:
-        ValueError: For an unknown model or a ``top`` that is not ``None`` or 1-50.
-        genre_utils.data.audio.AudioError: If the file cannot be decoded.
-    """
-    import pandas as pd
-
+    """musicnn's ``top_tags``: the file's tags ranked by their mean probability over its patches."""
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= N_TAGS):
         raise ValueError(f"top must be an integer from 1 to {N_TAGS} or None (all tags), got {top!r}")
     tagger = load_model(model)
-    samples = load_audio(path, sample_rate=SAMPLE_RATE)
-    means = tagger.taggram(patches(log_mel(samples))).mean(axis=0)
+    means = tagger.taggram(patches(log_mel(load_audio(path, sample_rate=SAMPLE_RATE)))).mean(axis=0)
     order = means.argsort()[::-1]  # as musicnn's top_tags
     ranked = pd.Series(means[order], index=[tagger.tags[i] for i in order], name=model, dtype=float)
     return ranked if top is None else ranked.iloc[:top]
 
 
 def embed_samples(samples_16k: np.ndarray, model: str = "MSD_musicnn", layer: str = "max_pool") -> np.ndarray:
-    """A clip's musicnn embedding: the mean over its 3 s patches of one per-patch embedding.
-
-    Each non-overlapping 3 s patch gives a vector from ``layer`` (see :data:`EMBEDDING_LAYERS`);
-    the clip's embedding is their plain mean over patches (mean pooling over time, as musicnn's
-    ``top_tags`` pools the taggram). A clip shorter than 3 s is repeat-padded to one patch.
-
-    Args:
-        samples_16k: Mono samples at 16 kHz (:data:`SAMPLE_RATE`).
-        model: One of :data:`MODEL_NAMES`; ``MSD_musicnn`` (default) saw far more music.
-        layer: One of :data:`EMBEDDING_LAYERS`.
-
-    Returns:
-        float32 vector ``(EMBEDDING_LAYERS[layer],)``.
-
-    Raises:
-        ValueError: For an unknown model or layer, or empty / non-mono samples.
-    """
-    if layer not in EMBEDDING_LAYERS:
-        raise ValueError(f"unknown embedding layer {layer!r}; expected one of {', '.join(EMBEDDING_LAYERS)}")
+    """A clip's musicnn embedding: the mean over its 3 s patches of one of :data:`EMBEDDING_LAYERS`."""
     return load_model(model).embeddings(patches(log_mel(samples_16k)), layer=layer).mean(axis=0)
