@@ -17,6 +17,7 @@ from genre_utils.data.datasets import dataset_root, get_dataset
 from genre_utils.experiment.runner import LEAKY_SPLIT, skipped_note, train_plan
 from genre_utils.features.extraction import prepare_features
 from genre_utils.features.store import FeatureSet
+from genre_utils.formatting import MISSING
 from genre_utils.models import FAMILIES, documentation, get_contender
 from genre_utils.models.hyperparameters import MIN_TRAINING_STEPS
 from genre_utils.study.settings import StudySettings
@@ -76,7 +77,10 @@ def training_table(settings: StudySettings, contender, store: FeatureSet) -> pd.
 
 def write_answer(path: Path, verdicts: pd.DataFrame, sentence: str) -> str:
     """Write a verdict table and its sentence to ``path`` (the report's index page shows it); the Markdown."""
-    text = f"{verdicts.to_html(float_format=lambda v: f'{v:.3g}', border=0)}\n\n{sentence}\n"
+    # the index as a column and a dash for what does not exist: a browser then shows no blank or NaN cell
+    table = (verdicts if isinstance(verdicts.index, pd.RangeIndex) else verdicts.reset_index()).replace("", MISSING)
+    html_table = table.to_html(index=False, na_rep=MISSING, float_format=lambda v: f"{v:.3g}", border=0)
+    text = f"{html_table}\n\n{sentence}\n"
     Path(path).write_text(text)
     return text
 
