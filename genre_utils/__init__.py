@@ -1,17 +1,11 @@
 """Shared code of the CNN vs LSTM music genre classification study, in the order the data flows.
 
-========================  ===========================================================================
-:mod:`.data`              datasets (declared and discovered), audio, downloads, splits
-:mod:`.features`          feature kinds, standardization, the cached feature store and its engines
-:mod:`.models`            the contenders (registry), how they learn and predict
-:mod:`.experiment`        inputs, runs, evaluation, whether a run learnt
-:mod:`.analysis`          statistics, significance, comparison, summary, figures, learning curve, readings
-:mod:`.study`             the study's settings, the notebooks' helpers, parameters, the report
-========================  ===========================================================================
-
-A sub-package imports only from those above it in this table and from the base modules
-(:mod:`.paths`, :mod:`.quiet`, :mod:`.formatting`, :mod:`.registry`); the command lines (:mod:`.prepare`, :mod:`.run`,
-:mod:`.predict`, :mod:`.report`) sit on top. ``tests/test_package_shape.py`` holds the package to it.
+:mod:`.data` (datasets, audio, downloads, splits, degradations), :mod:`.features` (feature kinds, standardization,
+the cached feature store), :mod:`.models` (the contenders, training), :mod:`.experiment` (inputs, runs,
+evaluation, the learning check), :mod:`.analysis` (statistics, comparison, figures, learning curve, readings,
+robustness) and :mod:`.study` (settings, notebook helpers, the report). Each imports only from those before it and
+from the base modules (:mod:`.paths`, :mod:`.quiet`, :mod:`.formatting`, :mod:`.registry`); the command lines
+(:mod:`.prepare`, :mod:`.run`, :mod:`.predict`, :mod:`.report`) sit on top. docs/design.md draws the layers.
 """
 
 __version__ = "0.1.0"
