@@ -25,7 +25,7 @@ from genre_utils.data.datasets.base import Dataset
 from genre_utils.data.download import PART_SUFFIX, Remote, fetch, unpack
 
 CLIP_SECONDS = 30.0
-MIN_SECONDS = 2.0  # clips shorter than this hold too little music to classify
+MIN_SECONDS = track_table.MIN_SECONDS  # one rule for every dataset
 METADATA_FOLDER = "fma_metadata"
 TRACKS_CSV = "tracks.csv"
 CHECKSUMS_FILE = "checksums"  # in each audio folder: one sha1sum line per MP3
@@ -182,7 +182,6 @@ class FmaDataset(Dataset):
     citation: str = BIBTEX
     licence: str = LICENCE
     clip_length: float | None = CLIP_SECONDS
-    min_seconds: float = MIN_SECONDS
 
     def remotes(self) -> tuple[Remote, Remote]:
         """The metadata and audio archives as :class:`genre_utils.data.download.Remote` objects."""
