@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 
 MISSING = "–"  # what readers see where a number does not exist
@@ -13,6 +14,12 @@ def finite(value) -> bool:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
+
+
+def did_you_mean(value, allowed) -> str:
+    """`` (did you mean X?)`` when ``value`` is close to one of ``allowed``, else ``""``."""
+    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def plural(count: int, noun: str) -> str:

@@ -1,10 +1,8 @@
 """Where data, caches and reports live, and how files are written there.
 
-The data root: an explicit argument, else ``GENRE_DATA_DIR``, else ``data/`` in the checkout; each dataset has its
-sub-folder and the feature cache is ``<root>/features``. For a read-only data root, ``--cache-dir DIR`` or
-``GENRE_CACHE_DIR`` moves what the project writes (feature cache, ``validate``'s tables). A read-only folder or a
-full disk becomes one clear line (:class:`StorageError`). Files are written atomically: a temporary file beside
-the target, renamed over it, so a reader sees the old file or the new one.
+The data root: an argument, else ``GENRE_DATA_DIR``, else ``data/``; ``--cache-dir DIR`` or ``GENRE_CACHE_DIR``
+moves what the project writes off a read-only root. A read-only folder or a full disk is one line
+(:class:`StorageError`). Files are written atomically: a temporary file beside the target, renamed over it.
 """
 
 from __future__ import annotations
@@ -21,73 +19,47 @@ import numpy as np
 import pandas as pd
 
 DATA_DIR_ENV = "GENRE_DATA_DIR"
+CACHE_DIR_ENV = "GENRE_CACHE_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 FEATURE_CACHE_NAME = "features"
-
-
-def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Return the data root folder (not created)."""
-    if root is not None:
-        return Path(root).expanduser().resolve()
-    from_env = os.environ.get(DATA_DIR_ENV)
-    if from_env:
-        return Path(from_env).expanduser().resolve()
-    return DEFAULT_DATA_DIR
-
-
-def dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path:
-    """Return ``<data root>/<name>``, the default home of one dataset."""
-    return data_root(root) / name
-
-
-def feature_cache_dir(root: str | os.PathLike | None = None) -> Path:
-    """Return the folder that holds the feature store's caches.
-
-    ``<root>/features`` for an explicit data root; otherwise ``$GENRE_CACHE_DIR/features`` when
-    that variable is set, else ``<data root>/features``.
-    """
-    if root is None and os.environ.get(CACHE_DIR_ENV):
-        return Path(os.environ[CACHE_DIR_ENV]).expanduser().resolve() / FEATURE_CACHE_NAME
-    return data_root(root) / FEATURE_CACHE_NAME
-
-
-CACHE_DIR_ENV = "GENRE_CACHE_DIR"
 TABLES_HINT = f"put the cache and tables elsewhere with --cache-dir DIR or {CACHE_DIR_ENV}=DIR"
-_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 class StorageError(RuntimeError):
     """A folder that cannot take what must be written: read-only, or not enough free space."""
 
 
-def cache_root(cache_dir: str | os.PathLike | None = None) -> Path | None:
-    """The folder chosen for caches and tables: ``cache_dir``, else ``GENRE_CACHE_DIR``, else None.
-
-    None means the defaults: the feature cache in ``<data root>/features`` and the track tables
-    in each dataset's folder.
-    """
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser().resolve()
-    from_env = os.environ.get(CACHE_DIR_ENV)
-    return Path(from_env).expanduser().resolve() if from_env else None
+def _chosen(path: str | os.PathLike | None, env: str) -> Path | None:
+    """``path``, else the folder in environment variable ``env``, resolved; None when neither is given."""
+    path = path if path is not None else os.environ.get(env) or None
+    return None if path is None else Path(path).expanduser().resolve()
 
 
-def features_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The feature cache: ``<cache root>/features`` when one is chosen, else ``<data root>/features``."""
-    chosen = cache_root(cache_dir)
-    return chosen / FEATURE_CACHE_NAME if chosen is not None else feature_cache_dir()
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The data root folder (not created)."""
+    return _chosen(root, DATA_DIR_ENV) or DEFAULT_DATA_DIR
+
+
+def dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path:
+    """``<data root>/<name>``, the default home of one dataset."""
+    return data_root(root) / name
+
+
+def feature_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The feature cache: ``<cache_dir or GENRE_CACHE_DIR>/features``, else ``<data root>/features``."""
+    return (_chosen(cache_dir, CACHE_DIR_ENV) or data_root()) / FEATURE_CACHE_NAME
 
 
 def tables_dir(dataset: str, dataset_folder: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> Path:
-    """Where ``validate`` writes a dataset's tables: ``<cache root>/<dataset>``, else the dataset folder."""
-    chosen = cache_root(cache_dir)
+    """Where ``validate`` writes a dataset's tables: ``<cache_dir or GENRE_CACHE_DIR>/<dataset>``, else its folder."""
+    chosen = _chosen(cache_dir, CACHE_DIR_ENV)
     return chosen / dataset if chosen is not None else Path(dataset_folder)
 
 
 def is_read_only_error(error: OSError) -> bool:
     """True for 'read-only file system' and 'permission denied'."""
-    return getattr(error, "errno", None) in _READ_ONLY_ERRNOS
+    return getattr(error, "errno", None) in (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def read_only_message(folder: str | os.PathLike, what: str) -> str:
@@ -104,8 +76,7 @@ def require_writable(folder: str | os.PathLike, what: str) -> Path:
             pass
     except OSError as error:
         if is_read_only_error(error):
-            blocked = nearest_existing(folder)
-            raise StorageError(read_only_message(blocked, what)) from error
+            raise StorageError(read_only_message(nearest_existing(folder), what)) from error
         raise
     return folder
 
@@ -131,8 +102,8 @@ def format_bytes(count: int | None) -> str:
     if count is None:
         return "?"
     value = float(count)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024:
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"

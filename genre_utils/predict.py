@@ -2,10 +2,8 @@
 
     python -m genre_utils.predict song.mp3 other.flac [--run build/results/gtzan/runs/<run folder>]
 
-The file is decoded once, measured against the run's training conditions (one "out of its depth: ..." line per
-difference), resampled to the run's rate, cut into windows of the run's item length with the run's feature
-settings and standardization, and classified; its probabilities are the mean over windows. A run that did not
-learn, or was trained on the synthetic set, says so first. ``--tags`` adds musicnn's top tags.
+Each file is measured against the run's training conditions (one "out of its depth: ..." line per difference),
+cut into the run's windows and classified; its probabilities are the mean over windows.
 """
 
 from __future__ import annotations
@@ -94,11 +92,9 @@ class TrainedRun:
     def description(self) -> str:
         """One line: contender, dataset, split, features and seed of the run, and its augmentation if any."""
         copies = int(self.spec.get("augment", 0) or 0)
+        cops = "copy" if copies == 1 else "copies"
         augmented = (
-            f", with {copies} degraded cop{'y' if copies == 1 else 'ies'} of each training track "
-            "(band limits, MP3, noise ...)"
-            if copies
-            else ""
+            f", with {copies} degraded {cops} of each training track (band limits, MP3, noise ...)" if copies else ""
         )
         return (
             f"{get_contender(self.spec['model']).title} trained on {self.spec['dataset']} ({self.spec['split']} "
@@ -111,11 +107,8 @@ class TrainedRun:
             np.pad(samples, (0, self.window_frames * self.feature_config.hop_length)), self.feature_config
         )
 
-    def windows(
-        self, values: np.ndarray, n_samples: int, hop_seconds: float | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(windows, start frames, real frames per window)`` of the features of ``n_samples`` of audio; windows
-        mostly of padding are dropped, the first is kept. ``hop_seconds`` None: windows do not overlap."""
+    def windows(self, values: np.ndarray, n_samples: int, hop_seconds: float | None = None) -> tuple:
+        """``(windows, start frames, real frames per window)``; windows mostly of padding dropped, the first kept."""
         if hop_seconds is not None and not hop_seconds > 0:
             raise ValueError(f"hop_seconds must be positive seconds (or None), got {hop_seconds!r}")
         window = self.window_frames
@@ -149,8 +142,7 @@ class Prediction:
 
 
 def load_run(folder: str | os.PathLike) -> TrainedRun:
-    """Load a run folder that a contender's ``fit`` wrote (evaluated or not): model, config, standardizer and,
-    where the run recorded them, its training conditions."""
+    """Load a run folder that a contender's ``fit`` wrote (evaluated or not)."""
     folder = Path(folder)
     if not (folder / CONFIG_FILE).is_file():
         what = "does not exist" if not folder.is_dir() else f"lacks {CONFIG_FILE}"
@@ -213,36 +205,9 @@ def summarize(run: TrainedRun, path, samples: np.ndarray, starts, probabilities,
     return Prediction(Path(path), duration, segments, mean, notes, condition, out_of_depth)
 
 
-def plot_timeline(prediction: Prediction, ax=None):
-    """Heat map of each window's genre probabilities over time (circles: predicted genre); the figure."""
-    import matplotlib.pyplot as plt  # lazy: matplotlib, for notebooks only
-
-    frame = prediction.segments
-    columns = [c for c in frame.columns if c.startswith(PROBABILITY_PREFIX)]
-    genres = [c[len(PROBABILITY_PREFIX) :] for c in columns]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.35 * len(genres) + 1.8))
-    edges = np.append(frame["start_s"].to_numpy(), frame["end_s"].iloc[-1])  # overlapping windows: up to the next
-    mesh = ax.pcolormesh(
-        edges, np.arange(len(genres) + 1) - 0.5, frame[columns].to_numpy().T, cmap="viridis", vmin=0, vmax=1
-    )
-    centres = (edges[:-1] + edges[1:]) / 2
-    rows = [genres.index(g) for g in frame["genre"]]
-    ax.scatter(centres, rows, marker="o", facecolors="none", edgecolors="white", linewidths=1.5)
-    ax.set_yticks(range(len(genres)), genres)
-    ax.invert_yaxis()  # first genre on top, as in the segment table
-    title = f"{prediction.path.name}: {prediction.genre} ({prediction.probabilities.iloc[0]:.0%} mean)"
-    ax.set(xlabel="time (s)", ylabel="genre", title=f"{title}; circles = predicted genre per window")
-    ax.figure.colorbar(mesh, ax=ax, label="probability")
-    return ax.figure
-
-
 def latest_run(results: str | os.PathLike, dataset: str | None = None, model: str | None = None) -> Path | None:
-    """The most recently finished run folder under ``<results>/<dataset>/runs/<model>-*`` (None: any), or None.
-
-    Never a run of the leaky random-segment split (its test clips were partly heard in training), nor a
-    learning curve's run on part of the training tracks (folder name ending in ``-train<fraction>``).
-    """
+    """The latest finished run under ``<results>/<dataset>/runs/<model>-*`` (None: any), or None; never one of the
+    leaky split (its test clips were partly heard in training) nor on part of the training tracks (``-train<f>``)."""
     pattern = f"{dataset or '*'}/runs/{model + '-' if model else ''}*/{RESULT_FILE}"
     finished = [
         p

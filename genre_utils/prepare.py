@@ -5,10 +5,8 @@
     python -m genre_utils.data extract  --dataset gtzan [--root DIR] [--cache-dir DIR] [--features mfcc]
                                         [--scheduler tcp://host:8786] [--engine auto|dask|processes]
 
-``validate`` also checks every file against the published checksums. ``--cache-dir DIR`` (or
-``GENRE_CACHE_DIR``) moves the feature cache and the tables off a read-only data root. A read-only folder or a
-full disk is one line, exit status 2; Ctrl-C exits with 130 and the same command resumes. ``extract`` runs on
-the Dask scheduler ``--scheduler`` (or ``GENRE_DASK_SCHEDULER``), else on a LocalCluster (``--engine``: ignored).
+``validate`` also checks every file against the published checksums. A read-only folder or a full disk is one
+line, exit status 2; Ctrl-C exits with 130 and the same command resumes.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from __future__ import annotations
 if __name__ == "__main__":  # the data commands do not use TensorFlow
     from genre_utils.quiet import quiet
 
-    quiet(import_tensorflow=False)
+    quiet()
 
 import argparse
 import sys
@@ -66,7 +64,7 @@ def _command_validate(args) -> int:
 
 
 def _command_extract(args) -> int:
-    cache = args.cache if args.cache is not None else paths.features_dir(args.cache_dir)
+    cache = args.cache if args.cache is not None else paths.feature_cache_dir(args.cache_dir)
     if args.cache is None and args.cache_dir is not None and "://" in args.cache_dir:  # an fsspec URL (s3://...)
         cache = f"{args.cache_dir.rstrip('/')}/{paths.FEATURE_CACHE_NAME}"
     store = prepare_features(

@@ -6,8 +6,11 @@ on start (:data:`KERNEL_ARGUMENTS`). ``GENRE_VERBOSE_TF=1`` shows TensorFlow's l
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import logging
 import os
+import sys
 import warnings
 
 from absl import logging as absl_logging
@@ -26,8 +29,12 @@ KERNEL_ARGUMENTS = [
 ]
 
 
-def quiet(import_tensorflow: bool = True) -> None:
-    """Silence TensorFlow's C++ log (children inherit it), absl's and TensorFlow's loggers and the known warnings."""
+def quiet() -> None:
+    """Silence TensorFlow's C++ log (children inherit it), absl's and TensorFlow's loggers and the known warnings.
+
+    TensorFlow itself loads only when something imports it (six seconds a process), with file descriptor 2 on
+    /dev/null: its CUDA probe logs through absl before any level applies.
+    """
     if os.environ.get(VERBOSE_ENV) == "1":
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # fatal lines only
@@ -35,12 +42,30 @@ def quiet(import_tensorflow: bool = True) -> None:
         warnings.filterwarnings("ignore", message=message)
     absl_logging.set_verbosity(absl_logging.ERROR)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    if import_tensorflow:  # on file descriptor 2 = /dev/null: its CUDA probe logs through absl before any level applies
-        saved = os.dup(2)
-        try:
-            with open(os.devnull, "wb") as devnull:
-                os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401  # lazy: tensorflow
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    if "tensorflow" not in sys.modules and not any(isinstance(f, _SilentImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SilentImport())
+
+
+class _SilentImport(importlib.abc.MetaPathFinder):
+    """Finds ``tensorflow`` as usual, then runs its package code with file descriptor 2 on /dev/null."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            load = spec.loader.exec_module
+            spec.loader.exec_module = lambda module: _without_stderr(load, module)
+        return spec
+
+
+def _without_stderr(function, *arguments):
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        return function(*arguments)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

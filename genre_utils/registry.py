@@ -1,18 +1,13 @@
 """One registry mechanism for the study's contenders, datasets and degradations.
 
-Each entry is declared once, in a module of its package, as a module-level attribute: ``CONTENDER`` (and a
-tuple ``READINGS``) in :mod:`genre_utils.models`, ``DATASET`` in :mod:`genre_utils.data.datasets`, a tuple
-``DEGRADATIONS`` in :mod:`genre_utils.data.degradations`. A :class:`Registry` imports every module of its
-package on first use and registers what they declare, so nothing else names an entry: the runner, the
-notebooks and the command lines ask the registry. Adding a contender, dataset or degradation is one new
-module and its test. A test or a notebook adds its own with :meth:`Registry.register`; a process started
-later (a notebook's kernel) also imports the modules named, comma-separated, in the registry's environment
-variable (``GENRE_CONTENDER_MODULES``, ``GENRE_DATASET_MODULES``, ``GENRE_DEGRADATION_MODULES``).
+Each entry is declared once, as a module-level attribute (``CONTENDER``, ``READINGS``, ``DATASET``,
+``DEGRADATIONS``) of a module of its package; the registry imports every module of the package on first use.
+Adding one is one new module. A notebook's kernel also imports the modules named, comma-separated, in the
+registry's environment variable (``GENRE_CONTENDER_MODULES`` ...); a test adds its own with ``register``.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import pkgutil
@@ -21,16 +16,15 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Generic, TypeVar
 
+from genre_utils.formatting import did_you_mean
+
 T = TypeVar("T")
 
 
 @dataclass(eq=False)
 class Registry(Generic[T]):
-    """Named entries of ``entry_type``, discovered from the modules of ``package`` that declare ``attributes``.
-
-    ``kind`` is the word for an entry in messages (``"model"``); ``order`` sorts the discovered ``(entry, module)``
-    (ties keep module-name and declaration order); ``check(entry, registered)`` may refuse a new entry.
-    """
+    """Named entries of ``entry_type`` declared as ``attributes`` by the modules of ``package``; ``kind`` names one
+    in messages, ``order`` sorts ``(entry, module)`` (stable), ``check(entry, registered)`` may refuse one."""
 
     kind: str
     package: str
@@ -69,8 +63,7 @@ class Registry(Generic[T]):
         """The entry called ``name``; a ValueError naming the registered ones (and the nearest) otherwise."""
         self._discover()
         if name not in self._entries:
-            near = difflib.get_close_matches(str(name), self._entries, n=3)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            hint = did_you_mean(name, self._entries)
             raise ValueError(f"unknown {self.kind} {name!r}; expected one of {', '.join(self._entries)}{hint}")
         return self._entries[name]
 

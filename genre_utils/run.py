@@ -3,12 +3,8 @@
     python -m genre_utils.run --dataset gtzan --splits thesis fault_filtered \\
         --seeds 0 1 2 3 4 --segment-seconds 3 --results build/results
 
-Runs every combination of contenders (default: all registered), splits, features and seeds
-(see :func:`genre_utils.experiment.runner.sweep`), skips runs that already finished (so a killed sweep
-resumes), and prints one line per run and the summary across seeds. Runs that did not learn
-(:mod:`genre_utils.experiment.learning_check`) are named as such. With ``--splits file`` and a split file
-without test tracks it trains a final model on every listed track: it prints where the model was
-saved and the ``predict`` command that classifies files with it.
+Every combination of contenders, splits, features and seeds; finished runs are skipped, so a killed sweep
+resumes. A split file without test tracks trains a final model, for ``python -m genre_utils.predict``.
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from genre_utils.analysis.comparison import leakage_table, summed_confusion
-from genre_utils.analysis.plots import plot_confusion, plot_seed_accuracies, plot_training
+from genre_utils.analysis.comparison import comparison_table, leakage_table, summed_confusion
+from genre_utils.analysis.plots import plot_confusion, plot_contender_accuracy, plot_training
 from genre_utils.analysis.statistics import summarize_runs
 from genre_utils.models import get_contender
 from genre_utils.study import notebook as study
@@ -145,7 +145,7 @@ per_genre.groupby(level=0).mean().round(3)
 # ## Across seeds
 
 # %%
-plot_seed_accuracies(honest, title=f"{contender.title}: per-track test accuracy per seed")
+plot_contender_accuracy(comparison_table(honest), title=f"{contender.title}: per-track test accuracy per seed", runs=honest)
 plt.show()
 summarize_runs(honest, by=["model", "features", "split", "segment_seconds"]).round(3)
 

@@ -48,6 +48,7 @@ import pandas as pd
 from IPython.display import Audio, Markdown, display
 
 from genre_utils import predict
+from genre_utils.analysis.plots import plot_timeline
 from genre_utils.data.audio import downmix, load_native, resampled
 from genre_utils.data.conditions import differences, measure_channels
 from genre_utils.study.settings import check_choice, check_models
@@ -145,7 +146,7 @@ probabilities = run.predictor.predict_proba(x, valid_frames=valid_frames)
 prediction = predict.summarize(run, audio_path, samples, starts, probabilities, condition)
 for warning in prediction.warnings:
     display(Markdown(f"> **Note:** {warning}"))
-predict.plot_timeline(prediction)
+plot_timeline(prediction)
 plt.show()
 prediction.segments.round(3)
 

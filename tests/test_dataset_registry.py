@@ -35,7 +35,7 @@ def test_every_declaration_says_what_it_is_and_exactly_one_is_generated():
         assert dataset.title and dataset.citation.strip() and dataset.licence.strip()
         assert dataset.genres and len(set(dataset.genres)) == len(dataset.genres)
         assert dataset.splits and set(dataset.splits) <= set(SPLIT_NAMES), dataset.name
-        assert dataset.default_root().name == dataset.name and dataset_root(dataset.name) == dataset.default_root()
+        assert dataset.root().name == dataset.name and dataset_root(dataset.name) == dataset.root()
         assert (
             dataset.notice is not None
         ) == dataset.generated  # results on generated data say so; real data needs none

@@ -38,7 +38,7 @@ SEGMENT_SECONDS = 2.0
 def test_both_models_learn_on_synthetic_data(synthetic_store, tmp_path, model):
     spec = RunSpec("synthetic", model, seed=0, segment_seconds=SEGMENT_SECONDS, epochs=LEARN_EPOCHS[model], patience=5)
     result = run_one(spec, synthetic_store, tmp_path)
-    assert result["accuracy"] >= MIN_ACCURACY, result
+    assert result["accuracy"] >= MIN_ACCURACY and result["learned"] is True, result
     assert (
         result["test_tracks"] == 30 and result["train_tracks"] + result["valid_tracks"] + result["test_tracks"] == 160
     )
@@ -70,6 +70,8 @@ def test_a_run_folder_holds_model_log_config_and_per_track_metrics(synthetic_sto
         assert (folder / name).is_file(), name
     history = load_history(folder)
     assert list(history["epoch"]) == list(range(1, result["epochs_run"] + 1))
+    assert result["stopped_by"] == "epoch cap"  # 3 epochs, all inside the warm-up
+    assert RunSpec("synthetic", "cnn").epochs == 100 and RunSpec("synthetic", "cnn").patience == 6
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.columns)
     config = json.loads((folder / "config.json").read_text())
     assert config["spec"]["seed"] == 1 and config["versions"]["tensorflow"] and config["train_seconds"] > 0
@@ -154,7 +156,7 @@ def test_a_store_of_other_features_is_refused(synthetic_store, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind, n_features, model", [("logmel", 128, "cnn"), ("chroma", 12, "lstm")])
+@pytest.mark.parametrize("kind, n_features, model", [("logmel", 128, "cnn")])  # chroma: notebook 03's feature study
 def test_the_thesis_open_question_other_features_train_through_the_same_runner(
     synthetic_store, tmp_path, kind, n_features, model
 ):
@@ -168,7 +170,7 @@ def test_the_thesis_open_question_other_features_train_through_the_same_runner(
         "synthetic",
         FeatureConfig(kind=kind, clip_seconds=4.0),
         cache_dir=tmp_path / "features",
-        workers=2,
+        workers=1,
         progress=False,
     )
     spec = RunSpec("synthetic", model, features=kind, seed=0, segment_seconds=SEGMENT_SECONDS, epochs=1, patience=0)
@@ -184,20 +186,20 @@ def test_kfold_runs_share_their_folds_across_contenders_and_test_every_track_onc
         "synthetic",
         models=["svm", "cnn"],
         splits=["kfold"],
-        folds=4,
+        folds=3,
         seeds=[3],
         segment_seconds=SEGMENT_SECONDS,
         epochs=2,
         patience=0,
     )
-    assert len(specs) == 8 and {s.fold for s in specs} == {0, 1, 2, 3}
+    assert len(specs) == 6 and {s.fold for s in specs} == {0, 1, 2}
     runs = run_experiment(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
     for model, group in runs.groupby("model"):
         tested = pd.concat(pd.read_csv(f"{folder}/predictions.csv")["track_id"] for folder in group["folder"])
         assert tested.is_unique and len(tested) == len(synthetic_store.usable), model
     by_fold = runs.pivot_table(index="fold", columns="model", values="test_tracks")
     assert (by_fold["svm"] == by_fold["cnn"]).all()
-    assert set(runs["folds"]) == {4}
+    assert set(runs["folds"]) == {3}
 
 
 @pytest.mark.slow
@@ -227,12 +229,6 @@ def test_a_split_file_without_test_tracks_trains_a_final_model_that_predicts(syn
     assert finished_result(run_folder(tmp_path / "results", spec), spec) is None  # the file changed: retrain
     prediction = predict_file(load_run(run_folder(tmp_path / "results", spec)), usable["path"].iloc[0])
     assert prediction.genre in set(usable["genre"])
-
-
-def test_runs_end_by_early_stopping_and_say_so(synthetic_store, tmp_path):
-    spec = RunSpec("synthetic", "cnn", seed=0, segment_seconds=SEGMENT_SECONDS, epochs=3, patience=0)
-    assert run_one(spec, synthetic_store, tmp_path)["stopped_by"] == "epoch cap"
-    assert RunSpec("synthetic", "cnn").epochs == 100 and RunSpec("synthetic", "cnn").patience == 6
 
 
 def test_the_runner_says_how_many_clips_were_skipped_and_where_the_table_is(synthetic_store, tmp_path):

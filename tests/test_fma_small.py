@@ -146,7 +146,7 @@ def test_load_tracks_keeps_the_small_subset_with_ids_genres_splits_artists(fake_
     assert by_id.loc["000002", "path"] == str(clip_path(fake_fma.resolve(), "000002"))
     assert by_id.loc["108925", "path"].endswith("fma_small/108/108925.mp3")
     assert by_id.loc[GOOD_IDS, "genre"].tolist() == ["Hip-Hop", "Hip-Hop", "Pop", "Folk", "Folk", "Experimental"]
-    assert set(tracks.genre) <= set(fma_small.GENRES)
+    assert set(tracks.genre) <= set(fma_small.DATASET.genres)
     assert by_id.loc[GOOD_IDS, "split_official"].tolist() == ["train", "train", "train", "valid", "test", "test"]
     assert set(tracks.split_official) == {"train", "valid", "test"}
     # The artist column holds a NaN in a large row, so pandas reads it as float: ids stay "1", not "1.0".
@@ -175,7 +175,7 @@ def test_validate_decodes_every_ok_clip_and_flags_short_ones(fake_fma):
     tracks = fma_small.DATASET.validate(fake_fma, progress=False).set_index("track_id")
     for track_id in SHORT_AFTER_VALIDATE:
         assert tracks.status[track_id].startswith("too short"), tracks.status[track_id]
-        assert tracks.duration[track_id] < fma.MIN_SECONDS
+        assert tracks.duration[track_id] < fma_small.DATASET.min_seconds
     for track_id, words in BROKEN_AFTER_LOAD.items():  # load_tracks' reasons survive
         assert words in tracks.status[track_id]
     usable = readable(tracks.reset_index())
@@ -256,7 +256,7 @@ def served(tmp_path, mp3_bytes, monkeypatch):
     }
     with LocalServer() as server:
         for key, content in archives.items():
-            spec = dict(fma_small.ARCHIVES[key])
+            spec = dict(fma_small.DATASET.archives[key])
             facts = build_zip(tmp_path / spec["filename"], content)
             server.files["/" + spec["filename"]] = Behaviour((tmp_path / spec["filename"]).read_bytes())
             spec.update(
@@ -295,8 +295,9 @@ def test_validate_checks_every_mp3_against_the_checksums_file(tmp_path, mp3_byte
 
 
 def test_remotes_are_the_published_archives():
-    assert fma_small.ARCHIVES["metadata"]["known_hash"] == "sha1:f0df49ffe5f2a6008d7dc83c6915b31835dfe733"
-    assert fma_small.ARCHIVES["audio"]["known_hash"] == "sha1:ade154f733639d52e35e32f5593efe5be76c6d70"
-    assert fma_small.ARCHIVES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_small.zip",)
-    assert len(fma_small.GENRES) == 8 and len(fma_small.KNOWN_BROKEN) == 6
-    assert all(len(track_id) == 6 for track_id in fma_small.KNOWN_BROKEN)
+    archives, known_broken = fma_small.DATASET.archives, fma_small.DATASET.known_broken
+    assert archives["metadata"]["known_hash"] == "sha1:f0df49ffe5f2a6008d7dc83c6915b31835dfe733"
+    assert archives["audio"]["known_hash"] == "sha1:ade154f733639d52e35e32f5593efe5be76c6d70"
+    assert archives["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_small.zip",)
+    assert len(fma_small.DATASET.genres) == 8 and len(known_broken) == 6
+    assert all(len(track_id) == 6 for track_id in known_broken)

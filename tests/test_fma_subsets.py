@@ -44,7 +44,7 @@ def fake_rows() -> list[dict]:
     rows, number = [], 2000
     for genre_index, genre in enumerate(fma.TOP_GENRES):
         for rank in range(MEDIUM_TRACKS.get(genre, 1)):
-            subset = "small" if genre in fma_small.GENRES and rank < 2 else "medium"
+            subset = "small" if genre in fma_small.DATASET.genres and rank < 2 else "medium"
             rows.append(row(number, genre, SIDES[rank % 5], subset, artist=10 * genre_index + rank % 5))
             number += 1
     for extra, (genre, side) in enumerate(LARGE_ONLY):
@@ -80,7 +80,7 @@ def audio_members(subset: str, mp3_bytes) -> dict[str, bytes]:
     """The MP3s of one subset's archive, named as in it (``fma_medium/002/002000.mp3``)."""
     good = mp3_bytes(3.0)
     special = {SHORT_SMALL: mp3_bytes(1.0), UNDECODABLE: good[: len(good) * 4 // 10]}
-    folder = MODULES[subset].AUDIO_FOLDER
+    folder = MODULES[subset].DATASET.name
     return {clip_member(folder, track_id): special.get(track_id, good) for track_id in subset_ids(subset)}
 
 
@@ -114,7 +114,7 @@ def serve_medium(server: LocalServer, served: Path, mp3_bytes, monkeypatch, **au
     audio = build_zip(served / "fma_medium.zip", members)
     remotes = {}
     for key, facts in (("metadata", metadata), ("audio", audio)):
-        spec = dict(fma_medium.ARCHIVES[key])
+        spec = dict(fma_medium.DATASET.archives[key])
         path = "/" + spec["filename"]
         server.files[path] = Behaviour(
             (served / spec["filename"]).read_bytes(), **(audio_behaviour if key == "audio" else {})
@@ -134,12 +134,12 @@ def test_subsets_nest_small_within_medium_within_large(fake_fma):
     assert sorted(ids["medium"]) == subset_ids("medium")
     medium = tables["medium"].set_index("track_id")
     assert medium.loc["002000", "path"] == str((fake_fma / "fma_medium" / "002" / "002000.mp3").resolve())
-    assert set(tables["small"].genre) == set(fma_small.GENRES)  # the small rows of the same tracks.csv
+    assert set(tables["small"].genre) == set(fma_small.DATASET.genres)  # the small rows of the same tracks.csv
 
 
 def test_medium_has_16_unbalanced_genres_counted_per_split_side(fake_fma):
     tracks = fma_medium.DATASET.load_tracks(fake_fma)
-    assert set(tracks.genre) == set(fma.TOP_GENRES) and len(fma_medium.GENRES) == 16
+    assert set(tracks.genre) == set(fma.TOP_GENRES) and len(fma_medium.DATASET.genres) == 16
     counts = class_counts(tracks)
     assert counts.index[0] == "Rock" and counts.index[-1] == "total"
     assert counts.loc["Rock", ["clips", "usable"]].tolist() == [9, 9]
@@ -170,7 +170,7 @@ def test_large_keeps_tracks_without_a_top_genre_with_the_reason(fake_fma):
     )
     assert "" not in set(readable(tracks).genre)
     assert class_counts(tracks).loc[NO_GENRE_LABEL, ["clips", "usable"]].tolist() == [3, 0]
-    assert set(tracks.genre) - {""} <= set(fma_large.GENRES)
+    assert set(tracks.genre) - {""} <= set(fma_large.DATASET.genres)
 
 
 def test_official_split_is_artist_aware_and_the_thesis_split_is_refused(fake_fma):
@@ -200,8 +200,8 @@ def test_known_broken_clips_are_marked_only_when_broken_here(fake_fma):
         "known broken in FMA-large: reported undecodable by ffmpeg/librosa (mdeff/fma#49) (too short"
     )
     assert large.status[SHORT_SMALL].startswith("known broken in FMA-large: audio shorter than 2 s")
-    assert len(fma_medium.KNOWN_BROKEN) == len(fma_large.KNOWN_BROKEN) == 6 + 15 + 147
-    assert fma_small.KNOWN_BROKEN.items() <= fma_medium.KNOWN_BROKEN.items()
+    assert len(fma_medium.DATASET.known_broken) == len(fma_large.DATASET.known_broken) == 6 + 15 + 147
+    assert fma_small.DATASET.known_broken.items() <= fma_medium.DATASET.known_broken.items()
 
 
 def test_a_genre_outside_the_top_level_ones_is_refused(tmp_path, fake_fma):
@@ -210,8 +210,8 @@ def test_a_genre_outside_the_top_level_ones_is_refused(tmp_path, fake_fma):
     (fake_fma / "fma_metadata" / "tracks.csv").write_text(tracks_csv(rows))
     with pytest.raises(
         ValueError,
-        match=r"tracks\.csv: \('track', 'genre_top'\) value\(s\) \['Metal'\] in the medium "
-        r"subset are not genres of FMA-medium",
+        match=r"tracks\.csv: unknown \('track', 'genre_top'\) value\(s\) \['Metal'\] in the medium "
+        r"subset: not genres of FMA-medium",
     ):
         fma_medium.DATASET.load_tracks(fake_fma)
 
@@ -309,26 +309,20 @@ def test_the_registry_lists_the_subsets_with_the_common_interface():
     assert dataset_names() == ("synthetic", "gtzan", "fma_small", "fma_medium", "fma_large")
     for subset, module in MODULES.items():
         declared = module.DATASET
-        assert get_dataset(module.NAME) is declared and isinstance(declared, fma.FmaDataset)
-        assert (declared.name, declared.title, declared.subset, declared.genres) == (
-            module.NAME,
-            module.TITLE,
-            subset,
-            module.GENRES,
-        )
-        assert declared.reference_name == f"{module.AUDIO_FOLDER}/checksums" and declared.citation == fma.BIBTEX
-        assert declared.clip_seconds() == 30.0 and declared.default_root().name == module.NAME
+        assert get_dataset(f"fma_{subset}") is declared and isinstance(declared, fma.FmaDataset)
+        assert declared.subset == subset and declared.title == f"FMA-{subset}"
+        assert declared.reference_name == f"fma_{subset}/checksums" and declared.citation == fma.BIBTEX
+        assert declared.clip_seconds() == 30.0 and declared.root().name == declared.name
         assert declared.remotes()[0].filename == "fma_metadata.zip" and not declared.generated
-        assert declared.known_broken is module.KNOWN_BROKEN and declared.archives is module.ARCHIVES
-    assert fma_medium.ARCHIVES["audio"] == {
+    assert fma_medium.DATASET.archives["audio"] == {
         "filename": "fma_medium.zip",
         "urls": ("https://os.unil.cloud.switch.ch/fma/fma_medium.zip",),
         "known_hash": "sha1:c67b69ea232021025fca9231fc1c7c1a063ab50b",
         "size": 23_825_005_356,
         "description": "FMA-medium audio: 25,000 30-s MP3 clips (22.2 GiB)",
     }
-    assert fma_large.ARCHIVES["audio"]["known_hash"] == "sha1:497109f4dd721066b5ce5e5f250ec604dc78939e"
-    assert fma_large.ARCHIVES["audio"]["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_large.zip",)
-    assert fma_large.ARCHIVES["audio"]["size"] == fma_large.ARCHIVE_BYTES_APPROXIMATE == 93 * 2**30
-    assert fma_medium.SPLITS == fma_large.SPLITS == ("official", "kfold", "file")
-    assert fma_small.THESIS_TEST_PER_GENRE == 100 and "official" in fma_small.SPLITS
+    large = fma_large.DATASET.archives["audio"]
+    assert large["known_hash"] == "sha1:497109f4dd721066b5ce5e5f250ec604dc78939e"
+    assert large["urls"] == ("https://os.unil.cloud.switch.ch/fma/fma_large.zip",) and large["size"] == 93 * 2**30
+    assert fma_medium.DATASET.splits == fma_large.DATASET.splits == ("official", "kfold", "file")
+    assert fma_small.DATASET.thesis_test_per_genre == 100 and "official" in fma_small.DATASET.splits

@@ -16,7 +16,7 @@ from audio_fixtures import tone, write_gtzan_like, write_wav
 from http_server import Behaviour, LocalServer
 
 from genre_utils import prepare
-from genre_utils.data.datasets import get_dataset, gtzan, gtzan_reference
+from genre_utils.data.datasets import get_dataset, gtzan
 from genre_utils.data.datasets.table import readable, skipped_files
 from genre_utils.data.download import DownloadError
 
@@ -204,7 +204,7 @@ def test_validate_checks_each_clip_against_the_original_md5s(gtzan_excerpts, tmp
 
 def test_the_shipped_reference_is_mirdatas_index(shared_data):
     index = json.loads((shared_data / "gtzan_reference" / "gtzan_genre_index_1.0.json").read_text())["tracks"]
-    reference = gtzan_reference.reference_md5()
+    reference = gtzan.reference_md5()
     assert len(reference) == 1000 and set(reference) == set(index)
     assert all(reference[clip] == entry["audio"][1] for clip, entry in index.items())
     assert all(

@@ -1,7 +1,6 @@
 """The rule that says whether a run learnt: each of its three tests, on hand-made predictions and on real training.
 
-A network trained on shuffled labels cannot learn, one trained on the real labels does: the
-verdict written to ``result.json`` must tell them apart.
+A network trained on shuffled labels cannot learn: the verdict written to ``result.json`` says so.
 """
 
 from __future__ import annotations
@@ -135,11 +134,10 @@ def test_early_stopping_waits_for_the_warm_up_but_keeps_the_best_epoch_of_it():
 
 
 @pytest.mark.slow
-def test_shuffled_labels_do_not_learn_and_real_labels_do(synthetic_store, tmp_path):
-    """The thesis CNN on the synthetic set, once as it is and once with its genres shuffled across clips."""
-    spec = RunSpec("synthetic", "cnn", seed=0, epochs=40, segment_seconds=0)
-    learnt = run_one(spec, synthetic_store, tmp_path / "real")
-    assert learnt["learned"] is True, learnt.get("learned_reason")
+def test_shuffled_labels_do_not_learn(synthetic_store, tmp_path):
+    """The thesis CNN on the synthetic set with its genres shuffled across clips (the real labels learn:
+    ``test_experiment.test_both_models_learn_on_synthetic_data``)."""
+    spec = RunSpec("synthetic", "cnn", seed=0, epochs=8, segment_seconds=2.0, patience=0)
     tracks = synthetic_store.tracks.copy()
     tracks["genre"] = np.random.default_rng(0).permutation(tracks["genre"].to_numpy())
     shuffled = run_one(spec, dataclasses.replace(synthetic_store, tracks=tracks), tmp_path / "shuffled")

@@ -135,8 +135,6 @@ def test_the_earlier_figures_still_draw(runs):
         }
     )
     assert len(plots.plot_history(history, best_epoch=2).axes) == 2
-    thesis = runs[runs["split"] == "thesis"]
-    assert plots.plot_seed_accuracies(thesis, thesis={"alpha": 0.6}).axes[0].get_ylabel()
 
 
 def test_a_table_that_is_not_a_comparison_table_is_refused():

@@ -10,9 +10,10 @@ import soundfile
 
 keras = pytest.importorskip("keras")
 
+from genre_utils.analysis.plots import plot_timeline  # noqa: E402
 from genre_utils.data.audio import AudioError  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, make_inputs, run_folder, run_one  # noqa: E402
-from genre_utils.predict import load_run, main, plot_timeline, predict_file  # noqa: E402
+from genre_utils.predict import load_run, main, predict_file  # noqa: E402
 
 SAMPLE_RATE = 22050
 CLIP_SECONDS = 4.0  # the synthetic_store fixture's clips

@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras")
 from genre_utils.analysis import readings  # noqa: E402
 from genre_utils.experiment import plans  # noqa: E402
 from genre_utils.experiment.evaluation import classification_report, predictions_frame, report_to_files  # noqa: E402
-from genre_utils.experiment.runner import RunSpec, make_inputs, train_plan  # noqa: E402
+from genre_utils.experiment.runner import RunSpec, make_inputs  # noqa: E402
 from genre_utils.models import contender_names, get_contender, reading, reading_names, register, unregister  # noqa: E402
 from genre_utils.models.thesis_cnn import ORIENTATIONS, build_cnn  # noqa: E402
 from genre_utils.study.settings import StudySettings, check_models  # noqa: E402
@@ -273,19 +273,3 @@ def test_the_table_has_one_row_per_model_with_its_interval_and_learnt_runs(tmp_p
     assert "a run that did not learn" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     with pytest.raises(ValueError, match="the runs span 2 settings"):
         readings.readings_table(pd.concat([runs, runs.assign(split="kfold", folds=2)]))
-
-
-@pytest.mark.slow
-def test_a_small_real_run_answers_the_question(synthetic_store, tmp_path):
-    plan = plans.plan_readings(["cnn_frames_first", "lstm_clips"], segment_seconds=2.0)
-    settings = StudySettings(dataset="synthetic", seeds=[0], segment_seconds=2.0, epochs=2, patience=0)
-    specs = settings.run_specs(models=list(plan.models))
-    runs = train_plan(specs, {"mfcc": synthetic_store}, tmp_path, log=lambda line: None)
-    assert sorted(runs["model"]) == sorted(plan.models)
-    table = readings.readings_table(runs, plan.models)
-    assert table["n"].tolist() == [1] * 4 and table["mean"].between(0, 1).all()
-    tests = readings.reading_tests(runs, plan.comparisons)
-    assert set(tests["verdict"]) <= set(readings.VERDICTS) and len(tests) == 3
-    assert readings.verdict_sentence(tests).startswith("As read here, the thesis's ranking")
-    frames_first = runs.set_index("model").loc["cnn_frames_first", "folder"]
-    assert RunSpec("synthetic", "cnn_frames_first", segment_seconds=2.0, epochs=2, patience=0).name in frames_first

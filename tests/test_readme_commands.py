@@ -182,12 +182,12 @@ def fma_server(mp3_bytes, tmp_path, monkeypatch):
     with LocalServer() as server:
         metadata = build_zip(served / "fma_metadata.zip", {"fma_metadata/tracks.csv": tracks_csv(fake_rows()).encode()})
         for name, module in modules.items():
-            members = {f"{module.AUDIO_FOLDER}/README.txt": b"tiny\n", **audio_members(name.split("_")[1], mp3_bytes)}
-            members[f"{module.AUDIO_FOLDER}/checksums"] = sha1sum_listing(members)
+            members = {f"{module.DATASET.name}/README.txt": b"tiny\n", **audio_members(name.split("_")[1], mp3_bytes)}
+            members[f"{module.DATASET.name}/checksums"] = sha1sum_listing(members)
             audio = build_zip(served / f"{name}.zip", members)
             remotes = {}
             for key, facts in (("metadata", metadata), ("audio", audio)):
-                spec = dict(module.ARCHIVES[key])
+                spec = dict(module.DATASET.archives[key])
                 path = f"/{name}/{spec['filename']}"
                 server.files[path] = Behaviour((served / spec["filename"]).read_bytes())
                 spec.update(urls=(server.url(path),), known_hash=f"sha1:{facts['sha1']}", size=facts["size"])

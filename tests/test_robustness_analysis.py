@@ -290,10 +290,7 @@ def test_bad_predictions_are_refused_naming_the_column():
         (good.drop(index=good.index[(good["degradation"] == BAND)][:1]), "column 'track_id'.*does not test its clean"),
         (pd.concat([good, good.iloc[:1]]), "column 'track_id' repeats"),
         (good.assign(correct="maybe"), "column 'correct' must be boolean"),
-        (good.assign(correct=True), "column 'correct' disagrees"),
-        (good.assign(augment=-1), "column 'augment'"),
         (good.assign(dataset=["a", "b"] * (len(good) // 2)), "settings"),
-        (good.assign(seed=range(len(good))), "column 'seed' varies within run"),
     ]
     for predictions, message in cases:
         with pytest.raises(ValueError, match=message):

@@ -169,7 +169,7 @@ def test_a_folder_turned_read_only_under_dask_workers_is_a_clear_error_and_a_rer
                 out["first"] = "no error"
             except paths.StorageError as error:
                 out["first"] = str(error)
-                out["raised_on_a_worker"] = "write_rows" in "".join(traceback.format_exception(error.__cause__))
+                out["raised_on_a_worker"] = "extract_shard" in "".join(traceback.format_exception(error.__cause__))
             out["chunks_kept"] = len(list(records.glob("*.json")))
             subprocess.run(["umount", str(shards)], check=True)
             resumed = build()

@@ -11,6 +11,8 @@ the items come from differs.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,13 +24,13 @@ from audio_fixtures import tone, write_wav  # noqa: E402
 from genre_utils.data.splits import carve_validation, make_split  # noqa: E402
 from genre_utils.experiment.inputs import prepare_inputs  # noqa: E402
 from genre_utils.experiment.runner import RunSpec, evaluate, make_inputs  # noqa: E402
-from genre_utils.features.kinds import FeatureConfig  # noqa: E402
+from genre_utils.features.kinds import FeatureConfig, segment_features  # noqa: E402
 from genre_utils.features.standardize import Standardizer  # noqa: E402
 from genre_utils.features.store import build_feature_store  # noqa: E402
 from genre_utils.models import get_contender  # noqa: E402
 from genre_utils.models.hyperparameters import TrainingSettings  # noqa: E402
 from genre_utils.models.keras_family import KerasContender, compile_classifier  # noqa: E402
-from genre_utils.models.streaming import StoreItems, batch_count, epoch_order, item_batches, item_index  # noqa: E402
+from genre_utils.models.streaming import batch_count, epoch_order, item_batches  # noqa: E402
 from genre_utils.models.training import one_hot  # noqa: E402
 
 UNEVEN_SECONDS = (4.0, 3.5, 2.9, 2.3, 2.05, 1.0)  # the last is too short: skipped at extraction
@@ -47,6 +49,9 @@ class CountingStore:
     def read_rows(self, rows):
         self.reads.append(len(rows))
         return self._store.read_rows(rows)
+
+    def items(self, *arguments):
+        return dataclasses.replace(self._store.items(*arguments), store=self)
 
     def __getattr__(self, name):
         return getattr(self._store, name)
@@ -78,28 +83,31 @@ def split(synthetic_store):
 
 
 @pytest.mark.parametrize("segment_seconds", [0.0, 0.5, 1.0, 1.5, 4.0])
-def test_the_item_index_cuts_exactly_as_segment_features(uneven_store, segment_seconds):
-    usable = uneven_store.usable["track_id"].tolist()
-    assert len(usable) == len(UNEVEN_SECONDS) - 1 and len(set(uneven_store.usable["valid_frames"])) == len(usable)
-    order = usable[::-1]  # items follow the order asked for, as the store's own accessors do
-    index = item_index(uneven_store, order, segment_seconds)
+def test_store_items_cut_exactly_as_segment_features(uneven_store, segment_seconds):
+    usable = uneven_store.usable.set_index("track_id")
+    assert len(usable) == len(UNEVEN_SECONDS) - 1 and len(set(usable["valid_frames"])) == len(usable)
+    order = usable.index.tolist()[::-1]  # items follow the order asked for
+    items = uneven_store.items(order, segment_seconds)
+    clips = uneven_store.read_rows(usable.loc[order, "row"])
     if segment_seconds:
-        expected, owners = uneven_store.segments(order, segment_seconds)
+        frames = uneven_store.config.frames_for_seconds(segment_seconds)
+        cuts = [segment_features(clip, frames, usable.loc[t, "valid_frames"]) for clip, t in zip(clips, order)]
+        expected, owners = np.concatenate(cuts), np.repeat(order, [len(cut) for cut in cuts])
     else:
-        expected, owners = uneven_store.clips(order), np.array(order, dtype=object)
-    np.testing.assert_array_equal(StoreItems(uneven_store, index).load(batch_size=3), expected)
-    assert index.track_ids.tolist() == owners.tolist()
+        expected, owners = clips, np.array(order, dtype=object)
+    np.testing.assert_array_equal(items.load(batch_size=3), expected)
+    assert items.track_ids.tolist() == owners.tolist()
     if segment_seconds == 0.5:  # the short clips really lose their mostly-padding segments
         assert len(set(pd.Series(owners).value_counts())) > 1
 
 
-def test_the_item_index_refuses_skipped_and_unknown_tracks(uneven_store):
+def test_store_items_refuse_skipped_and_unknown_tracks(uneven_store):
     skipped = uneven_store.skipped["track_id"].tolist()
     assert skipped
     with pytest.raises(ValueError, match="skipped at extraction"):
-        item_index(uneven_store, skipped, 1.0)
+        uneven_store.items(skipped, 1.0)
     with pytest.raises(ValueError, match="not in the feature store"):
-        item_index(uneven_store, ["jazz.99999"], 1.0)
+        uneven_store.items(["jazz.99999"], 1.0)
 
 
 @pytest.mark.parametrize("segment_seconds", [0.0, SEGMENT_SECONDS])
@@ -125,8 +133,7 @@ def test_streamed_sides_and_statistics_equal_the_in_memory_ones_exactly(syntheti
 
 
 def test_the_streaming_standardizer_fit_equals_the_in_memory_fit(uneven_store):
-    index = item_index(uneven_store, uneven_store.usable["track_id"], 0.5)
-    lazy = StoreItems(uneven_store, index)
+    lazy = uneven_store.items(uneven_store.usable["track_id"], 0.5)
     for batch_size in (1, 4, 64):
         streamed = Standardizer().fit(lazy, rows=np.arange(1, len(lazy), 2), batch_size=batch_size)
         held = Standardizer().fit(lazy.load(), rows=np.arange(1, len(lazy), 2), batch_size=batch_size)

@@ -16,6 +16,7 @@ import pandas as pd
 from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, summarize_runs
 from genre_utils.experiment.evaluation import PER_GENRE_FILE, read_confusion
 from genre_utils.formatting import MISSING, finite, points
+from genre_utils.models import contender_names, get_contender
 from genre_utils.models.thesis_results import THESIS_ACCURACY, THESIS_FEATURE_STUDY, THESIS_FEATURES, THESIS_SPLIT
 
 SETTING = ["dataset", "split", "folds", "split_file", "segment_seconds"]
@@ -52,14 +53,20 @@ def learned_mask(runs: pd.DataFrame) -> pd.Series:
     return ~said_false.astype(bool)  # read back from CSV the values may be strings; missing counts as learnt
 
 
-def entry_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Series:
-    """``labels[model]`` (else the name) per row, `` · <features>`` added where the model has several in a setting."""
-    frame = runs_frame(frame, [*SETTING, *ENTRY])
+def contender_titles() -> dict[str, str]:
+    """``{name: title}`` of every registered contender and reading."""
+    return {name: get_contender(name).title for name in contender_names(include_readings=True)}
+
+
+def entry_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None, within=SETTING) -> pd.Series:
+    """``labels[model]`` (else the name) per row, `` · <features>`` added where the model has several ``within``
+    the same setting."""
+    frame = runs_frame(frame, [*within, *ENTRY])
     names = frame["model"].astype(str).map(lambda model: (labels or {}).get(model, model))
-    kinds = frame.groupby([*SETTING, "model"], dropna=False)["features"].transform("nunique")
+    kinds = frame.groupby([*within, "model"], dropna=False)["features"].transform("nunique")
     result = names.where(kinds <= 1, names + " · " + frame["features"].astype(str))
-    entries = frame.assign(label=result).drop_duplicates([*SETTING, *ENTRY])
-    if not (clash := entries[entries.duplicated([*SETTING, "label"], keep=False)]).empty:
+    entries = frame.assign(label=result).drop_duplicates([*within, *ENTRY])
+    if not (clash := entries[entries.duplicated([*within, "label"], keep=False)]).empty:
         raise ValueError(
             f"labels give several entries the same label {sorted(set(clash['label']))}: "
             f"{clash[ENTRY].to_dict(orient='records')}"
@@ -176,16 +183,12 @@ def leakage_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> p
         split: frame[frame["split"] == split].groupby(keys).agg(value=("accuracy", "mean"), runs=("accuracy", "size"))
         for split in (THESIS_SPLIT, LEAKY_SPLIT)
     }
-    leaky, honest = mean[LEAKY_SPLIT], mean[THESIS_SPLIT]
-    both = leaky.merge(honest, left_index=True, right_index=True, suffixes=("_leaky", "")).reset_index()
-    kinds = both.groupby(["dataset", "model"])["features"].nunique()
-    table = pd.DataFrame(
+    both = mean[LEAKY_SPLIT].merge(mean[THESIS_SPLIT], left_index=True, right_index=True, suffixes=("_leaky", ""))
+    both = both.reset_index()
+    return pd.DataFrame(
         {
             **{k: both[k] for k in keys[:3]},
-            "label": [
-                (labels or {}).get(m, m) + (f" · {f}" if kinds[(d, m)] > 1 else "")
-                for d, m, f in zip(both["dataset"], both["model"], both["features"])
-            ],
+            "label": entry_labels(both, labels, within=["dataset"]),
             "segment_seconds": both["segment_seconds"],
             "track_split": both["value"],
             "random_segment_split": both["value_leaky"],
@@ -193,7 +196,6 @@ def leakage_table(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> p
             "seeds": np.minimum(both["runs_leaky"], both["runs"]),
         }
     )
-    return table.reset_index(drop=True)
 
 
 def setting_label(row) -> str:

@@ -10,10 +10,18 @@ import math
 
 import pandas as pd
 
-from genre_utils.analysis.comparison import MIN_RUNS_FOR_INTERVAL, SETTING, accuracy_summary, learned_mask, runs_frame
+from genre_utils.analysis.comparison import (
+    MIN_RUNS_FOR_INTERVAL,
+    SETTING,
+    accuracy_summary,
+    contender_titles,
+    entry_labels,
+    learned_mask,
+    runs_frame,
+)
 from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, seed_summary
 from genre_utils.formatting import plural, points
-from genre_utils.models import contender_names, get_contender
+from genre_utils.models import contender_names
 from genre_utils.models.thesis_results import THESIS_PAIR
 
 FULL = 1.0  # the share of the regular runs
@@ -64,17 +72,11 @@ def _curve_frame(runs: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _title(name: str) -> str:
-    return get_contender(name).title if name in contender_names() else str(name)
-
-
 def curve_table(runs: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
     """Per contender and share (:data:`TABLE_COLUMNS`, registry order): accuracy with its interval (clipped to 0-1)."""
     frame = _curve_frame(runs)
     table = accuracy_summary(frame, ["model", "features", "train_fraction"], MEAN_COLUMNS, confidence)
-    kinds = table.groupby("model")["features"].transform("nunique")
-    titles = table["model"].map(_title)
-    table["label"] = titles.where(kinds <= 1, titles + " · " + table["features"].astype(str))
+    table["label"] = entry_labels(table, contender_titles(), within=())
     order = {name: i for i, name in enumerate(contender_names())}
     table["order"] = table["model"].map(order).fillna(len(order))
     table = table.sort_values(["order", "model", "features", "train_fraction"], kind="stable")
@@ -137,7 +139,8 @@ def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR, confiden
 def gap_table(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR) -> pd.DataFrame:
     """The verdict table: :func:`gap_change` as one row, gaps and interval in points."""
     found = gap_change(runs, pair)
-    row = {"trailing": _title(found["trailing"]), "leading": _title(found["leading"])}
+    titles = contender_titles()
+    row = {role: titles.get(found[role], found[role]) for role in ("trailing", "leading")}
     if "reason" in found:
         return pd.DataFrame([{**row, "verdict": "no answer", "reason": REASONS[found["reason"]]}])
     row.update({key: found[key] for key in ("small_tracks", "large_tracks", "n", "left_out")})

@@ -1,8 +1,4 @@
-"""Every figure of the study: training and learning curves, confusion, contenders, readings, robustness.
-
-Each function draws the tables of the other :mod:`genre_utils.analysis` modules on a new figure (or the ``ax``
-given) and returns the figure, so notebooks stay one call per plot.
-"""
+"""Every figure of the study, each drawn on a new figure (or the ``ax`` given) and returned: one call per plot."""
 
 from __future__ import annotations
 
@@ -16,6 +12,7 @@ import seaborn as sns
 from genre_utils.analysis.comparison import MIN_RUNS_FOR_INTERVAL, SETTING, learned_mask, runs_frame, setting_label
 from genre_utils.analysis.readings import LEADING, TRAILING
 from genre_utils.analysis.robustness import ENTRY, _checked, _entry_name
+from genre_utils.experiment.evaluation import PROBABILITY_PREFIX
 from genre_utils.formatting import plural
 from genre_utils.models import get_contender
 from genre_utils.models.sklearn_family import SELECTION_FILE, load_selection
@@ -72,30 +69,6 @@ def plot_confusion(confusion: pd.DataFrame, title: str = "", normalize: bool = T
     return fig
 
 
-def plot_seed_accuracies(runs: pd.DataFrame, title: str = "", thesis: dict | None = None, ax=None) -> plt.Figure:
-    """Accuracy of every seed (dots, a red cross where it did not learn) and their mean (bar) per model and setting;
-    ``thesis``: ``{model: accuracy}`` drawn as dashed marks."""
-    fig, ax = _figure(ax, (8, 4))
-    hue = "setting" if "setting" in runs.columns and runs["setting"].nunique() > 1 else None
-    xy = {"data": runs, "x": "model", "y": "accuracy", "hue": hue, "ax": ax}
-    sns.barplot(**xy, errorbar=None, alpha=0.5)
-    sns.stripplot(**xy, dodge=hue is not None, color="black" if hue is None else None, legend=False)
-    flat = runs[~learned_mask(runs)]
-    if hue is None and not flat.empty:
-        order = {model: position for position, model in enumerate(runs["model"].drop_duplicates())}
-        ax.scatter(flat["model"].map(order), flat["accuracy"], label="did not learn", **NOT_LEARNED_STYLE)
-    for position, model in enumerate(runs["model"].drop_duplicates()):
-        if thesis and model in thesis:
-            ax.hlines(
-                thesis[model], position - 0.4, position + 0.4, "red", "--", label="thesis" if position == 0 else None
-            )
-    ax.set(xlabel="model", ylabel="per-track test accuracy", ylim=(0, 1), title=title)
-    if thesis or hue or (hue is None and not flat.empty):
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def plot_contender_accuracy(
     table: pd.DataFrame,
     chance: float | None = None,
@@ -128,7 +101,13 @@ def plot_contender_accuracy(
         label = f"range (under {MIN_RUNS_FOR_INTERVAL} runs: no interval)"
         ax.hlines(y[narrow], low, high, colors=MEAN_COLOR, label=label, **RANGE_STYLE)
     if runs is not None and not runs.empty:
-        _draw_runs(ax, table, runs, y)
+        frame = runs_frame(runs, [*SETTING, "model", "features", "accuracy"])
+        frame = frame[frame["accuracy"].notna()]
+        keys = [*SETTING, "model", "features"]
+        position = dict(zip(runs_frame(table)[keys].itertuples(index=False, name=None), y))
+        frame = frame.assign(row=[position.get(key) for key in frame[keys].itertuples(index=False, name=None)])
+        frame = frame[frame["row"].notna()]
+        _draw_runs(ax, frame, frame["row"], RUN_COLOR)
     thesis = table["thesis"].to_numpy(float) if "thesis" in table.columns else np.full(len(table), np.nan)
     if np.isfinite(thesis).any():
         ax.scatter(thesis[np.isfinite(thesis)], y[np.isfinite(thesis)], label="thesis (one run)", **THESIS_STYLE)
@@ -142,19 +121,15 @@ def plot_contender_accuracy(
     return fig
 
 
-def _draw_runs(ax, table: pd.DataFrame, runs: pd.DataFrame, y: np.ndarray) -> None:
-    """Each run's accuracy as a small point below its entry's mean; a run that did not learn as a red cross."""
-    frame = runs_frame(runs, [*SETTING, "model", "features", "accuracy"])
-    frame = frame[frame["accuracy"].notna()]
-    keys = [*SETTING, "model", "features"]
-    position = {tuple(row): index for index, row in zip(y, runs_frame(table)[keys].itertuples(index=False, name=None))}
-    frame = frame.assign(row=[position.get(key) for key in frame[keys].itertuples(index=False, name=None)])
-    frame = frame[frame["row"].notna()]
-    learned = learned_mask(frame).to_numpy(bool)
-    rows = frame["row"].to_numpy(float) + RUN_OFFSET
-    accuracy = frame["accuracy"].to_numpy(float)
+def _draw_runs(ax, runs: pd.DataFrame, rows: pd.Series, colors) -> None:
+    """Each run's accuracy as a small point just below its row (``colors``: one, or one per run); a run that did not
+    learn as a red cross."""
+    learned = learned_mask(runs).to_numpy(bool)
+    rows, accuracy = rows.to_numpy(float) + RUN_OFFSET, runs["accuracy"].to_numpy(float)
+    colors = np.broadcast_to(np.asarray(colors, dtype=object), learned.shape)
     if learned.any():
-        ax.scatter(accuracy[learned], rows[learned], s=12, color=RUN_COLOR, zorder=2, label="one run (seed or fold)")
+        label = "one run (seed or fold)"
+        ax.scatter(accuracy[learned], rows[learned], s=12, c=list(colors[learned]), zorder=2, label=label)
     if (~learned).any():
         ax.scatter(accuracy[~learned], rows[~learned], label="a run that did not learn", **NOT_LEARNED_STYLE)
 
@@ -216,8 +191,12 @@ def plot_learning_curve(
         elif (counts > 1).all() and {"min", "max"}.issubset(rows.columns):
             hatched = {"alpha": 0.08, "hatch": "//", "edgecolor": line.get_color(), "linewidth": 0}
             ax.fill_between(rows["train_tracks"], rows["min"], rows["max"], color=line.get_color(), **hatched)
-        if runs is not None and not runs.empty:
-            _draw_curve_runs(ax, runs, rows, line.get_color())
+        if runs is not None and not runs.empty:  # each seed or fold as a small dot
+            share = runs["train_fraction"].fillna(1.0) if "train_fraction" in runs else pd.Series(1.0, runs.index)
+            mine = runs["model"].isin(rows["model"]) & runs["features"].isin(rows["features"])
+            mine = runs[mine & share.isin(rows["train_fraction"])].assign(train_fraction=share)
+            dots = mine.merge(rows[["train_fraction", "train_tracks"]], on="train_fraction", suffixes=("_run", ""))
+            ax.scatter(dots["train_tracks"], dots["accuracy"], s=10, color=line.get_color(), alpha=0.6, zorder=2)
         if (flat := _not_learned(rows)).any():
             label = None if crossed else "some runs did not learn (left out of the verdict)"
             ax.scatter(rows["train_tracks"][flat], rows["mean"][flat], label=label, **NOT_LEARNED_STYLE)
@@ -232,18 +211,6 @@ def plot_learning_curve(
     ax.legend(fontsize=8, title=heading, title_fontsize=8)
     fig.tight_layout()
     return fig
-
-
-def _draw_curve_runs(ax, runs: pd.DataFrame, rows: pd.DataFrame, color) -> None:
-    """One contender's runs on the curve as small dots (each seed or fold), at their number of training tracks."""
-    share = runs["train_fraction"].fillna(1.0) if "train_fraction" in runs.columns else pd.Series(1.0, runs.index)
-    mine = runs[
-        runs["model"].isin(rows["model"]) & runs["features"].isin(rows["features"]) & share.isin(rows["train_fraction"])
-    ]
-    tracks = mine.assign(train_fraction=share[mine.index]).merge(
-        rows[["train_fraction", "train_tracks"]], on="train_fraction", suffixes=("_run", "")
-    )
-    ax.scatter(tracks["train_tracks"], tracks["accuracy"], s=10, color=color, alpha=0.6, zorder=2)
 
 
 def plot_training(run) -> object:
@@ -286,7 +253,9 @@ def plot_readings(
         if not base.empty:
             ax.axvline(float(base.iloc[0]), color=SIDE_COLORS[model], linestyle="--", linewidth=1, label=label)
     if runs is not None and not runs.empty:
-        _draw_reading_runs(ax, table, runs, dict(zip(table["model"], colors)))
+        runs = runs[runs["model"].isin(table["model"])]
+        position = {model: row for row, model in enumerate(table["model"])}
+        _draw_runs(ax, runs, runs["model"].map(position), runs["model"].map(dict(zip(table["model"], colors))))
     if chance is not None:
         ax.axvline(chance, color="black", linestyle=":", linewidth=1, label="guessing")
     ax.set_yticks(rows, [f"{t}\n({m})" for t, m in zip(table["title"], table["model"])], fontsize=8)
@@ -297,25 +266,23 @@ def plot_readings(
     return fig
 
 
-def _draw_reading_runs(ax, table: pd.DataFrame, runs: pd.DataFrame, colors: dict) -> None:
-    """One dot per run under its model's row; hollow where the run did not learn."""
-    position = {model: row for row, model in enumerate(table["model"])}
-    runs = runs[runs["model"].isin(position)]
-    learned = learned_mask(runs).to_numpy(bool)
-    rows = runs["model"].map(position).to_numpy(float) + RUN_OFFSET
-    accuracy = runs["accuracy"].to_numpy(float)
-    color = np.asarray(runs["model"].map(colors), dtype=object)
-    ax.scatter(accuracy[learned], rows[learned], s=14, c=list(color[learned]), zorder=2, label="one run (seed or fold)")
-    if (failed := ~learned).any():
-        ax.scatter(
-            accuracy[failed],
-            rows[failed],
-            s=30,
-            facecolors="none",
-            edgecolors=list(color[failed]),
-            zorder=2,
-            label="a run that did not learn",
-        )
+def plot_timeline(prediction, ax=None) -> plt.Figure:
+    """Heat map of each window's genre probabilities over time (circles: predicted genre) of a ``Prediction``."""
+    frame = prediction.segments
+    columns = [c for c in frame.columns if c.startswith(PROBABILITY_PREFIX)]
+    genres = [c[len(PROBABILITY_PREFIX) :] for c in columns]
+    fig, ax = _figure(ax, (9, 0.35 * len(genres) + 1.8))
+    edges = np.append(frame["start_s"].to_numpy(), frame["end_s"].iloc[-1])  # overlapping windows: up to the next
+    values = frame[columns].to_numpy().T
+    mesh = ax.pcolormesh(edges, np.arange(len(genres) + 1) - 0.5, values, cmap="viridis", vmin=0, vmax=1)
+    rows = [genres.index(g) for g in frame["genre"]]
+    ax.scatter((edges[:-1] + edges[1:]) / 2, rows, marker="o", facecolors="none", edgecolors="white", linewidths=1.5)
+    ax.set_yticks(range(len(genres)), genres)
+    ax.invert_yaxis()  # first genre on top, as in the segment table
+    title = f"{prediction.path.name}: {prediction.genre} ({prediction.probabilities.iloc[0]:.0%} mean)"
+    ax.set(xlabel="time (s)", ylabel="genre", title=f"{title}; circles = predicted genre per window")
+    fig.colorbar(mesh, ax=ax, label="probability")
+    return fig
 
 
 def plot_robustness(robustness: pd.DataFrame, title: str = "", ax=None):

@@ -9,16 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from genre_utils.analysis.comparison import ALPHA, MIN_RUNS_FOR_INTERVAL, learned_mask
+from genre_utils.analysis.comparison import ALPHA, MIN_RUNS_FOR_INTERVAL, contender_titles, entry_labels, learned_mask
 from genre_utils.analysis.statistics import DEFAULT_CONFIDENCE, holm, mcnemar, seed_summary
 from genre_utils.data.degradations import degradation_names, get_degradation
 from genre_utils.experiment.degradation_scores import CLEAN
 from genre_utils.experiment.degradation_scores import COLUMNS as PREDICTION_COLUMNS  # the table this module reads
 from genre_utils.formatting import percent, points
-from genre_utils.models import contender_names, get_contender
 
 SETTING_COLUMNS = ["dataset", "split", "segment_seconds"]  # one setting per table
-RUN_ATTRIBUTES = [*SETTING_COLUMNS, "model", "features", "seed", "fold", "augment", "learned"]  # one value per run
 ENTRY = ["model", "features", "augment"]
 GOAL_RETAINED = 0.8  # with augmentation: at least this share of the clean accuracy under each degradation
 GOAL_CLEAN_LOSS = 0.02  # ... losing at most this much clean accuracy (fraction units) to the un-augmented runs
@@ -52,20 +50,11 @@ def check_predictions(table: pd.DataFrame) -> pd.DataFrame:
     if truth.isna().any():
         raise ValueError(f"column 'correct' must be boolean, got {frame['correct'].dtype} with other values")
     frame["correct"] = truth.astype(bool)
-    if disagree := int((frame["correct"] != (frame["true"] == frame["predicted"])).sum()):
-        raise ValueError(f"column 'correct' disagrees with true == predicted in {disagree} row(s)")
-    augment = pd.to_numeric(frame["augment"], errors="coerce")
-    if augment.isna().any() or (augment < 0).any() or (augment % 1 != 0).any():
-        raise ValueError("column 'augment' must hold whole numbers >= 0 (degraded copies per training track)")
-    frame["augment"] = augment.astype(int)
+    frame["augment"] = frame["augment"].astype(int)
     if not frame["degradation"].eq(CLEAN).any():
         raise ValueError(f"column 'degradation' has no {CLEAN!r} rows: the clean test tracks are needed")
     if (settings := len(frame[SETTING_COLUMNS].drop_duplicates())) > 1:
         raise ValueError(f"columns {SETTING_COLUMNS} hold {settings} settings; analyse one at a time")
-    varying = frame.groupby("run", sort=False)[RUN_ATTRIBUTES].nunique(dropna=False) > 1
-    for column in RUN_ATTRIBUTES:
-        if varying[column].any():
-            raise ValueError(f"column {column!r} varies within run(s) {varying.index[varying[column]].tolist()[:3]}")
     if frame.duplicated(["run", "degradation", "track_id"]).any():
         raise ValueError("column 'track_id' repeats within a run and degradation: each track is tested once")
     tracks = frame.groupby(["run", "degradation"], sort=False)["track_id"].agg(frozenset)
@@ -155,9 +144,8 @@ def augmentation_effect(table: pd.DataFrame) -> pd.DataFrame:
         for augment, augmented in group[group["augment"] > 0].groupby("augment", sort=True):
             excluded = int(group.loc[~group["learned"] & group["augment"].isin([0, augment]), "run"].nunique())
             augmented = augmented[augmented["learned"]]
-            seeds = set(zip(augmented["seed"], augmented["fold"]))  # compare on the same seeds and folds
-            plain_here = plain[[pair in seeds for pair in zip(plain["seed"], plain["fold"])]]
-            plain_here = plain_here if not plain_here.empty else plain
+            same = plain.set_index(["seed", "fold"]).index.isin(list(zip(augmented["seed"], augmented["fold"])))
+            plain_here = plain[same] if same.any() else plain  # compare on the same seeds and folds
             if plain.empty or augmented.empty:
                 continue
             block = []
@@ -165,12 +153,10 @@ def augmentation_effect(table: pd.DataFrame) -> pd.DataFrame:
                 without = plain_here[plain_here["degradation"] == degradation]
                 if without.empty:
                     continue
-                before, after = without["accuracy"].mean(), with_["accuracy"].mean()
-                retained = with_["retained"].mean()
+                before, after, retained = without["accuracy"].mean(), with_["accuracy"].mean(), with_["retained"].mean()
+                clean = degradation == CLEAN
                 meets = (
-                    before - after <= GOAL_CLEAN_LOSS + TOLERANCE
-                    if degradation == CLEAN
-                    else retained >= GOAL_RETAINED - TOLERANCE
+                    before - after <= GOAL_CLEAN_LOSS + TOLERANCE if clean else retained >= GOAL_RETAINED - TOLERANCE
                 )
                 block.append(
                     {
@@ -206,9 +192,7 @@ def _in_order(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _labels(runs: pd.DataFrame) -> pd.Series:
-    titles = runs["model"].map(lambda name: get_contender(name).title if name in contender_names() else str(name))
-    kinds = runs.groupby("model")["features"].transform("nunique")
-    return titles.where(kinds <= 1, titles + " · " + runs["features"].astype(str))
+    return entry_labels(runs, contender_titles(), within=())
 
 
 def _degradation_title(name: str) -> str:

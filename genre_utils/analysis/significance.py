@@ -19,7 +19,6 @@ PAIR = ["model_a", "features_a", "label_a", "model_b", "features_b", "label_b"]
 COUNTS = ["both", "only_a", "only_b", "neither"]
 MCNEMAR_COLUMNS = [*SETTING, "seed", *PAIR, "tracks", "accuracy_a", "accuracy_b", *COUNTS, "statistic", "p_value"]
 PAIRED_COLUMNS = [*SETTING, *PAIR, "n", "mean_difference", "t_statistic", "p_value_t", "p_value_wilcoxon"]
-SWAPPED = {"accuracy_a": "accuracy_b", "only_a": "only_b"}  # exchanged when a pair is read the other way round
 
 
 def correct_per_track(entry_runs: pd.DataFrame) -> pd.Series:
@@ -32,13 +31,16 @@ def correct_per_track(entry_runs: pd.DataFrame) -> pd.Series:
     return pooled
 
 
-def pairwise_mcnemar(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """McNemar's exact test (:data:`MCNEMAR_COLUMNS`) for every setting, pair of entries and seed both have run."""
+def pairwise_mcnemar(
+    runs: pd.DataFrame, labels: dict[str, str] | None = None, first: str | None = None
+) -> pd.DataFrame:
+    """McNemar's exact test (:data:`MCNEMAR_COLUMNS`) for every setting, pair of entries and seed both have run;
+    ``first``: a model that is ``a`` in each of its pairs."""
     frame = runs_frame(runs, [*SETTING, *ENTRY, "seed", "folder", "accuracy"])
     frame["label"] = entry_labels(frame, labels)
     rows = []
     for setting, group in frame.groupby(SETTING, sort=True, dropna=False):
-        order, label = _ranked_entries(group)
+        order, label = _ranked_entries(group, first)
         for seed, of_seed in group.groupby("seed", sort=True):
             entries = dict(list(of_seed.groupby(ENTRY, sort=False)))
             for a, b in combinations([entry for entry in order if entry in entries], 2):
@@ -53,8 +55,11 @@ def pairwise_mcnemar(runs: pd.DataFrame, labels: dict[str, str] | None = None) -
     return pd.DataFrame(rows, columns=MCNEMAR_COLUMNS)
 
 
-def pairwise_paired_tests(runs: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Paired t and Wilcoxon tests on accuracy (:data:`PAIRED_COLUMNS`), runs paired by (seed, fold)."""
+def pairwise_paired_tests(
+    runs: pd.DataFrame, labels: dict[str, str] | None = None, first: str | None = None
+) -> pd.DataFrame:
+    """Paired t and Wilcoxon tests on accuracy (:data:`PAIRED_COLUMNS`), runs paired by (seed, fold); ``first`` as
+    in :func:`pairwise_mcnemar`."""
     frame = runs_frame(runs, [*SETTING, *ENTRY, "seed", "accuracy"])
     frame["label"] = entry_labels(frame, labels)
     if not (twice := frame[frame.duplicated([*SETTING, *ENTRY, "seed", "fold"], keep=False)]).empty:
@@ -63,7 +68,7 @@ def pairwise_paired_tests(runs: pd.DataFrame, labels: dict[str, str] | None = No
         )
     rows = []
     for setting, group in frame.groupby(SETTING, sort=True, dropna=False):
-        order, label = _ranked_entries(group)
+        order, label = _ranked_entries(group, first)
         wide = group.pivot(index=["seed", "fold"], columns=ENTRY, values="accuracy")
         for a, b in combinations(order, 2):
             both = wide[[a, b]].dropna()
@@ -74,34 +79,25 @@ def pairwise_paired_tests(runs: pd.DataFrame, labels: dict[str, str] | None = No
 
 
 def mcnemar_by_seed(runs: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:
-    """Two models' rows of :func:`pairwise_mcnemar` (same features), turned so that ``a`` is ``model_a``."""
-    swap = {**SWAPPED, **{v: k for k, v in SWAPPED.items()}}
-    return _oriented(pairwise_mcnemar(runs), model_a, model_b, lambda rows: rows.rename(columns=swap))
+    """Two models' rows of :func:`pairwise_mcnemar` (same features), ``a`` being ``model_a``."""
+    return _rows_of(pairwise_mcnemar(runs, first=model_a), model_a, model_b)
 
 
 def paired_tests(runs: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:
     """Two models' rows of :func:`pairwise_paired_tests` (same features), differences ``model_a - model_b``."""
-    return _oriented(
-        pairwise_paired_tests(runs),
-        model_a,
-        model_b,
-        lambda rows: rows.assign(mean_difference=-rows["mean_difference"], t_statistic=-rows["t_statistic"]),
-    )
+    return _rows_of(pairwise_paired_tests(runs, first=model_a), model_a, model_b)
 
 
-def _oriented(table: pd.DataFrame, model_a: str, model_b: str, swap) -> pd.DataFrame:
-    same_kind = table["features_a"] == table["features_b"]
-    forward = table[same_kind & (table["model_a"] == model_a) & (table["model_b"] == model_b)]
-    backward = table[same_kind & (table["model_a"] == model_b) & (table["model_b"] == model_a)]
-    turned = {f"{end}_{s}": f"{end}_{o}" for end in ("model", "features", "label") for s, o in (("a", "b"), ("b", "a"))}
-    backward = swap(backward).rename(columns=turned)
-    return pd.concat([forward, backward[table.columns]]).sort_index().reset_index(drop=True)
+def _rows_of(table: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:
+    mine = (table["model_a"] == model_a) & (table["model_b"] == model_b) & (table["features_a"] == table["features_b"])
+    return table[mine].reset_index(drop=True)
 
 
-def _ranked_entries(group: pd.DataFrame) -> tuple[list[tuple], dict[tuple, str]]:
-    """A setting's entries from the best mean accuracy down (ties by name), and their labels."""
+def _ranked_entries(group: pd.DataFrame, first: str | None = None) -> tuple[list[tuple], dict[tuple, str]]:
+    """A setting's entries, ``first``'s then from the best mean accuracy down (ties by name), and their labels."""
     mean = group.groupby(ENTRY, sort=True)["accuracy"].mean().sort_values(ascending=False, kind="stable")
-    return list(mean.index), dict(zip(map(tuple, group[ENTRY].to_numpy()), group["label"]))
+    order = sorted(mean.index, key=lambda entry: entry[0] != first)
+    return order, dict(zip(map(tuple, group[ENTRY].to_numpy()), group["label"]))
 
 
 def _pair(a: tuple, b: tuple, label: dict) -> dict:

@@ -7,7 +7,7 @@ An entry point, not part of the data layer: it sits with the command lines on to
 if __name__ == "__main__":  # the data commands do not use TensorFlow
     from genre_utils.quiet import quiet
 
-    quiet(import_tensorflow=False)
+    quiet()
 
 import sys  # noqa: E402
 

@@ -8,7 +8,6 @@ so that loaders put the file in a skipped-files table instead of crashing a run.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,16 +26,6 @@ class AudioError(ValueError):
         super().__init__(f"{self.path}: {reason}")
 
 
-@dataclass(frozen=True)
-class AudioInfo:
-    """What a file's header says, read without decoding the audio."""
-
-    duration: float  # seconds
-    sample_rate: int  # Hz
-    channels: int
-    format: str  # container, e.g. "WAV", "MP3"
-
-
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise AudioError(path, "file not found")
@@ -46,17 +35,13 @@ def _check_file(path: Path) -> None:
         raise AudioError(path, "empty file (0 bytes)")
 
 
-def audio_info(path: str | os.PathLike) -> AudioInfo:
-    """Read duration, sample rate and channel count from a file's header."""
-    path = Path(path)
-    _check_file(path)
+def audio_info(path: str | os.PathLike):
+    """``soundfile.info`` of a file (``duration``, ``samplerate``, ``channels``), its header read, not its audio."""
+    _check_file(Path(path))
     try:
-        info = soundfile.info(str(path))
+        return soundfile.info(str(path))
     except Exception as error:  # libsndfile raises several types for bad headers
         raise AudioError(path, f"unreadable header ({_short(error)})") from error
-    if info.samplerate <= 0:
-        raise AudioError(path, f"invalid sample rate {info.samplerate}")
-    return AudioInfo(info.frames / info.samplerate, int(info.samplerate), int(info.channels), str(info.format))
 
 
 def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE, mono: bool = True) -> np.ndarray:

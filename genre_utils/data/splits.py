@@ -241,15 +241,6 @@ def split_summary(tracks: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
     return table[[c for c in (*SIDES, "unused", "total") if c in table.columns]]
 
 
-def segment_split(track_split: pd.Series, track_ids: pd.Series, segment_track_ids) -> np.ndarray:
-    """The side of each segment: its track's side (leak-free, split before segmenting)."""
-    side_of = dict(zip(track_ids, track_split))
-    missing = {t for t in segment_track_ids if t not in side_of}
-    if missing:
-        raise ValueError(f"segments of tracks not in the split: {sorted(missing)[:5]}")
-    return np.array([side_of[t] for t in segment_track_ids], dtype=object)
-
-
 def random_segment_split(n_segments: int, test_fraction: float = 0.2, seed: int = 0) -> np.ndarray:
     """The common tutorial mistake, kept only to measure it: segments split at random, so tracks leak."""
     rng = np.random.default_rng(seed)

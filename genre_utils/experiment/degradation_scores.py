@@ -1,10 +1,8 @@
 """The degradation study's measurements: each finished run scored on degraded copies of its own test tracks.
 
-A run's saved model classifies the features of its test tracks after each degradation (a degraded
-store, :func:`genre_utils.features.store.degraded_copy`, cached like any feature set), standardized
-with its own training statistics and aggregated per track as it was evaluated. One degradation seed
-for the study, so clean and degraded answers pair track by track for McNemar. Each run keeps its
-answers in ``degraded_predictions.csv``; :func:`robustness_predictions` gathers one long table.
+A run's saved model and training statistics classify its test tracks after each degradation (a cached degraded
+store), aggregated per track as it was evaluated. One degradation seed for the study, so that clean and degraded
+answers pair track by track for McNemar. Each run keeps its answers in ``degraded_predictions.csv``.
 """
 
 from __future__ import annotations
@@ -68,8 +66,8 @@ def test_track_ids(specs: list[RunSpec], results_dir: str | os.PathLike) -> list
 
 
 def score_degraded(spec: RunSpec, degraded: dict[str, FeatureSet], results_dir: str | os.PathLike) -> pd.DataFrame:
-    """A finished run's per-track answers (:data:`PREDICTION_COLUMNS`) on its clean test tracks and on each
-    degraded version of them, kept to the tracks every degraded store could make; empty for a final model."""
+    """A finished run's per-track answers on its clean test tracks and each degraded version of them (the tracks
+    every degraded store could make); empty for a final model."""
     folder = run_folder(results_dir, spec)
     if finished_result(folder, spec) is None:
         raise ValueError(f"{folder} holds no finished run of {spec.name}: train it first (train_plan)")

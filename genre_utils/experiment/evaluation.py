@@ -1,15 +1,11 @@
 """Per-track evaluation of a genre classifier: metrics and the files they go to.
 
-Models score fixed-length segments; the study reports results per track. Segment outputs are
-aggregated to one probability row per track and compared with one label per track
-(:mod:`genre_utils.models.aggregation`), then summarized by :func:`classification_report`. Metrics are
-computed from the confusion matrix with numpy, so no scikit-learn warnings can appear: a class
-that is never predicted has precision 0, a class with no test track has recall 0.
+Metrics come from the confusion matrix with numpy, so no scikit-learn warnings can appear: a class that is never
+predicted has precision 0, a class with no test track has recall 0.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -21,18 +17,22 @@ from genre_utils.paths import write_csv, write_json
 METRICS_FILE = "metrics.json"
 PER_GENRE_FILE = "per_genre.csv"
 CONFUSION_FILE = "confusion.csv"
+FILES = (METRICS_FILE, PER_GENRE_FILE, CONFUSION_FILE)
 METRIC_KEYS = ("accuracy", "balanced_accuracy", "macro_f1", "n_tracks")
 PROBABILITY_PREFIX = "p_"
 
 
-def _check_labels(values, name: str, n_classes: int) -> np.ndarray:
+def check_labels(values, name: str, n_classes: int, like: np.ndarray | None = None) -> np.ndarray:
+    """``values`` as int64 class indices in ``[0, n_classes)``, as many as ``like`` has when given."""
     array = np.asarray(values)
     if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty one-dimensional array, got shape {array.shape}")
+        raise ValueError(f"{name} must be a non-empty one-dimensional array of class indices, got shape {array.shape}")
+    if like is not None and array.size != like.size:
+        raise ValueError(f"{name} has {array.size} entries, expected {like.size}")
     if not np.issubdtype(array.dtype, np.integer):
         raise ValueError(f"{name} must hold integer class indices, got dtype {array.dtype}")
     if array.min() < 0 or array.max() >= n_classes:
-        raise ValueError(f"{name} has labels outside 0..{n_classes - 1} (range {array.min()}..{array.max()})")
+        raise ValueError(f"{name} must lie in [0, {n_classes}), got {array.min()}..{array.max()}")
     return array.astype(np.int64)
 
 
@@ -53,16 +53,12 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def classification_report(y_true, y_pred, class_names) -> dict:
     """Accuracy, balanced accuracy, macro F1, per-class scores and the confusion matrix.
 
-    Balanced accuracy is the mean recall over the classes present in ``y_true``; macro F1 is
-    the mean F1 over the classes present in ``y_true`` or ``y_pred`` (both as scikit-learn's
-    defaults). Undefined ratios are 0: precision of a never-predicted class, recall of a class
-    with no track, F1 when precision and recall are both 0.
+    Balanced accuracy averages recall over the classes in ``y_true``, macro F1 the F1 over the classes in
+    ``y_true`` or ``y_pred`` (as scikit-learn's defaults); an undefined ratio is 0.
     """
     names = _check_class_names(class_names)
-    y_true = _check_labels(y_true, "y_true", len(names))
-    y_pred = _check_labels(y_pred, "y_pred", len(names))
-    if y_true.size != y_pred.size:
-        raise ValueError(f"y_true has {y_true.size} labels but y_pred has {y_pred.size}")
+    y_true = check_labels(y_true, "y_true", len(names))
+    y_pred = check_labels(y_pred, "y_pred", len(names), like=y_true)
     counts = np.zeros((len(names), len(names)), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)
     correct = np.diag(counts).astype(np.float64)
@@ -84,23 +80,10 @@ def classification_report(y_true, y_pred, class_names) -> dict:
 
 
 def report_to_files(report: dict, folder: str | os.PathLike) -> dict[str, Path]:
-    """Write a :func:`classification_report` as ``metrics.json``, ``per_genre.csv``, ``confusion.csv``.
-
-    Each file goes to a temporary file in ``folder`` first and is moved into place with
-    :func:`os.replace`, so readers never see a half-written file.
-    """
-    missing = [key for key in (*METRIC_KEYS, "per_class", "confusion") if key not in report]
-    if missing:
-        raise ValueError(f"report is missing {missing}; pass the output of classification_report")
+    """Write a :func:`classification_report` as ``metrics.json``, ``per_genre.csv``, ``confusion.csv``, atomically."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    metrics = {key: float(report[key]) for key in METRIC_KEYS}
-    metrics["n_tracks"] = int(report["n_tracks"])
-    paths = {
-        "metrics": folder / METRICS_FILE,
-        "per_genre": folder / PER_GENRE_FILE,
-        "confusion": folder / CONFUSION_FILE,
-    }
+    metrics = {key: float(report[key]) for key in METRIC_KEYS} | {"n_tracks": int(report["n_tracks"])}
+    paths = {name: folder / file for name, file in zip(("metrics", "per_genre", "confusion"), FILES)}
     write_json(paths["metrics"], metrics)
     write_csv(paths["per_genre"], report["per_class"], index=True, index_label="genre")
     write_csv(paths["confusion"], report["confusion"], index=True, index_label="true")
@@ -114,18 +97,13 @@ def read_confusion(path: str | os.PathLike) -> pd.DataFrame:
     return frame
 
 
-def read_metrics(folder: str | os.PathLike) -> dict:
-    """Load the ``metrics.json`` that :func:`report_to_files` wrote into ``folder``."""
-    return json.loads((Path(folder) / METRICS_FILE).read_text(encoding="utf-8"))
-
-
 def predictions_frame(track_ids, y_true, probabilities, class_names) -> pd.DataFrame:
     """Per-track predictions: the table McNemar tests and error analyses are built from."""
     names = _check_class_names(class_names)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     if probabilities.ndim != 2 or probabilities.shape[1] != len(names):
         raise ValueError(f"probabilities must be (n_tracks, {len(names)}), got shape {probabilities.shape}")
-    y_true = _check_labels(y_true, "y_true", len(names))
+    y_true = check_labels(y_true, "y_true", len(names))
     ids = np.asarray(track_ids)
     if ids.ndim != 1 or not ids.size == y_true.size == probabilities.shape[0]:
         raise ValueError(

@@ -1,10 +1,9 @@
 """Model inputs from a feature store and a track split: leak-free, standardized on training only.
 
 The split is by *track*; then each side's tracks are cut into segments; then standardization is fitted on the
-training items alone. :func:`random_segment_inputs` exists only to measure the mistake of splitting segments at
-random (the leakage demonstration). With ``stream=True`` (Keras contenders) each side's ``x`` is a
-:class:`~genre_utils.models.streaming.StoreItems` view read batch by batch, equal to the in-memory arrays. With
-``augmented`` stores the training side also holds each training track's degraded copies (loaded, not streamed).
+training items alone. With ``stream=True`` each side's ``x`` is read from the store batch by batch
+(:class:`~genre_utils.features.store.StoreItems`); ``augmented`` stores add degraded copies of each training track.
+:func:`random_segment_inputs` measures the mistake of splitting segments at random (the leakage demonstration).
 """
 
 from __future__ import annotations
@@ -17,12 +16,17 @@ import pandas as pd
 from genre_utils.data.datasets.table import STATUS_OK
 from genre_utils.data.splits import SIDES, random_segment_split
 from genre_utils.features.standardize import Standardizer
-from genre_utils.features.store import FeatureSet
-from genre_utils.models.streaming import StoreItems, is_streamed, item_index
+from genre_utils.features.store import FeatureSet, StoreItems
 
 WHOLE_CLIP = 0.0  # segment_seconds meaning "train on whole clips" (the thesis)
 DEFAULT_SEGMENT_SECONDS = 3.0  # the study's unit: 3 s segments (notebooks, `make report`, `run` and RunSpec alike)
 LEAKY_VALID_FRACTION = 0.1  # share of training segments held out for early stopping in the leaky setup
+ITEM_FIELDS = ("x", "y", "track_ids")  # what each item has on a side
+EMPTY_SIDE_HINTS = {
+    "train": "every model needs training tracks",
+    "valid": "carve validation tracks from training first (genre_utils.data.splits.carve_validation)",
+    "test": "pass require_test=False to train a final model on all tracks",
+}
 
 
 @dataclass
@@ -64,7 +68,7 @@ class ModelInputs:
     @property
     def streamed(self) -> bool:
         """Whether the sides are read from the feature store batch by batch (not held in memory)."""
-        return is_streamed(self.train.x)
+        return isinstance(self.train.x, StoreItems)
 
     def counts(self) -> pd.DataFrame:
         """Tracks and items (clips or segments) per side."""
@@ -100,34 +104,22 @@ def prepare_inputs(
     for side in SIDES:
         chosen = store.tracks.loc[split == side]
         if chosen.empty and (side != "test" or require_test):
-            hint = (
-                "carve validation tracks from training first (genre_utils.data.splits.carve_validation)"
-                if side == "valid"
-                else "pass require_test=False to train a final model on all tracks"
-                if side == "test"
-                else "every model needs training tracks"
-            )
-            raise ValueError(f"the split has no {side!r} tracks; {hint}")
+            raise ValueError(f"the split has no {side!r} tracks; {EMPTY_SIDE_HINTS[side]}")
         sides[side] = side_arrays(store, chosen, segment_seconds, class_names, stream)
-    _check_tracks_disjoint(sides)
     clean_train, notes = None, []
     if augmented:
         clean_train = sides["train"]
         copies = [_augmented_side(copy, split, segment_seconds, class_names) for copy in augmented]
-        sides["train"] = SideArrays(
-            x=np.concatenate([clean_train.x, *(c.x for c in copies)]),
-            y=np.concatenate([clean_train.y, *(c.y for c in copies)]),
-            track_ids=np.concatenate([clean_train.track_ids, *(c.track_ids for c in copies)]),
-            valid_frames=None
-            if clean_train.valid_frames is None
-            else np.concatenate([clean_train.valid_frames, *(c.valid_frames for c in copies)]),
-        )
+        parts = [clean_train, *copies]
+        sides["train"] = SideArrays(*(np.concatenate([getattr(part, f) for part in parts]) for f in ITEM_FIELDS))
+        if clean_train.valid_frames is not None:
+            sides["train"].valid_frames = np.concatenate([part.valid_frames for part in parts])
         notes.append(augmentation_note(augmented, clean_train, copies))
     standardizer = None
     if standardize:
         standardizer = Standardizer().fit(sides["train"].x, fitted_on=sorted(pd.unique(sides["train"].track_ids)))
         for arrays in sides.values():
-            if is_streamed(arrays.x):
+            if isinstance(arrays.x, StoreItems):
                 arrays.x = arrays.x.standardized(standardizer)
             elif len(arrays):
                 arrays.x = standardizer.transform(arrays.x)
@@ -169,12 +161,8 @@ def random_segment_inputs(
     seed: int = 0,
     class_names: list[str] | None = None,
 ) -> ModelInputs:
-    """The leaky setup, kept to measure it: every usable track segmented, segments split at random.
-
-    Segments of one recording land in training and test alike, so the model is tested on
-    recordings it has heard. Test accuracy is still aggregated per track (over the track's test
-    segments) so it compares with the leak-free figure.
-    """
+    """The leaky setup, kept to measure it: every usable track segmented, segments split at random, so the model is
+    tested on recordings it has heard; test accuracy is still aggregated per track, as the leak-free figure."""
     if not segment_seconds > 0:
         raise ValueError(f"the random-segment split needs segment_seconds > 0, got {segment_seconds!r}")
     class_names = _class_names(store, class_names)
@@ -185,14 +173,7 @@ def random_segment_inputs(
     sides_of_items[
         rng.choice(train_items, size=max(1, round(LEAKY_VALID_FRACTION * len(train_items))), replace=False)
     ] = "valid"
-    sides = {
-        side: SideArrays(
-            everything.x[sides_of_items == side],
-            everything.y[sides_of_items == side],
-            everything.track_ids[sides_of_items == side],
-        )
-        for side in SIDES
-    }
+    sides = {side: SideArrays(*(getattr(everything, f)[sides_of_items == side] for f in ITEM_FIELDS)) for side in SIDES}
     standardizer = Standardizer().fit(sides["train"].x)
     for arrays in sides.values():
         arrays.x = standardizer.transform(arrays.x)
@@ -209,34 +190,20 @@ def random_segment_inputs(
 def side_arrays(
     store: FeatureSet, tracks: pd.DataFrame, segment_seconds: float, class_names, stream: bool = False
 ) -> SideArrays:
-    """The items of ``tracks`` (rows of ``store.tracks``): whole clips (``segment_seconds`` 0) or segments,
-    with their labels in ``class_names`` order and owning track ids; not standardized."""
+    """The items of ``tracks`` (rows of ``store.tracks``): whole clips (``segment_seconds`` 0) or segments, streamed
+    or in memory, with their labels in ``class_names`` order and owning track ids; not standardized."""
     label_of = {genre: index for index, genre in enumerate(class_names)}
     unknown = sorted(set(tracks["genre"]) - set(label_of))
     if unknown:
         raise ValueError(f"genres {unknown} are not in class_names {class_names}")
-    track_ids = tracks["track_id"].tolist()
-    valid_frames = None
-    if stream:
-        index = item_index(store, track_ids, segment_seconds)
-        x, owners = StoreItems(store, index), index.track_ids
-    elif segment_seconds:
-        x, owners = store.segments(track_ids, segment_seconds)
-    else:
-        x, owners = store.clips(track_ids), np.array(track_ids, dtype=object)
-    if not segment_seconds:
-        valid_frames = tracks["valid_frames"].to_numpy(dtype=np.int64) if "valid_frames" in tracks else None
+    items = store.items(tracks["track_id"].tolist(), segment_seconds)
     genre_of = dict(zip(tracks["track_id"], tracks["genre"]))
-    y = np.array([label_of[genre_of[t]] for t in owners], dtype=np.int64)
-    return SideArrays(x=x, y=y, track_ids=np.asarray(owners, dtype=object), valid_frames=valid_frames)
+    y = np.array([label_of[genre_of[t]] for t in items.track_ids], dtype=np.int64)
+    valid_frames = None
+    if not segment_seconds and "valid_frames" in tracks:
+        valid_frames = tracks["valid_frames"].to_numpy(dtype=np.int64)
+    return SideArrays(items if stream else items.load(), y, items.track_ids, valid_frames)
 
 
 def _class_names(store: FeatureSet, class_names) -> list[str]:
     return sorted(store.usable["genre"].unique()) if class_names is None else list(class_names)
-
-
-def _check_tracks_disjoint(sides: dict) -> None:
-    for first, second in (("train", "valid"), ("train", "test"), ("valid", "test")):
-        shared = set(sides[first].track_ids) & set(sides[second].track_ids)
-        if shared:
-            raise ValueError(f"{len(shared)} tracks are on both the {first} and {second} sides: {sorted(shared)[:5]}")

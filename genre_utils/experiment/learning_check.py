@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binomtest
 
+from genre_utils.experiment.evaluation import check_labels
+
 TRAIN_FACTOR = 2.0  # training accuracy must reach twice the better of guessing and the most common genre
 COLLAPSE_SHARE = 0.5  # one genre predicted for this share of the tracks judged ...
 COLLAPSE_FACTOR = 2.0  # ... and for at least twice its true share there: collapsed
@@ -28,7 +30,7 @@ LEARNED_RULE = (
 
 def floor_rate(labels: np.ndarray, n_classes: int) -> float:
     """The better of guessing (1 / classes) and always answering the most common label."""
-    labels = _labels(labels, "labels", n_classes)
+    labels = check_labels(labels, "labels", n_classes)
     return max(1.0 / n_classes, float(np.bincount(labels, minlength=n_classes).max() / labels.size))
 
 
@@ -46,12 +48,12 @@ def judge(
     names = list(class_names) if class_names is not None else [str(i) for i in range(n_classes)]
     if len(names) != n_classes:
         raise ValueError(f"class_names has {len(names)} names for {n_classes} classes")
-    train_true = _labels(train_true, "train_true", n_classes)
-    train_predicted = _labels(train_predicted, "train_predicted", n_classes, like=train_true)
+    train_true = check_labels(train_true, "train_true", n_classes)
+    train_predicted = check_labels(train_predicted, "train_predicted", n_classes, like=train_true)
     has_test = test_true is not None and len(test_true) > 0
     if has_test:
-        test_true = _labels(test_true, "test_true", n_classes)
-        test_predicted = _labels(test_predicted, "test_predicted", n_classes, like=test_true)
+        test_true = check_labels(test_true, "test_true", n_classes)
+        test_predicted = check_labels(test_predicted, "test_predicted", n_classes, like=test_true)
     judged_true, judged_predicted = (test_true, test_predicted) if has_test else (train_true, train_predicted)
 
     reasons = []
@@ -89,15 +91,3 @@ def judge(
     if reasons:
         verdict["learned_reason"] = "; ".join(reasons)
     return verdict
-
-
-def _labels(values, name: str, n_classes: int, like: np.ndarray | None = None) -> np.ndarray:
-    array = np.asarray(values)
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty one-dimensional array of class indices, got shape {array.shape}")
-    if like is not None and array.size != like.size:
-        raise ValueError(f"{name} has {array.size} entries, expected {like.size}")
-    array = array.astype(int)
-    if array.min() < 0 or array.max() >= n_classes:
-        raise ValueError(f"{name} must lie in [0, {n_classes}), got {array.min()}..{array.max()}")
-    return array

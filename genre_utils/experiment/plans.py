@@ -1,10 +1,8 @@
-"""The plans of notebooks 06 and 07: which runs a learning curve and the thesis readings need.
+"""The plans of notebooks 06 and 07, trained by :func:`~genre_utils.experiment.runner.train_plan`.
 
-A learning curve is every contender trained on shares of the split's training tracks
-(:attr:`~genre_utils.experiment.runner.RunSpec.train_fraction`); its point at share 1 is notebook 03's
-run, reused. The readings are the other ways of reading the thesis's open choices (``READINGS`` in
-:mod:`genre_utils.models.thesis_cnn` and :mod:`~genre_utils.models.thesis_lstm`), each compared with
-the other thesis model. :func:`genre_utils.experiment.runner.train_plan` trains either plan.
+A learning curve is every contender trained on shares of the training tracks (``RunSpec.train_fraction``), its
+share 1 being notebook 03's run. The readings are the other readings of the thesis's open choices (``READINGS`` of
+:mod:`genre_utils.models.thesis_cnn` and :mod:`~genre_utils.models.thesis_lstm`), each against the other model.
 """
 
 from __future__ import annotations
@@ -104,11 +102,8 @@ def check_readings(readings) -> list[str]:
 
 
 def plan_readings(readings, segment_seconds: float) -> ReadingPlan:
-    """The readings that apply, the models to train and the comparisons to make.
-
-    On whole clips (``segment_seconds = 0``) a whole-clip reading is its contender itself and a
-    segments-only reading does not apply: both are left out with a note.
-    """
+    """The readings that apply, the models to train and the comparisons to make; on whole clips the whole-clip
+    and the segments-only readings are left out with a note."""
     kept, notes = [], []
     for name in check_readings(readings):
         reading = get_contender(name)

@@ -1,15 +1,13 @@
 """Run contender x dataset x split x features x seeds, one folder per run, resuming a killed sweep.
 
-Every contender goes through the same path: the same track splits and seeds, leak-free inputs,
-per-track evaluation and run folder (``<results>/<dataset>/runs/<spec.name>/``). A folder holds what
-the contender's fit writes, ``conditions.json``, ``standardizer.json``, ``predictions.csv``, the
-metrics and, written last, ``result.json``: a run counts as finished only when that file exists and
-describes the same settings, so a killed sweep resumes and a changed setting is retrained.
-:func:`train_plan` is the one place that trains a plan of runs; :func:`collect_runs` writes ``runs.csv``.
+Every contender goes the same way: the same track splits and seeds, leak-free inputs, per-track evaluation and a run
+folder ``<results>/<dataset>/runs/<spec.name>/`` whose ``result.json``, written last, marks the run finished for
+exactly its settings, so a killed sweep resumes and a changed setting is retrained. :func:`train_plan` trains a plan.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -99,18 +97,14 @@ class RunSpec:
             )
         if self.split == LEAKY_SPLIT and contender.whole_clips:
             raise ValueError(f"{self.model} classifies whole clips; the random-segment split needs a segment model")
-        if (
-            isinstance(self.train_fraction, bool)
-            or not isinstance(self.train_fraction, (int, float))
-            or not 0 < self.train_fraction <= 1
-        ):
-            raise ValueError(f"train_fraction must be a number in (0, 1], got {self.train_fraction!r}")
-        if self.split == LEAKY_SPLIT and self.train_fraction != 1:
-            raise ValueError("train_fraction applies to splits by track, not to the random-segment split")
+        fraction = self.train_fraction
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+            raise ValueError(f"train_fraction must be a number in (0, 1], got {fraction!r}")
         if isinstance(self.augment, bool) or not isinstance(self.augment, (int, np.integer)) or self.augment < 0:
             raise ValueError(f"augment must be a whole number of degraded copies >= 0, got {self.augment!r}")
-        if self.split == LEAKY_SPLIT and self.augment:
-            raise ValueError("augment applies to splits by track, not to the random-segment split")
+        for name, plain in (("train_fraction", 1), ("augment", 0)):
+            if self.split == LEAKY_SPLIT and getattr(self, name) != plain:
+                raise ValueError(f"{name} applies to splits by track, not to the random-segment split")
         self.settings()  # validates epochs, batch size, patience and seed
 
     @property
@@ -146,24 +140,21 @@ def run_folder(results_dir: str | os.PathLike, spec: RunSpec) -> Path:
 
 
 def finished_result(folder: Path, spec: RunSpec) -> dict | None:
-    """The stored result when ``folder`` holds a finished run of exactly ``spec``, else None.
-
-    For a ``file`` split the split file's content must be unchanged as well.
-    """
+    """The stored result when ``folder`` holds a finished run of exactly ``spec`` (and split file), else None."""
     path = folder / RESULT_FILE
     if not path.is_file():
         return None
     result = json.loads(path.read_text())
-    later = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}  # fields older runs lack
-    if {**later, **result.get("spec", {})} != asdict(spec):
+    if _full_spec(result) != asdict(spec) or "learned" not in result:  # "learned": judged (learning_check)
         return None
     if spec.split_file and result.get("split_file_sha256") != _file_digest(spec.split_file):
         return None
-    if (
-        "learned" not in result
-    ):  # finished before runs were judged (genre_utils.experiment.learning_check): run it again
-        return None
     return result
+
+
+def _full_spec(result: dict) -> dict:
+    """A stored result's spec with the defaults of the fields older runs lack."""
+    return {**{f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}, **result.get("spec", {})}
 
 
 def augmentation_stores(store: FeatureSet, copies: int) -> list[FeatureSet]:
@@ -229,11 +220,7 @@ def run_one(
     verbose: int = 0,
     model_options: dict | None = None,
 ) -> dict:
-    """Fit and evaluate one run of any contender unless it already finished; return its result.
-
-    Raises:
-        ValueError: If the store's dataset or features do not match ``spec``.
-    """
+    """Fit and evaluate one run of any contender unless it already finished; return its result."""
     if store.config.kind != spec.features:
         raise ValueError(f"spec asks for {spec.features!r} features but the store holds {store.config.kind!r}")
     folder = run_folder(results_dir, spec)
@@ -289,14 +276,14 @@ def run_one(
 
 
 def _file_digest(path: str) -> str | None:
-    import pooch
+    import pooch  # lazy: pooch only for split files
 
     return pooch.file_hash(path, alg="sha256") if Path(path).is_file() else None
 
 
 def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> dict:
-    """Whether the run learnt (:func:`genre_utils.experiment.learning_check.judge`), from its training tracks and the
-    test predictions :func:`evaluate` wrote to ``folder`` (a final model: its training tracks alone)."""
+    """:func:`~genre_utils.experiment.learning_check.judge` on the clean training tracks and the test predictions
+    :func:`evaluate` wrote to ``folder``."""
     clean_train = inputs.clean_train if inputs.clean_train is not None else inputs.train  # not its degraded copies
     _, _, train_tracks, train_true = side_predictions(predictor, clean_train, aggregation)
     test_true = test_predicted = None
@@ -317,11 +304,7 @@ def learning_verdict(predictor, inputs: ModelInputs, aggregation: str, folder: P
 
 
 def side_predictions(predictor, side, aggregation: str) -> tuple:
-    """``(item probabilities, track ids, track probabilities, true label per track)`` of one side of a run.
-
-    A streamed side is predicted batch by batch by the predictor; only the probabilities (one row
-    per item) are held for the per-track aggregation.
-    """
+    """``(item probabilities, track ids, track probabilities, true label per track)`` of one side of a run."""
     probabilities = np.asarray(predictor.predict_proba(side.x, valid_frames=side.valid_frames))
     track_ids, track_probabilities = aggregate_tracks(probabilities, side.track_ids, method=aggregation)
     return probabilities, track_ids, track_probabilities, track_labels(side.y, side.track_ids)
@@ -377,8 +360,7 @@ def train_plan(
 
 
 def result_line(result: dict, finished_earlier: bool = False) -> str:
-    """What a run gave, in one line: its test accuracy, or for a final model that it has no test side;
-    whether it learnt (:mod:`genre_utils.experiment.learning_check`) and how long it trained."""
+    """What a run gave, in one line: its test accuracy (or that it has no test side), whether it learnt, its time."""
     state = "finished earlier" if finished_earlier else f"trained in {result['train_seconds']:.0f} s"
     if result.get("accuracy") is None:
         head = f"final model on {result['train_tracks']} training tracks, no test tracks"
@@ -393,40 +375,20 @@ def sweep(
 ) -> list[RunSpec]:
     """Every combination, seeds innermost-last so each seed's contenders train back to back.
 
-    Args:
-        models: Contender names; None means every registered contender.
-        features: Feature kinds; None gives each contender its own. A kind a contender cannot
-            consume is left out for that contender (a contender left with none is an error).
-        folds: Folds of the ``kfold`` split (one run per fold and seed).
+    ``models`` None: every registered contender; ``features`` None: each contender's own, else the kinds each can
+    consume (one with none is an error); ``folds``: of the ``kfold`` split (one run per fold and seed).
     """
     models = list(contender_names() if models is None else models)
-    specs = []
     for model in models:
         own = get_contender(model)
-        kinds = [own.features] if features is None else [k for k in features if k in own.feature_kinds]
-        if not kinds:
+        if features is not None and not set(features) & set(own.feature_kinds):
             raise ValueError(f"{model} consumes {', '.join(own.feature_kinds)}, none of features={list(features)}")
-    for kind in features or [None]:
-        for split in splits:
-            fold_range = range(folds) if split == "kfold" else [None]
-            for seed in seeds:
-                for fold in fold_range:
-                    for model in models:
-                        own = get_contender(model)
-                        if kind is not None and kind not in own.feature_kinds:
-                            continue
-                        extra = {"folds": folds, "fold": fold} if fold is not None else {}
-                        specs.append(
-                            RunSpec(
-                                dataset=dataset,
-                                model=model,
-                                split=split,
-                                features=kind,
-                                seed=int(seed),
-                                **extra,
-                                **common,
-                            )
-                        )
+    specs = []
+    for kind, split, seed in itertools.product(features or [None], splits, seeds):
+        for fold, model in itertools.product(range(folds) if split == "kfold" else [None], models):
+            if kind is None or kind in get_contender(model).feature_kinds:
+                extra = {"folds": folds, "fold": fold} if fold is not None else {}
+                specs.append(RunSpec(dataset, model, split, kind, int(seed), **extra, **common))
     return specs
 
 
@@ -447,8 +409,7 @@ def collect_runs(results_dir: str | os.PathLike, dataset: str) -> pd.DataFrame:
     rows = []
     for path in sorted(runs_dir.glob(f"*/{RESULT_FILE}")):
         result = json.loads(path.read_text())
-        later = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}  # fields older runs lack
-        row = {**later, **result["spec"], **{k: v for k, v in result.items() if k not in ("spec", "notes")}}
+        row = {**_full_spec(result), **{k: v for k, v in result.items() if k not in ("spec", "notes")}}
         row["notes"] = " ".join(f"{note[0].upper()}{note[1:]}." for note in result.get("notes", []))
         row["folder"] = str(path.parent)
         rows.append(row)

@@ -1,11 +1,6 @@
-"""Features: from a dataset's clips to cached, standardizable frame-level features.
-
-- :mod:`.kinds`: the feature kinds (MFCC as the thesis, log-mel, chroma, musicnn's front end);
-  :mod:`.standardize`: standardization fitted on training data.
-- :mod:`.store`: the cached feature store (:mod:`.array`), extracted on Dask (:mod:`.cluster`);
-  :mod:`.extraction`: a dataset's store in one call.
-- :mod:`.pretrained`: the musicnn port, whose front end is a feature kind and whose embeddings
-  a contender probes.
+"""Features: :mod:`.kinds` (MFCC, log-mel, chroma, musicnn's front end), :mod:`.standardize`, the cached
+:mod:`.store` extracted on Dask (:mod:`.cluster`), a dataset's store in one call (:mod:`.extraction`) and the
+pretrained musicnn port (:mod:`.pretrained`).
 
 May import: :mod:`genre_utils.data` and the base modules.
 """

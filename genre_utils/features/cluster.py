@@ -1,11 +1,8 @@
 """Feature extraction's one engine: Dask, on a named scheduler or on a LocalCluster started for the call.
 
-:func:`dask_client` connects to the scheduler at an address (``$GENRE_DASK_SCHEDULER`` by default), or
-starts a ``LocalCluster`` of single-threaded worker processes and closes it afterwards, and prints one
-line with the dashboard's link. Each local worker belongs to a nanny in this process and exits when this
-process dies, however it dies (distributed's parent-alive pipe). :func:`run_on_dask` hands each result
-to a callback as it completes and cancels the rest on Ctrl-C or an error. A worker that dies mid-task has
-its task run again elsewhere, so tasks must be safe to run twice.
+Each local worker belongs to a nanny in this process and exits when this process dies, however it dies
+(distributed's parent-alive pipe). A worker that dies mid-task has its task run again elsewhere, so tasks must be
+safe to run twice.
 """
 
 from __future__ import annotations
@@ -53,10 +50,8 @@ def available_cores() -> int:
 
 
 def limit_threads():
-    """One BLAS/OpenMP thread in this process (a context manager too), so every sum runs in one order.
-
-    threadpoolctl limits only the libraries already loaded: librosa and SciPy load them first.
-    """
+    """One BLAS/OpenMP thread in this process (a context manager too), so every sum runs in one order."""
+    # threadpoolctl limits only the libraries already loaded
     import librosa  # noqa: F401  # lazy: librosa, loaded here so that its BLAS is limited
     import scipy.fft  # noqa: F401  # lazy: SciPy's BLAS, as above
     import scipy.linalg  # noqa: F401  # lazy: as above
@@ -95,7 +90,8 @@ def local_cluster(workers: int, dashboard_address: str = DASHBOARD_ADDRESS):
 
 @contextlib.contextmanager
 def dask_client(address: str | None, workers: int, log=print):
-    """A ``distributed.Client`` of the scheduler at ``address``, or of a LocalCluster of ``workers`` (closed after)."""
+    """A ``distributed.Client`` of the scheduler at ``address``, or of a LocalCluster of ``workers`` (closed after);
+    ``log`` gets one line with the dashboard's link."""
     from distributed import Client  # lazy: as above
 
     with contextlib.ExitStack() as stack:
@@ -127,11 +123,8 @@ def dask_client(address: str | None, workers: int, log=print):
 
 
 def run_on_dask(client, function, tasks: dict, on_result) -> None:
-    """Call ``on_result(key, function(*tasks[key]))`` for each task, in the order they complete on the workers.
-
-    Raises:
-        Whatever a task or ``on_result`` raises, and KeyboardInterrupt, once the other tasks are cancelled.
-    """
+    """Call ``on_result(key, function(*tasks[key]))`` for each task as it completes; on an error or Ctrl-C the other
+    tasks are cancelled first."""
     from distributed import as_completed  # lazy: as above
 
     futures = {client.submit(function, *arguments, pure=False): key for key, arguments in tasks.items()}

@@ -19,21 +19,10 @@ def prepare_features(
     scheduler: str | None = None,
     **config_overrides,
 ) -> FeatureSet:
-    """Load a dataset's track table and return its (cached) features.
+    """The (cached) feature store of a registered dataset's tracks; unreadable clips are in its ``skipped`` table.
 
-    Args:
-        dataset: A registered dataset (:func:`genre_utils.data.datasets.dataset_names`).
-        root: Dataset folder; defaults as in :func:`genre_utils.data.datasets.dataset_root`.
-        kind: ``mfcc`` (thesis), ``logmel`` or ``chroma``.
-        cache_dir: Feature cache folder; defaults to ``$GENRE_CACHE_DIR/features`` when that is
-            set, else ``<data root>/features``.
-        workers: Extraction processes on this machine (default: all cores).
-        progress: Show progress bars.
-        scheduler: Dask scheduler address; defaults to ``$GENRE_DASK_SCHEDULER``, else a LocalCluster.
-        **config_overrides: Other :class:`~genre_utils.features.kinds.FeatureConfig` fields.
-
-    Returns:
-        The complete feature store; unreadable clips are in its ``skipped`` table.
+    ``root`` is the dataset's folder; ``config_overrides`` are other :class:`~genre_utils.features.kinds.FeatureConfig`
+    fields; the rest go to :func:`~genre_utils.features.store.build_feature_store`.
     """
     declaration = get_dataset(dataset)
     folder = declaration.root(root)

@@ -1,16 +1,12 @@
 """Frame-level features ``(n_features, n_frames)``: MFCC as the thesis, plus log-mel, chroma and musicnn's input.
 
-The thesis uses 20 MFCCs from librosa at 22050 Hz with n_fft 2048 and hop 512, the defaults of
-:class:`FeatureConfig`. Log-mel and chroma (the thesis's future work) sit behind the same
-:func:`compute_features`. ``musicnn_mel`` is the pretrained musicnn networks' front end
-(:mod:`genre_utils.features.pretrained.musicnn`), whose settings are fixed (:data:`KIND_SETTINGS`).
+The thesis's 20 MFCCs (librosa, 22050 Hz, n_fft 2048, hop 512) are :class:`FeatureConfig`'s defaults; log-mel and
+chroma are the thesis's future work; ``musicnn_mel`` is the pretrained musicnn's front end, with fixed settings.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 from dataclasses import asdict, dataclass
 
@@ -36,7 +32,7 @@ KIND_SETTINGS = {"musicnn_mel": {**MUSICNN_SETTINGS, "n_mels": musicnn.N_MELS}} 
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """Everything that determines a feature array; its :meth:`key` names the cache."""
+    """Everything that determines a feature array."""
 
     kind: str = "mfcc"
     sample_rate: int | None = None
@@ -86,17 +82,11 @@ class FeatureConfig:
         """Plain-literal form, for JSON."""
         return asdict(self)
 
-    def key(self) -> str:
-        """A short hash of every setting: two configs share it only if they are equal."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
 
 def compute_features(samples: np.ndarray, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
     """Features of mono samples at ``config.sample_rate``, shaped ``(n_features, n_frames)``.
 
-    MFCC and log-mel are in dB of the mel power spectrogram with ``ref=1.0`` (absolute
-    level, so loudness differences between clips survive); chroma is librosa's STFT chroma.
+    MFCC and log-mel are in dB of the mel power with ``ref=1.0`` (absolute, so loudness differences survive).
     """
     import librosa
 

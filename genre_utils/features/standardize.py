@@ -1,8 +1,7 @@
 """Per-coefficient standardization, fitted on training tracks only.
 
-A mean and a standard deviation per feature row over all frames of the training clips, accumulated in float64 over
-batches of rows, so a memory map or the streaming input's lazy view is never loaded whole and gives the same
-statistics, bit for bit, as the same items in memory.
+Mean and standard deviation per feature row, accumulated in float64 over batches of items, so a streamed view is
+never loaded whole and gives the same statistics, bit for bit, as the same items in memory.
 """
 
 from __future__ import annotations

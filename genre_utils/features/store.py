@@ -1,18 +1,18 @@
 """A cache of clip features for a whole dataset, extracted on Dask (one machine or a cluster), resumable.
 
-A store is ``<cache>/<dataset>/<kind>-<key>/`` (a local folder, or an fsspec URL such as ``s3://b/p``):
-``manifest.json``; ``features.zarr`` (:mod:`.array`; rows of skipped tracks stay 0); ``chunks/NNNNN.json``,
-written once a chunk's shard is, so that a killed run resumes; and ``index.csv`` (the track table with
-``row``, ``valid_frames`` and ``status``), written last, which marks the store complete. The key hashes the
-feature configuration, the minimum duration and the track table's ids, paths, sizes and modification
-times. A degraded store (``degradation=``) holds the features after a degradation of each track, seeded
-per track; its key and folder name add the degradation and the seed. A complete store opens without
-starting anything; ``workers=1`` extracts inline, else on :mod:`.cluster`, one BLAS thread per task, so
-inline and Dask write the same bits. A full disk or a read-only folder is a one-line StorageError.
+A store is ``<cache>/<dataset>/<kind>-<key>/`` (a folder, or an fsspec URL such as ``s3://b/p``): ``manifest.json``;
+``features.zarr``, float32 ``(tracks, features, frames)``, one shard per extraction task (rows of skipped tracks stay
+0); ``chunks/NNNNN.json``, written once its task's shard is, so that a killed run resumes; and ``index.csv`` (the
+track table with ``row``, ``valid_frames`` and ``status``), written last, which marks the store complete. The key
+hashes the feature settings, the minimum duration, the tracks' files and a degradation (``degradation=``, seeded per
+track). ``workers=1`` extracts inline, else on :mod:`.cluster`, one BLAS thread per task, so both write the same
+bits. A full disk or a read-only folder is a one-line StorageError.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import hashlib
 import importlib.metadata
 import json
@@ -27,6 +27,7 @@ import zarr
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 from tqdm import tqdm
+from zarr.codecs import ZstdCodec
 
 from genre_utils import paths
 from genre_utils.data.audio import AudioError, load_audio
@@ -37,9 +38,8 @@ from genre_utils.data.degradations import (
     get_degradation,
     track_degradations,
 )
-from genre_utils.features import array as feature_array
 from genre_utils.features.cluster import available_cores, dask_client, limit_threads, run_on_dask, scheduler_address
-from genre_utils.features.kinds import FeatureConfig, compute_features, features_from_samples, segment_features
+from genre_utils.features.kinds import FeatureConfig, compute_features, features_from_samples, segment_starts
 
 STORE_VERSION = 2  # 2: a Zarr array (features.zarr) instead of features.npy
 DEFAULT_CHUNK_SIZE = 16  # tracks per worker task, and per shard of the array
@@ -50,7 +50,9 @@ ARRAY_NAME = "features.zarr"
 INDEX_NAME = "index.csv"
 CHUNKS_FOLDER = "chunks"
 RECORD_SUFFIX = ".json"
-SEGMENT_BATCH_TRACKS = 256  # tracks read at once when cutting segments
+DTYPE = np.float32
+ZSTD_LEVEL = 3
+PARTIAL_SUFFIX = ".partial"  # zarr's local store writes each shard to <key>.<random>.partial first
 SPACE_MARGIN_BYTES = 1 << 20  # beyond the array: manifest, chunk records, index
 SPACE_PER_TRACK_BYTES = 512  # chunk record and index line of one track
 WHAT = "the feature cache"
@@ -58,11 +60,8 @@ WHAT = "the feature cache"
 
 @dataclass
 class FeatureSet:
-    """A complete feature store, opened read-only.
-
-    ``tracks`` is the track table with ``row`` (into ``features``), ``valid_frames`` and ``status``
-    (``"ok"`` or why the clip was skipped); ``features`` the float32 Zarr array, read with :meth:`read_rows`.
-    """
+    """A complete feature store, opened read-only: ``tracks`` with ``row`` (into ``features``), ``valid_frames`` and
+    ``status`` (``"ok"`` or why the clip was skipped); ``features``, the float32 Zarr array."""
 
     directory: Path | str
     config: FeatureConfig
@@ -93,40 +92,93 @@ class FeatureSet:
         return selected.reset_index()
 
     def read_rows(self, rows) -> np.ndarray:
-        """Rows of :attr:`features` (any order, repeats allowed) in memory; the package's one way to read them."""
-        return feature_array.read_rows(self.features, rows)
+        """Rows of :attr:`features` in the order given (repeats allowed) in memory, each row read once."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if rows.size == 0:
+            return np.empty((0, *self.features.shape[1:]), DTYPE)
+        if rows.min() < 0 or rows.max() >= self.features.shape[0]:
+            raise IndexError(f"rows must be in 0..{self.features.shape[0] - 1}, got {rows.min()}..{rows.max()}")
+        unique, positions = np.unique(rows, return_inverse=True)
+        if unique[-1] - unique[0] + 1 == len(unique):  # one contiguous range: a plain slice
+            values = self.features[int(unique[0]) : int(unique[-1]) + 1]
+        else:  # zarr's oindex reads a repeated row again and again
+            values = self.features.oindex[unique]
+        values = np.asarray(values, dtype=DTYPE)
+        return values if len(unique) == len(rows) and (positions == np.arange(len(rows))).all() else values[positions]
+
+    def items(self, track_ids, segment_seconds: float = 0.0) -> StoreItems:
+        """The whole clips (``segment_seconds`` 0) or segments of ``track_ids``, in that order, read when indexed."""
+        selected = self._rows_for(track_ids)
+        rows, owners = selected["row"].to_numpy(dtype=np.int64), selected["track_id"].to_numpy(dtype=object)
+        n_frames = int(self.features.shape[2])
+        if not segment_seconds:
+            return StoreItems(self, rows, np.zeros(len(rows), np.int64), owners, n_frames)
+        frames = self.config.frames_for_seconds(segment_seconds)
+        per_track = [segment_starts(n_frames, frames, valid) for valid in selected["valid_frames"].to_numpy()]
+        counts = [len(starts) for starts in per_track]
+        starts = np.concatenate(per_track) if per_track else np.zeros(0, np.int64)
+        return StoreItems(self, np.repeat(rows, counts), starts, np.repeat(owners, counts), frames)
 
     def clips(self, track_ids) -> np.ndarray:
         """Whole-clip features of ``track_ids``, in that order, loaded into memory."""
-        return self.read_rows(self._rows_for(track_ids)["row"].to_numpy())
+        return self.items(track_ids).load()
 
     def segments(self, track_ids, segment_seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """``(segments, segment_track_ids)``: fixed-length segments of ``track_ids`` and each one's track."""
-        segment_frames = self.config.frames_for_seconds(segment_seconds)
-        selected = self._rows_for(track_ids)
-        pieces, owners = [], []
-        for start in range(0, len(selected), SEGMENT_BATCH_TRACKS):
-            batch = selected.iloc[start : start + SEGMENT_BATCH_TRACKS]
-            for values, row in zip(self.read_rows(batch["row"].to_numpy()), batch.itertuples()):
-                cut = segment_features(values, segment_frames, row.valid_frames)
-                pieces.append(cut)
-                owners.extend([row.track_id] * len(cut))
-        if not pieces:
-            return np.empty((0, self.config.n_features, segment_frames), np.float32), np.array([], dtype=object)
-        return np.concatenate(pieces), np.array(owners, dtype=object)
+        items = self.items(track_ids, segment_seconds)
+        return items.load(), items.track_ids
 
 
-def tracks_fingerprint(tracks: pd.DataFrame) -> str:
-    """Hash of the track ids, paths, file sizes and modification times."""
-    digest = hashlib.sha256()
-    for track_id, path in zip(tracks["track_id"], tracks["path"]):
-        try:
-            stat = os.stat(path)
-            facts = f"{stat.st_size}:{stat.st_mtime_ns}"
-        except OSError:
-            facts = "missing"
-        digest.update(f"{track_id}\0{path}\0{facts}\n".encode())
-    return digest.hexdigest()
+@dataclass(frozen=True, eq=False)
+class StoreItems:
+    """``(n_items, n_features, frames)`` float32 items read from a store when indexed, like the array they stand for:
+    item ``i`` is ``frames`` frames of row ``rows[i]`` from frame ``starts[i]``, standardized if ``standardizer``."""
+
+    store: FeatureSet
+    rows: np.ndarray
+    starts: np.ndarray
+    track_ids: np.ndarray
+    frames: int
+    standardizer: object = None
+    ndim = 3
+    dtype = np.dtype(DTYPE)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_items, n_features, frames)``."""
+        return len(self.rows), int(self.store.features.shape[1]), int(self.frames)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, positions) -> np.ndarray:
+        if isinstance(positions, slice):
+            chosen = np.arange(*positions.indices(len(self)))
+        else:
+            chosen = np.asarray(positions, dtype=np.int64)
+        single = chosen.ndim == 0
+        chosen = np.atleast_1d(chosen)
+        clips = self.store.read_rows(self.rows[chosen])  # IndexError when out of range
+        if self.frames == clips.shape[2]:  # whole clips (or segments as long as the clip): nothing to cut
+            items = clips
+        else:
+            items = np.empty((len(chosen), clips.shape[1], self.frames), DTYPE)
+            for item, clip, start in zip(items, clips, self.starts[chosen]):
+                item[:] = clip[:, start : start + self.frames]
+        if self.standardizer is not None:
+            items = self.standardizer.transform(items)
+        return items[0] if single else items
+
+    def standardized(self, standardizer) -> StoreItems:
+        """The same items with ``standardizer`` applied to every batch read."""
+        return dataclasses.replace(self, standardizer=standardizer)
+
+    def load(self, batch_size: int = 256) -> np.ndarray:
+        """Every item in memory, read ``batch_size`` at a time."""
+        loaded = np.empty(self.shape, DTYPE)
+        for start in range(0, len(self), batch_size):
+            loaded[start : start + batch_size] = self[start : start + batch_size]
+        return loaded
 
 
 def resolve(location: str | os.PathLike) -> Path | str:
@@ -146,14 +198,21 @@ def store_directory(
     min_seconds: float = MIN_SECONDS,
     degradation: dict | None = None,
 ) -> Path | str:
-    """The folder of the store for exactly these tracks, settings, files and ``degradation_identity``."""
-    tracks = _sorted(tracks)
+    """The folder of the store for exactly these tracks (ids, paths, sizes, times), settings and ``degradation``."""
+    tracks, digest = _sorted(tracks), hashlib.sha256()
+    for track_id, path in zip(tracks["track_id"], tracks["path"]):
+        try:
+            stat = os.stat(path)
+            facts = f"{stat.st_size}:{stat.st_mtime_ns}"
+        except OSError:
+            facts = "missing"
+        digest.update(f"{track_id}\0{path}\0{facts}\n".encode())
     identity = {
         "store_version": STORE_VERSION,
         "dataset": dataset,
         "config": config.to_dict(),
         "min_seconds": float(min_seconds),
-        "tracks": tracks_fingerprint(tracks),
+        "tracks": digest.hexdigest(),
     }
     label = config.kind
     if degradation is not None:  # absent for clean stores, so their keys stay what they were
@@ -163,14 +222,6 @@ def store_directory(
     key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     root = resolve(cache_dir) if cache_dir is not None else paths.feature_cache_dir()
     return _join(root, dataset, f"{label}-{key}")
-
-
-def degradation_identity(degradation, seed: int = 0) -> dict | None:
-    """``{"names": [...], "seed": N}`` for a degradation name or a pool of names; None for None."""
-    if degradation is None:
-        return None
-    names = check_degradation_names([degradation] if isinstance(degradation, str) else degradation, "degradation")
-    return {"names": list(names), "seed": check_degradation_seed(seed)}
 
 
 def build_feature_store(
@@ -186,21 +237,12 @@ def build_feature_store(
     degradation: str | tuple[str, ...] | list[str] | None = None,
     degradation_seed: int = 0,
 ) -> FeatureSet:
-    """Extract (or reopen) the features of every track and return the complete, read-only store.
+    """Extract (or reopen) the features of every track of ``tracks`` and return the complete, read-only store.
 
-    Args:
-        tracks: A track table (``track_id``, ``path``, ``genre``, ``status`` ...).
-        dataset: Dataset name, the cache's first folder level.
-        config: Feature settings (thesis MFCC by default).
-        cache_dir: Cache root, a folder or an fsspec URL; defaults to ``<data root>/features``.
-        workers: LocalCluster processes (``None``: every available core; 1 runs inline); ignored with a scheduler.
-        chunk_size: Tracks per task, shard and resume checkpoint (a resumed store keeps its own).
-        min_seconds: Clips shorter than this are skipped with a reason.
-        progress: Show a progress bar.
-        scheduler: Dask scheduler address (default ``$GENRE_DASK_SCHEDULER``); its workers must see the
-            audio and the cache at the same paths or URLs.
-        degradation: None for clean audio; a degradation name, or a pool of names each track draws from.
-        degradation_seed: Seeds each track's draw and its degradation (with the track id).
+    ``cache_dir`` defaults to ``<data root>/features``; ``workers`` (LocalCluster processes; None: every core,
+    1: inline) is ignored with a ``scheduler`` address (default ``$GENRE_DASK_SCHEDULER``), whose workers must see
+    the audio and the cache at the same paths. ``chunk_size`` tracks make a task, a shard and a resume point.
+    ``degradation``: a degradation name, or a pool of names each track draws from, seeded by ``degradation_seed``.
     """
     if not isinstance(dataset, str) or not dataset or os.sep in dataset or "/" in dataset:
         raise ValueError(f"dataset must be a plain name like 'gtzan', got {dataset!r}")
@@ -215,7 +257,10 @@ def build_feature_store(
             raise ValueError(f"tracks table needs a {column!r} column; got {list(tracks.columns)}")
     if tracks.empty:
         raise ValueError(f"the {dataset} track table is empty: nothing to extract")
-    degraded = degradation_identity(degradation, degradation_seed)
+    degraded = None
+    if degradation is not None:
+        names = check_degradation_names([degradation] if isinstance(degradation, str) else degradation, "degradation")
+        degraded = {"names": list(names), "seed": check_degradation_seed(degradation_seed)}
     tracks = _sorted(tracks)
     directory = store_directory(tracks, dataset, config, cache_dir, min_seconds, degraded)
     if _exists(_join(directory, INDEX_NAME)):
@@ -223,10 +268,12 @@ def build_feature_store(
     try:
         _extract_into(directory, tracks, dataset, config, chunk_size, min_seconds, degraded, address, workers, progress)
     except OSError as error:
-        clear = feature_array.storage_error(error, directory, WHAT)
-        if clear is None:
-            raise
-        raise clear from error
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise paths.StorageError(paths.disk_full_message(directory, WHAT)) from error
+        if paths.is_read_only_error(error):
+            where = paths.nearest_existing(directory) if isinstance(directory, Path) else directory
+            raise paths.StorageError(paths.read_only_message(where, WHAT)) from error
+        raise
     return open_feature_store(directory)
 
 
@@ -239,10 +286,8 @@ def degraded_copy(
     scheduler: str | None = None,
     track_ids=None,
 ) -> FeatureSet:
-    """The store of the same tracks (or ``track_ids`` among them) after ``degradation``, in the same cache.
-
-    A clip skipped in ``store`` stays skipped with its reason; a track is degraded the same way in any company.
-    """
+    """The store of the same tracks (or ``track_ids`` among them) after ``degradation``, in the same cache; a
+    skipped clip stays skipped, and a track is degraded the same way in any company."""
     manifest = json.loads(_read_text(_join(store.directory, MANIFEST_NAME)))
     tracks = store.tracks.drop(columns=["row", "valid_frames", "degradation"], errors="ignore")
     if track_ids is not None:
@@ -284,13 +329,13 @@ def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
         tracks[column] = tracks[column].fillna("").astype(str)
     if "degradation" in tracks.columns:
         tracks["degradation"] = tracks["degradation"].astype(str)
-    features = feature_array.open_read_only(_join(directory, ARRAY_NAME))
+    features = zarr.open_array(os.fspath(_join(directory, ARRAY_NAME)), mode="r")
     return FeatureSet(directory, FeatureConfig(**manifest["config"]), tracks, features, manifest.get("degradation"))
 
 
 def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
     """``(values, valid_frames, statuses)`` of ``(path, status[, (degradation, seed)])`` jobs; zeros where skipped."""
-    values = np.zeros((len(jobs), config.n_features, config.n_frames), dtype=np.float32)
+    values = np.zeros((len(jobs), config.n_features, config.n_frames), dtype=DTYPE)
     valid_frames, statuses = [], []
     for position, (path, status, *degraded) in enumerate(jobs):
         frames = 0
@@ -314,22 +359,35 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
 
 
 def extract_shard(array_location: str, start: int, jobs, config: FeatureConfig, min_seconds: float):
-    """One task: extract a chunk with one BLAS thread, write its whole shard, return ``(valid_frames, statuses)``."""
+    """One task: extract a chunk with one BLAS thread, write its whole shard, return ``(valid_frames, statuses)``.
+
+    A shard is one file renamed into place, or one object PUT: no locks, and a task run again rewrites it whole.
+    """
     with limit_threads():
         values, valid_frames, statuses = extract_chunk(jobs, config, min_seconds)
-    feature_array.write_rows(array_location, start, values)
+    zarr.open_array(array_location, mode="r+")[start : start + len(values)] = values
     return valid_frames, statuses
 
 
 def warm_up(config: FeatureConfig) -> None:
-    """Compute ``config``'s features of a short tone here, before this machine's workers start.
-
-    librosa's numba functions compile on first use into an on-disk cache; local workers compiling them
-    together on a fresh install could load a half-written entry and crash. Forked workers inherit them.
-    """
+    """Compute ``config``'s features of a short tone here, before this machine's workers start: librosa's numba
+    functions compiled together by new workers could load a half-written cache entry and crash."""
     tone = 0.1 * np.sin(2 * np.pi * WARM_UP_HZ * np.arange(WARM_UP_SAMPLES) / config.sample_rate)
     with limit_threads():
         compute_features(tone.astype(np.float32), config)
+
+
+def _shard_length(location: Path | str, shape: tuple) -> int | None:
+    """Tracks per shard of an existing float32 array of exactly ``shape``; None when there is none."""
+    try:
+        existing = zarr.open_array(os.fspath(location), mode="r")
+    except (FileNotFoundError, ValueError, KeyError, TypeError, OSError, zarr.errors.BaseZarrError):
+        return None
+    if existing.shape != tuple(shape) or existing.dtype != DTYPE or existing.shards is None:
+        return None
+    if tuple(existing.chunks) != (1, *shape[1:]) or tuple(existing.shards[1:]) != tuple(shape[1:]):
+        return None
+    return int(existing.shards[0])
 
 
 def _extract_into(
@@ -341,7 +399,7 @@ def _extract_into(
     if local:
         paths.require_writable(directory / CHUNKS_FOLDER, WHAT)
     filesystem, records = url_to_fs(os.fspath(_join(directory, CHUNKS_FOLDER)))
-    existing = feature_array.shard_length(array, shape)
+    existing = _shard_length(array, shape)
     chunk_size = existing or chunk_size
     chunks = [range(start, min(start + chunk_size, len(tracks))) for start in range(0, len(tracks), chunk_size)]
     done = filesystem.ls(records, detail=False) if filesystem.exists(records) else []
@@ -351,12 +409,22 @@ def _extract_into(
     done = {posixpath.basename(name) for name in done} if existing else set()
     pending = [i for i in range(len(chunks)) if _record_name(i) not in done]
     if local:
+        row_bytes = int(np.prod(shape[1:])) * np.dtype(DTYPE).itemsize
         rows = sum(len(chunks[i]) for i in pending)
-        needed = feature_array.uncompressed_bytes(rows, shape) + SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
+        needed = rows * row_bytes + SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
         paths.require_free_space(directory, needed, WHAT)
     _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds, degradation)
     if not existing:
-        feature_array.create_array(array, shape, chunk_size)
+        zarr.create_array(
+            os.fspath(array),
+            shape=shape,
+            dtype=DTYPE,
+            chunks=(1, *shape[1:]),  # one track an inner chunk: reading a few rows decodes only those
+            shards=(max(1, min(int(chunk_size), shape[0])), *shape[1:]),
+            fill_value=0.0,
+            compressors=ZstdCodec(level=ZSTD_LEVEL),
+            overwrite=True,
+        )
     plan = (
         track_degradations(tracks["track_id"], degradation["names"], degradation["seed"])
         if degradation is not None
@@ -394,7 +462,9 @@ def _extract_into(
                 warm_up(config)
             with dask_client(address, min(workers, len(tasks))) as client:
                 run_on_dask(client, extract_shard, tasks, record)
-    feature_array.remove_partial_writes(array)
+    if local and array.is_dir():  # the temporary shard files of a killed writer (the shard itself was rewritten)
+        for leftover in array.rglob(f"*{PARTIAL_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
     if degradation is not None:
         tracks = tracks.assign(degradation=[name for name, _ in plan])
     _write_index(directory, tracks, len(chunks))

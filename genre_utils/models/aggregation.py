@@ -1,10 +1,5 @@
-"""From segment predictions to track predictions.
-
-Models score fixed-length segments (or whole clips, one item per track); the study reports per
-track. :func:`aggregate_tracks` combines a track's segment probabilities (mean or vote) and
-:func:`track_labels` gives each track its one label, in the same order. Models use it to choose
-hyper-parameters by per-track accuracy; the runner to evaluate.
-"""
+"""From segment predictions to track predictions: :func:`aggregate_tracks` (mean or vote) and :func:`track_labels`,
+one row per track in the order of first appearance."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
 """A convolutional recurrent network on the log-mel spectrogram (Choi, Fazekas, Sandler & Cho 2017).
 
 Convolution blocks summarize the spectrogram locally and collapse the frequency axis; GRUs read the sequence over
-time. Sized for a CPU: the study's 128-band log-mel, averaged over 2 x 2 cells first (a quarter of the cost, no
-loss of validation accuracy); four 3x3 ``Conv2D`` blocks (16, 32, 32, 64 filters) with batch normalization
-(momentum 0.9: Keras's 0.99 lags on a few hundred segments and validation collapses to chance), ELU, max pooling
-and dropout 0.1; two GRUs of 32 units, dropout 0.3, softmax (about 50 k parameters). Adam 0.001 as the thesis.
+time. Sized for a CPU: the 128-band log-mel averaged over 2 x 2 cells; four 3x3 ``Conv2D`` blocks (16, 32, 32, 64)
+with batch normalization (momentum 0.9: Keras's 0.99 lags on a few hundred segments), ELU, max pooling and dropout
+0.1; two GRUs of 32 units, dropout 0.3, softmax. Adam 0.001 as the thesis.
 """
 
 from __future__ import annotations

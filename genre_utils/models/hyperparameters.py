@@ -1,8 +1,4 @@
-"""Training hyper-parameters: their defaults and the settings of one run (no Keras here).
-
-Kept apart from :mod:`genre_utils.models.training` (which imports Keras and so TensorFlow) so that
-the runner, the study's settings and the command lines can name them without loading TensorFlow.
-"""
+"""Training hyper-parameters: their defaults and the settings of one run, named without loading TensorFlow."""
 
 from __future__ import annotations
 
@@ -21,14 +17,7 @@ MIN_TRAINING_STEPS = 250  # gradient steps before early stopping or the learning
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Hyper-parameters of one training run.
-
-    Attributes:
-        epochs: Maximum epochs.
-        batch_size: Items per gradient step.
-        patience: Early-stopping patience on validation loss (0 disables early stopping).
-        seed: Seeds Python, NumPy and the backend (weights, dropout, shuffling).
-    """
+    """Hyper-parameters of one training run (``patience`` 0: no early stopping; ``seed``: weights, dropout, order)."""
 
     epochs: int = DEFAULT_EPOCHS
     batch_size: int = DEFAULT_BATCH_SIZE

@@ -1,10 +1,7 @@
-"""Contenders that are Keras networks trained on frame features (the thesis CNN and LSTM, the CRNN).
+"""Contenders that are Keras networks on frame features, fitted by :func:`genre_utils.models.training.train`.
 
-A :class:`KerasContender` declares ``builder(input_shape, n_classes, **build_options)`` returning a compiled model
-for ``(batch, n_features, n_frames)`` arrays; fitting is the study's one training loop
-(:func:`genre_utils.models.training.train`). A reading of an open choice is the same builder with other
-``build_options``; ``segments_only`` marks one that does not apply to whole clips. Keras contenders stream their
-inputs from the feature store batch by batch (``streams=True``); in-memory arrays give the same batches.
+A :class:`KerasContender` declares ``builder(input_shape, n_classes, **build_options)``, a compiled model for
+``(batch, n_features, n_frames)`` arrays; a reading is the same builder with other ``build_options``.
 """
 
 from __future__ import annotations
@@ -54,11 +51,7 @@ def parameter_count(model) -> int:
 
 @dataclass
 class KerasPredictor:
-    """A trained network behind the contenders' common ``predict_proba``.
-
-    Its inference graph is traced once, at the first prediction, and serves every later one
-    whatever the number of items (:func:`~genre_utils.models.streaming.predict_step`).
-    """
+    """A trained network behind the contenders' common ``predict_proba``; its inference graph is traced once."""
 
     model: object  # keras.Model
     step: object = field(default=None, init=False, repr=False, compare=False)  # the traced inference graph

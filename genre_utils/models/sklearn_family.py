@@ -1,9 +1,7 @@
 """Contenders fitted with scikit-learn on one vector per track (clip statistics, pretrained embeddings).
 
-A :class:`SklearnContender` declares ``summarize`` (frame features to one vector), an estimator factory and a small
-grid; each candidate is fitted on the training tracks and the best per-track accuracy on the *validation* tracks
-wins (ties to the earlier, simpler one). The run folder gets ``selection.csv``, ``model.joblib`` and
-``config.json``. Inputs are loaded in memory: one whole clip per track.
+A :class:`SklearnContender` declares ``summarize`` (frame features to one vector), an estimator factory and a grid;
+the best per-track accuracy on the *validation* tracks wins (ties to the earlier, simpler candidate).
 """
 
 from __future__ import annotations
@@ -74,30 +72,28 @@ class SklearnContender(Contender):
         train_vectors = self.summarize(inputs.train.x, inputs.train.valid_frames)
         valid_vectors = self.summarize(inputs.valid.x, inputs.valid.valid_frames)
         n_classes = len(inputs.class_names)
-        rows, best, best_accuracy = [], None, -1.0
+        rows, fitted = [], []
         for candidate in grid:
             estimator = self.make_estimator(settings.seed, **candidate, **options).fit(train_vectors, inputs.train.y)
             accuracy = track_accuracy(
                 full_probabilities(estimator, valid_vectors, n_classes), inputs.valid.y, inputs.valid.track_ids
             )
             rows.append({**candidate, "valid_accuracy": accuracy})
+            fitted.append(estimator)
             if verbose:
                 print(f"{self.name} {candidate}: validation accuracy {accuracy:.3f}")
-            if accuracy > best_accuracy:
-                best, best_accuracy = estimator, accuracy
         seconds = time.perf_counter() - started
-        selection = pd.DataFrame(rows)
-        selection["chosen"] = np.arange(len(rows)) == int(np.argmax(selection["valid_accuracy"].to_numpy()))
-        write_csv(Path(folder) / SELECTION_FILE, selection)
+        chosen = int(np.argmax([row["valid_accuracy"] for row in rows]))  # ties to the earlier candidate
+        best = fitted[chosen]
+        write_csv(Path(folder) / SELECTION_FILE, pd.DataFrame(rows).assign(chosen=np.arange(len(rows)) == chosen))
         joblib.dump(best, Path(folder) / ESTIMATOR_FILE)
         parameters = int(self.count_parameters(best)) if self.count_parameters else 0
-        chosen = {k: v for k, v in rows[int(selection["chosen"].to_numpy().argmax())].items() if k != "valid_accuracy"}
         write_run_config(
             folder,
             description,
             model=self.name,
             parameters=parameters,
-            chosen=chosen,
+            chosen=grid[chosen],
             train_items=len(train_vectors),
             valid_items=len(valid_vectors),
             train_seconds=round(seconds, 2),

@@ -1,22 +1,18 @@
-"""Model inputs streamed from the feature store: items read, cut and standardized batch by batch.
+"""Batches for a network from in-memory items or from the feature store, the same batches either way.
 
-One side of a split is an :class:`ItemIndex` (store row, first frame and track of each item, cut by the same
-:func:`~genre_utils.features.kinds.segment_starts` rule as in memory). A :class:`StoreItems` view reads only the
-rows a batch needs and behaves like the ``(n_items, n_features, frames)`` array it stands for.
-:func:`item_batches` (``tf.data``) feeds a network from such a view or an array alike, in an order seeded by the
-run's seed and the epoch (:func:`epoch_order`), so both paths train on the same batches and give the same model.
+:func:`item_batches` (``tf.data``) reads each batch's positions from :func:`epoch_order`, seeded by the run's seed
+and the epoch, and takes those items from an array or a :class:`~genre_utils.features.store.StoreItems` view, which
+reads, cuts and standardizes just them: both paths train on the same batches and give the same model.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
 
 import numpy as np
 
-from genre_utils.data.datasets.table import STATUS_OK
-from genre_utils.features.kinds import segment_starts
+from genre_utils.features.store import StoreItems
 
 DEFAULT_BATCH_SIZE = 32  # items per batch when the caller does not say (Keras's default)
 SHUFFLE_STREAM = 11  # second seed word of the shuffling generator, apart from the split's draws
@@ -27,14 +23,8 @@ STORE_READERS = 4  # batches read from the store at once while the network train
 
 
 def should_stream(store, split, streams: bool = True) -> bool:
-    """Whether a run's inputs stream from the store: always for big data, never for small.
-
-    Both paths give the same model (see the module docstring), so the choice is one of speed and
-    memory: reading random rows from the compressed store costs more than indexing an array, so
-    inputs that fit in :data:`IN_MEMORY_LIMIT_BYTES` (every side's tracks as whole float32 clips)
-    are loaded, and larger ones stream, keeping memory flat whatever the dataset's size.
-    ``GENRE_STREAMING=always`` or ``never`` overrides the rule.
-    """
+    """Whether a run's inputs stream from the store: when the split's tracks as whole float32 clips outgrow
+    :data:`IN_MEMORY_LIMIT_BYTES` (reading rows from the store is slower), unless ``GENRE_STREAMING`` says."""
     mode = os.environ.get(STREAMING_ENV, "auto").strip().lower() or "auto"
     if mode not in STREAMING_MODES:
         raise ValueError(f"{STREAMING_ENV} must be one of {', '.join(STREAMING_MODES)}, got {mode!r}")
@@ -47,120 +37,14 @@ def should_stream(store, split, streams: bool = True) -> bool:
     return tracks * row_bytes > IN_MEMORY_LIMIT_BYTES
 
 
-@dataclass(frozen=True)
-class ItemIndex:
-    """Where each item of one side lies in the store."""
-
-    rows: np.ndarray
-    starts: np.ndarray
-    track_ids: np.ndarray
-    frames: int
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
-def item_index(store, track_ids, segment_seconds: float = 0.0) -> ItemIndex:
-    """The items of ``track_ids``, in the order :meth:`FeatureSet.clips` / :meth:`FeatureSet.segments` return them."""
-    track_ids = list(track_ids)
-    table = store.tracks.set_index("track_id")
-    missing = [t for t in track_ids if t not in table.index]
-    if missing:
-        raise ValueError(f"track_ids not in the feature store: {missing[:5]}")
-    chosen = table.loc[track_ids]
-    unusable = chosen.index[chosen["status"] != STATUS_OK].tolist()
-    if unusable:
-        raise ValueError(f"track_ids skipped at extraction cannot be used: {unusable[:5]} (see .skipped)")
-    rows = chosen["row"].to_numpy(dtype=np.int64)
-    owners = np.array(track_ids, dtype=object)
-    n_frames = int(store.features.shape[2])
-    if not segment_seconds:
-        return ItemIndex(rows, np.zeros(len(rows), np.int64), owners, n_frames)
-    segment_frames = store.config.frames_for_seconds(segment_seconds)
-    per_track = [segment_starts(n_frames, segment_frames, valid) for valid in chosen["valid_frames"].to_numpy()]
-    counts = [len(starts) for starts in per_track]
-    starts = np.concatenate(per_track) if per_track else np.zeros(0, np.int64)
-    return ItemIndex(np.repeat(rows, counts), starts, np.repeat(owners, counts), segment_frames)
-
-
-class StoreItems:
-    """The ``(n_items, n_features, frames)`` float32 items of one side, read from the store when indexed.
-
-    Indexing by an integer, a slice or an integer array reads just those items (each store row
-    once, however many of its segments are asked for) and returns them in memory, standardized
-    when a :class:`~genre_utils.features.standardize.Standardizer` is attached. Nothing else is held:
-    the index and the store's open handle.
-    """
-
-    def __init__(self, store, index: ItemIndex, standardizer=None):
-        self.store = store
-        self.index = index
-        self.standardizer = standardizer
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        """``(n_items, n_features, frames)``."""
-        return len(self.index), int(self.store.features.shape[1]), int(self.index.frames)
-
-    @property
-    def ndim(self) -> int:
-        """Always 3, as for the array it stands for."""
-        return 3
-
-    @property
-    def dtype(self) -> np.dtype:
-        """float32, the dtype of every batch read."""
-        return np.dtype(np.float32)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __getitem__(self, positions) -> np.ndarray:
-        if isinstance(positions, slice):
-            chosen = np.arange(*positions.indices(len(self)))
-        else:
-            chosen = np.asarray(positions, dtype=np.int64)
-        single = chosen.ndim == 0
-        chosen = np.atleast_1d(chosen)
-        clips = self.store.read_rows(self.index.rows[chosen])  # IndexError when out of range
-        frames = self.index.frames
-        if frames == clips.shape[2]:  # whole clips (or segments as long as the clip): nothing to cut
-            items = clips
-        else:
-            items = np.empty((len(chosen), clips.shape[1], frames), np.float32)
-            for item, clip, start in zip(items, clips, self.index.starts[chosen]):
-                item[:] = clip[:, start : start + frames]
-        if self.standardizer is not None:
-            items = self.standardizer.transform(items)
-        return items[0] if single else items
-
-    def standardized(self, standardizer) -> StoreItems:
-        """The same items with ``standardizer`` applied to every batch read."""
-        return StoreItems(self.store, self.index, standardizer)
-
-    def load(self, batch_size: int = 256) -> np.ndarray:
-        """Every item in memory, read ``batch_size`` at a time (for small sides and checks)."""
-        parts = [self[start : start + batch_size] for start in range(0, len(self), batch_size)]
-        return np.concatenate(parts) if parts else np.empty(self.shape, np.float32)
-
-
-def is_streamed(x) -> bool:
-    """Whether ``x`` is read from the store on demand (rather than an in-memory array)."""
-    return isinstance(x, StoreItems)
-
-
 def batch_count(n_items: int, batch_size: int) -> int:
     """Batches in one pass over ``n_items`` (the last batch holds the remainder)."""
     return math.ceil(int(n_items) / int(batch_size))
 
 
 def epoch_order(n_items: int, epoch: int, shuffle: bool = False, seed: int = 0) -> np.ndarray:
-    """The order in which epoch ``epoch`` (0-based) visits the items.
-
-    Shuffled: a permutation drawn from a generator seeded by ``seed``, :data:`SHUFFLE_STREAM`
-    (apart from the split's draws) and the epoch, so every epoch has its own order and each
-    follows from the seed alone, however the pipeline is iterated. Unshuffled: ``0 .. n_items - 1``.
-    """
+    """The order in which epoch ``epoch`` (0-based) visits the items: ``0 .. n_items - 1``, or, shuffled, a
+    permutation seeded by ``seed``, :data:`SHUFFLE_STREAM` and the epoch alone, however the pipeline is iterated."""
     if not shuffle:
         return np.arange(int(n_items))
     return np.random.default_rng([int(seed), SHUFFLE_STREAM, int(epoch)]).permutation(int(n_items))
@@ -171,13 +55,9 @@ def item_batches(
 ):
     """A ``tf.data`` pipeline of ``(inputs, targets)`` batches -- or ``(inputs,)`` -- over ``epochs`` passes.
 
-    One pipeline for both kinds of input: the positions of each batch come from
-    :func:`epoch_order`, then an in-memory array is indexed with ``tf.gather`` (fast, in the
-    graph) while a :class:`StoreItems` view reads, cuts and standardizes just those items from
-    the store (:data:`STORE_READERS` batches read at once, delivered in order). Both give the
-    same batches in the same order, hence the same model. Train with
-    ``model.fit(item_batches(..., shuffle=True, epochs=E), epochs=E, steps_per_epoch=batch_count(n, batch_size))``
-    so that each epoch consumes exactly one pass.
+    An array is indexed with ``tf.gather`` (in the graph); a :class:`StoreItems` view is read :data:`STORE_READERS`
+    batches at once, delivered in order. Train with ``model.fit(item_batches(..., epochs=E), epochs=E,
+    steps_per_epoch=batch_count(n, batch_size))`` so that each epoch consumes exactly one pass.
     """
     import tensorflow as tf
 
@@ -195,7 +75,7 @@ def item_batches(
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
     positions = tf.data.Dataset.range(int(epochs)).flat_map(order_of)
-    streamed = is_streamed(x)
+    streamed = isinstance(x, StoreItems)
     held = None if streamed else tf.constant(np.asarray(x, dtype=np.float32))
     labels = None if targets is None else tf.constant(np.asarray(targets, dtype=np.float32))
 
@@ -219,11 +99,8 @@ def item_batches(
 def predict_items(model, x, batch_size: int = DEFAULT_BATCH_SIZE, step=None) -> np.ndarray:
     """``model``'s outputs for every item of ``x`` (array or :class:`StoreItems`), in order, as float64.
 
-    Every batch of :func:`item_batches` runs through one graph of the model, traced once for batches
-    of any size (:func:`predict_step`; pass ``step`` to reuse one across calls). ``model.predict``
-    traces its step again for each batch shape it meets (the full batches, then the smaller last
-    one), and TensorFlow counts the traces of every model's step together: evaluating several
-    models on a few batches each made it warn of frequent retracing.
+    Every batch runs through one graph traced for any batch size (:func:`predict_step`; pass ``step`` to reuse it):
+    ``model.predict`` traces again for each batch shape and model, until TensorFlow warns of retracing.
     """
     if len(x) == 0:
         return np.empty((0, int(model.output_shape[-1])))
@@ -233,12 +110,8 @@ def predict_items(model, x, batch_size: int = DEFAULT_BATCH_SIZE, step=None) -> 
 
 
 def predict_step(model):
-    """``model``'s inference (``model(batch, training=False)``) as one graph for float32 batches of any size.
-
-    Traced once here, for the declared batch shape ``(None, *model.input_shape[1:])``, and
-    compiled with XLA where Keras would compile the model's own predict step with it
-    (``model.jit_compile``), so that the outputs are those of ``model.predict``.
-    """
+    """``model(batch, training=False)`` as one graph for float32 batches of any size, compiled with XLA where Keras
+    would compile the model's own predict step with it, so that the outputs are those of ``model.predict``."""
     import tensorflow as tf
 
     batch = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)

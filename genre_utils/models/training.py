@@ -1,10 +1,8 @@
 """Seeded Keras training with early stopping; a run folder gets ``history.csv``, ``model.keras``, ``config.json``.
 
-Batches come from :func:`~genre_utils.models.streaming.item_batches`, in memory or streamed from the feature store,
-shuffled per epoch by a generator seeded from ``settings.seed``: both give the same batches and the same model.
-The thesis leaves the schedule open; here batch 32, early stopping on validation loss (patience 6, best weights
-kept), the learning rate halved after 3 epochs without improvement, 100 epochs as a safety bound, and neither may
-act before :data:`MIN_TRAINING_STEPS` gradient steps (a fair chance first). docs/methods.md gives the reasons.
+Batches come from :func:`~genre_utils.models.streaming.item_batches`, shuffled per epoch from ``settings.seed``.
+The thesis leaves the schedule open; here early stopping on validation loss (best weights kept), the learning rate
+halved on a plateau, and neither before :data:`MIN_TRAINING_STEPS` gradient steps. docs/methods.md gives the reasons.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from genre_utils.features.store import StoreItems
 from genre_utils.models.hyperparameters import (
     CONFIG_FILE,
     LR_FACTOR,
@@ -27,7 +26,7 @@ from genre_utils.models.hyperparameters import (
     MIN_TRAINING_STEPS,
     TrainingSettings,
 )
-from genre_utils.models.streaming import batch_count, is_streamed, item_batches
+from genre_utils.models.streaming import batch_count, item_batches
 from genre_utils.paths import write_csv, write_json
 
 MODEL_FILE = "model.keras"
@@ -131,7 +130,7 @@ def train(
         best_epoch=best_epoch,
         train_items=len(x_train),
         valid_items=len(x_valid),
-        streamed=is_streamed(x_train),
+        streamed=isinstance(x_train, StoreItems),
         warm_up_epochs=warm_up if settings.patience else 0,
         train_seconds=round(seconds, 2),
         seconds_per_epoch=round(seconds / max(1, len(history)), 3),
@@ -147,11 +146,7 @@ def warm_up_epochs(steps_per_epoch: int, epochs: int, min_steps: int = MIN_TRAIN
 
 
 class EarlyStoppingAfterWarmUp(keras.callbacks.EarlyStopping):
-    """Keras's early stopping whose patience starts counting only after ``warm_up`` epochs.
-
-    The best weights are tracked from the first epoch (so a run may keep an epoch of its warm-up),
-    but training is never stopped before the warm-up ends.
-    """
+    """Keras's early stopping, never before ``warm_up`` epochs; the best weights are tracked from the first."""
 
     def __init__(self, warm_up: int, **kwargs):
         super().__init__(**kwargs)
@@ -185,27 +180,16 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def write_run_config(folder: str | os.PathLike, description: dict | None, **facts) -> dict:
-    """``config.json`` of a run folder: the caller's description, ``facts`` and library versions."""
-    config = {**(description or {}), **facts, "versions": library_versions()}
-    write_json(Path(folder) / CONFIG_FILE, config)
-    return config
-
-
-def library_versions() -> dict:
-    """Versions of Python and the libraries a result depends on."""
-    import librosa
+    """``config.json`` of a run folder: the caller's description, ``facts`` and the versions a result depends on."""
+    import librosa  # lazy: librosa, imported only to name its version
     import tensorflow as tf
 
-    return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "librosa": librosa.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "machine": platform.machine(),
-        "system": platform.system(),
-    }
+    versions = {"python": platform.python_version()}
+    versions.update({module.__name__: module.__version__ for module in (tf, keras, librosa, np, pd)})
+    versions.update(machine=platform.machine(), system=platform.system())
+    config = {**(description or {}), **facts, "versions": versions}
+    write_json(Path(folder) / CONFIG_FILE, config)
+    return config
 
 
 def load_history(folder: str | os.PathLike) -> pd.DataFrame:

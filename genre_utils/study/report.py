@@ -2,11 +2,9 @@
 
     python -m genre_utils.report [--dataset synthetic] [--build build] [--param NAME=VALUE ...] [--dry-run]
 
-Each ``notebooks/NN_*.ipynb`` runs in order with the parameters its ``parameters`` cell declares; one declaring
-``model`` and ``seeds`` runs once per contender (``models``) and per extra feature kind of the thesis's feature
-study. Executed copies go to ``<build>/<dataset>/notebooks/``, HTML to ``<build>/<dataset>/html/`` with an
-``index.html`` (``templates/index.html.j2``). Every parameter is checked before any notebook runs (exit status 2);
-a failing cell stops the run with the notebook's name (exit status 1).
+Each ``notebooks/NN_*.ipynb`` runs in order (one declaring ``model`` and ``seeds`` once per contender); executed
+copies go to ``<build>/<dataset>/notebooks/``, HTML to ``<build>/<dataset>/html/`` with ``index.html``. Every
+parameter is checked before any notebook runs (exit status 2); a failing cell stops the run (exit status 1).
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ did-you-mean.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +29,7 @@ from genre_utils.data.splits import DEFAULT_FOLDS, check_split_applies
 from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS
 from genre_utils.experiment.runner import AGGREGATIONS, LEAKY_SPLIT, RUN_SPLITS, sweep
 from genre_utils.features.kinds import FEATURE_KINDS
+from genre_utils.formatting import did_you_mean
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.hyperparameters import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 
@@ -37,12 +37,6 @@ DEFAULT_SEEDS = (0, 1, 2, 3, 4)  # five complete runs per setting: enough for a 
 DEFAULT_OUTPUT_DIR = "build/results"  # relative to where the study runs (the notebooks pass ../build/results)
 ALL_MODELS = "all"
 FILE_SPLIT = "file"  # a split read from a CSV of track_id,side (the command line's --split-file)
-
-
-def did_you_mean(value, allowed: Iterable) -> str:
-    """`` (did you mean X?)`` when ``value`` is close to one of ``allowed``, else ``""``."""
-    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def check_choice(name: str, value, allowed) -> None:

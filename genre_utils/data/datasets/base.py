@@ -8,9 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from genre_utils import paths
+from genre_utils.data.audio import SAMPLE_RATE, AudioError, load_audio
 from genre_utils.data.datasets import table as track_table
+
+
+class MissingDataError(FileNotFoundError, ValueError):
+    """A dataset file or folder that is not there; both a ``FileNotFoundError`` and a ``ValueError``."""
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -40,13 +46,16 @@ class Dataset:
         if empty:
             raise ValueError(f"dataset {self.name!r} declares no {', '.join(empty)}")
 
-    def default_root(self) -> Path:
-        """``<data root>/<name>`` (see :func:`genre_utils.paths.dataset_dir`)."""
-        return paths.dataset_dir(self.name)
-
     def root(self, root: str | os.PathLike | None = None) -> Path:
-        """The dataset folder: ``root`` (resolved) when given, else :meth:`default_root`."""
-        return Path(root).expanduser().resolve() if root is not None else self.default_root()
+        """The dataset folder: ``root`` (resolved) when given, else ``<data root>/<name>`` (see :mod:`.paths`)."""
+        return Path(root).expanduser().resolve() if root is not None else paths.dataset_dir(self.name)
+
+    def missing(self, what: str) -> MissingDataError:
+        """The error for ``what`` is missing, saying how to get the dataset."""
+        return MissingDataError(
+            f"{what}: run `python -m genre_utils.data download --dataset {self.name}` or point "
+            f"{paths.DATA_DIR_ENV} (or root=) at a copy"
+        )
 
     def download(self, root: str | os.PathLike | None = None, progress: bool = True, **options) -> Path:
         """Fetch (or generate) the data into ``root`` unless it is there, with some :attr:`download_options`."""
@@ -74,8 +83,21 @@ class Dataset:
         raise NotImplementedError(f"dataset {self.name!r} ({type(self).__name__}) does not define load_tracks()")
 
     def validate(self, root: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
-        """The track table with undecodable, silent and too short (:attr:`min_seconds`) clips marked in ``status``."""
-        return track_table.decode_check(self.load_tracks(root), min_seconds=self.min_seconds, progress=progress)
+        """The track table, each ``ok`` file decoded: undecodable, silent and too short clips marked in ``status``.
+
+        The decoded duration replaces the header's: headers of truncated files can claim more than they hold.
+        """
+        tracks = self.load_tracks(root)
+        ok = tracks.index[tracks["status"] == track_table.STATUS_OK]
+        for index in tqdm(ok, desc="decoding", unit="clip", disable=not progress):
+            try:
+                samples = load_audio(tracks.at[index, "path"])
+            except AudioError as error:
+                tracks.at[index, "status"] = error.reason
+                continue
+            tracks.at[index, "duration"] = samples.shape[-1] / SAMPLE_RATE
+            tracks.at[index, "status"] = track_table.audio_status(samples, self.min_seconds)
+        return tracks
 
     def check_files(
         self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None

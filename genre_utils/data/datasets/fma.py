@@ -21,11 +21,10 @@ from genre_utils import paths
 from genre_utils.data.audio import AudioError, load_audio
 from genre_utils.data.datasets import checksums
 from genre_utils.data.datasets import table as track_table
-from genre_utils.data.datasets.base import Dataset
+from genre_utils.data.datasets.base import Dataset, MissingDataError
 from genre_utils.data.download import PART_SUFFIX, Remote, fetch, unpack
 
 CLIP_SECONDS = 30.0
-MIN_SECONDS = track_table.MIN_SECONDS  # one rule for every dataset
 METADATA_FOLDER = "fma_metadata"
 TRACKS_CSV = "tracks.csv"
 CHECKSUMS_FILE = "checksums"  # in each audio folder: one sha1sum line per MP3
@@ -45,23 +44,21 @@ TOP_GENRES = tuple(
 BASE_URL = "https://os.unil.cloud.switch.ch/fma/"  # the FMA project's server (README of mdeff/fma)
 
 
-def audio_remote(filename: str, sha1: str, size: int, description: str) -> dict:
-    """The :class:`~genre_utils.data.download.Remote` keyword arguments of an archive on FMA's server."""
-    return {
-        "filename": filename,
-        "urls": (BASE_URL + filename,),
-        "known_hash": f"sha1:{sha1}",
-        "size": size,
-        "description": description,
-    }
+METADATA_REMOTE = {
+    "filename": "fma_metadata.zip",
+    "urls": (BASE_URL + "fma_metadata.zip",),
+    "known_hash": "sha1:f0df49ffe5f2a6008d7dc83c6915b31835dfe733",
+    "size": 358_412_441,
+    "description": "FMA metadata: tracks.csv, genres.csv, features (342 MiB)",
+}
 
 
-METADATA_REMOTE = audio_remote(
-    "fma_metadata.zip",
-    "f0df49ffe5f2a6008d7dc83c6915b31835dfe733",
-    358_412_441,
-    "FMA metadata: tracks.csv, genres.csv, features (342 MiB)",
-)
+def archives(filename: str, sha1: str, size: int, description: str) -> dict:
+    """``{"metadata": ..., "audio": ...}``: :class:`~genre_utils.data.download.Remote` arguments on FMA's server."""
+    audio = {"filename": filename, "urls": (BASE_URL + filename,), "known_hash": f"sha1:{sha1}", "size": size}
+    return {"metadata": dict(METADATA_REMOTE), "audio": {**audio, "description": description}}
+
+
 # Room reserved for unpacking, times the archive's size: MP3s do not compress; the metadata's CSVs do
 # several-fold (its unpacked size is not published). Before each extraction the zip directory gives it exactly.
 EXTRACTION_FACTOR = {"metadata": 8.0, "audio": 1.0}
@@ -76,10 +73,6 @@ LICENCE = (
     "metadata (tracks.csv): CC BY 4.0; audio: each track under the licence its artist chose on the Free "
     "Music Archive (mostly Creative Commons, see tracks.csv's ('track', 'license')), for research use"
 )
-
-
-class MissingDataError(FileNotFoundError, ValueError):
-    """A dataset file or folder that is not there; both a ``FileNotFoundError`` and a ``ValueError``."""
 
 
 def read_tracks_csv(path: str | os.PathLike) -> pd.DataFrame:
@@ -105,33 +98,17 @@ def read_tracks_csv(path: str | os.PathLike) -> pd.DataFrame:
     if ids.isna().any():
         raise ValueError(f"{path}: track ids must be integers, got {list(tracks.index[ids.isna()][:5])}")
     tracks.index = pd.Index(ids.astype("int64").to_numpy(), name="track_id")
-    unknown = sorted({str(value) for value in tracks[SUBSET_COLUMN].dropna() if value not in SUBSETS})
-    if unknown:
-        raise ValueError(f"{path}: unknown ('set', 'subset') value(s) {unknown}; expected {list(SUBSETS)}")
+    _refuse_unknown(path, tracks[SUBSET_COLUMN], SUBSETS)
     tracks[SUBSET_COLUMN] = tracks[SUBSET_COLUMN].astype(pd.CategoricalDtype(list(SUBSETS), ordered=True))
     tracks[GENRE_COLUMN] = tracks[GENRE_COLUMN].astype("category")
     return tracks
 
 
-def mark_known_broken(table: pd.DataFrame, known_broken: dict[str, str], prefix: str) -> pd.DataFrame:
-    """Mark in ``status`` the listed clips that are short by header, or undecodable, short or silent when decoded."""
-    table = table.copy()
-    suspects = table.index[table["track_id"].isin(list(known_broken)) & (table["status"] == track_table.STATUS_OK)]
-    for index in suspects:
-        known = f"{prefix}: {known_broken[table.at[index, 'track_id']]}"
-        header_seconds = table.at[index, "duration"]
-        if header_seconds < MIN_SECONDS:
-            table.at[index, "status"] = f"{known} (header says {header_seconds:.2f} s)"
-            continue
-        try:  # headers can claim more than the file holds
-            samples = load_audio(table.at[index, "path"])
-        except AudioError as error:
-            table.at[index, "status"] = f"{known} ({error.reason})"
-            continue
-        decoded = track_table.audio_status(samples, MIN_SECONDS)
-        if decoded != track_table.STATUS_OK:
-            table.at[index, "status"] = f"{known} ({decoded}; header says {header_seconds:.2f} s)"
-    return table
+def _refuse_unknown(path: Path, values: pd.Series, expected, where: str = "") -> None:
+    """A ValueError naming the values of a ``tracks.csv`` column outside ``expected``."""
+    unknown = sorted({str(value) for value in values.dropna() if value not in expected})
+    if unknown:
+        raise ValueError(f"{path}: unknown {values.name} value(s) {unknown}{where}; expected {list(expected)}")
 
 
 def space_needed(remote, root: Path, extraction_factor: float) -> tuple[int, int]:
@@ -175,8 +152,7 @@ def _id_string(value) -> str:
 class FmaDataset(Dataset):
     """One FMA subset: the common declaration, and what sets the subset apart."""
 
-    subset: str  # "small", "medium" or "large"
-    audio_folder: str  # the folder its audio archive extracts to ("fma_small")
+    subset: str  # "small", "medium" or "large"; its audio folder is its name ("fma_small")
     archives: Mapping[str, Mapping[str, object]]  # {"metadata": ..., "audio": ...}: Remote keyword arguments
     known_broken: Mapping[str, str] = field(default_factory=dict)  # {six-digit id: reason} the FMA project reports
     citation: str = BIBTEX
@@ -190,7 +166,7 @@ class FmaDataset(Dataset):
     def obtain(self, root: Path, progress: bool, **options) -> Path:
         """Fetch and unpack the archives not yet extracted, free space checked first; report the MP3s' SHA-1s."""
         root.mkdir(parents=True, exist_ok=True)
-        folders = {"metadata": METADATA_FOLDER, "audio": self.audio_folder}
+        folders = {"metadata": METADATA_FOLDER, "audio": self.name}
         pending = []
         for key, remote in zip(EXTRACTION_FACTOR, self.remotes()):
             if self._present(root, key):
@@ -214,17 +190,13 @@ class FmaDataset(Dataset):
     def find_folders(self, root: str | os.PathLike | None = None) -> tuple[Path, Path]:
         """``(metadata folder, audio folder)`` under ``root``; a :class:`MissingDataError` naming what is missing."""
         root = self.root(root)
-        how = (
-            f"run `python -m genre_utils.data download --dataset {self.name}` or point {paths.DATA_DIR_ENV} "
-            f"(or root=) at the folder that holds {METADATA_FOLDER}/ and {self.audio_folder}/"
-        )
-        metadata, audio = root / METADATA_FOLDER, root / self.audio_folder
+        metadata, audio = root / METADATA_FOLDER, root / self.name
         if not root.is_dir():
-            raise MissingDataError(f"{self.title} folder {root} does not exist: {how}")
+            raise self.missing(f"{self.title} folder {root} does not exist")
         if not (metadata / TRACKS_CSV).is_file():
-            raise MissingDataError(f"no FMA metadata at {metadata / TRACKS_CSV} (from fma_metadata.zip): {how}")
+            raise self.missing(f"no FMA metadata at {metadata / TRACKS_CSV} (from fma_metadata.zip)")
         if not audio.is_dir():
-            raise MissingDataError(f"no {self.title} audio folder {audio} (from {self.audio_folder}.zip): {how}")
+            raise self.missing(f"no {self.title} audio folder {audio} (from {self.name}.zip)")
         return metadata.resolve(), audio.resolve()
 
     def load_tracks(self, root: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -234,15 +206,8 @@ class FmaDataset(Dataset):
         tracks = read_tracks_csv(csv_path)
         subset = tracks[tracks[SUBSET_COLUMN] <= self.subset]
         splits, genres = subset[SPLIT_COLUMN].astype(object), subset[GENRE_COLUMN].astype(object)
-        unknown = sorted({str(value) for value in splits.dropna() if value not in SPLIT_NAMES})
-        if unknown:
-            raise ValueError(f"{csv_path}: unknown ('set', 'split') value(s) {unknown}; expected {list(SPLIT_NAMES)}")
-        unknown = sorted({str(value) for value in genres.dropna() if value not in self.genres})
-        if unknown:
-            raise ValueError(
-                f"{csv_path}: ('track', 'genre_top') value(s) {unknown} in the {self.subset} subset are "
-                f"not genres of {self.title}; expected {list(self.genres)}"
-            )
+        _refuse_unknown(csv_path, splits, SPLIT_NAMES)
+        _refuse_unknown(csv_path, genres, self.genres, f" in the {self.subset} subset: not genres of {self.title}")
         ids = [f"{int(number):06d}" for number in subset.index]
         rows = {
             "track_id": ids,
@@ -253,18 +218,36 @@ class FmaDataset(Dataset):
             # an unlabelled track's header is not read
             "status": np.where(genres.isna(), NO_GENRE_STATUS, track_table.STATUS_OK),
         }
-        table = track_table.probe_headers(track_table.make_track_table(pd.DataFrame(rows)))
-        return mark_known_broken(table, self.known_broken, f"known broken in {self.title}")
+        return self._mark_known_broken(track_table.probe_headers(track_table.make_track_table(pd.DataFrame(rows))))
 
     def check_files(
         self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None
     ) -> pd.DataFrame | None:
         """Each MP3 listed in ``<audio folder>/checksums`` against its SHA-1; None without that list."""
-        return checksums.check_listing(self.root(root) / self.audio_folder / CHECKSUMS_FILE, "sha1")
+        return checksums.check_listing(self.root(root) / self.name / CHECKSUMS_FILE, "sha1")
+
+    def _mark_known_broken(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Mark the listed clips that are short by header, or undecodable, short or silent when decoded."""
+        ok = table["status"] == track_table.STATUS_OK
+        for index in table.index[table["track_id"].isin(list(self.known_broken)) & ok]:
+            known = f"known broken in {self.title}: {self.known_broken[table.at[index, 'track_id']]}"
+            header_seconds = table.at[index, "duration"]
+            if header_seconds < self.min_seconds:
+                table.at[index, "status"] = f"{known} (header says {header_seconds:.2f} s)"
+                continue
+            try:  # headers can claim more than the file holds
+                samples = load_audio(table.at[index, "path"])
+            except AudioError as error:
+                table.at[index, "status"] = f"{known} ({error.reason})"
+                continue
+            decoded = track_table.audio_status(samples, self.min_seconds)
+            if decoded != track_table.STATUS_OK:
+                table.at[index, "status"] = f"{known} ({decoded}; header says {header_seconds:.2f} s)"
+        return table
 
     def _present(self, root: Path, key: str) -> bool:
         """Whether what the archive ``key`` holds is already extracted under ``root``."""
         if key == "metadata":
             return (root / METADATA_FOLDER / TRACKS_CSV).is_file()
-        folder = root / self.audio_folder
+        folder = root / self.name
         return folder.is_dir() and next(folder.glob("[0-9][0-9][0-9]/*.mp3"), None) is not None

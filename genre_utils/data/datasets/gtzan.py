@@ -3,20 +3,28 @@
 Reads ``<root>/genres/<genre>/<genre>.000NN.au`` (or ``.wav``), the Kaggle copy or a folder of genre folders;
 every audio-looking file becomes a clip or a skipped row with its reason. The original URL is dead: a mirror's
 archive is taken when it has the original's SHA-256, or when none of its clips differs from the originals' MD5s.
+The reference (``gtzan_md5.json``) is mirdata's GTZAN-Genre 1.0 index (commit ba0a9023, BSD-3-Clause): MD5s of
+canonical 16-bit PCM WAVs (a 44-byte header, then the samples). A clip verifies when its bytes match, or when the
+canonical WAV of its decoded samples does (an ``.au``, a FLAC, a WAV with extra chunks).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import pooch
+import soundfile
 
-from genre_utils import paths
-from genre_utils.data.datasets import checksums, gtzan_reference
+from genre_utils.data.datasets import checksums
 from genre_utils.data.datasets import table as track_table
 from genre_utils.data.datasets.base import Dataset
 from genre_utils.data.download import Remote, fetch, unpack
@@ -59,6 +67,11 @@ LICENCE = (
     "the recordings' copyright stays with their owners"
 )
 
+REFERENCE_FILE = "gtzan_md5.json"  # beside this module
+REFERENCE_NAME = "the original GTZAN clip (mirdata's MD5)"
+LOSSY_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".mp2")
+WAV_HEADER_BYTES = 44
+CUT_BELOW_SECONDS = 29.5  # every original clip is at least 29.9 s
 _CLIP_NAME = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})$")
 
 
@@ -66,20 +79,13 @@ def find_audio_folder(root: str | os.PathLike) -> Path:
     """The folder whose sub-folders are the genre folders; a FileNotFoundError naming where it looked."""
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(
-            f"GTZAN folder {root} does not exist: run `python -m genre_utils.data download "
-            f"--dataset gtzan` or point {paths.DATA_DIR_ENV} (or root=) at a copy"
-        )
+        raise DATASET.missing(f"GTZAN folder {root} does not exist")
     for layout in LAYOUTS:
         candidate = (root / layout).resolve()
         if candidate.is_dir() and any((candidate / genre).is_dir() for genre in GENRES):
             return candidate
     tried = ", ".join(str(root / layout) for layout in LAYOUTS)
-    raise FileNotFoundError(
-        f"no GTZAN genre folders (blues/, classical/, ...) under {root}; looked in {tried}. "
-        f"Run `python -m genre_utils.data download --dataset gtzan` or point "
-        f"{paths.DATA_DIR_ENV} at the folder that holds genres/"
-    )
+    raise DATASET.missing(f"no GTZAN genre folders (blues/, classical/, ...) under {root}; looked in {tried}")
 
 
 def scan_tracks(root: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -146,6 +152,52 @@ def _skipped_row(root: Path, found: Path, path: Path, genre: str, reason: str) -
     return {"track_id": track_id, "path": str(path), "genre": genre, "status": reason}
 
 
+@cache
+def reference_md5() -> dict[str, str]:
+    """``{clip id: MD5 of its original WAV}`` for the 1000 GTZAN clips."""
+    return dict(json.loads(resources.files(__package__).joinpath(REFERENCE_FILE).read_text("utf-8"))["md5"])
+
+
+def check_bytes(data: bytes, name: str, expected_md5: str) -> tuple[str, str]:
+    """``(result, detail)`` of one clip's bytes (``name`` is its file name) against its reference MD5."""
+    if hashlib.md5(data).hexdigest() == expected_md5:
+        return checksums.VERIFIED, ""
+    if not data:
+        return checksums.DIFFERS, "empty file"
+    try:  # the canonical WAV of the decoded samples
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+    except Exception:  # libsndfile raises several types for undecodable data
+        return checksums.DIFFERS, "not decodable audio"
+    wav = io.BytesIO()
+    soundfile.write(wav, samples, rate, format="WAV", subtype="PCM_16")
+    if hashlib.md5(wav.getvalue()).hexdigest() == expected_md5:
+        return checksums.VERIFIED, ""
+    if Path(name).suffix.lower() in LOSSY_SUFFIXES:
+        return checksums.DIFFERS, f"lossy {Path(name).suffix.lower()[1:].upper()} copy"
+    seconds = (len(wav.getvalue()) - WAV_HEADER_BYTES) / (2 * SAMPLE_RATE)
+    return (
+        checksums.DIFFERS,
+        f"other samples, {seconds:.1f} s (cut?)" if seconds < CUT_BELOW_SECONDS else "other samples",
+    )
+
+
+def check_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
+    """Check report of the 1000 reference clips against a track table's rows of the same ``track_id``."""
+    by_id = dict(zip(tracks["track_id"], tracks["path"]))
+    rows = []
+    for clip, expected in reference_md5().items():
+        path = by_id.get(clip)
+        if path is None:
+            rows.append({"clip": clip, "result": checksums.MISSING})
+            continue
+        try:
+            result, detail = check_bytes(Path(path).read_bytes(), Path(path).name, expected)
+        except OSError as error:
+            result, detail = checksums.DIFFERS, f"unreadable ({error.strerror or error})"
+        rows.append({"clip": clip, "path": path, "result": result, "detail": detail})
+    return checksums.make_report(rows)
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class GtzanDataset(Dataset):
     """GTZAN: the archive from a mirror (:data:`ARCHIVE_URLS`), verified clip by clip; the fault-filtered lists."""
@@ -175,7 +227,7 @@ class GtzanDataset(Dataset):
 
     def check_files(self, tracks: pd.DataFrame | None = None, root: str | os.PathLike | None = None) -> pd.DataFrame:
         """Each of the 1000 original clips: ``verified``, ``differs`` (and why) or ``missing``."""
-        return gtzan_reference.check_tracks(self.load_tracks(root) if tracks is None else tracks)
+        return check_tracks(self.load_tracks(root) if tracks is None else tracks)
 
 
 def _accept(archive: Path):
@@ -183,7 +235,7 @@ def _accept(archive: Path):
     original = pooch.file_hash(str(archive)) == ARCHIVE_SHA256
 
     def check(folder: Path) -> None:
-        report = gtzan_reference.check_tracks(scan_tracks(folder))
+        report = check_tracks(scan_tracks(folder))
         summary = checksums.summary_line(report)
         differs = report[report["result"] == checksums.DIFFERS]
         if not original and (len(differs) or not report["result"].eq(checksums.VERIFIED).any()):
@@ -204,7 +256,7 @@ DATASET = GtzanDataset(
     citation=BIBTEX,
     licence=LICENCE,
     thesis_test_per_genre=THESIS_TEST_PER_GENRE,
-    reference_name=gtzan_reference.REFERENCE_NAME,
+    reference_name=REFERENCE_NAME,
     clip_length=CLIP_SECONDS,
     order=10,
 )

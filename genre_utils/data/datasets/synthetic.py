@@ -5,7 +5,6 @@ So that every notebook runs in minutes on a laptop; results on it say nothing ab
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +45,9 @@ class SyntheticDataset(Dataset):
     def parameters(self, root: str | os.PathLike | None = None) -> dict:
         """The generator parameters recorded in ``<root>/synthetic.json``; a FileNotFoundError when incomplete."""
         manifest = self.root(root) / synthetic_audio.MANIFEST_NAME
-        if not manifest.is_file():
-            raise FileNotFoundError(
-                f"no {self.title} at {manifest}: run `python -m genre_utils.data download --dataset {self.name}`"
-            )
-        recorded = json.loads(manifest.read_text())
+        recorded = synthetic_audio.read_manifest(manifest)
+        if recorded is None:
+            raise self.missing(f"no {self.title} at {manifest}")
         if not recorded.get("complete", False):
             raise FileNotFoundError(f"{manifest}: generation was interrupted; run its download again")
         return recorded

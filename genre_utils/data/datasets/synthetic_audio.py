@@ -345,7 +345,7 @@ def generate(
         "format": "WAV PCM_16 mono",
     }
     manifest = root / MANIFEST_NAME
-    recorded = _read_manifest(manifest)
+    recorded = read_manifest(manifest)
     existing = _existing_clips(root)
     if recorded is None and existing:
         raise FileExistsError(
@@ -372,7 +372,7 @@ def generate(
     return root
 
 
-def _read_manifest(path: Path) -> dict | None:
+def read_manifest(path: Path) -> dict | None:
     """The recorded parameters, or None when the file is missing or unreadable."""
     try:
         content = json.loads(path.read_text())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from genre_utils.data.audio import SAMPLE_RATE, AudioError, audio_info, is_silent, load_audio
+from genre_utils.data.audio import SAMPLE_RATE, AudioError, audio_info, is_silent
 
 STATUS_OK = "ok"
 TRACK_COLUMNS = ("track_id", "path", "genre", "duration", "sample_rate", "channels", "status")
@@ -51,7 +51,7 @@ def probe_headers(table: pd.DataFrame) -> pd.DataFrame:
             table.at[index, "status"] = error.reason
             continue
         table.at[index, "duration"] = info.duration
-        table.at[index, "sample_rate"] = info.sample_rate
+        table.at[index, "sample_rate"] = info.samplerate
         table.at[index, "channels"] = info.channels
         if info.duration == 0:
             table.at[index, "status"] = "no audio samples (header claims 0 frames)"
@@ -67,27 +67,6 @@ def skipped_files(table: pd.DataFrame) -> pd.DataFrame:
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """Rows whose status is ``"ok"``."""
     return table[table["status"] == STATUS_OK].reset_index(drop=True)
-
-
-def decode_check(table: pd.DataFrame, min_seconds: float = MIN_SECONDS, progress: bool = True) -> pd.DataFrame:
-    """Decode every ``ok`` file, mark the unusable ones in ``status`` (:func:`audio_status`) and keep its duration.
-
-    The decoded duration replaces the header's: headers of truncated files can claim more than they hold.
-    """
-    from tqdm import tqdm
-
-    table = table.copy()
-    ok_rows = table.index[table["status"] == STATUS_OK]
-    for index in tqdm(ok_rows, desc="decoding", unit="clip", disable=not progress):
-        path = table.at[index, "path"]
-        try:
-            samples = load_audio(path, sample_rate=SAMPLE_RATE)
-        except AudioError as error:
-            table.at[index, "status"] = error.reason
-            continue
-        table.at[index, "duration"] = samples.shape[-1] / SAMPLE_RATE
-        table.at[index, "status"] = audio_status(samples, min_seconds)
-    return table
 
 
 def audio_status(samples, min_seconds: float = MIN_SECONDS) -> str:

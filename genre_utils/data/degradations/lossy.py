@@ -29,11 +29,7 @@ RATIONALE = (
 
 
 def mp3_round_trip(samples: np.ndarray, sample_rate: int, *, bitrate_kbps: int) -> np.ndarray:
-    """``samples`` encoded as a constant-bitrate MP3 and decoded, aligned and cut to the input's length.
-
-    Raises:
-        ValueError: If ``sample_rate`` is not one an MP3 can carry (:data:`MP3_SAMPLE_RATES`).
-    """
+    """``samples`` encoded as a constant-bitrate MP3 and decoded, aligned and cut to the input's length."""
     if sample_rate not in MP3_SAMPLE_RATES:
         raise ValueError(
             f"an MP3 cannot carry {sample_rate} Hz; MP3 sample rates are {', '.join(map(str, MP3_SAMPLE_RATES))}"

@@ -93,7 +93,7 @@ class MusicnnModel:
 
         self.name = name
         self.tags = tags
-        # One traced graph for any batch and patch length: about twice as fast as eager calls.
+        # One traced graph for any batch and patch length, faster than eager calls.
         self._forward = tf.function(
             lambda batch: features_model(batch, training=False),
             input_signature=[tf.TensorSpec([None, None, N_MELS], tf.float32)],
