@@ -13,7 +13,7 @@ SEGMENT_SECONDS = 2.0
 
 @pytest.fixture(scope="module")
 def copies(synthetic_store):
-    return augmentation_stores(synthetic_store, 2)
+    return augmentation_stores(synthetic_store, 2, workers=1)
 
 
 def test_copies_are_the_store_degraded_by_draws_from_the_pool_and_cached(synthetic_store, copies):
@@ -22,7 +22,7 @@ def test_copies_are_the_store_degraded_by_draws_from_the_pool_and_cached(synthet
     ]
     assert copies[0].directory != copies[1].directory != synthetic_store.directory
     assert list(copies[0].tracks["degradation"]) != list(copies[1].tracks["degradation"])  # each copy draws anew
-    assert [c.directory for c in augmentation_stores(synthetic_store, 2)] == [c.directory for c in copies]
+    assert [c.directory for c in augmentation_stores(synthetic_store, 2, workers=1)] == [c.directory for c in copies]
 
 
 def test_only_the_training_side_gets_the_copies(synthetic_store, copies):

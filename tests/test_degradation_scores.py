@@ -28,7 +28,8 @@ def finished(synthetic_store, tmp_path_factory):
     specs = [RunSpec("synthetic", "svm", seed=seed, segment_seconds=SEGMENT_SECONDS) for seed in (0, 1)]
     for spec in specs:
         run_one(spec, synthetic_store, results)
-    return specs, results, degraded_stores(synthetic_store, DEGRADATIONS)
+    tested = degradation_scores.test_track_ids(specs, results)  # what a degradation study degrades
+    return specs, results, degraded_stores(synthetic_store, DEGRADATIONS, workers=1, track_ids=tested)
 
 
 def test_clean_rows_are_the_runs_own_test_predictions(finished):
@@ -72,7 +73,8 @@ def test_answers_are_cached_per_degraded_store(finished, synthetic_store, monkey
 
     monkeypatch.setattr(degradation_scores, "_score", refuse)
     pd.testing.assert_frame_equal(score_degraded(specs[0], stores, results), first)
-    other_seed = degraded_stores(synthetic_store, ["white_10db"], seed=5)  # another store: scored anew
+    tested = degradation_scores.test_track_ids(specs, results)
+    other_seed = degraded_stores(synthetic_store, ["white_10db"], seed=5, workers=1, track_ids=tested)  # scored anew
     with pytest.raises(AssertionError, match="scored again"):
         score_degraded(specs[0], other_seed, results)
 

@@ -157,9 +157,9 @@ def _full_spec(result: dict) -> dict:
     return {**{f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}, **result.get("spec", {})}
 
 
-def augmentation_stores(store: FeatureSet, copies: int) -> list[FeatureSet]:
+def augmentation_stores(store: FeatureSet, copies: int, workers: int | None = None) -> list[FeatureSet]:
     """The ``copies`` degraded copies of ``store`` that training with augmentation draws on (built once, cached)."""
-    return [degraded_copy(store, AUGMENTATION_DEGRADATIONS, seed=copy) for copy in range(copies)]
+    return [degraded_copy(store, AUGMENTATION_DEGRADATIONS, seed=copy, workers=workers) for copy in range(copies)]
 
 
 def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
