@@ -117,7 +117,7 @@ plt.show()
 # %% [markdown]
 # ## The thesis's question: does more data close the LSTM's gap to the CNN?
 #
-# The rule, fixed before looking at the runs (`learning_curve.GAP_RULE`): the gap is the CNN's accuracy
+# The rule, fixed before looking at the runs (docs/methods.md, "The gap rule"): the gap is the CNN's accuracy
 # minus the LSTM's per seed (both models of a seed share its split and test tracks); its change from
 # the smallest to the largest training set is averaged over seeds with a 95% Student-t interval, and
 # the gap only *shrinks* or *grows* when that interval excludes zero. Under three seeds there is no

@@ -138,7 +138,7 @@ tests.round(4)
 # %% [markdown]
 # ## The thesis's ranking under each reading
 #
-# The rule, fixed before looking at the runs (`readings.VERDICT_RULE`): the ranking *holds* when the CNN
+# The rule, fixed before looking at the runs (docs/methods.md, "verdict rule"): the ranking *holds* when the CNN
 # is significantly ahead (Holm-adjusted McNemar p < 0.05) in more than half of the seeds compared and
 # the LSTM in none, is *reversed* the other way round, and is otherwise *not significant*; seeds in
 # which a run did not learn are left out, and with none left there is no verdict.

@@ -1,7 +1,7 @@
 """The learning curve the thesis asks for: does more training data close the LSTM's gap to the CNN? (notebook 06)
 
 A point is one contender trained on a share of the split's training tracks (:func:`genre_utils.experiment.plans.
-curve_specs`), with the same validation and test tracks throughout; :data:`GAP_RULE` answers the question.
+curve_specs`), with the same validation and test tracks throughout; the gap rule (docs/methods.md) answers.
 """
 
 from __future__ import annotations
@@ -46,15 +46,6 @@ REASONS = {
     "did not learn": "every seed with runs of both at both ends has a run that did not learn",
     "no shared seed": "no seed has runs of both at both ends of the curve",
 }
-GAP_RULE = (
-    "The gap is the CNN's per-track accuracy minus the LSTM's, taken per seed on that seed's split; "
-    "its change from the smallest to the largest training size is averaged over seeds with a 95 % "
-    "Student-t interval. The gap shrinks (or grows) when that interval lies wholly below (or above) "
-    "zero; otherwise it stays, within the spread across seeds. Fewer than three seeds give no interval "
-    "worth the name (one has none, two one of 12.7 standard errors): no verdict. "
-    "A seed whose runs at either end include one that did not learn (genre_utils.experiment.learning_check) is left "
-    "out of the verdict."
-)
 
 
 def _curve_frame(runs: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +76,7 @@ def curve_table(runs: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> p
 
 def gap_change(runs: pd.DataFrame, pair: tuple[str, str] = THESIS_PAIR, confidence: float = DEFAULT_CONFIDENCE) -> dict:
     """How the gap ``accuracy(leading) - accuracy(trailing)`` per seed and fold changes from the smallest to the
-    largest share, judged by :data:`GAP_RULE`; without an answer, ``reason`` says why (:data:`REASONS`)."""
+    largest share, by the gap rule (docs/methods.md); without an answer, ``reason`` says why (:data:`REASONS`)."""
     trailing, leading = pair
     frame = _curve_frame(runs)
     result = {"trailing": trailing, "leading": leading}

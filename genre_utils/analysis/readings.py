@@ -1,7 +1,7 @@
 """Does the thesis's ranking, CNN above LSTM, hold under each reading of its open choices? (notebook 07)
 
 Reads the finished runs of :func:`genre_utils.experiment.plans.plan_readings`: accuracy per model, McNemar per seed
-(folds pooled, Holm over the comparisons), the paired t-test beside it, and the verdict of :data:`VERDICT_RULE`.
+(folds pooled, Holm over the comparisons), the paired t-test beside it, and the verdict rule of docs/methods.md.
 """
 
 from __future__ import annotations
@@ -28,18 +28,6 @@ TEST_COLUMNS = (
     "comparison title choice cnn lstm cnn_accuracy lstm_accuracy cnn_runs lstm_runs cnn_not_learned lstm_not_learned "
     "seeds cnn_ahead lstm_ahead p_holm paired_n paired_difference paired_p_value paired_p_holm verdict"
 ).split()
-VERDICT_RULE = (
-    "Each comparison sets a thesis CNN against a thesis LSTM, one of them as the reading reads it and the other as "
-    "read here (or both as a shared reading reads them), on the same test tracks of each seed: McNemar's exact "
-    "test, the folds of a seed pooled, Holm-adjusted over this notebook's comparisons of that seed. The thesis's "
-    f"ranking holds when the CNN gets significantly more test tracks right (Holm-adjusted p < {ALPHA}) in more "
-    "than half of the seeds compared and the LSTM in none; it is reversed when the LSTM does so and the CNN in "
-    "none; otherwise the difference is not significant. A seed in which a run of either model did not learn "
-    "(learned = false in its result) is left out; with no seed left there is no verdict, the accuracy being no "
-    "evidence either way. The p quoted is the median Holm-adjusted McNemar p over the seeds compared; with two "
-    "seeds or more the paired t-test across seeds (Holm-adjusted over the comparisons) is quoted beside it but "
-    "does not decide."
-)
 
 
 def _frame(runs: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +97,7 @@ def seed_tests(runs: pd.DataFrame, comparisons) -> pd.DataFrame:
 
 
 def verdict(seeds: int, cnn_ahead: int, lstm_ahead: int) -> str:
-    """:data:`VERDICT_RULE` on counts: seeds compared, seeds where the CNN (the LSTM) is significantly ahead."""
+    """The verdict rule (docs/methods.md) on counts: seeds compared, seeds where the CNN (the LSTM) leads."""
     if seeds < 1:
         return "did not learn"
     if cnn_ahead > seeds / 2 and lstm_ahead == 0:
