@@ -143,10 +143,21 @@ def test_sweep_runs_the_leaky_setup_beside_the_honest_one(synthetic_store, tmp_p
 
 
 @pytest.mark.parametrize(
-    "field, value", [("model", "gru"), ("split", "k_fold"), ("aggregation", "max"), ("epochs", 0), ("seed", -1)]
+    "field, value, message",
+    [
+        ("model", "gru", "model 'gru'"),
+        ("split", "k_fold", "split 'k_fold' .did you mean kfold"),
+        ("aggregation", "max", "aggregation 'max'"),
+        ("epochs", 0, "epochs"),
+        ("batch_size", 0, "batch_size"),
+        ("patience", -1, "patience"),
+        ("seed", -1, "seed"),
+        ("augment", -1, "augment"),
+        ("split", "file", "split_file"),
+    ],
 )
-def test_bad_run_settings_are_named(field, value):
-    with pytest.raises(ValueError, match=field):
+def test_bad_run_settings_are_named(field, value, message):
+    with pytest.raises(ValueError, match=message):
         RunSpec(**{"dataset": "synthetic", "model": "cnn", field: value})
 
 

@@ -49,8 +49,7 @@ def test_defaults_are_the_notebooks_and_every_contender():
 @pytest.mark.parametrize(
     "name, value, message",
     [
-        ("dataset", "gtzan2", "dataset 'gtzan2' .did you mean gtzan"),
-        ("split", "official_2", "split 'official_2' .did you mean official"),
+        ("dataset", "gtzan2", "dataset 'gtzan2'.*did you mean gtzan"),
         ("split", "official", "official"),  # a split the embedded set does not have
         ("features", "mfccs", "features 'mfccs' .did you mean mfcc"),
         ("seeds", [], "seeds"),
@@ -59,9 +58,7 @@ def test_defaults_are_the_notebooks_and_every_contender():
         ("segment_seconds", "3", "segment_seconds"),
         ("segment_seconds", float("nan"), "segment_seconds"),
         ("segment_seconds", -1, "segment_seconds"),
-        ("epochs", 0, "epochs"),
         ("batch_size", 2.5, "batch_size"),
-        ("patience", -1, "patience"),
         ("leakage_demo", "yes", "leakage_demo"),
         ("model", "resnet", "model 'resnet'"),
         ("synthetic_sample_rate", 8000, None),  # not an option of the set: a notebook's own name, left alone
@@ -76,10 +73,8 @@ def test_each_bad_parameter_is_named(name, value, message):
 
 
 def test_checks_across_fields():
-    with pytest.raises(ValueError, match="features for musicnn"):
+    with pytest.raises(ValueError, match="musicnn consumes.*features"):
         StudySettings(models=["musicnn"], features=["mfcc"])
-    with pytest.raises(ValueError, match="split_file"):
-        StudySettings(splits=["file"])
     with pytest.raises(ValueError, match="no option colour"):
         StudySettings(dataset_options={"colour": "blue"})
     with pytest.raises(ValueError, match="epoch' .did you mean epochs"):

@@ -93,7 +93,7 @@ def measure_channels(channels: np.ndarray, rate: int, path: str | os.PathLike = 
     frame_power = np.mean(np.square(frames, dtype=np.float64), axis=1)
     silent = frame_power < 10 ** (SILENCE_DBFS / 10)
     mean_power = float((frame_power[~silent] if (~silent).any() else frame_power).mean())
-    level = max(10 * math.log10(mean_power), LEVEL_FLOOR_DBFS) if mean_power > 0 else LEVEL_FLOOR_DBFS
+    level = 10 * math.log10(max(mean_power, 10 ** (LEVEL_FLOOR_DBFS / 10)))
     return AudioCondition(
         path=str(path),
         native_rate=int(rate),

@@ -30,6 +30,7 @@ from genre_utils.experiment.inputs import (
 )
 from genre_utils.experiment.learning_check import judge
 from genre_utils.features.store import FeatureSet, degraded_copy
+from genre_utils.formatting import did_you_mean
 from genre_utils.models import contender_names, get_contender
 from genre_utils.models.aggregation import aggregate_tracks, track_labels
 from genre_utils.models.hyperparameters import TrainingSettings
@@ -82,7 +83,9 @@ class RunSpec:
             (f"features for {self.model}", self.features, contender.feature_kinds),
         ):
             if value not in allowed:
-                raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
+                raise ValueError(
+                    f"unknown {name} {value!r}{did_you_mean(value, allowed)}; expected one of {', '.join(allowed)}"
+                )
         if self.split == "kfold":
             if self.folds < 2 or not 0 <= self.fold < self.folds:
                 raise ValueError(

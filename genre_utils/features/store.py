@@ -21,6 +21,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+import fsspec
 import numpy as np
 import pandas as pd
 import zarr
@@ -288,7 +289,7 @@ def degraded_copy(
 ) -> FeatureSet:
     """The store of the same tracks (or ``track_ids`` among them) after ``degradation``, in the same cache; a
     skipped clip stays skipped, and a track is degraded the same way in any company."""
-    manifest = json.loads(_read_text(_join(store.directory, MANIFEST_NAME)))
+    manifest = _read_json(_join(store.directory, MANIFEST_NAME))
     tracks = store.tracks.drop(columns=["row", "valid_frames", "degradation"], errors="ignore")
     if track_ids is not None:
         unknown = sorted(set(track_ids) - set(tracks["track_id"]))
@@ -315,20 +316,17 @@ def open_feature_store(directory: str | os.PathLike) -> FeatureSet:
     directory = resolve(directory)
     if not _exists(_join(directory, INDEX_NAME)):
         raise FileNotFoundError(f"no complete feature store in {directory} (no {INDEX_NAME})")
-    manifest = json.loads(_read_text(_join(directory, MANIFEST_NAME)))
+    manifest = _read_json(_join(directory, MANIFEST_NAME))
     if manifest.get("store_version") != STORE_VERSION:
         raise FileNotFoundError(
             f"the feature store in {directory} has version {manifest.get('store_version')}, "
             f"this code reads version {STORE_VERSION}: extract the features again"
         )
     index = os.fspath(_join(directory, INDEX_NAME))  # pandas reads fsspec URLs itself
-    tracks = pd.read_csv(index, dtype={"track_id": str}, keep_default_na=False, na_values=[""])
-    for column in ("status", "genre", "path"):
-        tracks[column] = tracks[column].astype(str)
-    for column in [c for c in tracks.columns if c.startswith("split_")]:
-        tracks[column] = tracks[column].fillna("").astype(str)
-    if "degradation" in tracks.columns:
-        tracks["degradation"] = tracks["degradation"].astype(str)
+    text = dict.fromkeys(("track_id", "status", "genre", "path", "degradation"), str)  # absent columns are skipped
+    tracks = pd.read_csv(index, dtype=text, keep_default_na=False, na_values=[""])
+    splits = [column for column in tracks.columns if column.startswith("split_")]
+    tracks[splits] = tracks[splits].fillna("").astype(str)
     features = zarr.open_array(os.fspath(_join(directory, ARRAY_NAME)), mode="r")
     return FeatureSet(directory, FeatureConfig(**manifest["config"]), tracks, features, manifest.get("degradation"))
 
@@ -345,7 +343,7 @@ def extract_chunk(jobs, config: FeatureConfig, min_seconds: float):
                 status = audio_status(samples, min_seconds)
             except AudioError as error:
                 status = error.reason
-            if status == STATUS_OK and degraded and degraded[0] is not None:
+            if status == STATUS_OK and degraded:
                 name, seed = degraded[0]
                 try:
                     samples = get_degradation(name).apply(samples, config.sample_rate, seed)
@@ -402,18 +400,30 @@ def _extract_into(
     existing = _shard_length(array, shape)
     chunk_size = existing or chunk_size
     chunks = [range(start, min(start + chunk_size, len(tracks))) for start in range(0, len(tracks), chunk_size)]
-    done = filesystem.ls(records, detail=False) if filesystem.exists(records) else []
-    done = [name for name in done if name.endswith(RECORD_SUFFIX)]
+    done = filesystem.glob(posixpath.join(records, f"*{RECORD_SUFFIX}"))
     if not existing and done:  # records of an older array: start the chunks afresh
         filesystem.rm(done)
     done = {posixpath.basename(name) for name in done} if existing else set()
     pending = [i for i in range(len(chunks)) if _record_name(i) not in done]
+    pending_rows = sum(len(chunks[i]) for i in pending)
     if local:
         row_bytes = int(np.prod(shape[1:])) * np.dtype(DTYPE).itemsize
-        rows = sum(len(chunks[i]) for i in pending)
-        needed = rows * row_bytes + SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
+        needed = pending_rows * row_bytes + SPACE_MARGIN_BYTES + SPACE_PER_TRACK_BYTES * shape[0]
         paths.require_free_space(directory, needed, WHAT)
-    _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds, degradation)
+    manifest = {
+        "store_version": STORE_VERSION,
+        "dataset": dataset,
+        "config": config.to_dict(),
+        "shape": list(shape),
+        "chunk_size": int(chunk_size),
+        "array": ARRAY_NAME,
+        "min_seconds": float(min_seconds),
+        "degradation": degradation,
+        "librosa_version": importlib.metadata.version("librosa"),
+        "numpy_version": np.__version__,
+        "zarr_version": zarr.__version__,
+    }
+    _write_text(_join(directory, MANIFEST_NAME), json.dumps(manifest, indent=2), durable=True)
     if not existing:
         zarr.create_array(
             os.fspath(array),
@@ -430,7 +440,7 @@ def _extract_into(
         if degradation is not None
         else [None] * len(tracks)
     )
-    jobs = [
+    jobs = [  # (path, status) when clean: tests/dask_slow_preload.py reads jobs as pairs
         (path, status) if degraded is None else (path, status, degraded)
         for path, status, degraded in zip(tracks["path"], tracks["status"], plan)
     ]
@@ -440,7 +450,7 @@ def _extract_into(
     }
     bar = tqdm(
         total=len(tracks),
-        initial=len(tracks) - sum(len(chunks[i]) for i in pending),
+        initial=len(tracks) - pending_rows,
         desc=f"{config.kind} features",
         unit="clip",
         disable=not progress,
@@ -448,8 +458,8 @@ def _extract_into(
 
     def record(index, result):  # the task wrote its shard before its result arrived: a record means rows on disk
         valid_frames, statuses = result
-        content = {"tracks": tracks["track_id"].iloc[list(chunks[index])].tolist(), "status": statuses}
-        content["valid_frames"] = valid_frames
+        owners = tracks["track_id"].iloc[list(chunks[index])].tolist()
+        content = {"tracks": owners, "status": statuses, "valid_frames": valid_frames}
         _write_text(_join(directory, CHUNKS_FOLDER, _record_name(index)), json.dumps(content))
         bar.update(len(chunks[index]))
 
@@ -490,9 +500,9 @@ def _exists(location: Path | str) -> bool:
     return filesystem.exists(path)
 
 
-def _read_text(location: Path | str) -> str:
-    filesystem, path = url_to_fs(os.fspath(location))
-    return filesystem.cat_file(path).decode("utf-8")
+def _read_json(location: Path | str):
+    with fsspec.open(os.fspath(location), "rt", encoding="utf-8") as file:
+        return json.load(file)
 
 
 def _write_text(location: Path | str, text: str, durable: bool = False) -> None:
@@ -504,27 +514,10 @@ def _write_text(location: Path | str, text: str, durable: bool = False) -> None:
         filesystem.pipe_file(path, text.encode("utf-8"))
 
 
-def _write_manifest(directory, dataset, config, shape, chunk_size, min_seconds, degradation) -> None:
-    manifest = {
-        "store_version": STORE_VERSION,
-        "dataset": dataset,
-        "config": config.to_dict(),
-        "shape": list(shape),
-        "chunk_size": int(chunk_size),
-        "array": ARRAY_NAME,
-        "min_seconds": float(min_seconds),
-        "degradation": degradation,
-        "librosa_version": importlib.metadata.version("librosa"),
-        "numpy_version": np.__version__,
-        "zarr_version": zarr.__version__,
-    }
-    _write_text(_join(directory, MANIFEST_NAME), json.dumps(manifest, indent=2), durable=True)
-
-
 def _write_index(directory, tracks: pd.DataFrame, n_chunks: int) -> None:
     statuses, frames = {}, {}
     for index in range(n_chunks):
-        record = json.loads(_read_text(_join(directory, CHUNKS_FOLDER, _record_name(index))))
+        record = _read_json(_join(directory, CHUNKS_FOLDER, _record_name(index)))
         statuses.update(zip(record["tracks"], record["status"]))
         frames.update(zip(record["tracks"], record["valid_frames"]))
     index_table = tracks.copy()

@@ -24,10 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from genre_utils.data.datasets import dataset_names, default_dataset, get_dataset
+from genre_utils.data.datasets import default_dataset, get_dataset
 from genre_utils.data.splits import DEFAULT_FOLDS, check_split_applies
 from genre_utils.experiment.inputs import DEFAULT_SEGMENT_SECONDS
-from genre_utils.experiment.runner import AGGREGATIONS, LEAKY_SPLIT, RUN_SPLITS, sweep
+from genre_utils.experiment.runner import LEAKY_SPLIT, sweep
 from genre_utils.features.kinds import FEATURE_KINDS
 from genre_utils.formatting import did_you_mean
 from genre_utils.models import contender_names, get_contender
@@ -36,7 +36,6 @@ from genre_utils.models.hyperparameters import DEFAULT_BATCH_SIZE, DEFAULT_EPOCH
 DEFAULT_SEEDS = (0, 1, 2, 3, 4)  # five complete runs per setting: enough for a spread and a paired test
 DEFAULT_OUTPUT_DIR = "build/results"  # relative to where the study runs (the notebooks pass ../build/results)
 ALL_MODELS = "all"
-FILE_SPLIT = "file"  # a split read from a CSV of track_id,side (the command line's --split-file)
 
 
 def check_choice(name: str, value, allowed) -> None:
@@ -75,14 +74,12 @@ def _listed(value):
 
 
 def one_of(name: str, allowed: Callable[[], Iterable]) -> AfterValidator:
-    """Each value one of ``allowed()``, read at check time (a module may register more); repeats dropped."""
+    """Each value one of ``allowed()``, read at check time (a module may register more)."""
 
     def check(value):
-        if value == ():
-            raise ValueError("expected a non-empty list")
         for item in value if isinstance(value, tuple) else (value,):
             check_choice(name, item, tuple(allowed()))
-        return tuple(dict.fromkeys(value)) if isinstance(value, tuple) else value
+        return value
 
     return AfterValidator(check)
 
@@ -94,11 +91,16 @@ def _distinct(values: tuple) -> tuple:
 
 
 def _all_models(value):
-    return contender_names() if value is None or value == ALL_MODELS else _listed(value)
+    return contender_names() if value is None or value == ALL_MODELS else value
 
 
 PathText = Annotated[str, BeforeValidator(lambda value: os.fspath(value) if isinstance(value, os.PathLike) else value)]
-Names = Annotated[tuple[str, ...], BeforeValidator(_listed)]
+Names = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_listed),
+    Field(min_length=1),
+    AfterValidator(lambda names: tuple(dict.fromkeys(names))),
+]
 Seeds = Annotated[
     tuple[Annotated[int, Field(ge=0, strict=True)], ...],
     BeforeValidator(_listed),
@@ -106,9 +108,7 @@ Seeds = Annotated[
     AfterValidator(_distinct),
 ]
 #: ``"all"``/None: every registered contender (readings left out); else contenders or readings by name.
-Models = Annotated[
-    tuple[str, ...], BeforeValidator(_all_models), one_of("model", lambda: contender_names(include_readings=True))
-]
+Models = Annotated[Names, BeforeValidator(_all_models), one_of("model", lambda: contender_names(include_readings=True))]
 
 
 def checker(kind, default_name: str) -> Callable:
@@ -133,22 +133,22 @@ class StudySettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
 
-    dataset: Annotated[str, one_of("dataset", dataset_names)] = Field(default_factory=default_dataset)
+    dataset: str = Field(default_factory=default_dataset)
     data_root: PathText | None = Field(None, description="its folder; None: $GENRE_DATA_DIR/<dataset> or data/")
     models: Models = Field(ALL_MODELS, validate_default=True, description="contenders (or readings) to train")
-    splits: Annotated[Names, one_of("split", lambda: RUN_SPLITS)] = ("thesis",)
-    folds: int = Field(DEFAULT_FOLDS, ge=2, description="folds of the kfold split")
+    splits: Annotated[Names, Field(min_length=1)] = ("thesis",)
+    folds: int = Field(DEFAULT_FOLDS, description="folds of the kfold split")
     split_file: PathText | None = Field(None, description="CSV of track_id,side for the file split")
     features: Annotated[Names, one_of("features", lambda: FEATURE_KINDS)] | None = Field(
         None, description="feature kinds; None gives each contender its own"
     )
     seeds: Seeds = Field(DEFAULT_SEEDS, description="one complete run per seed (and fold)")
     segment_seconds: float = Field(DEFAULT_SEGMENT_SECONDS, ge=0, allow_inf_nan=False, description="0: whole clips")
-    epochs: int = Field(DEFAULT_EPOCHS, ge=1)
-    batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1)
-    patience: int = Field(DEFAULT_PATIENCE, ge=0)
-    aggregation: Annotated[str, one_of("aggregation", lambda: AGGREGATIONS)] = "mean"
-    augment: int = Field(0, ge=0, description="degraded copies of each training track added to training")
+    epochs: int = DEFAULT_EPOCHS
+    batch_size: int = DEFAULT_BATCH_SIZE
+    patience: int = DEFAULT_PATIENCE
+    aggregation: str = "mean"
+    augment: int = Field(0, description="degraded copies of each training track added to training")
     leakage_demo: bool = Field(False, description="also train with segments split at random, to measure that")
     workers: int = Field(0, ge=0, description="feature-extraction processes; 0: every core")
     output_dir: PathText = Field(DEFAULT_OUTPUT_DIR, description="runs go to <output_dir>/<dataset>/runs/")
@@ -162,14 +162,11 @@ class StudySettings(BaseModel):
 
     @model_validator(mode="after")
     def _across_fields(self) -> StudySettings:
+        declared = get_dataset(self.dataset).download_options
+        self.run_specs()  # each run's own checks (RunSpec, sweep), before any run starts
         for split in self.splits:
             if split != LEAKY_SPLIT:
                 check_split_applies(split, self.dataset)
-        if FILE_SPLIT in self.splits and not self.split_file:
-            raise ValueError("the file split needs split_file (a CSV of track_id,side)")
-        for model in self.models:
-            self.features_for(model)
-        declared = get_dataset(self.dataset).download_options
         unknown = sorted(set(self.dataset_options) - set(declared))
         if unknown:
             raise ValueError(
@@ -187,9 +184,8 @@ class StudySettings(BaseModel):
             values["models"] = contender_names()[:1] if given["model"] is None else given["model"]
         if "split" in given:
             values["splits"] = given["split"]
-        dataset = values.get("dataset", default_dataset())
-        check_choice("dataset", dataset, dataset_names())
-        values.setdefault("dataset_options", get_dataset(dataset).options_from(given))
+        dataset = get_dataset(values.get("dataset", default_dataset()))
+        values.setdefault("dataset_options", dataset.options_from(given))
         return cls(**values)
 
     @property
@@ -207,10 +203,7 @@ class StudySettings(BaseModel):
         contender = get_contender(model)
         if self.features is None:
             return contender.features
-        usable = [kind for kind in self.features if kind in contender.feature_kinds]
-        if not usable:
-            check_choice(f"features for {model}", self.features[0], contender.feature_kinds)
-        return usable[0]
+        return next(kind for kind in self.features if kind in contender.feature_kinds)
 
     def run_specs(self, models=None, splits=None, seeds=None, **extra) -> list:
         """Every run of the sweep; each argument narrows it, ``extra`` sets ``RunSpec`` fields (``augment``)."""
