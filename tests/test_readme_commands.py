@@ -298,7 +298,13 @@ def small_run_arguments(command: str, workspace) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", [c for c in commands_of("run command") if "--split-file" not in c])
-def test_run_commands_train_and_evaluate(command, workspace, capsys):
+def test_run_commands_train_and_evaluate(command, workspace, capsys, monkeypatch):
+    from genre_utils.features import cluster
+
+    def no_cluster(*args, **kwargs):  # --workers 1 extracts inline, the augmentation copies too
+        raise AssertionError("a LocalCluster was started despite --workers 1")
+
+    monkeypatch.setattr(cluster, "local_cluster", no_cluster)
     assert run.main(small_run_arguments(command, workspace)) == 0
     out = capsys.readouterr().out
     trained = re.findall(r"^\[\d+/\d+\] gtzan (\S+): accuracy ", out, re.M)
