@@ -24,14 +24,7 @@ from genre_utils.analysis.comparison import learned_mask
 from genre_utils.analysis.statistics import summarize_runs
 from genre_utils.data.datasets import dataset_names
 from genre_utils.experiment.learning_check import LEARNED_RULE
-from genre_utils.experiment.runner import (
-    AGGREGATIONS,
-    RUN_SPLITS,
-    augmentation_stores,
-    own_runs,
-    run_experiment,
-    skipped_note,
-)
+from genre_utils.experiment.runner import AGGREGATIONS, RUN_SPLITS, own_runs, run_experiment, skipped_note
 from genre_utils.features.kinds import FEATURE_KINDS
 from genre_utils.models import contenders
 from genre_utils.paths import PROJECT_ROOT
@@ -97,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         stores = {kind: open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
         for store in stores.values():
             print(skipped_note(store, settings.output_dir, settings.dataset))
-            if settings.augment:  # the degraded copies made as --workers says; the runs then reopen them
-                augmentation_stores(store, settings.augment, workers=settings.workers or None)
-        runs = run_experiment(specs, stores, settings.output_dir, verbose=2 if args.verbose else 0)
+        runs = run_experiment(
+            specs, stores, settings.output_dir, verbose=2 if args.verbose else 0, workers=settings.workers or None
+        )
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -97,7 +97,7 @@ degradation_table().loc[list(degradations), ["title", "family", "parameters", "r
 # %%
 stores = {kind: study.open_dataset(settings, kind) for kind in sorted({spec.features for spec in specs})}
 log = study.RunLog()
-runs = train_plan(specs, stores, settings.output_dir, log=log)
+runs = train_plan(specs, stores, settings.output_dir, log=log, workers=settings.workers or None)
 log
 
 # %% [markdown]

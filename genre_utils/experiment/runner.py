@@ -165,8 +165,9 @@ def augmentation_stores(store: FeatureSet, copies: int, workers: int | None = No
     return [degraded_copy(store, AUGMENTATION_DEGRADATIONS, seed=copy, workers=workers) for copy in range(copies)]
 
 
-def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
-    """The leak-free (or, for ``random_segments``, the deliberately leaky) inputs of a run."""
+def make_inputs(store: FeatureSet, spec: RunSpec, workers: int | None = None) -> ModelInputs:
+    """The leak-free (or, for ``random_segments``, the deliberately leaky) inputs of a run; ``workers`` extract
+    its augmentation copies where they are not cached."""
     if spec.split == LEAKY_SPLIT:
         return random_segment_inputs(store, spec.segment_seconds or LEAKY_SEGMENT_SECONDS, seed=spec.seed)
     contender = get_contender(spec.model)
@@ -208,7 +209,7 @@ def make_inputs(store: FeatureSet, spec: RunSpec) -> ModelInputs:
         standardize=contender.standardize,
         require_test=spec.split != "file",
         stream=should_stream(store, split, streams=contender.streams),
-        augmented=augmentation_stores(store, spec.augment),
+        augmented=augmentation_stores(store, spec.augment, workers),
     )
     if not len(inputs.test):
         notes.append("the split has no test tracks: a final model trained on all listed tracks, not evaluated")
@@ -222,8 +223,10 @@ def run_one(
     results_dir: str | os.PathLike,
     verbose: int = 0,
     model_options: dict | None = None,
+    workers: int | None = None,
 ) -> dict:
-    """Fit and evaluate one run of any contender unless it already finished; return its result."""
+    """Fit and evaluate one run of any contender unless it already finished; return its result (``workers``:
+    feature extraction, for augmentation copies not yet cached)."""
     if store.config.kind != spec.features:
         raise ValueError(f"spec asks for {spec.features!r} features but the store holds {store.config.kind!r}")
     folder = run_folder(results_dir, spec)
@@ -234,7 +237,7 @@ def run_one(
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     contender = get_contender(spec.model)
-    inputs = make_inputs(store, spec)
+    inputs = make_inputs(store, spec, workers)
     description = {
         "spec": asdict(spec),
         "contender": contender.summary(),
@@ -334,14 +337,19 @@ def evaluate(predictor, inputs: ModelInputs, aggregation: str, folder: Path) -> 
 
 
 def run_experiment(
-    specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike, verbose: int = 0, log=print
+    specs: list[RunSpec],
+    stores: dict[str, FeatureSet],
+    results_dir: str | os.PathLike,
+    verbose: int = 0,
+    log=print,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Run every spec (skipping finished ones) with its kind's store; :func:`collect_runs` of their datasets."""
     for number, spec in enumerate(specs, start=1):
         if spec.features not in stores:
             raise ValueError(f"no feature store for features {spec.features!r}; have {sorted(stores)}")
         already = finished_result(run_folder(results_dir, spec), spec) is not None
-        result = run_one(spec, stores[spec.features], results_dir, verbose=verbose)
+        result = run_one(spec, stores[spec.features], results_dir, verbose=verbose, workers=workers)
         log(f"[{number}/{len(specs)}] {spec.dataset} {spec.name}: {result_line(result, already)}")
     frames = [collect_runs(results_dir, dataset) for dataset in sorted({s.dataset for s in specs})]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -356,10 +364,15 @@ def own_runs(runs: pd.DataFrame, specs: list[RunSpec]) -> pd.DataFrame:
 
 
 def train_plan(
-    specs: list[RunSpec], stores: dict[str, FeatureSet], results_dir: str | os.PathLike, log=print, verbose: int = 0
+    specs: list[RunSpec],
+    stores: dict[str, FeatureSet],
+    results_dir: str | os.PathLike,
+    log=print,
+    verbose: int = 0,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Train (or reuse) every run of ``specs``; the finished runs of ``specs`` only (rows of ``runs.csv``)."""
-    return own_runs(run_experiment(specs, stores, results_dir, verbose=verbose, log=log), specs)
+    return own_runs(run_experiment(specs, stores, results_dir, verbose=verbose, log=log, workers=workers), specs)
 
 
 def result_line(result: dict, finished_earlier: bool = False) -> str:

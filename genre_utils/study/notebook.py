@@ -112,7 +112,7 @@ def train_runs(settings: StudySettings, model: str, store: FeatureSet, log=print
     splits = [*settings.splits, LEAKY_SPLIT] if leaky else list(settings.splits)
     specs = settings.run_specs(models=[model], splits=splits)
     log(skipped_note(store, settings.output_dir, settings.dataset))
-    return train_plan(specs, {store.config.kind: store}, settings.output_dir, log=log)
+    return train_plan(specs, {store.config.kind: store}, settings.output_dir, log=log, workers=settings.workers or None)
 
 
 def not_learned_note(runs: pd.DataFrame) -> str:

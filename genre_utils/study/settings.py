@@ -136,7 +136,7 @@ class StudySettings(BaseModel):
     dataset: str = Field(default_factory=default_dataset)
     data_root: PathText | None = Field(None, description="its folder; None: $GENRE_DATA_DIR/<dataset> or data/")
     models: Models = Field(ALL_MODELS, validate_default=True, description="contenders (or readings) to train")
-    splits: Annotated[Names, Field(min_length=1)] = ("thesis",)
+    splits: Names = ("thesis",)
     folds: int = Field(DEFAULT_FOLDS, description="folds of the kfold split")
     split_file: PathText | None = Field(None, description="CSV of track_id,side for the file split")
     features: Annotated[Names, one_of("features", lambda: FEATURE_KINDS)] | None = Field(
